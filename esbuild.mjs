@@ -1,0 +1,62 @@
+// Two bundles: the extension + CLI (Node, CommonJS) and the webviews (browser, ESM).
+// onnxruntime-node stays external: it is a native module that ships inside the VSIX.
+import * as esbuild from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const emptyModule = fileURLToPath(new URL('./scripts/empty-module.cjs', import.meta.url));
+
+/** transformers.js imports `sharp` at load for image pipelines we never use. */
+const stubSharp = {
+  name: 'stub-sharp',
+  setup(build) {
+    build.onResolve({ filter: /^sharp$/ }, () => ({ path: emptyModule }));
+  },
+};
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'info',
+  external: ['vscode', 'onnxruntime-node'],
+  plugins: [stubSharp],
+  // transformers.js uses import.meta.url to find its own files; point it at the bundle.
+  define: { 'import.meta.url': 'importMetaUrl' },
+  banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+};
+
+const contexts = [
+  await esbuild.context({
+    ...node,
+    entryPoints: {
+      extension: 'src/extension.ts',
+      cli: 'src/cli.ts',
+      'inference-worker': 'src/inference/worker.ts',
+    },
+    outdir: 'dist',
+  }),
+  await esbuild.context({
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'esm',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'info',
+    entryPoints: { dashboard: 'src/webviews/app/dashboard.ts' },
+    outdir: 'dist/webviews',
+    loader: { '.css': 'css' },
+  }),
+];
+
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}

@@ -1,0 +1,69 @@
+"""What the engine runs on, and what that hardware can sensibly train."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Hardware:
+    device: str  # "cuda" | "mps" | "cpu"
+    gpu: str | None
+    gpu_memory_gib: float | None
+    gpu_count: int
+    bf16: bool
+
+    def as_event(self) -> dict[str, Any]:
+        return {
+            "device": self.device,
+            "gpu": self.gpu,
+            "gpu_memory_gib": self.gpu_memory_gib,
+            "gpu_count": self.gpu_count,
+            "bf16": self.bf16,
+        }
+
+
+def detect() -> Hardware:
+    import torch
+
+    if torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        return Hardware(
+            device="cuda",
+            gpu=props.name,
+            gpu_memory_gib=round(props.total_memory / 2**30, 1),
+            gpu_count=torch.cuda.device_count(),
+            bf16=torch.cuda.is_bf16_supported(),
+        )
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return Hardware(device="mps", gpu="Apple " + platform.machine(), gpu_memory_gib=None, gpu_count=1, bf16=False)
+    return Hardware(device="cpu", gpu=None, gpu_memory_gib=None, gpu_count=0, bf16=False)
+
+
+def recommend(hw: Hardware) -> dict[str, Any]:
+    """A base model and micro-batch that train in reasonable time on this hardware.
+
+    The sizes follow DESIGN §6: small models write fast on a CPU; 3B-8B need a GPU.
+    """
+    mem = hw.gpu_memory_gib or 0.0
+    if hw.device == "cuda" and mem >= 70:
+        return {"base_model": "Qwen/Qwen2.5-7B-Instruct", "micro_batch_size": 8, "qlora": False,
+                "why": f"{mem:.0f} GiB of GPU memory trains a 7B model in bf16 with LoRA."}
+    if hw.device == "cuda" and mem >= 20:
+        return {"base_model": "Qwen/Qwen2.5-3B-Instruct", "micro_batch_size": 4, "qlora": False,
+                "why": f"{mem:.0f} GiB of GPU memory fits a 3B model in bf16 with LoRA."}
+    if hw.device == "cuda" and mem >= 8:
+        return {"base_model": "Qwen/Qwen2.5-1.5B-Instruct", "micro_batch_size": 4, "qlora": False,
+                "why": f"{mem:.0f} GiB of GPU memory fits a 1.5B model; use QLoRA for 3B and up."}
+    if hw.device == "cuda":
+        return {"base_model": "Qwen/Qwen2.5-0.5B-Instruct", "micro_batch_size": 2, "qlora": False,
+                "why": "A small GPU: a 0.5B model trains comfortably."}
+    if hw.device == "mps":
+        return {"base_model": "Qwen/Qwen2.5-0.5B-Instruct", "micro_batch_size": 2, "qlora": False,
+                "why": "Apple silicon trains 0.5B models in minutes; QLoRA is CUDA-only."}
+    return {"base_model": "offline:smollm2-135m-instruct", "micro_batch_size": 1, "qlora": False,
+            "why": "No GPU found: the built-in 135M model trains on a CPU in minutes; "
+                   "train bigger voices on a GPU host (voiceDraft.engine.remoteHost)."}

@@ -1,0 +1,88 @@
+"""The engine's only way to talk: one JSON object per line on stdout.
+
+Every event also goes to the run's events.jsonl, so a dashboard or a second
+machine can rebuild everything from the run folder. Nothing else may write to
+stdout: logging goes to stderr (see `setup_logging`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any, TextIO
+
+log = logging.getLogger("voice_draft_engine")
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN/Infinity: send null so every client can parse the line."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+class EventSink:
+    """Writes events to stdout and, once a run folder is known, to events.jsonl.
+
+    With several processes (torchrun), only rank 0 is given a real sink.
+    """
+
+    def __init__(self, stream: TextIO | None = None, enabled: bool = True) -> None:
+        self._stream = stream if stream is not None else sys.stdout
+        self._file: TextIO | None = None
+        self._lock = threading.Lock()
+        self.enabled = enabled
+
+    def attach_run(self, run_dir: str | os.PathLike[str]) -> None:
+        if not self.enabled:
+            return
+        path = Path(run_dir) / "events.jsonl"
+        self._file = open(path, "a", encoding="utf-8")
+
+    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
+        record = {"event": event, **_clean(fields)}
+        if not self.enabled:
+            return record
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+            if self._file is not None:
+                self._file.write(line + "\n")
+                self._file.flush()
+        return record
+
+    def error(self, code: str, message: str, hint: str = "") -> dict[str, Any]:
+        return self.emit("error", code=code, message=message, hint=hint)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class EngineError(Exception):
+    """An error the writer can act on: it becomes one `error` event with a hint."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
