@@ -1,6 +1,7 @@
 // Two bundles: the extension + CLI (Node, CommonJS) and the webviews (browser, ESM).
 // onnxruntime-node stays external: it is a native module that ships inside the VSIX.
 import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const watch = process.argv.includes('--watch');
@@ -14,6 +15,9 @@ const stubSharp = {
     build.onResolve({ filter: /^sharp$/ }, () => ({ path: emptyModule }));
   },
 };
+
+/** Entry points whose source exists (features land one by one). */
+const present = (entries) => Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
 
 const node = {
   bundle: true,
@@ -33,11 +37,11 @@ const node = {
 const contexts = [
   await esbuild.context({
     ...node,
-    entryPoints: {
+    entryPoints: present({
       extension: 'src/extension.ts',
       cli: 'src/cli.ts',
       'inference-worker': 'src/inference/worker.ts',
-    },
+    }),
     outdir: 'dist',
   }),
   await esbuild.context({
@@ -48,7 +52,7 @@ const contexts = [
     sourcemap: !production,
     minify: production,
     logLevel: 'info',
-    entryPoints: { dashboard: 'src/webviews/app/dashboard.ts' },
+    entryPoints: present({ dashboard: 'src/webviews/app/dashboard.ts' }),
     outdir: 'dist/webviews',
     loader: { '.css': 'css' },
   }),

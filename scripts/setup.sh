@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs, idempotent (re-runs take seconds):
+# Debian packages, Node dependencies, the engine's virtual environment and the
+# offline default model (built once into the user's cache).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+start=$(date +%s)
+
+step "Debian packages"
+need_debs dict-devil python3-venv
+
+step "Node dependencies"
+# onnxruntime-node's install script fetches CUDA files from the network; the CPU binary ships in the package.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+else
+  echo "up to date"
+fi
+
+step "Training engine environment ($ENGINE_VENV)"
+# torch==2.13.0 is the CPU build on this kind of machine; a GPU machine passes its own spec.
+PYTHONPATH=src/engine/python python3 -m voice_draft_engine setup \
+  --venv "$ENGINE_VENV" --torch "${VOICE_DRAFT_TORCH:-torch==2.13.0}" --extras export,eval,dev \
+  | node scripts/show-events.mjs
+
+step "Offline default model (SmolLM2-135M-Instruct)"
+PYTHONPATH=src/engine/python "$ENGINE_PY" -m voice_draft_engine model build-default | node scripts/show-events.mjs
+
+echo "set-up done in $(elapsed "$start")"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# All the tests, from a fresh clone: set-up, static checks, TypeScript unit
+# tests, the engine's pytest suite, then end-to-end tests in a real VS Code.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+start=$(date +%s)
+
+bash scripts/setup.sh
+
+step "Type-check, lint, build"
+npx tsc -p . --noEmit
+npx eslint src test bench
+node esbuild.mjs
+
+step "TypeScript unit tests"
+t=$(date +%s)
+node --import tsx --test --test-reporter=spec --test-concurrency=1 "test/unit/**/*.test.ts"
+echo "unit tests: $(elapsed "$t")"
+
+step "Engine tests (pytest)"
+t=$(date +%s)
+bash scripts/pytest.sh
+echo "engine tests: $(elapsed "$t")"
+
+if [ -f test/e2e/run.mjs ]; then
+  step "End-to-end tests (code-server + Chromium)"
+  t=$(date +%s)
+  node test/e2e/run.mjs
+  echo "e2e tests: $(elapsed "$t")"
+fi
+
+echo "all tests passed in $(elapsed "$start")"

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// `voice-draft`: the command line over src/core, src/engine and src/inference.
+// It never imports `vscode` — it is the proof that those layers are editor-free.
+import { doctorCommand } from './cli/doctor';
+import { sampleCommand } from './cli/sample';
+
+type Command = { run: (args: string[]) => Promise<number>; help: string };
+
+const COMMANDS: Record<string, Command> = {
+  doctor: { run: doctorCommand, help: 'check Python, PyTorch and the GPU the engine would use' },
+  'sample-workspace': { run: sampleCommand, help: "write sample notes (Bierce's Devil's Dictionary, from Debian's dict-devil) to a folder" },
+};
+
+function usage(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
+  return ['usage: voice-draft <command> [options]', '', 'commands:',
+    ...names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]!.help}`), ''].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`voice-draft: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    process.stderr.write(`voice-draft: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

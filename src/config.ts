@@ -1,0 +1,94 @@
+// Typed settings. The only caller of getConfiguration; defaults live only in package.json.
+import * as vscode from 'vscode';
+
+const SECTION = 'voiceDraft';
+
+export interface DataSettings {
+  include: string[];
+  exclude: string[];
+  maxDocumentShare: number;
+  validationRatio: number;
+  shortNoteWords: number;
+}
+
+export interface TrainingSettings {
+  baseModel: string;
+  loraRank: number;
+  loraAlpha: number;
+  learningRate: number;
+  epochs: number;
+}
+
+export interface InlineSettings {
+  enabled: boolean;
+  languages: Record<string, boolean>;
+  debounceMs: number;
+  maxTokens: number;
+  stopAt: 'sentence' | 'paragraph';
+}
+
+export interface EngineSettings {
+  /** Machine-scoped: a workspace cannot point it at its own program. */
+  pythonPath: string;
+  /** Machine-scoped SSH host; empty = train locally. */
+  remoteHost: string;
+}
+
+function section(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION);
+}
+
+/** Reads a machine-scoped value from user/global settings only, never from a workspace. */
+function machineValue(key: string): string {
+  const inspected = section().inspect<string>(key);
+  return (inspected?.globalValue ?? inspected?.defaultValue ?? '').trim();
+}
+
+export function runsFolderSetting(): string {
+  return section().get<string>('runsFolder', '').trim();
+}
+
+export function dataSettings(): DataSettings {
+  const c = section();
+  return {
+    include: c.get<string[]>('data.include', []),
+    exclude: c.get<string[]>('data.exclude', []),
+    maxDocumentShare: c.get<number>('data.maxDocumentShare', 0.2),
+    validationRatio: c.get<number>('data.validationRatio', 0.1),
+    shortNoteWords: c.get<number>('data.shortNoteWords', 250),
+  };
+}
+
+export function trainingSettings(): TrainingSettings {
+  const c = section();
+  return {
+    baseModel: c.get<string>('baseModel', ''),
+    loraRank: c.get<number>('training.loraRank', 16),
+    loraAlpha: c.get<number>('training.loraAlpha', 32),
+    learningRate: c.get<number>('training.learningRate', 1e-4),
+    epochs: c.get<number>('training.epochs', 3),
+  };
+}
+
+export function inlineSettings(): InlineSettings {
+  const c = section();
+  return {
+    enabled: c.get<boolean>('inline.enabled', true),
+    languages: c.get<Record<string, boolean>>('inline.languages', {}),
+    debounceMs: c.get<number>('inline.debounceMs', 250),
+    maxTokens: c.get<number>('inline.maxTokens', 24),
+    stopAt: c.get<'sentence' | 'paragraph'>('inline.stopAt', 'sentence'),
+  };
+}
+
+export function engineSettings(): EngineSettings {
+  return { pythonPath: machineValue('engine.pythonPath'), remoteHost: machineValue('engine.remoteHost') };
+}
+
+export async function setInlineEnabled(enabled: boolean): Promise<void> {
+  await section().update('inline.enabled', enabled, vscode.ConfigurationTarget.Global);
+}
+
+export function affects(e: vscode.ConfigurationChangeEvent, key?: string): boolean {
+  return e.affectsConfiguration(key ? `${SECTION}.${key}` : SECTION);
+}

@@ -1,0 +1,130 @@
+// The engine's events (DESIGN §3): one JSON object per line on stdout.
+// Parsed from `unknown` at the boundary; unknown event names are kept as
+// `unknown` so a newer engine never breaks an older client.
+
+export const PROTOCOL_VERSION = 1;
+
+type Num = number | null;
+
+export interface EngineReady {
+  event: 'engine.ready';
+  protocol: number;
+  python: string;
+  torch: string;
+  device: 'cuda' | 'mps' | 'cpu';
+  gpu: string | null;
+  gpu_memory_gib?: number | null;
+  recommendation?: { base_model: string; micro_batch_size: number; qlora: boolean; why: string };
+  [extra: string]: unknown;
+}
+export interface StageProgress {
+  event: 'setup.progress' | 'model.progress' | 'export.progress' | 'eval.progress';
+  stage: string;
+  message: string;
+  percent?: number;
+}
+export interface SetupDone { event: 'setup.done'; venv: string; python: string; seconds: number }
+export interface ModelReady { event: 'model.ready'; path: string; seconds?: number }
+export interface TrainStarted {
+  event: 'train.started';
+  config: Record<string, unknown>;
+  dataset: { train_pairs: number; val_pairs: number; [k: string]: unknown };
+  [extra: string]: unknown;
+}
+export interface TrainProgress {
+  event: 'train.progress';
+  step: number;
+  epoch: number;
+  loss: Num;
+  lr: number;
+  grad_norm?: Num;
+  tokens_per_s?: Num;
+  eta_s?: Num;
+  total_steps?: number;
+}
+export interface TrainEval { event: 'train.eval'; step: number; val_loss: Num; val_ppl: Num }
+export interface TrainCanary {
+  event: 'train.canary';
+  epoch: number;
+  prompt_id: string;
+  prompt?: string;
+  sampling?: Record<string, unknown>;
+  base: string[];
+  tuned: string[];
+}
+export interface TrainCheckpoint { event: 'train.checkpoint'; step: number; path: string }
+export interface TrainDone { event: 'train.done'; adapter: string; best_step: number | null; best_val_loss: Num; [extra: string]: unknown }
+export interface TrainCancelled { event: 'train.cancelled'; step?: number; checkpoint?: string | null }
+export interface ExportArtifact { event: 'export.artifact'; path: string; bytes: number; seconds?: number }
+export interface ExportDone { event: 'export.done'; onnx?: string | null; onnx_base?: string | null; gguf?: string | null; seconds?: number }
+export interface EvalDone { event: 'eval.done'; path: string; [extra: string]: unknown }
+export interface EngineErrorEvent { event: 'error'; code: string; message: string; hint?: string }
+export interface UnknownEvent { event: 'unknown'; name: string; raw: Record<string, unknown> }
+
+export type EngineEvent =
+  | EngineReady | StageProgress | SetupDone | ModelReady
+  | TrainStarted | TrainProgress | TrainEval | TrainCanary | TrainCheckpoint | TrainDone | TrainCancelled
+  | ExportArtifact | ExportDone | EvalDone | EngineErrorEvent | UnknownEvent;
+
+/** Events after which the engine has nothing more to say for this command. */
+export function isTerminal(e: EngineEvent): boolean {
+  switch (e.event) {
+    case 'engine.ready': case 'setup.done': case 'model.ready': case 'train.done':
+    case 'train.cancelled': case 'export.done': case 'eval.done': case 'error':
+      return true;
+    default:
+      return false;
+  }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNumOrNull = (v: unknown): v is Num => v === null || isNum(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+
+/** Fields each known event must carry; a known event missing them is malformed. */
+const REQUIRED: Record<string, (o: Record<string, unknown>) => boolean> = {
+  'engine.ready': (o) => isNum(o.protocol) && isStr(o.device),
+  'setup.progress': (o) => isStr(o.stage) && isStr(o.message),
+  'model.progress': (o) => isStr(o.stage) && isStr(o.message),
+  'export.progress': (o) => isStr(o.stage) && isStr(o.message),
+  'eval.progress': (o) => isStr(o.stage) && isStr(o.message),
+  'setup.done': (o) => isStr(o.venv),
+  'model.ready': (o) => isStr(o.path),
+  'train.started': (o) => isObj(o.config) && isObj(o.dataset),
+  'train.progress': (o) => isNum(o.step) && isNum(o.epoch) && isNumOrNull(o.loss) && isNum(o.lr),
+  'train.eval': (o) => isNum(o.step) && isNumOrNull(o.val_loss),
+  'train.canary': (o) => isNum(o.epoch) && isStr(o.prompt_id) && isStrArr(o.base) && isStrArr(o.tuned),
+  'train.checkpoint': (o) => isNum(o.step) && isStr(o.path),
+  'train.done': (o) => isStr(o.adapter),
+  'train.cancelled': () => true,
+  'export.artifact': (o) => isStr(o.path) && isNum(o.bytes),
+  'export.done': () => true,
+  'eval.done': (o) => isStr(o.path),
+  error: (o) => isStr(o.code) && isStr(o.message),
+};
+
+export class ProtocolError extends Error {}
+
+/** Parses one already-decoded JSON value into an event; throws ProtocolError when malformed. */
+export function parseEvent(value: unknown): EngineEvent {
+  if (!isObj(value) || !isStr(value.event)) throw new ProtocolError('not an event object');
+  const check = REQUIRED[value.event];
+  if (!check) return { event: 'unknown', name: value.event, raw: value };
+  if (!check(value)) throw new ProtocolError(`malformed ${value.event} event`);
+  return value as unknown as EngineEvent;
+}
+
+/** Parses one line of engine stdout; blank lines give undefined. */
+export function parseEventLine(line: string): EngineEvent | undefined {
+  const text = line.trim();
+  if (!text) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ProtocolError(`not JSON: ${text.slice(0, 120)}`);
+  }
+  return parseEvent(value);
+}

@@ -1,0 +1,11 @@
+// Command ids, as contributed in package.json.
+export const Commands = {
+  trainVoice: 'voiceDraft.trainVoice',
+  rewriteSelection: 'voiceDraft.rewriteSelection',
+  showDashboard: 'voiceDraft.showDashboard',
+  toggleInline: 'voiceDraft.toggleInline',
+  evaluateVoice: 'voiceDraft.evaluateVoice',
+  setupEngine: 'voiceDraft.setupEngine',
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];
