@@ -15,7 +15,7 @@ node esbuild.mjs
 
 step "TypeScript unit tests"
 t=$(date +%s)
-node --import tsx --test --test-reporter=spec --test-concurrency=1 "test/unit/**/*.test.ts"
+bash scripts/unit.sh
 echo "unit tests: $(elapsed "$t")"
 
 step "Engine tests (pytest)"
