@@ -1,0 +1,158 @@
+// One run = one folder (DESIGN §1). Everything about a run is read back from
+// its folder, so a reload, a crash or a second machine loses nothing.
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const RUN_FILES = {
+  config: 'config.json',
+  events: 'events.jsonl',
+  dataset: 'dataset',
+  adapter: 'adapter',
+  onnx: 'onnx',
+  canaries: 'canaries.json',
+  eval: 'eval.json',
+  /** The engine process that owns the run while it trains (see engineProcess.ts). */
+  pid: 'engine.pid',
+  /** The engine's stderr, for the log channel and crash reports. */
+  log: 'engine.log',
+  /** Writer-facing metadata: a display name given with "rename". */
+  meta: 'run.json',
+} as const;
+
+export function defaultRunsRoot(): string {
+  return join(homedir(), '.voice-draft', 'runs');
+}
+
+export function runsRoot(setting: string | undefined): string {
+  return setting && setting.trim() ? resolve(setting.trim().replace(/^~(?=$|\/)/, homedir())) : defaultRunsRoot();
+}
+
+export function slugify(text: string): string {
+  const slug = text.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  return slug || 'voice';
+}
+
+/** `20261123-141502-essays`: sorts by time, says what it was trained on. */
+export function newRunId(slug: string, now: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${stamp}-${slugify(slug)}`;
+}
+
+/** Creates a new run folder with the writer's config overrides; never reuses an existing one. */
+export async function createRunFolder(root: string, slug: string, config: Record<string, unknown>, now?: Date): Promise<string> {
+  await mkdir(root, { recursive: true });
+  const base = newRunId(slug, now);
+  for (let i = 0; ; i++) {
+    const dir = join(root, i ? `${base}-${i + 1}` : base);
+    try {
+      await mkdir(dir); // fails if it exists: two runs never share a folder
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw e;
+    }
+    await writeJsonAtomic(join(dir, RUN_FILES.config), config);
+    return dir;
+  }
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(tmp, path);
+}
+
+export async function readJson<T = Record<string, unknown>>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export type RunState = 'new' | 'running' | 'done' | 'cancelled' | 'failed';
+
+export interface RunSummary {
+  id: string;
+  dir: string;
+  name: string;
+  state: RunState;
+  baseModel?: string;
+  bestValLoss?: number | null;
+  /** The merged ONNX export the editor writes with. */
+  hasVoice: boolean;
+  lastError?: { code: string; message: string; hint?: string };
+  modified: number;
+}
+
+/** The run's state from its events: the last terminal event decides; none yet = running or new. */
+export function stateFromEvents(lines: string[]): Pick<RunSummary, 'state' | 'bestValLoss' | 'lastError'> {
+  let state: RunState = 'new';
+  let bestValLoss: number | null | undefined;
+  let lastError: RunSummary['lastError'];
+  for (const line of lines) {
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue; // a half-written last line while the engine writes
+    }
+    switch (e.event) {
+      case 'train.started': state = 'running'; lastError = undefined; break;
+      case 'train.done': state = 'done'; bestValLoss = e.best_val_loss as number | null; break;
+      case 'train.cancelled': state = 'cancelled'; break;
+      case 'error':
+        if (state !== 'done') state = 'failed';
+        lastError = { code: String(e.code), message: String(e.message), hint: e.hint ? String(e.hint) : undefined };
+        break;
+    }
+  }
+  return { state, bestValLoss, lastError };
+}
+
+export async function readRunSummary(dir: string): Promise<RunSummary> {
+  const id = dir.split(/[\\/]/).pop() ?? dir;
+  const [events, config, meta, onnx, info] = await Promise.all([
+    readFile(join(dir, RUN_FILES.events), 'utf8').catch(() => ''),
+    readJson(join(dir, RUN_FILES.config)),
+    readJson<{ name?: string }>(join(dir, RUN_FILES.meta)),
+    stat(join(dir, RUN_FILES.onnx, 'config.json')).catch(() => undefined),
+    stat(dir),
+  ]);
+  return {
+    id,
+    dir,
+    name: meta?.name ?? id,
+    ...stateFromEvents(events.split('\n')),
+    baseModel: typeof config?.base_model === 'string' ? config.base_model : undefined,
+    hasVoice: onnx !== undefined,
+    modified: info.mtimeMs,
+  };
+}
+
+/** Runs under the root, newest first. */
+export async function listRuns(root: string): Promise<RunSummary[]> {
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return [];
+  }
+  const dirs = [];
+  for (const n of names) {
+    const s = await stat(join(root, n)).catch(() => undefined);
+    if (s?.isDirectory() && !n.startsWith('.')) dirs.push(join(root, n));
+  }
+  const runs = await Promise.all(dirs.map(readRunSummary));
+  return runs.sort((a, b) => b.id.localeCompare(a.id));
+}
+
+export async function renameRun(dir: string, name: string): Promise<void> {
+  const meta = (await readJson(join(dir, RUN_FILES.meta))) ?? {};
+  await writeJsonAtomic(join(dir, RUN_FILES.meta), { ...meta, name: name.trim() });
+}
+
+export async function deleteRun(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
