@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tailEvents } from '../../../src/core/runs/eventsTail';
+import { createRunFolder, listRuns, newRunId, renameRun, stateFromEvents } from '../../../src/core/runs/runFolder';
+
+test('run ids are UTC timestamp + slug and never collide', async () => {
+  assert.equal(newRunId('My Essays!', new Date(Date.UTC(2026, 10, 23, 14, 15, 2))), '20261123-141502-my-essays');
+  const root = await mkdtemp(join(tmpdir(), 'runs-'));
+  const when = new Date(Date.UTC(2026, 0, 1));
+  const a = await createRunFolder(root, 'notes', { base_model: 'tiny:llama' }, when);
+  const b = await createRunFolder(root, 'notes', {}, when);
+  assert.notEqual(a, b);
+  assert.deepEqual(JSON.parse(await readFile(join(a, 'config.json'), 'utf8')), { base_model: 'tiny:llama' });
+});
+
+test('state follows the last terminal event; a resumed run is running again', () => {
+  const ev = (o: object) => JSON.stringify(o);
+  assert.equal(stateFromEvents([]).state, 'new');
+  assert.equal(stateFromEvents([ev({ event: 'train.started' })]).state, 'running');
+  assert.equal(stateFromEvents([ev({ event: 'train.started' }), ev({ event: 'train.cancelled' })]).state, 'cancelled');
+  assert.equal(stateFromEvents([ev({ event: 'train.started' }), ev({ event: 'train.cancelled' }), ev({ event: 'train.started' })]).state, 'running');
+  const failed = stateFromEvents([ev({ event: 'train.started' }), ev({ event: 'error', code: 'cuda_oom', message: 'oom', hint: 'smaller batch' }), '{"event":"trai']);
+  assert.equal(failed.state, 'failed');
+  assert.equal(failed.lastError?.code, 'cuda_oom');
+  assert.equal(stateFromEvents([ev({ event: 'train.started' }), ev({ event: 'train.done', best_val_loss: 2.5 })]).bestValLoss, 2.5);
+});
+
+test('listRuns returns runs newest first, with names and states', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'runs-'));
+  const old = await createRunFolder(root, 'a', {}, new Date(Date.UTC(2025, 0, 1)));
+  const recent = await createRunFolder(root, 'b', { base_model: 'offline:smollm2-135m-instruct' }, new Date(Date.UTC(2026, 0, 1)));
+  await writeFile(join(old, 'events.jsonl'), '{"event":"train.started","config":{},"dataset":{}}\n{"event":"train.done","adapter":"adapter","best_step":4,"best_val_loss":1.5}\n');
+  await renameRun(old, 'First voice');
+  const runs = await listRuns(root);
+  assert.deepEqual(runs.map((r) => r.dir), [recent, old]);
+  assert.equal(runs[1]?.name, 'First voice');
+  assert.equal(runs[1]?.state, 'done');
+  assert.equal(runs[0]?.baseModel, 'offline:smollm2-135m-instruct');
+  assert.deepEqual(await listRuns(join(root, 'missing')), []);
+});
+
+test('tailEvents delivers appended lines once, and waits for a half-written line', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tail-'));
+  const seen: string[] = [];
+  const stop = new AbortController();
+  const done = tailEvents(dir, (lines) => seen.push(...lines), { signal: stop.signal, pollMs: 20 });
+  await appendFile(join(dir, 'events.jsonl'), '{"event":"a"}\n{"event":"b"');
+  await waitFor(() => seen.length === 1);
+  await appendFile(join(dir, 'events.jsonl'), '}\n');
+  await waitFor(() => seen.length === 2);
+  stop.abort();
+  await done;
+  assert.deepEqual(seen, ['{"event":"a"}', '{"event":"b"}']);
+});
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
