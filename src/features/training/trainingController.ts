@@ -1,0 +1,183 @@
+// Drives one training from the writer's point of view: progress notification
+// with cancel, status bar, log channel, then the export that makes it a voice.
+// Used by "Train Voice Adapter", by "Resume", and after a window reload to
+// re-attach to a run that is still training.
+import * as vscode from 'vscode';
+import { readFile } from 'node:fs/promises';
+import { listRuns, readRunSummary } from '../../core/runs/runFolder';
+import { cancelEngine, clearPidFile, liveEngine } from '../../engine/detached';
+import { EngineReportedError } from '../../engine/client';
+import { engineLogPath, exportVoice, followTraining, formatEta, progressFrom, startTraining, TrainingBusyError, type TrainProgressView } from '../../engine/training';
+import type { EngineEvent } from '../../engine/protocol';
+import type { ActiveVoiceStore } from '../activeVoice';
+import type { EngineService } from '../engineSetup';
+import type { VoiceStatusBar } from '../statusBar';
+import { abortOnCancel } from '../cancellation';
+import { Commands } from '../commandIds';
+
+export interface TrainingDeps {
+  engine: EngineService;
+  status: VoiceStatusBar;
+  voice: ActiveVoiceStore;
+  log: vscode.LogOutputChannel;
+  runsRoot: () => string;
+}
+
+export class TrainingController {
+  /** Set while this window follows a training; reset in finally. */
+  private following: string | undefined;
+
+  constructor(private readonly deps: TrainingDeps) {}
+
+  get busy(): boolean {
+    return this.following !== undefined;
+  }
+
+  /** Starts the engine on a prepared run folder and follows it to an active voice. */
+  async start(runDir: string, resume = false): Promise<void> {
+    const { engine, log } = this.deps;
+    let pid: number;
+    try {
+      const started = await startTraining(runDir, { python: engine.python(), runsRoot: this.deps.runsRoot(), resume });
+      pid = started.pid;
+    } catch (e) {
+      if (e instanceof TrainingBusyError) {
+        const c = await vscode.window.showWarningMessage(e.message, 'Show Dashboard');
+        if (c) void vscode.commands.executeCommand(Commands.showDashboard, e.runDir);
+        return;
+      }
+      throw e;
+    }
+    log.info(`training ${resume ? 'resumed' : 'started'}: ${runDir} (engine pid ${pid})`);
+    await this.follow(runDir, pid);
+  }
+
+  /** After a reload: re-attach to a run still training, or report one that died. */
+  async recover(): Promise<void> {
+    for (const run of await listRuns(this.deps.runsRoot())) {
+      if (run.state !== 'running') continue;
+      const live = await liveEngine(run.dir);
+      if (live) {
+        this.deps.log.info(`re-attaching to ${run.dir} (engine pid ${live.pid})`);
+        void this.follow(run.dir, live.pid);
+      } else {
+        await this.reportCrash(run.dir, undefined);
+      }
+      return;
+    }
+  }
+
+  private async follow(runDir: string, pid: number): Promise<void> {
+    const { status, log } = this.deps;
+    this.following = runDir;
+    let view: TrainProgressView = { percent: 0 };
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Voice Draft: training your voice', cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => {
+            log.info(`cancel requested: SIGTERM to engine ${pid}`);
+            cancelEngine(pid);
+          });
+          status.show({ kind: 'training', percent: 0 });
+          return followTraining(runDir, pid, (e) => {
+            logEvent(log, e);
+            const next = progressFrom(e, view);
+            if (next !== view) {
+              progress.report({ increment: next.percent - view.percent, message: describeProgress(next) });
+              status.show({ kind: 'training', percent: next.percent });
+              view = next;
+            }
+          });
+        },
+      );
+      await clearPidFile(runDir);
+      await this.finish(runDir, result.terminal);
+    } finally {
+      this.following = undefined;
+    }
+  }
+
+  private async finish(runDir: string, terminal: EngineEvent | undefined): Promise<void> {
+    const { status } = this.deps;
+    if (!terminal) return this.reportCrash(runDir, undefined);
+    if (terminal.event === 'error') return this.reportCrash(runDir, terminal);
+    if (terminal.event === 'train.cancelled') {
+      status.show({ kind: 'idle' });
+      const c = await vscode.window.showInformationMessage('Voice Draft: training cancelled. Its last checkpoint is kept; resume to continue where it stopped.', 'Resume');
+      if (c === 'Resume') await this.start(runDir, true);
+      return;
+    }
+    if (terminal.event === 'train.done') await this.exportAndActivate(runDir);
+  }
+
+  /** Export runs after every training; a failed export leaves the adapter and says why. */
+  async exportAndActivate(runDir: string): Promise<void> {
+    const { status, log, voice, engine } = this.deps;
+    status.show({ kind: 'exporting' });
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Voice Draft: preparing your voice for writing', cancellable: true },
+        (progress, token) => exportVoice(runDir, engine.python(), {
+          signal: abortOnCancel(token),
+          onStderr: (l) => log.debug(`[export] ${l}`),
+          onEvent: (e) => { logEvent(log, e); if (e.event === 'export.progress') progress.report({ message: e.message }); },
+        }),
+      );
+    } catch (e) {
+      status.show({ kind: 'error', message: 'The voice was trained but could not be exported.' });
+      const why = e instanceof EngineReportedError ? e.message : (e as Error).message;
+      log.error(`export failed for ${runDir}: ${why}`);
+      const c = await vscode.window.showErrorMessage(`Voice Draft: your voice was trained (the adapter is safe in its run folder) but exporting it for writing failed: ${why}`, 'Retry Export', 'Show Log');
+      if (c === 'Retry Export') return this.exportAndActivate(runDir);
+      if (c === 'Show Log') log.show();
+      return;
+    }
+    await voice.set(runDir);
+    const run = await readRunSummary(runDir);
+    status.show({ kind: 'active', voice: run.name });
+    const c = await vscode.window.showInformationMessage(`Voice Draft: the voice "${run.name}" is ready and active. Type in a markdown file to write with it.`, 'Show Dashboard');
+    if (c) void vscode.commands.executeCommand(Commands.showDashboard, runDir);
+  }
+
+  private async reportCrash(runDir: string, error: Extract<EngineEvent, { event: 'error' }> | undefined): Promise<void> {
+    const { status, log } = this.deps;
+    await clearPidFile(runDir);
+    const tail = error ? '' : await lastLines(engineLogPath(runDir), 3);
+    const message = error
+      ? `${error.message}${error.hint ? ` — ${error.hint}` : ''}`
+      : `The training engine stopped unexpectedly.${tail ? ` Last log lines: ${tail}` : ''}`;
+    log.error(`training failed in ${runDir}: ${message}`);
+    status.show({ kind: 'error', message: `Training failed: ${message}` });
+    const c = await vscode.window.showErrorMessage(`Voice Draft: training failed. ${message}`, 'Resume', 'Show Log');
+    if (c === 'Resume') await this.start(runDir, true);
+    if (c === 'Show Log') log.show();
+  }
+
+  /** Cancels the training this window follows (dashboard action). */
+  async cancel(runDir: string): Promise<boolean> {
+    const live = await liveEngine(runDir);
+    if (!live) return false;
+    cancelEngine(live.pid);
+    return true;
+  }
+}
+
+function describeProgress(v: TrainProgressView): string {
+  const parts = [`${Math.round(v.percent)}%`];
+  if (v.step !== undefined) parts.push(`step ${v.step}${v.totalSteps ? `/${v.totalSteps}` : ''}`);
+  if (typeof v.loss === 'number') parts.push(`loss ${v.loss.toFixed(3)}`);
+  const eta = formatEta(v.etaSeconds);
+  if (eta) parts.push(eta);
+  return parts.join(' · ');
+}
+
+function logEvent(log: vscode.LogOutputChannel, e: EngineEvent): void {
+  if (e.event === 'error') log.error(`[engine] ${e.code}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+  else log.info(`[engine] ${JSON.stringify(e)}`);
+}
+
+async function lastLines(path: string, n: number): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.trim().split('\n').slice(-n).join(' | ');
+}
