@@ -1,0 +1,161 @@
+// Messages between the dashboard host (extension side) and its webview (browser
+// side), named `scope/verb`. Both directions are discriminated unions, parsed
+// from `unknown` at the boundary: a webview is a separate process that can send
+// anything, and a host of another version may post shapes this app never saw.
+// The webview says `webview/ready` before the host posts anything.
+import type { RunSnapshot } from '../core/runs/snapshot';
+import type { RunState } from '../core/runs/runFolder';
+import { type EngineEvent, parseEvent } from '../engine/protocol';
+
+/** The primary run, or the second run whose curves are overlaid on it. */
+export type Role = 'primary' | 'compare';
+
+export interface RunChoice {
+  dir: string;
+  id: string;
+  name: string;
+  state: RunState;
+  baseModel?: string;
+}
+
+/** Which run actions the host can perform right now (it owns the engine, not the webview). */
+export interface ActionAvailability {
+  cancel: boolean;
+  resume: boolean;
+  activate: boolean;
+  export: boolean;
+}
+
+export type RunFilesUpdate = Omit<RunSnapshot['files'], 'config'>;
+
+export type HostMessage =
+  | { type: 'run/list'; runsRoot: string; runs: RunChoice[]; selected: string | null; compare: string | null }
+  | { type: 'run/snapshot'; role: Role; snapshot: RunSnapshot; actions: ActionAvailability }
+  | { type: 'run/events'; role: Role; dir: string; events: EngineEvent[]; lastEventMs: number }
+  | { type: 'run/files'; role: Role; dir: string; files: RunFilesUpdate }
+  | { type: 'run/actions'; dir: string; actions: ActionAvailability }
+  | { type: 'compare/cleared' }
+  | { type: 'host/notice'; level: 'info' | 'error'; text: string };
+
+export type RunAction = 'action/cancel' | 'action/resume' | 'action/activate' | 'action/export' | 'action/openFolder';
+
+export type WebviewMessage =
+  | { type: 'webview/ready' }
+  | { type: 'run/select'; dir: string }
+  | { type: 'compare/select'; dir: string | null }
+  | { type: RunAction; dir: string }
+  | { type: 'action/copy'; text: string };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isRole = (v: unknown): v is Role => v === 'primary' || v === 'compare';
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const STATES: readonly string[] = ['new', 'running', 'done', 'cancelled', 'failed'] satisfies RunState[];
+const RUN_ACTIONS: readonly string[] = ['action/cancel', 'action/resume', 'action/activate', 'action/export', 'action/openFolder'] satisfies RunAction[];
+
+/** Parses a message from the webview; undefined for anything malformed. */
+export function parseWebviewMessage(value: unknown): WebviewMessage | undefined {
+  if (!isObj(value) || !isStr(value.type)) return undefined;
+  switch (value.type) {
+    case 'webview/ready':
+      return { type: 'webview/ready' };
+    case 'run/select':
+      return isStr(value.dir) ? { type: 'run/select', dir: value.dir } : undefined;
+    case 'compare/select':
+      return isStr(value.dir) || value.dir === null ? { type: 'compare/select', dir: value.dir } : undefined;
+    case 'action/copy':
+      return isStr(value.text) ? { type: 'action/copy', text: value.text } : undefined;
+    default:
+      return RUN_ACTIONS.includes(value.type) && isStr(value.dir) ? { type: value.type as RunAction, dir: value.dir } : undefined;
+  }
+}
+
+/** Parses a message from the host; undefined for anything malformed. Events are re-validated one by one. */
+export function parseHostMessage(value: unknown): HostMessage | undefined {
+  if (!isObj(value) || !isStr(value.type)) return undefined;
+  switch (value.type) {
+    case 'run/list': {
+      if (!isStr(value.runsRoot) || !Array.isArray(value.runs)) return undefined;
+      const runs = value.runs.filter(isRunChoice);
+      const selected = isStr(value.selected) ? value.selected : null;
+      const compare = isStr(value.compare) ? value.compare : null;
+      return { type: 'run/list', runsRoot: value.runsRoot, runs, selected, compare };
+    }
+    case 'run/snapshot': {
+      const snapshot = parseSnapshot(value.snapshot);
+      const actions = parseActions(value.actions);
+      return isRole(value.role) && snapshot && actions ? { type: 'run/snapshot', role: value.role, snapshot, actions } : undefined;
+    }
+    case 'run/events':
+      if (!isRole(value.role) || !isStr(value.dir) || !Array.isArray(value.events) || !isNum(value.lastEventMs)) return undefined;
+      return { type: 'run/events', role: value.role, dir: value.dir, events: parseEvents(value.events), lastEventMs: value.lastEventMs };
+    case 'run/files': {
+      const files = parseFiles(value.files);
+      return isRole(value.role) && isStr(value.dir) && files ? { type: 'run/files', role: value.role, dir: value.dir, files } : undefined;
+    }
+    case 'run/actions': {
+      const actions = parseActions(value.actions);
+      return isStr(value.dir) && actions ? { type: 'run/actions', dir: value.dir, actions } : undefined;
+    }
+    case 'compare/cleared':
+      return { type: 'compare/cleared' };
+    case 'host/notice':
+      return (value.level === 'info' || value.level === 'error') && isStr(value.text) ? { type: 'host/notice', level: value.level, text: value.text } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function isRunChoice(v: unknown): v is RunChoice {
+  return isObj(v) && isStr(v.dir) && isStr(v.id) && isStr(v.name) && isStr(v.state) && STATES.includes(v.state)
+    && (v.baseModel === undefined || isStr(v.baseModel));
+}
+
+function parseActions(v: unknown): ActionAvailability | undefined {
+  if (!isObj(v) || !isBool(v.cancel) || !isBool(v.resume) || !isBool(v.activate) || !isBool(v.export)) return undefined;
+  return { cancel: v.cancel, resume: v.resume, activate: v.activate, export: v.export };
+}
+
+/** Malformed events are dropped, as the run folder reader drops malformed lines. */
+function parseEvents(values: unknown[]): EngineEvent[] {
+  const out: EngineEvent[] = [];
+  for (const v of values) {
+    try {
+      out.push(parseEvent(v));
+    } catch {
+      // skipped: one bad event must not blank the dashboard
+    }
+  }
+  return out;
+}
+
+function parseFiles(v: unknown): RunFilesUpdate | undefined {
+  if (!isObj(v) || !isBool(v.hasAdapter) || !isBool(v.hasVoice) || !Array.isArray(v.checkpoints)) return undefined;
+  return {
+    canaries: v.canaries ?? null,
+    manifest: v.manifest ?? null,
+    evaluation: v.evaluation ?? null,
+    hasAdapter: v.hasAdapter,
+    hasVoice: v.hasVoice,
+    checkpoints: v.checkpoints.filter(isStr),
+  };
+}
+
+function parseSnapshot(v: unknown): RunSnapshot | undefined {
+  if (!isObj(v) || !isStr(v.dir) || !isStr(v.id) || !isStr(v.name) || !Array.isArray(v.events) || !isObj(v.files)) return undefined;
+  const files = parseFiles(v.files);
+  if (!files) return undefined;
+  const numOrNull = (x: unknown) => (isNum(x) ? x : null);
+  return {
+    dir: v.dir,
+    id: v.id,
+    name: v.name,
+    events: parseEvents(v.events),
+    malformedLines: isNum(v.malformedLines) ? v.malformedLines : 0,
+    eventsOffset: isNum(v.eventsOffset) ? v.eventsOffset : 0,
+    startedMs: numOrNull(v.startedMs),
+    lastEventMs: numOrNull(v.lastEventMs),
+    files: { ...files, config: isObj(v.files.config) ? v.files.config : null },
+  };
+}

@@ -1,0 +1,137 @@
+// The dashboard's two reports that come from files, not events: the dataset
+// manifest (what went into training) and eval.json (voice scores). Both are read
+// leniently: a missing key is left out, never invented, and eval.json is walked
+// generically because its keys belong to the evaluator, which evolves on its own.
+
+export interface DataReport {
+  source: string | null;
+  documents: { total: number | null; train: number | null; val: number | null };
+  pairs: { train: number | null; val: number | null };
+  words: number | null;
+  tiers: { tier: string; count: number }[];
+  /** Pairs per document, largest share first. */
+  shares: { doc: string; pairs: number; share: number }[];
+  maxShare: number | null;
+  boilerplate: { removed: number; byKind: { kind: string; count: number }[]; examples: string[] } | null;
+  skipped: { path: string; reason: string }[];
+  warnings: string[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const objs = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+
+export function dataReport(manifest: unknown): DataReport | null {
+  if (!isObj(manifest)) return null;
+  const docs = isObj(manifest.documents) ? manifest.documents : {};
+  const pairs = isObj(manifest.pairs) ? manifest.pairs : {};
+  const settings = isObj(manifest.settings) ? manifest.settings : {};
+  const bp = isObj(manifest.boilerplate) ? manifest.boilerplate : null;
+  return {
+    source: str(manifest.source),
+    documents: { total: num(docs.total), train: num(docs.train), val: num(docs.val) },
+    pairs: { train: num(pairs.train), val: num(pairs.val) },
+    words: num(manifest.words),
+    tiers: counts(manifest.tiers).map(([tier, count]) => ({ tier, count })),
+    shares: objs(manifest.perDocumentShare)
+      .map((d) => ({ doc: str(d.doc) ?? '?', pairs: num(d.pairs) ?? 0, share: num(d.share) ?? 0 }))
+      .sort((a, b) => b.share - a.share || a.doc.localeCompare(b.doc)),
+    maxShare: num(settings.maxDocumentShare),
+    boilerplate: bp && {
+      removed: num(bp.removed) ?? 0,
+      byKind: counts(bp.byKind).map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count),
+      examples: (Array.isArray(bp.examples) ? bp.examples : []).map(exampleText).filter((t) => t.trim() !== ''),
+    },
+    skipped: objs(manifest.skipped).map((s) => ({ path: str(s.path) ?? '?', reason: str(s.reason) ?? '' })),
+    warnings: (Array.isArray(manifest.warnings) ? manifest.warnings : []).filter((w): w is string => typeof w === 'string'),
+  };
+}
+
+function counts(v: unknown): [string, number][] {
+  return isObj(v) ? Object.entries(v).filter((e): e is [string, number] => num(e[1]) !== null) : [];
+}
+
+/** An example is a line of text, or an object that says what kind it was and where. */
+function exampleText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (!isObj(v)) return '';
+  const text = str(v.text) ?? str(v.line) ?? '';
+  const where = [str(v.kind), str(v.doc) ?? str(v.path)].filter(Boolean).join(', ');
+  return where ? `${text}  (${where})` : text;
+}
+
+// ---- Voice scores (eval.json) ---------------------------------------------------
+
+export type ScoreNode =
+  | { kind: 'compare'; label: string; base: number; tuned: number; extra: [string, string][] }
+  | { kind: 'value'; label: string; value: string }
+  | { kind: 'group'; label: string; children: ScoreNode[] };
+
+/** The whole of eval.json as labelled rows; base-vs-tuned pairs become comparisons. */
+export function scoreTree(evaluation: unknown): ScoreNode[] | null {
+  return isObj(evaluation) ? nodes(evaluation, 0) : null;
+}
+
+function nodes(o: Obj, depth: number): ScoreNode[] {
+  // {base: {...}, tuned: {...}} side by side: pivot into one comparison per shared key.
+  if (isObj(o.base) && isObj(o.tuned)) {
+    const base = o.base;
+    const tuned = o.tuned;
+    const pivot: Obj = {};
+    for (const k of new Set([...Object.keys(base), ...Object.keys(tuned)])) pivot[k] = { base: base[k], tuned: tuned[k] };
+    for (const [k, v] of Object.entries(o)) if (k !== 'base' && k !== 'tuned') pivot[k] = v;
+    return nodes(pivot, depth);
+  }
+  return Object.entries(o).map(([key, v]) => node(key, v, depth)).filter((n): n is ScoreNode => n !== null);
+}
+
+function node(key: string, v: unknown, depth: number, label = humanize(key)): ScoreNode | null {
+  if (v === null || v === undefined) return { kind: 'value', label, value: '\u2014' };
+  if (typeof v !== 'object') return { kind: 'value', label, value: formatScalar(v) };
+  if (Array.isArray(v)) {
+    if (v.every((x) => typeof x !== 'object' || x === null)) return { kind: 'value', label, value: v.map(formatScalar).join(', ') };
+    if (depth >= 4) return { kind: 'value', label, value: `${v.length} items` };
+    // Items are named by their own name/id (a habit, a document), as written.
+    return { kind: 'group', label, children: v.map((x, i) => node(String(i), x, depth + 1, itemName(x, i))).filter((n): n is ScoreNode => n !== null) };
+  }
+  const o = v as Obj;
+  const base = num(o.base);
+  const tuned = num(o.tuned);
+  if (base !== null && tuned !== null) {
+    const extra = Object.entries(o).filter(([k, x]) => k !== 'base' && k !== 'tuned' && (x === null || typeof x !== 'object'))
+      .map(([k, x]): [string, string] => [humanize(k), formatScalar(x)]);
+    return { kind: 'compare', label, base, tuned, extra };
+  }
+  if (depth >= 4) return { kind: 'value', label, value: JSON.stringify(o).slice(0, 200) };
+  return { kind: 'group', label, children: nodes(o, depth + 1) };
+}
+
+function itemName(x: unknown, i: number): string {
+  if (isObj(x)) {
+    const name = [x.name, x.id, x.label, x.prompt_id, x.doc].find((n) => typeof n === 'string');
+    if (typeof name === 'string') return name;
+  }
+  return `#${i + 1}`;
+}
+
+/** `val_ppl` → `val ppl`, `heldOutPerplexity` → `held out perplexity`. */
+export function humanize(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_\-.]+/g, ' ').trim().toLowerCase() || key;
+}
+
+export function formatScalar(v: unknown): string {
+  if (typeof v === 'number') return formatNumber(v);
+  if (v === null || v === undefined) return '\u2014';
+  return String(v);
+}
+
+/** Four significant figures, no exponent for everyday magnitudes (a learning rate keeps one). */
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Number.isInteger(n) && Math.abs(n) < 1e9) return String(n);
+  const a = Math.abs(n);
+  if (a !== 0 && (a < 1e-3 || a >= 1e9)) return n.toExponential(2);
+  return String(Number(n.toPrecision(4)));
+}

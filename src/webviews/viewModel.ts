@@ -1,0 +1,326 @@
+// What the dashboard draws, derived from engine events and nothing else: loss
+// curves, canary samples with word diffs, run status. No DOM and no I/O, so the
+// webview app and the Node unit tests run the same code. `applyEvents` folds
+// events into a model it owns (appending, so a live run costs O(new events)).
+import type { RunState } from '../core/runs/runFolder';
+import type { EngineErrorEvent, EngineEvent, TrainCancelled, TrainDone, TrainStarted } from '../engine/protocol';
+
+/** TensorBoard's default: visibly smoother than raw per-step loss, still follows a short run's shape. */
+export const DEFAULT_SMOOTHING = 0.6;
+
+type Y = number | null;
+
+export interface TrainSeries { step: number[]; epoch: number[]; loss: Y[]; smoothed: Y[]; lr: number[]; tokensPerS: Y[] }
+export interface ValSeries { step: number[]; loss: Y[]; ppl: Y[] }
+
+export interface CanarySample {
+  epoch: number;
+  promptId: string;
+  prompt?: string;
+  sampling?: Record<string, unknown>;
+  base: string[];
+  tuned: string[];
+}
+
+export interface RunModel {
+  state: RunState;
+  train: TrainSeries;
+  val: ValSeries;
+  /** Canaries from the event stream, keyed `promptId\u0000epoch` (a resumed epoch replaces its samples). */
+  canaries: Map<string, CanarySample>;
+  started: TrainStarted | null;
+  device: { device: string; gpu: string | null } | null;
+  done: TrainDone | null;
+  cancelled: TrainCancelled | null;
+  error: EngineErrorEvent | null;
+  checkpoints: { step: number; path: string }[];
+  /** Steps at which a resumed segment picked up (the curve restarts there). */
+  resumedAt: number[];
+  totalSteps: number | null;
+  etaS: number | null;
+  smoothing: number;
+  ema: EmaState;
+}
+
+export function emptyModel(smoothing = DEFAULT_SMOOTHING): RunModel {
+  return {
+    state: 'new',
+    train: { step: [], epoch: [], loss: [], smoothed: [], lr: [], tokensPerS: [] },
+    val: { step: [], loss: [], ppl: [] },
+    canaries: new Map(),
+    started: null,
+    device: null,
+    done: null,
+    cancelled: null,
+    error: null,
+    checkpoints: [],
+    resumedAt: [],
+    totalSteps: null,
+    etaS: null,
+    smoothing,
+    ema: { raw: 0, count: 0 },
+  };
+}
+
+export function modelFromEvents(events: readonly EngineEvent[], smoothing = DEFAULT_SMOOTHING): RunModel {
+  return applyEvents(emptyModel(smoothing), events);
+}
+
+/** Folds events into the model (mutating it) and returns it. */
+export function applyEvents(m: RunModel, events: readonly EngineEvent[]): RunModel {
+  for (const e of events) applyEvent(m, e);
+  return m;
+}
+
+function applyEvent(m: RunModel, e: EngineEvent): void {
+  switch (e.event) {
+    case 'engine.ready':
+      m.device = { device: e.device, gpu: e.gpu };
+      return;
+    case 'train.started':
+      // A resume appends a new segment to the same events.jsonl: the run is live again.
+      m.state = 'running';
+      m.started = e;
+      m.error = null;
+      m.cancelled = null;
+      if (typeof e.device === 'string') m.device = { device: e.device, gpu: typeof e.gpu === 'string' ? e.gpu : null };
+      return;
+    case 'train.progress':
+      addProgress(m, e.step, e.epoch, e.loss, e.lr, e.tokens_per_s ?? null);
+      if (e.total_steps !== undefined) m.totalSteps = e.total_steps;
+      m.etaS = e.eta_s ?? null;
+      return;
+    case 'train.eval': {
+      const keep = firstAtOrAfter(m.val.step, e.step);
+      truncate(m.val, keep);
+      m.val.step.push(e.step);
+      m.val.loss.push(e.val_loss);
+      m.val.ppl.push(e.val_ppl ?? (e.val_loss === null ? null : Math.exp(e.val_loss)));
+      return;
+    }
+    case 'train.canary':
+      m.canaries.set(canaryKey(e.prompt_id, e.epoch), {
+        epoch: e.epoch, promptId: e.prompt_id, prompt: e.prompt, sampling: e.sampling, base: e.base, tuned: e.tuned,
+      });
+      return;
+    case 'train.checkpoint':
+      m.checkpoints.push({ step: e.step, path: e.path });
+      return;
+    case 'train.done':
+      m.state = 'done';
+      m.done = e;
+      m.etaS = null;
+      return;
+    case 'train.cancelled':
+      m.state = 'cancelled';
+      m.cancelled = e;
+      m.etaS = null;
+      return;
+    case 'error':
+      // Same rule as runFolder.stateFromEvents: an error after train.done (say, in a late
+      // canary write) does not undo a finished adapter.
+      if (m.state !== 'done') m.state = 'failed';
+      m.error = e;
+      m.etaS = null;
+      return;
+    case 'setup.progress': case 'model.progress': case 'export.progress': case 'eval.progress':
+    case 'setup.done': case 'model.ready': case 'export.artifact': case 'export.done': case 'eval.done':
+    case 'unknown':
+      return; // other commands' events: not part of the training curves
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+}
+
+function addProgress(m: RunModel, step: number, epoch: number, loss: Y, lr: number, tps: Y): void {
+  const t = m.train;
+  const keep = firstAtOrAfter(t.step, step);
+  if (keep < t.step.length) {
+    // A resumed run replays steps after its checkpoint: the new segment replaces them,
+    // so the x axis stays increasing and the curve shows the run that really continued.
+    truncate(t, keep);
+    m.resumedAt.push(step);
+    m.ema = { raw: 0, count: 0 };
+    t.smoothed = ema(t.loss, m.smoothing, m.ema);
+  }
+  t.step.push(step);
+  t.epoch.push(epoch);
+  t.loss.push(loss);
+  t.lr.push(lr);
+  t.tokensPerS.push(tps);
+  t.smoothed.push(emaStep(m.ema, loss, m.smoothing));
+}
+
+/** Index of the first x >= value (x is increasing): everything from there on is superseded. */
+function firstAtOrAfter(xs: number[], value: number): number {
+  let i = xs.length;
+  while (i > 0 && xs[i - 1]! >= value) i--;
+  return i;
+}
+
+function truncate(series: TrainSeries | ValSeries, length: number): void {
+  for (const values of Object.values(series) as unknown[][]) values.length = Math.min(values.length, length);
+}
+
+/** Running state of the debiased EMA: the raw average and how many values went in. */
+export interface EmaState { raw: number; count: number }
+
+/**
+ * One step of a debiased exponential moving average, as TensorBoard smooths
+ * scalars: the first value comes out unchanged (no pull towards 0), a missing
+ * value stays missing and does not move the average.
+ */
+export function emaStep(s: EmaState, y: Y, weight: number): Y {
+  if (y === null || !Number.isFinite(y)) return null;
+  const w = Math.min(Math.max(weight, 0), 0.999); // w = 1 would never move and divide by zero
+  s.raw = s.raw * w + (1 - w) * y;
+  s.count++;
+  return s.count === 1 ? y : s.raw / (1 - w ** s.count); // exact, not y·(1-w)/(1-w)
+}
+
+export function ema(values: readonly Y[], weight: number, state: EmaState = { raw: 0, count: 0 }): Y[] {
+  return values.map((y) => emaStep(state, y, weight));
+}
+
+export function canaryKey(promptId: string, epoch: number): string {
+  return `${promptId}\u0000${epoch}`;
+}
+
+// ---- Run header ---------------------------------------------------------------
+
+export interface RunTimes {
+  startedMs: number | null;
+  lastEventMs: number | null;
+}
+
+export interface RunSummaryView {
+  state: RunState;
+  durationMs: number | null;
+  lastStep: number | null;
+  totalSteps: number | null;
+  epoch: number | null;
+  etaS: number | null;
+  bestStep: number | null;
+  bestValLoss: number | null;
+  baseModel: string | null;
+  device: string | null;
+  error: EngineErrorEvent | null;
+}
+
+export function summarize(m: RunModel, times: RunTimes, config: Record<string, unknown> | null, nowMs: number): RunSummaryView {
+  const resolved = m.started?.config ?? config ?? {};
+  const best = bestEval(m);
+  const end = m.state === 'running' ? nowMs : times.lastEventMs;
+  return {
+    state: m.state,
+    durationMs: times.startedMs !== null && end !== null ? Math.max(0, end - times.startedMs) : null,
+    lastStep: m.train.step.at(-1) ?? null,
+    totalSteps: m.totalSteps,
+    epoch: m.train.epoch.at(-1) ?? null,
+    etaS: m.state === 'running' ? m.etaS : null,
+    // The engine's own choice wins (it early-stops on val loss); else the lowest eval seen so far.
+    bestStep: m.done?.best_step ?? best?.step ?? null,
+    bestValLoss: m.done?.best_val_loss ?? best?.loss ?? null,
+    baseModel: typeof resolved.base_model === 'string' ? resolved.base_model : null,
+    device: m.device ? (m.device.gpu ? `${m.device.device} (${m.device.gpu})` : m.device.device) : null,
+    error: m.state === 'failed' ? m.error : null,
+  };
+}
+
+function bestEval(m: RunModel): { step: number; loss: number } | undefined {
+  let best: { step: number; loss: number } | undefined;
+  m.val.loss.forEach((loss, i) => {
+    if (loss !== null && (!best || loss < best.loss)) best = { step: m.val.step[i]!, loss };
+  });
+  return best;
+}
+
+// ---- Charts -------------------------------------------------------------------
+
+export type SeriesRole = 'raw' | 'smoothed' | 'val';
+
+export interface ChartSeries {
+  /** Stable id, exposed in the DOM for tests and screen readers. */
+  id: string;
+  label: string;
+  run: 'primary' | 'compare';
+  role: SeriesRole;
+  values: Y[];
+}
+
+export interface ChartData {
+  id: 'loss' | 'ppl' | 'lr' | 'speed';
+  title: string;
+  /** Union of every series' steps: two runs share one x axis. */
+  x: number[];
+  series: ChartSeries[];
+}
+
+interface Line { x: readonly number[]; y: readonly Y[] }
+
+/** Puts several (x, y) lines on one increasing x axis, null where a line has no point. */
+export function align(lines: readonly Line[]): { x: number[]; ys: Y[][] } {
+  const x = [...new Set(lines.flatMap((l) => l.x))].sort((a, b) => a - b);
+  const index = new Map(x.map((v, i) => [v, i]));
+  const ys = lines.map((l) => {
+    const y: Y[] = new Array<Y>(x.length).fill(null);
+    l.x.forEach((xv, i) => { y[index.get(xv)!] = l.y[i] ?? null; });
+    return y;
+  });
+  return { x, ys };
+}
+
+interface SeriesSpec { id: string; label: string; role: SeriesRole; line: (m: RunModel) => Line }
+
+const CHARTS: { id: ChartData['id']; title: string; series: SeriesSpec[]; compare: string[] }[] = [
+  {
+    id: 'loss',
+    title: 'Loss',
+    series: [
+      { id: 'train-loss', label: 'train loss', role: 'raw', line: (m) => ({ x: m.train.step, y: m.train.loss }) },
+      { id: 'train-loss-smoothed', label: 'train loss (smoothed)', role: 'smoothed', line: (m) => ({ x: m.train.step, y: m.train.smoothed }) },
+      { id: 'val-loss', label: 'validation loss', role: 'val', line: (m) => ({ x: m.val.step, y: m.val.loss }) },
+    ],
+    // The raw curve of a second run would bury both; its smoothed and validation curves compare.
+    compare: ['train-loss-smoothed', 'val-loss'],
+  },
+  {
+    id: 'ppl',
+    title: 'Validation perplexity',
+    series: [{ id: 'val-ppl', label: 'validation perplexity', role: 'val', line: (m) => ({ x: m.val.step, y: m.val.ppl }) }],
+    compare: ['val-ppl'],
+  },
+  {
+    id: 'lr',
+    title: 'Learning rate',
+    series: [{ id: 'lr', label: 'learning rate', role: 'raw', line: (m) => ({ x: m.train.step, y: m.train.lr }) }],
+    compare: ['lr'],
+  },
+  {
+    id: 'speed',
+    title: 'Tokens per second',
+    series: [{ id: 'tokens-per-s', label: 'tokens/s', role: 'raw', line: (m) => ({ x: m.train.step, y: m.train.tokensPerS }) }],
+    compare: ['tokens-per-s'],
+  },
+];
+
+/** The four charts, with a second run's curves overlaid when one is given. */
+export function chartData(primary: RunModel, compare?: { model: RunModel; name: string }): ChartData[] {
+  return CHARTS.map((c) => {
+    const specs = [
+      ...c.series.map((s) => ({ ...s, run: 'primary' as const, line: s.line(primary) })),
+      ...(compare ? c.series.filter((s) => c.compare.includes(s.id)).map((s) => ({
+        ...s, id: `compare-${s.id}`, label: `${s.label} — ${compare.name}`, run: 'compare' as const, line: s.line(compare.model),
+      })) : []),
+    ];
+    const { x, ys } = align(specs.map((s) => s.line));
+    return { id: c.id, title: c.title, x, series: specs.map((s, i) => ({ id: s.id, label: s.label, run: s.run, role: s.role, values: ys[i]! })) };
+  });
+}
+
+/** Points a series really has (not the nulls that alignment added). */
+export function pointCount(values: readonly Y[]): number {
+  return values.reduce<number>((n, v) => (v === null ? n : n + 1), 0);
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseEvent, type EngineEvent } from '../../../src/engine/protocol';
+import { align, chartData, ema, modelFromEvents, pointCount, summarize, applyEvents, emptyModel } from '../../../src/webviews/viewModel';
+
+const ev = (o: Record<string, unknown>): EngineEvent => parseEvent(o);
+const progress = (step: number, loss: number | null, extra: Record<string, unknown> = {}) =>
+  ev({ event: 'train.progress', step, epoch: step / 10, loss, lr: 1e-4 * (1 - step / 100), tokens_per_s: 1000 + step, ...extra });
+const started = ev({ event: 'train.started', config: { base_model: 'offline:smollm2-135m-instruct' }, dataset: { train_pairs: 10, val_pairs: 2 } });
+
+test('progress and eval events become train and validation series of the right length', () => {
+  const m = modelFromEvents([
+    started,
+    progress(1, 3.0), progress(2, 2.5), progress(3, null), progress(4, 2.0),
+    ev({ event: 'train.eval', step: 2, val_loss: 2.6, val_ppl: 13.5 }),
+    ev({ event: 'train.eval', step: 4, val_loss: 2.2, val_ppl: null }),
+  ]);
+  assert.deepEqual(m.train.step, [1, 2, 3, 4]);
+  assert.deepEqual(m.train.loss, [3.0, 2.5, null, 2.0]);
+  assert.equal(m.train.lr.length, 4);
+  assert.deepEqual(m.train.tokensPerS, [1001, 1002, 1003, 1004]);
+  assert.deepEqual(m.val.step, [2, 4]);
+  // A missing perplexity is exp(val loss), the same quantity the engine reports.
+  assert.equal(m.val.ppl[0], 13.5);
+  assert.ok(Math.abs(m.val.ppl[1]! - Math.exp(2.2)) < 1e-12);
+  assert.equal(m.state, 'running');
+});
+
+test('smoothing is a debiased EMA: first value unchanged, gaps stay gaps, live appends match a batch', () => {
+  assert.deepEqual(ema([], 0.6), []);
+  const s = ema([2, null, 4], 0.5);
+  assert.equal(s[0], 2);
+  assert.equal(s[1], null);
+  // raw = 0.5*(0.5*2) + 0.5*4 = 2.5; debias 1 - 0.25 = 0.75 → 3.333…
+  assert.ok(Math.abs(s[2]! - 2.5 / 0.75) < 1e-12);
+  assert.deepEqual(ema([1, 5, 9], 0), [1, 5, 9]);
+  const losses = [3, 2.8, 2.9, 2.1, null, 1.7, 1.9];
+  const batch = modelFromEvents(losses.map((l, i) => progress(i + 1, l)));
+  const live = emptyModel();
+  for (let i = 0; i < losses.length; i++) applyEvents(live, [progress(i + 1, losses[i]!)]);
+  assert.deepEqual(live.train.smoothed, batch.train.smoothed);
+  assert.deepEqual(batch.train.smoothed, ema(losses, 0.6));
+  // Smoothing reduces the step-to-step variation of a noisy curve.
+  const noisy = Array.from({ length: 50 }, (_, i) => 3 - i * 0.02 + (i % 2 ? 0.3 : -0.3));
+  const tv = (xs: (number | null)[]) => xs.slice(1).reduce<number>((a, x, i) => a + Math.abs(x! - xs[i]!), 0);
+  assert.ok(tv(ema(noisy, 0.6)) < tv(noisy) / 3);
+});
+
+test('a resumed run replaces the steps it replays, and its curve stays increasing', () => {
+  const m = modelFromEvents([
+    started, progress(1, 3), progress(2, 2.8), progress(3, 2.7), progress(4, 2.6),
+    ev({ event: 'train.eval', step: 4, val_loss: 2.5, val_ppl: 12.2 }),
+    ev({ event: 'train.cancelled', step: 4, checkpoint: 'checkpoints/step-000002' }),
+  ]);
+  assert.equal(m.state, 'cancelled');
+  applyEvents(m, [started, progress(3, 2.75), progress(4, 2.65), ev({ event: 'train.eval', step: 4, val_loss: 2.4, val_ppl: 11 })]);
+  assert.equal(m.state, 'running');
+  assert.deepEqual(m.train.step, [1, 2, 3, 4]);
+  assert.deepEqual(m.train.loss, [3, 2.8, 2.75, 2.65]);
+  assert.deepEqual(m.train.smoothed, ema([3, 2.8, 2.75, 2.65], m.smoothing));
+  assert.deepEqual(m.val.loss, [2.4]);
+  assert.deepEqual(m.resumedAt, [3]);
+});
+
+test('status follows the last terminal event; an error after done keeps the adapter done', () => {
+  assert.equal(modelFromEvents([]).state, 'new');
+  assert.equal(modelFromEvents([started, ev({ event: 'error', code: 'cuda_oom', message: 'out of memory', hint: 'QLoRA' })]).state, 'failed');
+  const done = modelFromEvents([started, ev({ event: 'train.done', adapter: 'adapter', best_step: 4, best_val_loss: 2.1 }), ev({ event: 'error', code: 'x', message: 'late' })]);
+  assert.equal(done.state, 'done');
+});
+
+test('summary: duration, best step (engine choice, else lowest eval), base model and device', () => {
+  const events = [
+    ev({ event: 'engine.ready', protocol: 1, python: '3.12', torch: '2.13', device: 'cuda', gpu: 'NVIDIA H100' }),
+    started, progress(10, 2.5, { total_steps: 40, eta_s: 30 }),
+    ev({ event: 'train.eval', step: 10, val_loss: 2.4, val_ppl: 11 }),
+    ev({ event: 'train.eval', step: 20, val_loss: 2.2, val_ppl: 9 }),
+    ev({ event: 'train.eval', step: 30, val_loss: 2.3, val_ppl: 10 }),
+  ];
+  const m = modelFromEvents(events);
+  const times = { startedMs: 1_000, lastEventMs: 61_000 };
+  const live = summarize(m, times, null, 91_000);
+  assert.equal(live.durationMs, 90_000, 'a running run lasts until now');
+  assert.equal(live.bestStep, 20);
+  assert.equal(live.bestValLoss, 2.2);
+  assert.equal(live.totalSteps, 40);
+  assert.equal(live.etaS, 30);
+  assert.equal(live.baseModel, 'offline:smollm2-135m-instruct');
+  assert.equal(live.device, 'cuda (NVIDIA H100)');
+  applyEvents(m, [ev({ event: 'train.done', adapter: 'adapter', best_step: 30, best_val_loss: 2.3 })]);
+  const done = summarize(m, times, null, 500_000);
+  assert.equal(done.durationMs, 60_000, 'a finished run lasts until its last event');
+  assert.equal(done.bestStep, 30, "the engine's own best step wins");
+  assert.equal(done.etaS, null);
+});
+
+test('align puts two runs on one x axis with nulls where a run has no point', () => {
+  const { x, ys } = align([{ x: [1, 2, 4], y: [1, 2, 4] }, { x: [2, 3], y: [20, 30] }]);
+  assert.deepEqual(x, [1, 2, 3, 4]);
+  assert.deepEqual(ys, [[1, 2, null, 4], [null, 20, 30, null]]);
+});
+
+test('chart data: point counts per series, a compared run overlays smoothed and validation curves', () => {
+  const a = modelFromEvents([started, progress(1, 3), progress(2, 2.5), progress(3, 2.2), ev({ event: 'train.eval', step: 3, val_loss: 2.3, val_ppl: 10 })]);
+  const b = modelFromEvents([started, progress(2, 3.1), progress(4, 2.9), ev({ event: 'train.eval', step: 4, val_loss: 2.8, val_ppl: 16 })]);
+  const [loss, ppl, lr, speed] = chartData(a);
+  assert.deepEqual(loss!.series.map((s) => [s.id, pointCount(s.values)]), [['train-loss', 3], ['train-loss-smoothed', 3], ['val-loss', 1]]);
+  assert.equal(pointCount(ppl!.series[0]!.values), 1);
+  assert.equal(pointCount(lr!.series[0]!.values), 3);
+  assert.equal(pointCount(speed!.series[0]!.values), 3);
+  const compared = chartData(a, { model: b, name: 'other' })[0]!;
+  assert.deepEqual(compared.x, [1, 2, 3, 4]);
+  assert.deepEqual(compared.series.map((s) => s.id), ['train-loss', 'train-loss-smoothed', 'val-loss', 'compare-train-loss-smoothed', 'compare-val-loss']);
+  assert.deepEqual(compared.series[3]!.values, [null, 3.1, null, ema([3.1, 2.9], 0.6)[1]]);
+  assert.equal(compared.series[3]!.run, 'compare');
+});
