@@ -6,6 +6,7 @@ export const Commands = {
   toggleInline: 'voiceDraft.toggleInline',
   evaluateVoice: 'voiceDraft.evaluateVoice',
   setupEngine: 'voiceDraft.setupEngine',
+  manageVoices: 'voiceDraft.manageVoices',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
