@@ -1,0 +1,200 @@
+"""Voice metrics on texts with known answers (no model needed).
+
+The corpora are read at run time from the shared folder next to the repo
+(`../shared/corpora`); tests that need them skip when it is absent.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voice_draft_engine.voice_metrics.attribution import attribute, paragraphs
+from voice_draft_engine.voice_metrics.bootstrap import bootstrap_ci, percentile_interval, ratio_ci
+from voice_draft_engine.voice_metrics.habits import (first_person_claims, gives_personal_context, habit_rates,
+                                                     length_report)
+from voice_draft_engine.voice_metrics.stylometry import (DeltaSpace, StyleComparison, burrows_delta,
+                                                         char_ngram_cosine, gap_closed, tokenize, truncate_words)
+
+CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+
+
+def _read(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        pytest.skip(f"corpus not found: {folder}")
+    out = []
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"^---\n.*?\n---\n", "", text, flags=re.S)  # front matter is not prose
+        out.append(text)
+    return out
+
+
+@pytest.fixture(scope="module")
+def bierce() -> list[str]:
+    return _read(CORPORA / "bierce-notes" / "notes")
+
+
+@pytest.fixture(scope="module")
+def macdowell() -> list[str]:
+    return _read(CORPORA / "macdowell-essays")
+
+
+# A small hand-made corpus, so the basic identities run even without the shared corpora.
+HAND = [
+    "The river ran past the mill, and the miller watched it, as he had watched it every morning of his life. "
+    "He did not trust it. Rivers, he said, are like lawyers: they take the shortest way to the sea and charge for the trip.",
+    "In the spring the water rose and the wheel turned faster. The miller counted the sacks of flour and was not "
+    "pleased, for a fast wheel wears its teeth, and teeth, like money, are easier to lose than to grow.",
+    "His daughter kept the books. She wrote a small neat hand and she added the columns twice. When the sums "
+    "disagreed she believed the second, which is the whole of accountancy and most of religion.",
+    "A stranger came in July and asked to buy the mill. The miller named a price that was twice its worth, and the "
+    "stranger paid it, and the miller never forgave himself for asking so little.",
+]
+
+
+# ------------------------------------------------------------------ stylometry
+
+def test_identical_corpora_have_zero_delta_and_cosine_one() -> None:
+    assert burrows_delta(HAND, HAND, n_words=30) == pytest.approx(0.0, abs=1e-12)
+    assert char_ngram_cosine(HAND, HAND) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_tokenize_and_truncate() -> None:
+    assert tokenize("Don’t stop, Writer's 3 dogs!") == ["don't", "stop", "writer's", "dogs"]
+    assert truncate_words("One, two; three four.", 3) == "One, two; three"
+    assert truncate_words("short", 10) == "short"
+
+
+def test_bierce_vs_macdowell_is_far_and_bierce_halves_are_near(bierce: list[str], macdowell: list[str]) -> None:
+    space = DeltaSpace.fit(bierce[::2])
+    same_writer = space.delta(bierce[1::2])
+    other_writer = space.delta(macdowell)
+    assert space.delta(bierce[::2]) == pytest.approx(0.0, abs=1e-12)
+    assert other_writer > 1.5 * same_writer, (same_writer, other_writer)
+    cos_same = char_ngram_cosine(bierce[1::2], bierce[::2])
+    cos_other = char_ngram_cosine(macdowell, bierce[::2])
+    assert cos_same > cos_other
+    assert 1 - cos_other > 2 * (1 - cos_same), (cos_same, cos_other)
+
+
+def test_gap_closed_known_answers() -> None:
+    assert gap_closed(1.0, 1.0, 0.2) == pytest.approx(0.0)
+    assert gap_closed(1.0, 0.2, 0.2) == pytest.approx(1.0)
+    assert gap_closed(1.0, 0.6, 0.2) == pytest.approx(0.5)
+    assert gap_closed(0.2, 0.1, 0.3) is None  # base already closer than the floor: no gap
+
+
+def test_style_comparison_gap_and_determinism(bierce: list[str], macdowell: list[str]) -> None:
+    writer, heldout = bierce[:100], bierce[100:]
+    units_other = [truncate_words(t, 150) for t in macdowell]
+    units_same = [truncate_words(t, 150) for t in heldout[:25]]
+
+    def report(tuned: list[str], seed: int = 0) -> dict:
+        sc = StyleComparison(writer)
+        sc.add_group("base", units_other)
+        sc.add_group("tuned", tuned)
+        sc.add_group("floor", units_same)
+        return sc.report(resamples=300, seed=seed)
+
+    like_writer = report(units_same)
+    like_base = report(units_other)
+    assert like_writer["gap_closed"] == pytest.approx(1.0)
+    assert like_base["gap_closed"] == pytest.approx(0.0)
+    assert like_writer["char_cosine"]["gap_closed"] == pytest.approx(1.0)
+    # The same inputs and seed give the same figures, intervals included.
+    assert report(units_same) == like_writer
+    ci = like_writer["delta"]["base_ci"]
+    assert ci["low"] <= like_writer["delta"]["base"] <= ci["high"]
+    assert report(units_same, seed=1)["delta"]["base_ci"] != ci
+
+
+# ------------------------------------------------------------------ attribution
+
+def test_paragraphs_merge_short_ones() -> None:
+    text = "Title\n\n" + " ".join(["word"] * 50) + "\n\nA short tail."
+    paras = paragraphs(text, min_words=40)
+    assert len(paras) == 1 and paras[0].startswith("Title\n\n") and paras[0].endswith("A short tail.")
+
+
+def test_attribution_tells_writers_apart(bierce: list[str], macdowell: list[str]) -> None:
+    bp = [p for t in bierce for p in paragraphs(t)]
+    mp = [p for t in macdowell for p in paragraphs(t)]
+    writer, writer_rest = bp[:180], bp[180:]
+    other, other_rest = mp[:90], mp[90:150]
+    sounds_like_writer = attribute(writer, other, writer_rest, seed=0, resamples=200)
+    sounds_like_other = attribute(writer, other, other_rest, seed=0, resamples=200)
+    assert sounds_like_writer.classifier_accuracy > 0.9
+    assert sounds_like_writer.tuned_share > 0.8
+    assert sounds_like_other.tuned_share < 0.3
+    assert sounds_like_writer.ci["low"] <= sounds_like_writer.tuned_share <= sounds_like_writer.ci["high"]
+    assert attribute(writer, other, writer_rest, seed=0, resamples=200) == sounds_like_writer
+
+
+# ------------------------------------------------------------------ habits
+
+def test_habit_counts_on_hand_made_text() -> None:
+    text = ("In today's fast-paced world, we must delve into the tapestry of life! Subscribe for more!!! "
+            "#writing #life\nWhen I was a kid my father told me stories. It is important to note that C# "
+            "is a language.\n# A heading, not a hashtag\nThanks for reading. Don't forget to like and share.")
+    rates = habit_rates([text])
+    counts = rates["counts"]
+    assert counts == {"hashtags": 2, "calls_to_action": 4, "stock_phrases": 4, "exclamations": 2,
+                      "first_person_claims": 1}
+    words = rates["words"]
+    assert rates["hashtags"] == pytest.approx(round(2000 / words, 3))
+
+
+def test_first_person_only_counts_without_personal_context() -> None:
+    answer = "My father was a miller. I remember the wheel. The river was cold."
+    assert first_person_claims(answer) == 2
+    assert gives_personal_context("Tell me about your childhood") is True
+    assert gives_personal_context("Write an essay titled \"Rivers\".") is False
+    assert habit_rates([answer], ["Write an essay titled \"Rivers\"."])["first_person_claims"] > 0
+    assert habit_rates([answer], ["I grew up by a river. Continue:"])["first_person_claims"] is None
+
+
+def test_plain_prose_has_no_habits() -> None:
+    counts = habit_rates(HAND)["counts"]
+    assert counts == {"hashtags": 0, "calls_to_action": 0, "stock_phrases": 0, "exclamations": 0,
+                      "first_person_claims": 0}
+
+
+def test_length_against_writer_median() -> None:
+    rep = length_report(["one two three", "one two three four five"], [4, 8, 10], max_new_tokens=64,
+                        truncated=[False, True])
+    assert rep["median_words"] == 4 and rep["writer_median_words"] == 8
+    assert rep["ratio"] == 0.5 and rep["truncated_share"] == 0.5
+
+
+# ------------------------------------------------------------------ bootstrap
+
+def test_bootstrap_ci_contains_point_and_is_deterministic() -> None:
+    values = np.random.default_rng(7).normal(3.0, 1.0, size=80)
+    ci = bootstrap_ci(values, seed=11)
+    assert ci.low < values.mean() < ci.high
+    assert bootstrap_ci(values, seed=11) == ci
+    assert bootstrap_ci(values, seed=12) != ci
+    assert ci.high - ci.low < 1.0  # ~ 4 standard errors of 1/sqrt(80)
+
+
+def test_ratio_ci_resamples_documents_with_their_tokens() -> None:
+    nll = np.array([200.0, 90.0, 400.0, 55.0])
+    tokens = np.array([100.0, 50.0, 180.0, 30.0])
+    point = math.exp(nll.sum() / tokens.sum())
+    ci = ratio_ci(nll, tokens, transform=math.exp, seed=3)
+    assert ci.low <= point <= ci.high
+    assert ratio_ci(nll, tokens, transform=math.exp, seed=3) == ci
+
+
+def test_bias_corrected_interval_is_centred_on_the_point() -> None:
+    shifted = np.linspace(1.0, 2.0, 101)  # bootstrap estimates all above a point of 0.5
+    plain = percentile_interval(shifted)
+    corrected = percentile_interval(shifted, point=0.5)
+    assert plain.low > 0.5
+    assert corrected.low < 0.5 < corrected.high
+    assert corrected.high - corrected.low == pytest.approx(plain.high - plain.low)
