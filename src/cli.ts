@@ -2,12 +2,14 @@
 // `voice-draft`: the command line over src/core, src/engine and src/inference.
 // It never imports `vscode` — it is the proof that those layers are editor-free.
 import { doctorCommand } from './cli/doctor';
+import { exportCommand } from './cli/export';
 import { sampleCommand } from './cli/sample';
 
 type Command = { run: (args: string[]) => Promise<number>; help: string };
 
 const COMMANDS: Record<string, Command> = {
   doctor: { run: doctorCommand, help: 'check Python, PyTorch and the GPU the engine would use' },
+  export: { run: exportCommand, help: 'merge a trained voice and export it for writing (ONNX) and for llama.cpp (LoRA GGUF)' },
   'sample-workspace': { run: sampleCommand, help: "write sample notes (Bierce's Devil's Dictionary, from Debian's dict-devil) to a folder" },
 };
 

@@ -1,0 +1,32 @@
+// One readable line per engine event for the terminal.
+import type { EngineEvent } from '../engine/protocol';
+
+export function describeEvent(e: EngineEvent): string | undefined {
+  switch (e.event) {
+    case 'setup.progress': case 'model.progress': case 'export.progress': case 'eval.progress':
+      return `${e.stage}: ${e.message}${e.percent !== undefined ? ` (${Math.round(e.percent)}%)` : ''}`;
+    case 'export.artifact':
+      return `wrote ${e.path} (${(e.bytes / 2 ** 20).toFixed(1)} MB${e.seconds !== undefined ? `, ${e.seconds.toFixed(1)} s` : ''})`;
+    case 'train.started':
+      return `training on ${e.dataset.train_pairs} pairs (${e.dataset.val_pairs} held out), base model ${String(e.config.base_model ?? '?')}`;
+    case 'train.progress':
+      return `step ${e.step}${e.total_steps ? `/${e.total_steps}` : ''}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss?.toFixed(4) ?? '—'}  lr ${e.lr.toExponential(2)}${e.tokens_per_s ? `  ${Math.round(e.tokens_per_s)} tok/s` : ''}${e.eta_s ? `  eta ${Math.round(e.eta_s)} s` : ''}`;
+    case 'train.eval':
+      return `eval at step ${e.step}: val loss ${e.val_loss?.toFixed(4) ?? '—'}, perplexity ${e.val_ppl?.toFixed(2) ?? '—'}`;
+    case 'train.canary':
+      return `canary "${e.prompt_id}" (epoch ${e.epoch}): ${(e.tuned[0] ?? e.base[0] ?? '').replace(/\s+/g, ' ').slice(0, 100)}…`;
+    case 'train.checkpoint':
+      return `checkpoint ${e.path}`;
+    case 'train.done':
+      return `done: best step ${e.best_step ?? '—'}, best val loss ${e.best_val_loss?.toFixed(4) ?? '—'}`;
+    case 'train.cancelled':
+      return 'cancelled (checkpoint kept; resume with --resume)';
+    default:
+      return undefined;
+  }
+}
+
+export function printEngineProgress(e: EngineEvent): void {
+  const line = describeEvent(e);
+  if (line) process.stderr.write(`${line}\n`);
+}
