@@ -7,6 +7,7 @@ on success, 1 after an `error` event, 2 on a usage error (argparse).
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 import traceback
@@ -20,18 +21,37 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m voice_draft_engine", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="report Python, torch, device and a recommended setup")
+    model = sub.add_parser("model", help="manage base models")
+    model_sub = model.add_subparsers(dest="model_command", required=True)
+    build = model_sub.add_parser("build-default", help="build the offline default model (SmolLM2-135M-Instruct) once")
+    build.add_argument("--force", action="store_true", help="rebuild even if a valid copy is cached")
     return p
+
+
+def _disk_full(e: BaseException | None) -> bool:
+    """ENOSPC anywhere in the exception chain (torch wraps it in a RuntimeError when saving)."""
+    while e is not None:
+        if (isinstance(e, OSError) and e.errno == errno.ENOSPC) or "No space left on device" in str(e):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
     setup_logging()
     args = _parser().parse_args(argv)
-    sink = EventSink()
+    sink = EventSink(stream=sys.stdout)
+    # Libraries sometimes print; stdout belongs to the protocol, so prints go to the log.
+    sys.stdout = sys.stderr
     try:
         if args.command == "doctor":
             from .doctor import run_doctor
 
             return run_doctor(sink)
+        if args.command == "model":
+            from .default_model import run_build_default
+
+            return run_build_default(sink, force=args.force)
         raise EngineError("usage", f"unknown command {args.command!r}")
     except EngineError as e:
         sink.error(e.code, e.message, e.hint)
@@ -41,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
                    "Run 'Voice Draft: Set Up Training Engine' to repair the engine environment.")
         return 1
     except Exception as e:  # the protocol promises an error event, never a silent death
+        if _disk_full(e):
+            sink.error("disk_full", f"The disk is full: {e}",
+                       "Free some space (old runs and checkpoints are the usual suspects) and run again; "
+                       "a resumed training continues from its last checkpoint.")
+            return 1
         log.error("unexpected failure:\n%s", traceback.format_exc())
         sink.error("internal", f"{type(e).__name__}: {e}", "See the Voice Draft log for the stack trace.")
         return 1
