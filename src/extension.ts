@@ -6,7 +6,7 @@ import { runsFolderSetting } from './config';
 import { ActiveVoiceStore } from './features/activeVoice';
 import { Commands } from './features/commandIds';
 import { EngineService } from './features/engineSetup';
-import { registerNotYetAvailable } from './features/notYetAvailable';
+import { registerNotYetAvailableCommands } from './features/notYetAvailable';
 import { VoiceStatusBar } from './features/statusBar';
 import { TrainingController } from './features/training/trainingController';
 import { manageRuns } from './features/training/runsPicker';
@@ -17,6 +17,7 @@ export interface VoiceDraftApi {
 }
 
 export function activate(context: vscode.ExtensionContext): VoiceDraftApi {
+  subscriptions = context.subscriptions;
   const log = vscode.window.createOutputChannel('Voice Draft', { log: true });
   const status = new VoiceStatusBar();
   const voice = new ActiveVoiceStore(context.globalState);
@@ -30,13 +31,8 @@ export function activate(context: vscode.ExtensionContext): VoiceDraftApi {
     vscode.commands.registerCommand(Commands.manageVoices, () => manageRuns(root(), voice, status)),
   );
 
-  context.subscriptions.push(
-    registerNotYetAvailable(Commands.trainVoice, 'Training a voice'),
-    registerNotYetAvailable(Commands.rewriteSelection, 'Rewriting in your voice'),
-    registerNotYetAvailable(Commands.showDashboard, 'The training dashboard'),
-    registerNotYetAvailable(Commands.toggleInline, 'Inline continuation'),
-    registerNotYetAvailable(Commands.evaluateVoice, 'Voice evaluation'),
-  );
+  // Commands whose feature has not landed yet (listed in features/notYetAvailableList.ts).
+  context.subscriptions.push(...registerNotYetAvailableCommands());
 
   void showActiveVoice(voice, status);
   // A window reloaded mid-training re-attaches to the engine (or reports that it died).
@@ -53,6 +49,10 @@ async function showActiveVoice(voice: ActiveVoiceStore, status: VoiceStatusBar):
   if (dir) status.show({ kind: 'active', voice: (await readRunSummary(dir).catch(() => undefined))?.name ?? dir });
 }
 
+let subscriptions: { dispose(): unknown }[] = [];
+
 export function deactivate(): void {
-  // Everything is in context.subscriptions; VS Code disposes it.
+  // VS Code disposes context.subscriptions after this returns; releasing them here (newest
+  // first, each once) lets the integration tests check that nothing outlives deactivation.
+  for (const d of subscriptions.splice(0).reverse()) d.dispose();
 }
