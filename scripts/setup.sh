@@ -8,7 +8,7 @@ cd "$ROOT"
 start=$(date +%s)
 
 step "Debian packages"
-need_debs dict-devil python3-venv
+need_debs dict-devil python3-venv openssh-server openssh-client rsync
 
 step "Node dependencies"
 # onnxruntime-node's install script fetches CUDA files from the network; the CPU binary ships in the package.
