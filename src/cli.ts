@@ -2,6 +2,7 @@
 // `voice-draft`: the command line over src/core, src/engine and src/inference.
 // It never imports `vscode` — it is the proof that those layers are editor-free.
 import { doctorCommand } from './cli/doctor';
+import { evalCommand } from './cli/eval';
 import { exportCommand } from './cli/export';
 import { sampleCommand } from './cli/sample';
 
@@ -9,6 +10,7 @@ type Command = { run: (args: string[]) => Promise<number>; help: string };
 
 const COMMANDS: Record<string, Command> = {
   doctor: { run: doctorCommand, help: 'check Python, PyTorch and the GPU the engine would use' },
+  eval: { run: evalCommand, help: 'score how much a trained voice sounds like you: base vs tuned on held-out essays (eval.json)' },
   export: { run: exportCommand, help: 'merge a trained voice and export it for writing (ONNX) and for llama.cpp (LoRA GGUF)' },
   'sample-workspace': { run: sampleCommand, help: "write sample notes (Bierce's Devil's Dictionary, from Debian's dict-devil) to a folder" },
 };

@@ -109,7 +109,7 @@ def test_style_comparison_gap_and_determinism(bierce: list[str], macdowell: list
     # The same inputs and seed give the same figures, intervals included.
     assert report(units_same) == like_writer
     ci = like_writer["delta"]["base_ci"]
-    assert ci["low"] <= like_writer["delta"]["base"] <= ci["high"]
+    assert ci[0] <= like_writer["delta"]["base"] <= ci[1]
     assert report(units_same, seed=1)["delta"]["base_ci"] != ci
 
 
@@ -131,7 +131,7 @@ def test_attribution_tells_writers_apart(bierce: list[str], macdowell: list[str]
     assert sounds_like_writer.classifier_accuracy > 0.9
     assert sounds_like_writer.tuned_share > 0.8
     assert sounds_like_other.tuned_share < 0.3
-    assert sounds_like_writer.ci["low"] <= sounds_like_writer.tuned_share <= sounds_like_writer.ci["high"]
+    assert sounds_like_writer.ci[0] <= sounds_like_writer.tuned_share <= sounds_like_writer.ci[1]
     assert attribute(writer, other, writer_rest, seed=0, resamples=200) == sounds_like_writer
 
 

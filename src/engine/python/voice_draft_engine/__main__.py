@@ -21,10 +21,19 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m voice_draft_engine", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="report Python, torch, device and a recommended setup")
+    setup = sub.add_parser("setup", help="create or repair the engine's virtual environment (stdlib only)")
+    setup.add_argument("--venv", help="venv folder (default: <cache>/engine/venv)")
+    setup.add_argument("--torch", dest="torch_spec", help="torch requirement installed first, e.g. torch==2.13.0")
+    setup.add_argument("--extras", default="", help="comma-separated engine extras: export,eval,qlora,dev")
+    setup.add_argument("--dry-run", action="store_true", help="report the plan (setup.plan), change nothing")
+    setup.add_argument("--no-install", action="store_true", help="create or repair the venv only; install nothing")
     model = sub.add_parser("model", help="manage base models")
     model_sub = model.add_subparsers(dest="model_command", required=True)
     build = model_sub.add_parser("build-default", help="build the offline default model (SmolLM2-135M-Instruct) once")
     build.add_argument("--force", action="store_true", help="rebuild even if a valid copy is cached")
+    from .voice_metrics.command import add_eval_arguments
+
+    add_eval_arguments(sub.add_parser("eval", help="voice scores of a trained run, base vs tuned (eval.json)"))
     return p
 
 
@@ -48,10 +57,19 @@ def main(argv: list[str] | None = None) -> int:
             from .doctor import run_doctor
 
             return run_doctor(sink)
+        if args.command == "setup":
+            from .setup_env import run_setup
+
+            return run_setup(sink, venv=args.venv, torch_spec=args.torch_spec, extras=args.extras.split(","),
+                             dry_run=args.dry_run, install=not args.no_install)
         if args.command == "model":
             from .default_model import run_build_default
 
             return run_build_default(sink, force=args.force)
+        if args.command == "eval":
+            from .voice_metrics.command import run_eval_command
+
+            return run_eval_command(sink, args)
         raise EngineError("usage", f"unknown command {args.command!r}")
     except EngineError as e:
         sink.error(e.code, e.message, e.hint)

@@ -24,8 +24,9 @@ class Interval:
     confidence: float
     resamples: int
 
-    def as_json(self) -> dict[str, float | int]:
-        return {"low": self.low, "high": self.high, "confidence": self.confidence, "resamples": self.resamples}
+    def as_json(self) -> list[float]:
+        """[low, high]: compact in eval.json; confidence and resamples are in its settings."""
+        return [self.low, self.high]
 
 
 def resample_indices(n: int, resamples: int, seed: int) -> np.ndarray:

@@ -57,6 +57,18 @@ def truncate_words(text: str, max_words: int) -> str:
     return text
 
 
+def chunk_text(text: str, words: int) -> list[str]:
+    """Consecutive pieces of about `words` words each (raw text, punctuation kept); a short tail is dropped."""
+    if words <= 0:
+        return []
+    ends = [m.end() for m in _WORD_RE.finditer(text.translate(_APOSTROPHES))]
+    out, start = [], 0
+    for k in range(words - 1, len(ends), words):
+        out.append(text[start:ends[k]].strip())
+        start = ends[k]
+    return out
+
+
 # ---------------------------------------------------------------- Burrows' Delta
 
 @dataclass(frozen=True)

@@ -1,0 +1,110 @@
+// eval.json (written by the engine's `eval` command, docs/contracts.md) read
+// leniently and turned into a table for the CLI and one-line summaries for
+// the editor. Editor-free: the CLI and the extension both use it.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const at = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isObj(v) ? v[k] : undefined), o);
+
+export interface EvalSummary {
+  perplexity_base?: number;
+  perplexity_tuned?: number;
+  delta_base?: number;
+  delta_tuned?: number;
+  delta_floor?: number;
+  gap_closed?: number;
+  attributed_to_writer?: number;
+  slop_per_1000_words_base?: number;
+  slop_per_1000_words_tuned?: number;
+}
+
+/** The headline numbers, from eval.json's `summary` or an `eval.done` event's. */
+export function parseSummary(v: unknown): EvalSummary {
+  const out: Record<string, number> = {};
+  if (isObj(v)) for (const [k, x] of Object.entries(v)) { const n = num(x); if (n !== undefined) out[k] = n; }
+  return out as EvalSummary;
+}
+
+export async function readEvalJson(runDir: string): Promise<Obj | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(join(runDir, 'eval.json'), 'utf8'));
+    return isObj(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const fixed = (n: number | undefined, digits = 2): string => (n === undefined ? '—' : n.toFixed(digits));
+const pct = (n: number | undefined): string => (n === undefined ? '—' : `${Math.round(n * 100)}%`);
+
+function interval(v: unknown, f: (n: number | undefined) => string): string {
+  if (!Array.isArray(v) || v.length !== 2) return '';
+  const [lo, hi] = v.map(num);
+  return lo === undefined || hi === undefined ? '' : `[${f(lo)}, ${f(hi)}]`;
+}
+
+/** One sentence a writer can read in a notification. */
+export function summaryLine(s: EvalSummary): string {
+  const parts: string[] = [];
+  if (s.perplexity_base !== undefined && s.perplexity_tuned !== undefined) {
+    parts.push(`held-out perplexity ${fixed(s.perplexity_base, 1)} → ${fixed(s.perplexity_tuned, 1)}`);
+  }
+  if (s.gap_closed !== undefined) parts.push(`${pct(s.gap_closed)} of the style gap to your writing closed`);
+  else if (s.delta_base !== undefined && s.delta_tuned !== undefined) parts.push(`style distance ${fixed(s.delta_base)} → ${fixed(s.delta_tuned)}`);
+  if (s.attributed_to_writer !== undefined) parts.push(`${pct(s.attributed_to_writer)} of tuned paragraphs read as yours`);
+  return parts.length ? `${parts.join('; ')}.` : 'No scores.';
+}
+
+export type Row = [metric: string, base: string, tuned: string, writer: string, note: string];
+
+const HABIT_LABELS: [string, string][] = [
+  ['hashtags', 'hashtags /1k words'],
+  ['calls_to_action', 'calls to action /1k words'],
+  ['stock_phrases', 'stock AI phrases /1k words'],
+  ['exclamations', 'exclamations /1k words'],
+  ['first_person_claims', 'unprompted "I" claims /1k words'],
+];
+
+/** The scores as rows: metric, base, tuned, writer (floor or the writer's own rate), note. */
+export function scoreRows(e: Obj): Row[] {
+  const rows: Row[] = [];
+  const p = at(e, 'perplexity');
+  rows.push(['held-out perplexity (lower = closer)', fixed(num(at(p, 'base'))), fixed(num(at(p, 'tuned'))), '',
+    `tuned/base ${fixed(num(at(p, 'ratio')), 3)} ${interval(at(p, 'ratio_ci'), (n) => fixed(n, 3))}`.trim()]);
+  const d = at(e, 'stylometry', 'delta');
+  rows.push(["Burrows' Delta (lower = closer)", fixed(num(at(d, 'base'))), fixed(num(at(d, 'tuned'))), `${fixed(num(at(d, 'floor')))} held-out`,
+    `gap closed ${pct(num(at(d, 'gap_closed')))} ${interval(at(d, 'gap_closed_ci'), pct)}`.trim()]);
+  const c = at(e, 'stylometry', 'char_cosine');
+  rows.push(['char 3-gram cosine (higher = closer)', fixed(num(at(c, 'base')), 3), fixed(num(at(c, 'tuned')), 3), `${fixed(num(at(c, 'floor')), 3)} held-out`,
+    `gap closed ${pct(num(at(c, 'gap_closed')))} ${interval(at(c, 'gap_closed_ci'), pct)}`.trim()]);
+  const a = at(e, 'attribution');
+  if (num(at(a, 'tuned_share')) !== undefined) {
+    rows.push(['attributed to the writer', `${pct(num(at(a, 'base_share')))} (cv)`, `${pct(num(at(a, 'tuned_share')))} ${interval(at(a, 'ci'), pct)}`,
+      `${pct(num(at(a, 'writer_heldout_share')))} held-out`, `classifier accuracy ${pct(num(at(a, 'classifier_accuracy')))}`]);
+  } else {
+    rows.push(['attributed to the writer', '—', '—', '—', String(at(a, 'skipped') ?? 'not computed')]);
+  }
+  const h = at(e, 'habits');
+  for (const [key, label] of HABIT_LABELS) {
+    rows.push([label, fixed(num(at(h, key, 'base'))), fixed(num(at(h, key, 'tuned'))), fixed(num(at(h, key, 'writer'))), '']);
+  }
+  const length = at(e, 'length');
+  if (isObj(length)) {
+    for (const [tier, t] of Object.entries(length)) {
+      const trunc = num(at(t, 'truncated_share', 'tuned'));
+      rows.push([`${tier} length (median words)`, fixed(num(at(t, 'median_words', 'base')), 0), fixed(num(at(t, 'median_words', 'tuned')), 0),
+        fixed(num(at(t, 'writer_median_words')), 0), trunc ? `${pct(trunc)} of tuned samples hit the token cap` : '']);
+    }
+  }
+  return rows;
+}
+
+/** Rows as an aligned plain-text table with a header. */
+export function formatTable(rows: Row[]): string {
+  const all: Row[] = [['metric', 'base', 'tuned', 'writer', 'note'], ...rows];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all.map((r) => r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i] ?? 0) : cell)).join('  ').trimEnd()).join('\n') + '\n';
+}

@@ -1,0 +1,34 @@
+"""Arguments of `eval` and its entry point; kept free of heavy imports so `--help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..protocol import EventSink
+from .settings import EvalSettings
+
+
+def add_eval_arguments(p: argparse.ArgumentParser) -> None:
+    d = EvalSettings()
+    p.add_argument("--run", required=True, help="the run folder (with dataset/ and adapter/)")
+    p.add_argument("--samples", type=int, default=d.samples, help=f"samples per prompt and model (default {d.samples})")
+    p.add_argument("--prompts", type=int, default=d.prompts, help=f"held-out prompts to use (default {d.prompts})")
+    p.add_argument("--max-new-tokens", type=int, default=d.max_new_tokens, help=f"tokens per sample (default {d.max_new_tokens})")
+    p.add_argument("--seed", type=int, default=d.seed, help=f"sampling and bootstrap seed (default {d.seed})")
+    p.add_argument("--resamples", type=int, default=d.resamples, help=f"bootstrap resamples (default {d.resamples})")
+    p.add_argument("--perplexity-tokens", type=int, default=d.perplexity_tokens,
+                   help=f"held-out tokens scored for perplexity (default {d.perplexity_tokens})")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"prompts per generation batch (default {d.batch_size})")
+
+
+def run_eval_command(sink: EventSink, args: argparse.Namespace) -> int:
+    from ..protocol import EngineError
+    from .evaluate import run_eval
+
+    for name in ("samples", "prompts", "max_new_tokens", "resamples", "perplexity_tokens", "batch_size"):
+        if getattr(args, name) < 1:
+            raise EngineError("usage", f"--{name.replace('_', '-')} must be at least 1.")
+    settings = EvalSettings(samples=args.samples, prompts=args.prompts, max_new_tokens=args.max_new_tokens,
+                            seed=args.seed, resamples=args.resamples, perplexity_tokens=args.perplexity_tokens,
+                            batch_size=args.batch_size)
+    return run_eval(sink, args.run, settings)

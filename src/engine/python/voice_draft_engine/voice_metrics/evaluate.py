@@ -1,0 +1,320 @@
+"""`eval --run DIR`: base vs tuned on the run's held-out documents, written to eval.json.
+
+Stages (each an `eval.progress` event): load the run, score the held-out text
+(perplexity), generate from prompts made of the held-out documents' titles and
+openings (fixed seeds), then the model-free scores (stylometry, attribution,
+habits, length). eval.json is written atomically at the end, so a cancelled or
+failed evaluation never leaves a half-written file over a good one; the stream
+ends with `eval.done {path, summary}` or `error`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ..protocol import EngineError, EventSink
+from . import generation
+from .attribution import attribute, paragraphs
+from .bootstrap import DEFAULT_CONFIDENCE
+from .habits import HABITS, habit_rates, length_report
+from .settings import EvalSettings
+from .perplexity import adapter_disabled, perplexity_report, score_documents, token_ids
+from .stylometry import StyleComparison, chunk_text, word_count
+
+log = logging.getLogger(__name__)
+
+EVAL_FORMAT = 1
+
+
+class Cancelled(Exception):
+    pass
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise Cancelled()
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@dataclass
+class Prompt:
+    id: str
+    doc: str
+    tier: str  # the tier whose shape the prompt has (T2/T4: from a title, T3: from an opening)
+    messages: list[dict[str, str]]
+    personal_context: str  # the user's words, to judge whether an "I" in the answer is invented
+
+
+def held_out_prompts(val_pairs: list[dict[str, Any]], limit: int) -> list[Prompt]:
+    """Prompts from the held-out documents' own pairs: titles (T2/T4) and openings (T3).
+
+    The dataset builder already wrote them in the exact shape training used,
+    system message included; the writer's answer is dropped. Documents take
+    turns, and titles alternate with openings, so a small `limit` still covers
+    several documents and both kinds.
+    """
+    by_kind: dict[str, list[Prompt]] = {"title": [], "opening": []}
+    for pair in sorted(val_pairs, key=lambda p: str(p.get("id"))):
+        tier = pair.get("tier")
+        messages = pair.get("messages")
+        if tier not in ("T2", "T3", "T4") or not isinstance(messages, list) or not messages:
+            continue
+        prompt_messages = [m for m in messages if m.get("role") != "assistant"]
+        user = " ".join(m.get("content", "") for m in prompt_messages if m.get("role") == "user")
+        kind = "opening" if tier == "T3" else "title"
+        by_kind[kind].append(Prompt(str(pair["id"]), str(pair.get("doc", "")), tier, prompt_messages, user))
+    out: list[Prompt] = []
+    titles, openings = by_kind["title"], by_kind["opening"]
+    for i in range(max(len(titles), len(openings))):
+        for bucket in (titles, openings):
+            if i < len(bucket) and len(out) < limit:
+                out.append(bucket[i])
+    return out
+
+
+def _writer_lengths(train_pairs: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """Words of the writer's answers per tier: what a prompt of that tier should get back."""
+    out: dict[str, list[int]] = {}
+    for pair in train_pairs:
+        messages = pair.get("messages")
+        if isinstance(messages, list) and messages and messages[-1].get("role") == "assistant":
+            out.setdefault(str(pair.get("tier")), []).append(word_count(messages[-1].get("content", "")))
+    return out
+
+
+def _floor_units(heldout_texts: list[str], unit_words: int, count: int) -> list[str]:
+    """Held-out writer text cut into pieces as long as the generated outputs, taking turns across documents.
+
+    Delta and cosine depend on how much text is pooled, so the writer's floor is
+    measured on as many words as the models were given.
+    """
+    chunks = [chunk_text(t, unit_words) for t in heldout_texts]
+    out: list[str] = []
+    for i in range(max((len(c) for c in chunks), default=0)):
+        for c in chunks:
+            if i < len(c) and len(out) < count:
+                out.append(c[i])
+    return out
+
+
+class Progress:
+    """`eval.progress` events; percent is the share of the stages' estimated work (generation dominates)."""
+
+    WEIGHTS = {"load": 5, "perplexity": 25, "generate": 55, "scores": 15}
+
+    def __init__(self, sink: EventSink) -> None:
+        self.sink = sink
+
+    def stage(self, stage: str, fraction: float, message: str) -> None:
+        names = list(self.WEIGHTS)
+        before = sum(self.WEIGHTS[s] for s in names[:names.index(stage)])
+        percent = before + self.WEIGHTS[stage] * min(max(fraction, 0.0), 1.0)
+        self.sink.emit("eval.progress", stage=stage, message=message, percent=round(percent, 1))
+
+
+def run_eval(sink: EventSink, run_dir: str | os.PathLike[str], settings: EvalSettings | None = None) -> int:
+    run = Path(run_dir).resolve()
+    settings = settings or EvalSettings()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)  # cancel from the client = SIGTERM
+    try:
+        summary, path = evaluate(sink, run, settings)
+    except Cancelled:
+        sink.error("cancelled", "Evaluation cancelled; eval.json was left as it was.", "")
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    sink.emit("eval.done", path=str(path), summary=summary)
+    return 0
+
+
+def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[str, Any], Path]:
+    started = time.monotonic()
+    progress = Progress(sink)
+    if not run.is_dir():
+        raise EngineError("run_not_found", f"No run folder at {run}.", "Pick a run folder (it holds config.json and dataset/).")
+    sink.attach_run(run)
+    dataset = run / "dataset"
+    documents = _read_jsonl(dataset / "documents.jsonl")
+    if not documents:
+        raise EngineError("no_documents", f"{dataset / 'documents.jsonl'} is missing or empty.",
+                          "Evaluation needs the dataset's documents.jsonl: rebuild the dataset with this version.")
+    writer_texts = [d["text"] for d in documents if d.get("split") == "train" and d.get("text")]
+    heldout_texts = [d["text"] for d in documents if d.get("split") == "val" and d.get("text")]
+    if not heldout_texts or not writer_texts:
+        raise EngineError("no_heldout", "The dataset has no held-out (or no training) documents to evaluate on.",
+                          "Raise voiceDraft.data.validationRatio or add essays, then rebuild the dataset.")
+    prompts = held_out_prompts(_read_jsonl(dataset / "val.jsonl"), settings.prompts)
+    if not prompts:
+        raise EngineError("no_prompts", "The held-out documents have no title or opening pairs (T2/T3/T4) to prompt with.",
+                          "Add longer essays, or raise voiceDraft.data.validationRatio, then rebuild the dataset.")
+
+    progress.stage("load", 0.0, "loading the base model and the run's adapter")
+    model, tokenizer, model_info = generation.load_run_model(run, sink)
+    progress.stage("load", 1.0, f"loaded {model_info['base_model']} on {model_info['device']}")
+
+    # ---- perplexity of the writer's unseen text
+    docs = token_ids(tokenizer, heldout_texts, settings.perplexity_tokens)
+    scored = 0
+
+    def ppl_progress(which: str) -> Callable[[int, int], None]:
+        def report(done: int, total: int) -> None:
+            nonlocal scored
+            scored += 1
+            progress.stage("perplexity", scored / (2 * total), f"scoring held-out text with the {which} model ({done}/{total})")
+        return report
+
+    with adapter_disabled(model):
+        base_scores = score_documents(model, docs, settings.context, settings.stride, ppl_progress("base"))
+    tuned_scores = score_documents(model, docs, settings.context, settings.stride, ppl_progress("tuned"))
+    perplexity = perplexity_report(base_scores, tuned_scores, settings.resamples, settings.seed)
+
+    # ---- generation, same prompts and seeds for both
+    total = 2 * settings.samples * len(prompts)
+    made = 0
+
+    def gen_progress(which: str, n: int) -> None:
+        nonlocal made
+        made += n
+        progress.stage("generate", made / total, f"writing with the {which} model ({made}/{total} samples)")
+
+    outputs: dict[str, list[generation.Sample]] = {}
+    for which in ("base", "tuned"):
+        with adapter_disabled(model) if which == "base" else contextlib.nullcontext():
+            outputs[which] = generation.sample_prompts(
+                model, tokenizer, [p.messages for p in prompts], samples=settings.samples, seed=settings.seed,
+                max_new_tokens=settings.max_new_tokens, temperature=settings.temperature, top_p=settings.top_p,
+                batch_size=settings.batch_size, max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
+
+    progress.stage("scores", 0.0, "stylometry, attribution and habits")
+    report = _scores(prompts, outputs, writer_texts, heldout_texts, _read_jsonl(dataset / "train.jsonl"), settings, progress)
+    report["perplexity"] = perplexity
+    report["samples"] = [
+        {"prompt_id": prompts[s.prompt].id, "tier": prompts[s.prompt].tier, "seed": s.seed,
+         "base": outputs["base"][i].text, "tuned": outputs["tuned"][i].text}
+        for i, s in enumerate(outputs["tuned"])
+    ]
+    summary = _summary(report)
+    out = {
+        "format": EVAL_FORMAT,
+        "summary": summary,
+        "perplexity": perplexity,
+        "stylometry": report["stylometry"],
+        "attribution": report["attribution"],
+        "habits": report["habits"],
+        "length": report["length"],
+        "settings": {**asdict(settings), "confidence": DEFAULT_CONFIDENCE, "model": model_info,
+                     "prompts_used": len(prompts), "heldout_documents": len(heldout_texts),
+                     "writer_documents": len(writer_texts)},
+        "samples": report["samples"],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    path = run / "eval.json"
+    tmp = run / f".eval.json.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(_finite(out), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    progress.stage("scores", 1.0, "eval.json written")
+    return summary, path
+
+
+def _scores(prompts: list[Prompt], outputs: dict[str, list[generation.Sample]], writer_texts: list[str],
+            heldout_texts: list[str], train_pairs: list[dict[str, Any]], settings: EvalSettings,
+            progress: Progress) -> dict[str, Any]:
+    texts = {k: [s.text for s in v] for k, v in outputs.items()}
+
+    # Stylometry: the writer's floor is measured on as much held-out text as the tuned model wrote.
+    unit_words = max(20, int(statistics.median([word_count(t) for t in texts["tuned"]] or [0])))
+    style = StyleComparison(writer_texts, n_words=settings.mfw)
+    style.add_group("base", texts["base"])
+    style.add_group("tuned", texts["tuned"])
+    style.add_group("floor", _floor_units(heldout_texts, unit_words, len(texts["tuned"])))
+    stylometry = style.report(resamples=settings.resamples, seed=settings.seed)
+    stylometry["floor_unit_words"] = unit_words
+    progress.stage("scores", 0.3, "attribution classifier")
+
+    # Attribution
+    writer_paras = [p for t in writer_texts for p in paragraphs(t)]
+    heldout_paras = [p for t in heldout_texts for p in paragraphs(t)]
+    base_paras = [p for t in texts["base"] for p in paragraphs(t)]
+    tuned_paras = [p for t in texts["tuned"] for p in paragraphs(t)]
+    try:
+        attribution: dict[str, Any] = attribute(writer_paras, base_paras, tuned_paras, heldout_paras,
+                                                seed=settings.seed, resamples=settings.resamples).as_json()
+    except ValueError as e:  # too few paragraphs: say why instead of a number from nothing
+        attribution = {"tuned_share": None, "skipped": str(e),
+                       "paragraphs": {"writer": len(writer_paras), "base": len(base_paras), "tuned": len(tuned_paras)}}
+    progress.stage("scores", 0.8, "habits and length")
+
+    # Habits: per habit, base vs tuned with the writer's own rate beside them.
+    user_words = [prompts[s.prompt].personal_context for s in outputs["tuned"]]
+    rates = {
+        "base": habit_rates(texts["base"], user_words),
+        "tuned": habit_rates(texts["tuned"], user_words),
+        "writer": habit_rates(writer_texts),
+    }
+    habits = {h: {k: rates[k][h] for k in ("base", "tuned", "writer")} for h in HABITS}
+    habits["words"] = {k: rates[k]["words"] for k in ("base", "tuned", "writer")}
+    habits["counts"] = {k: rates[k]["counts"] for k in ("base", "tuned", "writer")}
+
+    # Length per tier against the writer's median answer for that tier.
+    writer_lengths = _writer_lengths(train_pairs)
+    length: dict[str, Any] = {}
+    for tier in sorted({p.tier for p in prompts}):
+        picks = [i for i, s in enumerate(outputs["tuned"]) if prompts[s.prompt].tier == tier]
+        rep = {k: length_report([outputs[k][i].text for i in picks], writer_lengths.get(tier, []),
+                                settings.max_new_tokens, [outputs[k][i].truncated for i in picks])
+               for k in ("base", "tuned")}
+        length[tier] = {
+            "writer_median_words": rep["tuned"]["writer_median_words"],
+            "median_words": {"base": rep["base"]["median_words"], "tuned": rep["tuned"]["median_words"]},
+            "ratio_to_writer": {"base": rep["base"]["ratio"], "tuned": rep["tuned"]["ratio"]},
+            "truncated_share": {"base": rep["base"]["truncated_share"], "tuned": rep["tuned"]["truncated_share"]},
+            "samples": rep["tuned"]["samples"],
+        }
+    return {"stylometry": stylometry, "attribution": attribution, "habits": habits, "length": length}
+
+
+def _summary(report: dict[str, Any]) -> dict[str, Any]:
+    """A few headline numbers for the dashboard header, status messages and the CLI."""
+    p, s, a, h = report["perplexity"], report["stylometry"], report["attribution"], report["habits"]
+
+    def habit_total(which: str) -> float | None:
+        values = [h[k][which] for k in ("hashtags", "calls_to_action", "stock_phrases")]
+        return None if any(v is None for v in values) else round(sum(values), 3)
+
+    return {
+        "perplexity_base": p["base"],
+        "perplexity_tuned": p["tuned"],
+        "delta_base": s["delta"]["base"],
+        "delta_tuned": s["delta"]["tuned"],
+        "delta_floor": s["delta"]["floor"],
+        "gap_closed": s["gap_closed"],
+        "attributed_to_writer": a.get("tuned_share"),
+        "slop_per_1000_words_base": habit_total("base"),
+        "slop_per_1000_words_tuned": habit_total("tuned"),
+    }
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN/Infinity: write null, as the event stream does."""
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value

@@ -1,0 +1,31 @@
+"""Evaluation settings: defaults in one place, each with the reason for its value.
+
+Import-light (no numpy, no torch) so the engine's argument parser can show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class EvalSettings:
+    # 2 samples x 12 prompts = 24 outputs per model: enough for intervals of a
+    # useful width, and a few minutes for a 135M model on a CPU.
+    samples: int = 2
+    prompts: int = 12
+    # ~150 words: several paragraphs, so attribution has paragraphs to judge.
+    max_new_tokens: int = 200
+    # The canaries' sampling (temperature 0.8, top-p 0.95): the model as a writer meets it.
+    temperature: float = 0.8
+    top_p: float = 0.95
+    seed: int = 1234
+    batch_size: int = 8
+    # Long openings (T3) lose their oldest paragraphs beyond this; the end is what gets continued.
+    max_prompt_tokens: int = 768
+    # Held-out tokens scored for perplexity; bounds the time on big corpora.
+    perplexity_tokens: int = 30000
+    context: int = 1024
+    stride: int = 512
+    resamples: int = 1000
+    mfw: int = 100
