@@ -18,8 +18,12 @@ export interface RunChoice {
   baseModel?: string;
 }
 
-/** Which run actions the host can perform right now (it owns the engine, not the webview). */
-export interface ActionAvailability {
+/** What the host knows about a run beyond its folder, and which actions it can take now (it owns the engine, not the webview). */
+export interface RunControls {
+  /** An engine process is training this run on this machine (a "running" run without one has crashed). */
+  engineAlive: boolean;
+  /** This run is the voice the editor writes with. */
+  active: boolean;
   cancel: boolean;
   resume: boolean;
   activate: boolean;
@@ -30,14 +34,14 @@ export type RunFilesUpdate = Omit<RunSnapshot['files'], 'config'>;
 
 export type HostMessage =
   | { type: 'run/list'; runsRoot: string; runs: RunChoice[]; selected: string | null; compare: string | null }
-  | { type: 'run/snapshot'; role: Role; snapshot: RunSnapshot; actions: ActionAvailability }
+  | { type: 'run/snapshot'; role: Role; snapshot: RunSnapshot; controls: RunControls }
   | { type: 'run/events'; role: Role; dir: string; events: EngineEvent[]; lastEventMs: number }
   | { type: 'run/files'; role: Role; dir: string; files: RunFilesUpdate }
-  | { type: 'run/actions'; dir: string; actions: ActionAvailability }
+  | { type: 'run/controls'; dir: string; controls: RunControls }
   | { type: 'compare/cleared' }
   | { type: 'host/notice'; level: 'info' | 'error'; text: string };
 
-export type RunAction = 'action/cancel' | 'action/resume' | 'action/activate' | 'action/export' | 'action/openFolder';
+export type RunAction = 'action/cancel' | 'action/resume' | 'action/activate' | 'action/export' | 'action/openFolder' | 'action/evaluate';
 
 export type WebviewMessage =
   | { type: 'webview/ready' }
@@ -52,7 +56,7 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 const isRole = (v: unknown): v is Role => v === 'primary' || v === 'compare';
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const STATES: readonly string[] = ['new', 'running', 'done', 'cancelled', 'failed'] satisfies RunState[];
-const RUN_ACTIONS: readonly string[] = ['action/cancel', 'action/resume', 'action/activate', 'action/export', 'action/openFolder'] satisfies RunAction[];
+const RUN_ACTIONS: readonly string[] = ['action/cancel', 'action/resume', 'action/activate', 'action/export', 'action/openFolder', 'action/evaluate'] satisfies RunAction[];
 
 /** Parses a message from the webview; undefined for anything malformed. */
 export function parseWebviewMessage(value: unknown): WebviewMessage | undefined {
@@ -84,8 +88,8 @@ export function parseHostMessage(value: unknown): HostMessage | undefined {
     }
     case 'run/snapshot': {
       const snapshot = parseSnapshot(value.snapshot);
-      const actions = parseActions(value.actions);
-      return isRole(value.role) && snapshot && actions ? { type: 'run/snapshot', role: value.role, snapshot, actions } : undefined;
+      const controls = parseControls(value.controls);
+      return isRole(value.role) && snapshot && controls ? { type: 'run/snapshot', role: value.role, snapshot, controls } : undefined;
     }
     case 'run/events':
       if (!isRole(value.role) || !isStr(value.dir) || !Array.isArray(value.events) || !isNum(value.lastEventMs)) return undefined;
@@ -94,9 +98,9 @@ export function parseHostMessage(value: unknown): HostMessage | undefined {
       const files = parseFiles(value.files);
       return isRole(value.role) && isStr(value.dir) && files ? { type: 'run/files', role: value.role, dir: value.dir, files } : undefined;
     }
-    case 'run/actions': {
-      const actions = parseActions(value.actions);
-      return isStr(value.dir) && actions ? { type: 'run/actions', dir: value.dir, actions } : undefined;
+    case 'run/controls': {
+      const controls = parseControls(value.controls);
+      return isStr(value.dir) && controls ? { type: 'run/controls', dir: value.dir, controls } : undefined;
     }
     case 'compare/cleared':
       return { type: 'compare/cleared' };
@@ -112,9 +116,11 @@ function isRunChoice(v: unknown): v is RunChoice {
     && (v.baseModel === undefined || isStr(v.baseModel));
 }
 
-function parseActions(v: unknown): ActionAvailability | undefined {
-  if (!isObj(v) || !isBool(v.cancel) || !isBool(v.resume) || !isBool(v.activate) || !isBool(v.export)) return undefined;
-  return { cancel: v.cancel, resume: v.resume, activate: v.activate, export: v.export };
+const CONTROL_KEYS = ['engineAlive', 'active', 'cancel', 'resume', 'activate', 'export'] as const satisfies readonly (keyof RunControls)[];
+
+function parseControls(v: unknown): RunControls | undefined {
+  if (!isObj(v) || !CONTROL_KEYS.every((k) => isBool(v[k]))) return undefined;
+  return Object.fromEntries(CONTROL_KEYS.map((k) => [k, v[k]])) as unknown as RunControls;
 }
 
 /** Malformed events are dropped, as the run folder reader drops malformed lines. */

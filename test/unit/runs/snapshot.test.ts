@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { tailEvents } from '../../../src/core/runs/eventsTail';
 import { readRunSnapshot } from '../../../src/core/runs/snapshot';
+import { watchRun } from '../../../src/core/runs/watchRun';
 import { parseEventLine } from '../../../src/engine/protocol';
 
 const line = (o: object) => `${JSON.stringify(o)}\n`;
@@ -80,4 +81,33 @@ async function tailUntil(dir: string, from: number, write: () => Promise<unknown
   await done;
   clearTimeout(timer);
   return steps;
+}
+
+test('watchRun: snapshot, then appended events, then eval.json appearing later', async () => {
+  const dir = await runFolder();
+  await writeFile(join(dir, 'events.jsonl'), progress(1));
+  const got: { snapshot?: number; events: number[]; evaluation?: unknown } = { events: [] };
+  const stop = new AbortController();
+  const watching = watchRun(dir, {
+    onSnapshot: (s) => { got.snapshot = s.events.length; },
+    onEvents: (events) => got.events.push(...events.map((e) => (e.event === 'train.progress' ? e.step : -1))),
+    onFiles: (f) => { got.evaluation = f.evaluation; },
+  }, stop.signal, 40);
+  await waitFor(() => got.snapshot !== undefined);
+  await appendFile(join(dir, 'events.jsonl'), progress(2) + progress(3));
+  await writeFile(join(dir, 'eval.json'), '{"perplexity":{"base":20,"tuned":12}}');
+  await waitFor(() => got.events.length === 2 && got.evaluation !== undefined);
+  stop.abort();
+  await watching;
+  assert.equal(got.snapshot, 1);
+  assert.deepEqual(got.events, [2, 3]);
+  assert.deepEqual(got.evaluation, { perplexity: { base: 20, tuned: 12 } });
+});
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

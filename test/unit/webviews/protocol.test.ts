@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseHostMessage, parseWebviewMessage } from '../../../src/webviews/protocol';
 
-const actions = { cancel: true, resume: false, activate: false, export: false };
+const controls = { engineAlive: true, active: false, cancel: true, resume: false, activate: false, export: false };
 const files = { config: { base_model: 'm' }, canaries: null, manifest: null, evaluation: null, hasAdapter: false, hasVoice: false, checkpoints: ['step-000002'] };
 
 test('webview messages: known shapes pass, anything else is rejected', () => {
@@ -18,7 +18,7 @@ test('webview messages: known shapes pass, anything else is rejected', () => {
 
 test('host snapshots are validated, their malformed events dropped one by one', () => {
   const msg = parseHostMessage({
-    type: 'run/snapshot', role: 'primary', actions,
+    type: 'run/snapshot', role: 'primary', controls,
     snapshot: {
       dir: '/r/1', id: '1', name: 'one', eventsOffset: 120, malformedLines: 1, startedMs: 5, lastEventMs: 'x', files,
       events: [{ event: 'train.progress', step: 1, epoch: 0, loss: 2, lr: 1e-4 }, { event: 'train.progress', step: 'bad' }, 7],
@@ -28,8 +28,8 @@ test('host snapshots are validated, their malformed events dropped one by one', 
   assert.equal(msg.snapshot.events.length, 1);
   assert.equal(msg.snapshot.lastEventMs, null);
   assert.deepEqual(msg.snapshot.files.checkpoints, ['step-000002']);
-  assert.equal(parseHostMessage({ type: 'run/snapshot', role: 'other', actions, snapshot: {} }), undefined);
-  assert.equal(parseHostMessage({ type: 'run/snapshot', role: 'primary', actions: { cancel: true }, snapshot: msg.snapshot }), undefined);
+  assert.equal(parseHostMessage({ type: 'run/snapshot', role: 'other', controls, snapshot: {} }), undefined);
+  assert.equal(parseHostMessage({ type: 'run/snapshot', role: 'primary', controls: { ...controls, active: 'yes' }, snapshot: msg.snapshot }), undefined);
 });
 
 test('run lists keep only well-formed runs; unknown host messages are rejected', () => {
@@ -42,6 +42,7 @@ test('run lists keep only well-formed runs; unknown host messages are rejected',
   assert.equal(list.compare, null);
   assert.equal(parseHostMessage({ type: 'run/events', role: 'primary', dir: '/r/1', events: [], lastEventMs: 1 })?.type, 'run/events');
   assert.equal(parseHostMessage({ type: 'run/files', role: 'compare', dir: '/r/1', files })?.type, 'run/files');
+  assert.deepEqual(parseHostMessage({ type: 'run/controls', dir: '/r/1', controls: { ...controls, extra: 1 } }), { type: 'run/controls', dir: '/r/1', controls });
   assert.equal(parseHostMessage({ type: 'host/notice', level: 'warn', text: 'x' }), undefined);
   assert.equal(parseHostMessage({ type: 'run/explode' }), undefined);
 });

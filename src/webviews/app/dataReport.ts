@@ -1,0 +1,68 @@
+// What went into training, from dataset/manifest.json: the seeds' lessons made
+// visible (tiers, no essay over its share, boilerplate stripped and shown).
+import { type DataReport, dataReport, formatNumber } from '../reports';
+import { type Child, fill, h, percent } from './dom';
+
+export class DataSection {
+  readonly el = h('section', { class: 'data', 'aria-label': 'Training data' });
+  private readonly body = h('div');
+
+  constructor() {
+    this.el.append(h('h2', {}, 'Data'), this.body);
+  }
+
+  update(manifest: unknown): void {
+    const r = dataReport(manifest);
+    if (!r) return fill(this.body, h('p', { class: 'muted' }, 'No dataset manifest in this run folder.'));
+    fill(this.body,
+      summary(r),
+      r.warnings.length ? h('ul', { class: 'warnings' }, r.warnings.map((w) => h('li', {}, w))) : null,
+      h('div', { class: 'data-grid' }, tiers(r), shares(r), boilerplate(r)),
+      r.skipped.length ? h('details', {}, h('summary', {}, `${r.skipped.length} files skipped`),
+        h('ul', {}, r.skipped.map((s) => h('li', {}, h('code', {}, s.path), ` \u2014 ${s.reason}`)))) : null,
+    );
+  }
+}
+
+const n = (v: number | null) => (v === null ? '?' : formatNumber(v));
+
+function summary(r: DataReport): HTMLElement {
+  return h('p', { class: 'data-summary' },
+    `${n(r.documents.total)} documents (${n(r.documents.train)} train, ${n(r.documents.val)} held out) \u00b7 `,
+    `${n(r.pairs.train)} training pairs, ${n(r.pairs.val)} validation pairs`,
+    r.words !== null ? ` \u00b7 ${formatNumber(r.words)} words` : '',
+    r.source ? ` \u00b7 from ${r.source}` : '');
+}
+
+function table(caption: string, head: string[], rows: Child[][]): HTMLElement {
+  return h('table', {},
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, head.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c))))));
+}
+
+/** A bar as a <meter>: styled by the theme, read by screen readers, no inline style. */
+const bar = (value: number, max = 1, high?: number) => h('meter', { min: 0, max, value, ...(high !== undefined ? { high, optimum: 0 } : {}) });
+
+function tiers(r: DataReport): HTMLElement {
+  const total = r.tiers.reduce((a, t) => a + t.count, 0) || 1;
+  return table('Pairs per tier', ['tier', 'pairs', ''], r.tiers.map((t) => [t.tier, formatNumber(t.count), bar(t.count / total)]));
+}
+
+function shares(r: DataReport): HTMLElement {
+  const limit = r.maxShare ?? undefined;
+  const el = table(`Share of pairs per document${limit ? ` (limit ${percent(limit)})` : ''}`, ['document', 'pairs', 'share'],
+    r.shares.map((s) => [h('code', {}, s.doc), formatNumber(s.pairs), h('span', { class: limit !== undefined && s.share > limit + 1e-9 ? 'over' : '' }, bar(s.share, 1, limit), ` ${percent(s.share)}`)]));
+  el.classList.add('shares');
+  return el;
+}
+
+function boilerplate(r: DataReport): HTMLElement {
+  const b = r.boilerplate;
+  if (!b) return h('p', { class: 'muted' }, 'No boilerplate report.');
+  return h('div', { class: 'boilerplate' },
+    h('h3', {}, `Boilerplate stripped: ${formatNumber(b.removed)} lines`),
+    b.byKind.length ? h('ul', {}, b.byKind.map((k) => h('li', {}, `${k.kind}: ${formatNumber(k.count)}`))) : null,
+    b.examples.length ? h('details', {}, h('summary', {}, 'Examples'), h('ul', { class: 'examples' }, b.examples.map((e) => h('li', {}, h('q', {}, e))))) : null,
+  );
+}

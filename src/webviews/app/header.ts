@@ -1,0 +1,123 @@
+// The run header: which run (and which to compare with), its status and facts,
+// the actions the host says are possible now, and the resolved configuration.
+import type { RunChoice, RunControls } from '../protocol';
+import { formatNumber, formatScalar } from '../reports';
+import { summarize } from '../viewModel';
+import { fill, formatDuration, h } from './dom';
+import type { DashboardState } from './state';
+import { send } from './vscodeApi';
+
+type Select = HTMLElement & { value: string };
+
+export class Header {
+  readonly el = h('header', { class: 'run-header' });
+  private readonly pickers = h('div', { class: 'pickers' });
+  private readonly title = h('div', { class: 'title' });
+  private readonly facts = h('dl', { class: 'facts' });
+  private readonly actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Run actions' });
+  private readonly problem = h('div', { class: 'problem', role: 'alert' });
+  private readonly config = h('div', { class: 'config' });
+
+  constructor() {
+    this.el.append(this.pickers, this.title, this.facts, this.actions, this.problem, this.config);
+  }
+
+  updateList(s: DashboardState): void {
+    if (s.runs.length === 0) {
+      fill(this.pickers, h('p', {}, `No training runs in ${s.runsRoot ?? 'the runs folder'} yet. Run `, h('strong', {}, 'Voice Draft: Train Voice Adapter'), ' to make one.'));
+      return;
+    }
+    const run = picker('run-picker', 'Run', s.runs.map((r) => option(r, r.dir === s.selected)));
+    run.addEventListener('change', () => send({ type: 'run/select', dir: run.value }));
+    const others = s.runs.filter((r) => r.dir !== s.selected);
+    const compare = picker('compare-picker', 'Compare with', [
+      h('vscode-option', { value: '', selected: s.compareDir === null }, 'nothing'),
+      ...others.map((r) => option(r, r.dir === s.compareDir)),
+    ]);
+    compare.addEventListener('change', () => send({ type: 'compare/select', dir: compare.value || null }));
+    fill(this.pickers, labelled('Run', run), others.length ? labelled('Compare with', compare) : null);
+  }
+
+  update(s: DashboardState, nowMs: number): void {
+    const p = s.primary;
+    if (!p) {
+      fill(this.title);
+      fill(this.facts);
+      fill(this.actions);
+      fill(this.config);
+      return;
+    }
+    const sum = summarize(p.model, { startedMs: p.snapshot.startedMs, lastEventMs: p.lastEventMs }, p.files.config, nowMs);
+    const c = s.controls;
+    // "running" in the folder but no engine alive on this machine: it died without a terminal event.
+    const state = sum.state === 'running' && c && !c.engineAlive ? 'interrupted' : sum.state;
+    fill(this.title,
+      h('h1', {}, p.snapshot.name),
+      h('vscode-badge', { class: `state state-${state}`, 'data-state': state }, state),
+      c?.active ? h('vscode-badge', { class: 'active-voice' }, 'active voice') : null);
+    const dataset = p.model.started?.dataset;
+    const progress = sum.lastStep === null ? null
+      : `step ${sum.lastStep}${sum.totalSteps ? ` of ${sum.totalSteps}` : ''}${sum.epoch !== null ? `, epoch ${formatNumber(sum.epoch)}` : ''}`;
+    fill(this.facts, [
+      fact('Base model', sum.baseModel),
+      fact('Device', sum.device),
+      fact('Duration', sum.durationMs === null ? null : formatDuration(sum.durationMs), 'duration'),
+      fact('Progress', progress),
+      fact('Best step', sum.bestStep === null ? null : `${sum.bestStep}${sum.bestValLoss !== null ? ` (validation loss ${formatNumber(sum.bestValLoss)})` : ''}`),
+      fact('Time left', sum.etaS === null ? null : `about ${formatDuration(sum.etaS * 1000)}`),
+      fact('Pairs', dataset ? `${dataset.train_pairs} train, ${dataset.val_pairs} validation` : null),
+    ]);
+    fill(this.actions, actionButtons(p.dir, c));
+    const err = sum.error;
+    fill(this.problem, err ? [h('strong', {}, `Training failed (${err.code}): `), err.message, err.hint ? h('p', {}, `Next: ${err.hint}`) : null]
+      : state === 'interrupted' ? 'The engine stopped without finishing or saying why. Resume continues from the newest checkpoint.' : null);
+    const config = p.model.started?.config ?? p.files.config;
+    fill(this.config, config ? h('vscode-collapsible', { title: 'Configuration', heading: 'Configuration' },
+      h('table', { class: 'config-table' }, h('tbody', {}, Object.entries(config).map(([k, v]) =>
+        h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, typeof v === 'object' && v !== null ? JSON.stringify(v) : formatScalar(v))))))) : null);
+  }
+
+  /** Refreshes only the duration of a running run (once a second). */
+  tick(s: DashboardState, nowMs: number): void {
+    const p = s.primary;
+    const el = this.facts.querySelector('[data-fact="duration"]');
+    if (!p || !el || p.model.state !== 'running' || p.snapshot.startedMs === null) return;
+    el.textContent = formatDuration(nowMs - p.snapshot.startedMs);
+  }
+}
+
+function picker(id: string, label: string, options: HTMLElement[]): Select {
+  return h('vscode-single-select', { id, 'aria-label': label }, options) as Select;
+}
+
+function labelled(text: string, control: HTMLElement): HTMLElement {
+  return h('div', { class: 'picker' }, h('vscode-label', { for: control.id }, text), control);
+}
+
+function option(r: RunChoice, selected: boolean): HTMLElement {
+  return h('vscode-option', { value: r.dir, selected, description: r.baseModel ?? '' }, `${r.name} \u2014 ${r.state}`);
+}
+
+function fact(term: string, value: string | null, key?: string): HTMLElement[] {
+  return value === null ? [] : [h('dt', {}, term), h('dd', { 'data-fact': key }, value)];
+}
+
+const ACTIONS: { type: 'action/cancel' | 'action/resume' | 'action/activate' | 'action/export'; key: keyof RunControls; label: string; why: string }[] = [
+  { type: 'action/cancel', key: 'cancel', label: 'Cancel', why: 'Stops training after a checkpoint (it can be resumed).' },
+  { type: 'action/resume', key: 'resume', label: 'Resume', why: 'Continues from the newest checkpoint.' },
+  { type: 'action/activate', key: 'activate', label: 'Activate this voice', why: 'Writes with this run from now on.' },
+  { type: 'action/export', key: 'export', label: 'Export', why: 'Merges the adapter into a model the editor writes with.' },
+];
+
+function actionButtons(dir: string, c: RunControls | null): HTMLElement[] {
+  const buttons = ACTIONS.map((a) => {
+    const enabled = c?.[a.key] === true;
+    // Activating is the step a finished run leads to: the one primary button, when it is possible.
+    const b = h('vscode-button', { 'data-action': a.type, disabled: !enabled, secondary: !(enabled && a.type === 'action/activate'), title: a.why }, a.label);
+    b.addEventListener('click', () => { if (enabled) send({ type: a.type, dir }); });
+    return b;
+  });
+  const open = h('vscode-button', { secondary: true, 'data-action': 'action/openFolder', title: dir }, 'Open run folder');
+  open.addEventListener('click', () => send({ type: 'action/openFolder', dir }));
+  return [...buttons, open];
+}

@@ -1,0 +1,291 @@
+// Host side of the training dashboard: one webview panel (revealed if open),
+// fed from run folders. The panel shows a run (the newest, or one passed in)
+// and optionally a second one to compare; each is followed live by watchRun.
+// The webview asks for actions; this side checks them against what it listed
+// (a webview is untrusted input) and delegates to the training controller.
+import * as vscode from 'vscode';
+import { type Stats, unwatchFile, watchFile } from 'node:fs';
+import { listRuns, readRunSummary } from '../core/runs/runFolder';
+import { readRunFiles } from '../core/runs/snapshot';
+import { watchRun } from '../core/runs/watchRun';
+import { liveEngine } from '../engine/detached';
+import { isTerminal } from '../engine/protocol';
+import { Commands } from '../features/commandIds';
+import { dashboardHtml, newNonce } from './dashboardHtml';
+import { type HostMessage, parseWebviewMessage, type Role, type RunControls, type WebviewMessage } from './protocol';
+
+/** What the dashboard can ask of the rest of the extension (wired in extension.ts). */
+export interface RunActions {
+  cancel(runDir: string): Promise<boolean>;
+  resume(runDir: string): Promise<void>;
+  exportVoice(runDir: string): Promise<void>;
+  activate(runDir: string): Promise<void>;
+  activeVoice(): string | undefined;
+  /** This window is already following a training (a second one would be refused). */
+  busy(): boolean;
+}
+
+export interface DashboardDeps {
+  extensionUri: vscode.Uri;
+  runsRoot(): string;
+  log: vscode.LogOutputChannel;
+  actions: RunActions;
+  /** Fires when something the controls depend on changes outside the run folder (the active voice). */
+  onDidChangeControls: vscode.Event<unknown>;
+}
+
+const VIEW_TYPE = 'voiceDraft.dashboard';
+
+export class Dashboard implements vscode.Disposable {
+  private session: DashboardSession | undefined;
+
+  constructor(private readonly deps: DashboardDeps) {}
+
+  /** Opens (or reveals) the dashboard, on `runDir` when given, else on the newest run. */
+  show(runDir?: string): void {
+    if (this.session) {
+      this.session.reveal(runDir);
+      return;
+    }
+    this.session = new DashboardSession(this.deps, runDir, () => { this.session = undefined; });
+  }
+
+  dispose(): void {
+    this.session?.dispose();
+  }
+}
+
+class DashboardSession implements vscode.Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly feeds = new Map<Role, AbortController>();
+  /** Run folders the webview may name: listed ones and ones passed to show(). */
+  private readonly known = new Set<string>();
+  private ready = false;
+  private selected: string | null;
+  private compare: string | null = null;
+  private stopRootWatch: (() => void) | undefined;
+
+  constructor(private readonly deps: DashboardDeps, runDir: string | undefined, private readonly onDispose: () => void) {
+    const bundle = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webviews');
+    this.selected = runDir ?? null;
+    if (runDir) this.known.add(runDir);
+    this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Voice Draft: Training', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [bundle, vscode.Uri.joinPath(deps.extensionUri, 'media')],
+    });
+    const nonce = newNonce();
+    this.panel.webview.html = dashboardHtml({
+      cspSource: this.panel.webview.cspSource,
+      scriptUri: this.panel.webview.asWebviewUri(vscode.Uri.joinPath(bundle, 'dashboard.js')).toString(),
+      styleUri: this.panel.webview.asWebviewUri(vscode.Uri.joinPath(bundle, 'dashboard.css')).toString(),
+      nonce,
+    });
+    this.disposables.push(
+      this.panel.onDidDispose(() => this.dispose()),
+      this.panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      deps.onDidChangeControls(() => { if (this.selected) void this.sendControls(this.selected); }),
+    );
+    this.stopRootWatch = watchDir(deps.runsRoot(), () => void this.sendList());
+  }
+
+  reveal(runDir: string | undefined): void {
+    this.panel.reveal();
+    if (runDir && runDir !== this.selected) {
+      this.known.add(runDir);
+      this.select(runDir);
+    }
+  }
+
+  private post(message: HostMessage): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private onMessage(raw: unknown): void {
+    const msg = parseWebviewMessage(raw);
+    if (!msg) {
+      this.deps.log.warn(`dashboard: ignored a malformed webview message ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    void this.handle(msg).catch((e: unknown) => {
+      this.deps.log.error(`dashboard: ${msg.type} failed: ${String(e)}`);
+      this.post({ type: 'host/notice', level: 'error', text: e instanceof Error ? e.message : String(e) });
+    });
+  }
+
+  private async handle(msg: WebviewMessage): Promise<void> {
+    const { actions } = this.deps;
+    switch (msg.type) {
+      case 'webview/ready':
+        // Also after the webview was reloaded (hidden and shown): start over from the folders.
+        this.ready = true;
+        await this.sendList();
+        if (this.selected) this.follow('primary', this.selected);
+        if (this.compare) this.follow('compare', this.compare);
+        return;
+      case 'run/select':
+        if (this.known.has(msg.dir)) this.select(msg.dir);
+        return;
+      case 'compare/select':
+        if (msg.dir === null || !this.known.has(msg.dir)) {
+          this.compare = null;
+          this.feeds.get('compare')?.abort();
+          this.post({ type: 'compare/cleared' });
+        } else {
+          this.compare = msg.dir;
+          this.follow('compare', msg.dir);
+        }
+        return;
+      case 'action/copy':
+        await vscode.env.clipboard.writeText(msg.text);
+        vscode.window.setStatusBarMessage('Voice Draft: sample copied', 2500);
+        return;
+      case 'action/openFolder':
+        if (this.known.has(msg.dir)) await openFolder(msg.dir);
+        return;
+      case 'action/cancel':
+        if (!this.known.has(msg.dir)) return;
+        if (!(await actions.cancel(msg.dir))) this.post({ type: 'host/notice', level: 'info', text: 'No engine is training this run on this machine.' });
+        return;
+      case 'action/resume':
+        // Resolves only when training ends; the feed shows its events meanwhile.
+        if (this.known.has(msg.dir)) void this.guard(actions.resume(msg.dir), msg.dir);
+        return;
+      case 'action/export':
+        if (this.known.has(msg.dir)) void this.guard(actions.exportVoice(msg.dir), msg.dir);
+        return;
+      case 'action/activate':
+        if (this.known.has(msg.dir)) await this.guard(actions.activate(msg.dir), msg.dir);
+        return;
+      case 'action/evaluate':
+        // The evaluator writes eval.json into the run folder; the file watch brings it here.
+        if (this.known.has(msg.dir)) await vscode.commands.executeCommand(Commands.evaluateVoice, msg.dir);
+        return;
+      default: {
+        const never: never = msg;
+        return never;
+      }
+    }
+  }
+
+  /** Runs a long action, reporting failure in the panel, and refreshes the controls after it. */
+  private async guard(work: Promise<unknown>, dir: string): Promise<void> {
+    try {
+      await work;
+    } catch (e) {
+      this.post({ type: 'host/notice', level: 'error', text: e instanceof Error ? e.message : String(e) });
+    } finally {
+      await this.sendControls(dir);
+    }
+  }
+
+  private select(dir: string): void {
+    this.selected = dir;
+    if (this.compare === dir) {
+      this.compare = null;
+      this.feeds.get('compare')?.abort();
+      this.post({ type: 'compare/cleared' });
+    }
+    void this.sendList();
+    this.follow('primary', dir);
+  }
+
+  private async sendList(): Promise<void> {
+    const root = this.deps.runsRoot();
+    const runs = await listRuns(root);
+    for (const r of runs) this.known.add(r.dir);
+    if (!this.selected && runs[0]) {
+      this.selected = runs[0].dir;
+      if (this.ready) this.follow('primary', this.selected);
+    }
+    this.post({
+      type: 'run/list',
+      runsRoot: root,
+      runs: runs.map((r) => ({ dir: r.dir, id: r.id, name: r.name, state: r.state, baseModel: r.baseModel })),
+      selected: this.selected,
+      compare: this.compare,
+    });
+  }
+
+  private follow(role: Role, dir: string): void {
+    this.feeds.get(role)?.abort();
+    const stop = new AbortController();
+    this.feeds.set(role, stop);
+    const { log } = this.deps;
+    void (async () => {
+      // Controls first: the snapshot must reach the webview before any live event.
+      const controls = await this.controls(dir);
+      if (stop.signal.aborted) return;
+      await watchRun(dir, {
+        onSnapshot: (snapshot) => this.post({ type: 'run/snapshot', role, snapshot, controls }),
+        onEvents: (events) => {
+          this.post({ type: 'run/events', role, dir, events, lastEventMs: Date.now() });
+          // A run that starts, resumes or ends changes what can be done with it.
+          if (role === 'primary' && events.some((e) => isTerminal(e) || e.event === 'train.started')) {
+            void this.sendControls(dir);
+            void this.sendList();
+          }
+        },
+        onFiles: (files) => {
+          this.post({ type: 'run/files', role, dir, files });
+          if (role === 'primary') void this.sendControls(dir);
+        },
+        onError: (e) => log.warn(`dashboard: reading ${dir} failed: ${String(e)}`),
+      }, stop.signal);
+    })().catch((e: unknown) => {
+      log.error(`dashboard: following ${dir} failed: ${String(e)}`);
+      this.post({ type: 'host/notice', level: 'error', text: `Could not read the run folder ${dir}: ${String(e)}` });
+    });
+  }
+
+  private async sendControls(dir: string): Promise<void> {
+    const controls = await this.controls(dir);
+    this.post({ type: 'run/controls', dir, controls });
+  }
+
+  private async controls(dir: string): Promise<RunControls> {
+    const { actions } = this.deps;
+    const [summary, files, live] = await Promise.all([readRunSummary(dir), readRunFiles(dir), liveEngine(dir)]);
+    const active = actions.activeVoice() === dir;
+    const stopped = summary.state === 'cancelled' || summary.state === 'failed' || summary.state === 'running';
+    return {
+      engineAlive: live !== undefined,
+      active,
+      cancel: live !== undefined,
+      // Resume continues from the newest checkpoint, so there must be one; "running" with no engine = crashed.
+      resume: !live && stopped && files.checkpoints.length > 0 && !actions.busy(),
+      export: files.hasAdapter && !live,
+      activate: files.hasVoice && !active,
+    };
+  }
+
+  dispose(): void {
+    for (const f of this.feeds.values()) f.abort();
+    this.feeds.clear();
+    this.stopRootWatch?.();
+    this.stopRootWatch = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    this.onDispose();
+  }
+}
+
+/**
+ * Notices runs appearing or disappearing under the runs folder: its mtime moves when
+ * an entry is added or removed. Stat polling also works before the folder exists.
+ */
+function watchDir(dir: string, onChange: () => void): () => void {
+  const listener = (now: Stats, before: Stats) => { if (now.mtimeMs !== before.mtimeMs) onChange(); };
+  watchFile(dir, { interval: 2000, persistent: false }, listener);
+  return () => unwatchFile(dir, listener);
+}
+
+/** The OS file manager on a local desktop; elsewhere (remote, web) a new window on the folder. */
+async function openFolder(dir: string): Promise<void> {
+  const uri = vscode.Uri.file(dir);
+  if (vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName) {
+    await vscode.commands.executeCommand('revealFileInOS', uri);
+  } else {
+    await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+  }
+}

@@ -1,0 +1,42 @@
+// Wires the dashboard to the rest of the extension: its actions go to the
+// training controller and the active-voice store, and *Show Training Dashboard*
+// (also the status bar item's command) opens it, optionally on a given run.
+import * as vscode from 'vscode';
+import type { ActiveVoiceStore } from '../features/activeVoice';
+import { Commands } from '../features/commandIds';
+import type { TrainingController } from '../features/training/trainingController';
+import { Dashboard } from './dashboardPanel';
+
+export interface DashboardWiring {
+  extensionUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+  runsRoot: () => string;
+  training: TrainingController;
+  voice: ActiveVoiceStore;
+  /** Called after the writer activated a voice from the dashboard (status bar and the like). */
+  onActivated: () => Promise<void>;
+}
+
+export function registerDashboard(w: DashboardWiring): vscode.Disposable[] {
+  const dashboard = new Dashboard({
+    extensionUri: w.extensionUri,
+    runsRoot: w.runsRoot,
+    log: w.log,
+    onDidChangeControls: w.voice.onDidChange,
+    actions: {
+      cancel: (dir) => w.training.cancel(dir),
+      resume: (dir) => w.training.start(dir, true),
+      exportVoice: (dir) => w.training.exportAndActivate(dir),
+      activate: async (dir) => {
+        await w.voice.set(dir);
+        await w.onActivated();
+      },
+      activeVoice: () => w.voice.current(),
+      busy: () => w.training.busy,
+    },
+  });
+  // The argument is a run folder: a path from other commands, or a Uri from a menu.
+  const command = vscode.commands.registerCommand(Commands.showDashboard, (run?: unknown) =>
+    dashboard.show(run instanceof vscode.Uri ? run.fsPath : typeof run === 'string' && run ? run : undefined));
+  return [dashboard, command];
+}
