@@ -6,7 +6,6 @@ import { runsFolderSetting } from './config';
 import { ActiveVoiceStore } from './features/activeVoice';
 import { Commands } from './features/commandIds';
 import { EngineService } from './features/engineSetup';
-import { registerEvaluateCommand } from './features/evaluateCommand';
 import { registerNotYetAvailableCommands } from './features/notYetAvailable';
 import { VoiceStatusBar } from './features/statusBar';
 import { TrainingController } from './features/training/trainingController';
@@ -31,7 +30,6 @@ export function activate(context: vscode.ExtensionContext): VoiceDraftApi {
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.setupEngine, () => engine.setup()),
     vscode.commands.registerCommand(Commands.manageVoices, () => manageRuns(root(), voice, status)),
-    registerEvaluateCommand({ engine, voice, log, runsRoot: root }),
     ...registerDashboard({ extensionUri: context.extensionUri, log, runsRoot: root, training, voice, onActivated: () => showActiveVoice(voice, status) }),
   );
 

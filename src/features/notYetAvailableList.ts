@@ -7,6 +7,7 @@ export const notYetAvailable: Partial<Record<CommandId, string>> = {
   [Commands.trainVoice]: 'Training a voice',
   [Commands.rewriteSelection]: 'Rewriting in your voice',
   [Commands.toggleInline]: 'Inline continuation',
+  [Commands.evaluateVoice]: 'Voice evaluation',
 };
 
 /** The message a not-yet-available command shows. */
