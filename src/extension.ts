@@ -6,11 +6,11 @@ import { runsFolderSetting } from './config';
 import { ActiveVoiceStore } from './features/activeVoice';
 import { Commands } from './features/commandIds';
 import { EngineService } from './features/engineSetup';
+import { registerEvaluateCommand } from './features/evaluateCommand';
 import { registerNotYetAvailableCommands } from './features/notYetAvailable';
 import { VoiceStatusBar } from './features/statusBar';
 import { TrainingController } from './features/training/trainingController';
 import { manageRuns } from './features/training/runsPicker';
-import { registerDashboard } from './webviews/registerDashboard';
 
 export interface VoiceDraftApi {
   /** For integration tests: how many disposables activate() registered. */
@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): VoiceDraftApi {
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.setupEngine, () => engine.setup()),
     vscode.commands.registerCommand(Commands.manageVoices, () => manageRuns(root(), voice, status)),
-    ...registerDashboard({ extensionUri: context.extensionUri, log, runsRoot: root, training, voice, onActivated: () => showActiveVoice(voice, status) }),
+    registerEvaluateCommand({ engine, voice, log, runsRoot: root }),
   );
 
   // Commands whose feature has not landed yet (listed in features/notYetAvailableList.ts).
