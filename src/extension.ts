@@ -11,6 +11,7 @@ import { registerNotYetAvailableCommands } from './features/notYetAvailable';
 import { VoiceStatusBar } from './features/statusBar';
 import { TrainingController } from './features/training/trainingController';
 import { manageRuns } from './features/training/runsPicker';
+import { registerDashboard } from './webviews/registerDashboard';
 
 export interface VoiceDraftApi {
   /** For integration tests: how many disposables activate() registered. */
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): VoiceDraftApi {
     vscode.commands.registerCommand(Commands.setupEngine, () => engine.setup()),
     vscode.commands.registerCommand(Commands.manageVoices, () => manageRuns(root(), voice, status)),
     registerEvaluateCommand({ engine, voice, log, runsRoot: root }),
+    ...registerDashboard({ extensionUri: context.extensionUri, log, runsRoot: root, training, voice, onActivated: () => showActiveVoice(voice, status) }),
   );
 
   // Commands whose feature has not landed yet (listed in features/notYetAvailableList.ts).

@@ -6,7 +6,6 @@ import { Commands, type CommandId } from './commandIds';
 export const notYetAvailable: Partial<Record<CommandId, string>> = {
   [Commands.trainVoice]: 'Training a voice',
   [Commands.rewriteSelection]: 'Rewriting in your voice',
-  [Commands.showDashboard]: 'The training dashboard',
   [Commands.toggleInline]: 'Inline continuation',
 };
 
