@@ -75,13 +75,13 @@ export function scoreTree(evaluation: unknown): ScoreNode[] | null {
 }
 
 function nodes(o: Obj, depth: number): ScoreNode[] {
-  // {base: {...}, tuned: {...}} side by side: pivot into one comparison per shared key.
+  // {base: {...}, tuned: {...}, writer: {...}} side by side: pivot into one comparison per
+  // metric, each sibling object (the writer's own rate, say) folded in beside base and tuned.
   if (isObj(o.base) && isObj(o.tuned)) {
-    const base = o.base;
-    const tuned = o.tuned;
+    const sides = Object.entries(o).filter((e): e is [string, Obj] => isObj(e[1]));
     const pivot: Obj = {};
-    for (const k of new Set([...Object.keys(base), ...Object.keys(tuned)])) pivot[k] = { base: base[k], tuned: tuned[k] };
-    for (const [k, v] of Object.entries(o)) if (k !== 'base' && k !== 'tuned') pivot[k] = v;
+    for (const k of new Set([...Object.keys(o.base), ...Object.keys(o.tuned)])) pivot[k] = Object.fromEntries(sides.map(([side, v]) => [side, v[k]]));
+    for (const [k, v] of Object.entries(o)) if (!isObj(v)) pivot[k] = v;
     return nodes(pivot, depth);
   }
   return Object.entries(o).map(([key, v]) => node(key, v, depth)).filter((n): n is ScoreNode => n !== null);
@@ -100,12 +100,21 @@ function node(key: string, v: unknown, depth: number, label = humanize(key)): Sc
   const base = num(o.base);
   const tuned = num(o.tuned);
   if (base !== null && tuned !== null) {
-    const extra = Object.entries(o).filter(([k, x]) => k !== 'base' && k !== 'tuned' && (x === null || typeof x !== 'object'))
-      .map(([k, x]): [string, string] => [humanize(k), formatScalar(x)]);
+    const extra = Object.entries(o).filter(([k]) => k !== 'base' && k !== 'tuned')
+      .map(([k, x]): [string, string | null] => [humanize(k), brief(x)])
+      .filter((e): e is [string, string] => e[1] !== null);
     return { kind: 'compare', label, base, tuned, extra };
   }
   if (depth >= 4) return { kind: 'value', label, value: JSON.stringify(o).slice(0, 200) };
   return { kind: 'group', label, children: nodes(o, depth + 1) };
+}
+
+/** A scalar, a short list of scalars or a small object of numbers (an interval) in a few characters; else null. */
+function brief(x: unknown): string | null {
+  if (x === null || typeof x !== 'object') return formatScalar(x);
+  const values = Array.isArray(x) ? x : Object.values(x);
+  if (values.length > 4 || !values.every((v) => v === null || typeof v !== 'object')) return null;
+  return Array.isArray(x) ? `[${values.map(formatScalar).join(', ')}]` : Object.entries(x).map(([k, v]) => `${humanize(k)} ${formatScalar(v)}`).join(', ');
 }
 
 function itemName(x: unknown, i: number): string {

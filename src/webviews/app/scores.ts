@@ -40,8 +40,21 @@ function nodes(list: ScoreNode[], level: number): HTMLElement {
     rows.length ? h('table', { class: 'score-table' },
       h('thead', {}, h('tr', {}, ['', 'base', 'tuned', 'change'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows.map(row))) : null,
-    groups.map((g) => h('section', { class: 'score-group' }, h(`h${Math.min(level + 1, 6)}`, {}, g.label), nodes(g.children, level + 1))),
+    // Generated samples and long lists start folded, so the numbers stay in view.
+    groups.map((g) => h('details', { class: 'score-group', open: !bulky(g) },
+      h('summary', {}, h(`h${Math.min(level + 1, 6)}`, {}, g.label)), nodes(g.children, level + 1))),
   );
+}
+
+function bulky(n: ScoreNode): boolean {
+  let leaves = 0;
+  let long = false;
+  const walk = (x: ScoreNode) => {
+    if (x.kind === 'group') x.children.forEach(walk);
+    else if (x.kind === 'value') { leaves++; long ||= x.value.length > 160; } else leaves++;
+  };
+  walk(n);
+  return long || leaves > 24;
 }
 
 function row(n: ScoreNode): HTMLElement {

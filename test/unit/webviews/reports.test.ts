@@ -27,7 +27,7 @@ test('the data report reads the manifest contract: tiers, documents, shares larg
 
 test('eval.json is rendered generically: base/tuned pairs become comparisons, nesting becomes groups', () => {
   const tree = scoreTree({
-    perplexity: { base: 21.5, tuned: 14.2, docs: 3 },
+    perplexity: { base: 21.5, tuned: 14.2, docs: 3, ratio_ci: { low: 0.61, high: 0.7 }, per_doc: [1, 2, 3, 4, 5], detail: { a: { b: 1 } } },
     stylometry: { function_words: { base: 0.31, tuned: 0.12 }, sentence_length: 0.4 },
     attribution_share: 0.83,
     habits: [{ name: 'em-dash', base: 0.1, tuned: 0.4 }],
@@ -36,12 +36,14 @@ test('eval.json is rendered generically: base/tuned pairs become comparisons, ne
   assert.deepEqual(tree.map((n) => [n.kind, n.label]), [['compare', 'perplexity'], ['group', 'stylometry'], ['value', 'attribution share'], ['group', 'habits'], ['value', 'model']]);
   const ppl = tree[0]!;
   assert.ok(ppl.kind === 'compare' && ppl.base === 21.5 && ppl.tuned === 14.2);
-  assert.deepEqual(ppl.kind === 'compare' && ppl.extra, [['docs', '3']]);
+  // Scalars and intervals ride along; bulky values stay out of the row.
+  assert.deepEqual(ppl.kind === 'compare' && ppl.extra, [['docs', '3'], ['ratio ci', 'low 0.61, high 0.7']]);
   const habits = tree[3]!;
   assert.ok(habits.kind === 'group' && habits.children[0]?.label === 'em-dash' && habits.children[0].kind === 'compare');
-  // Side-by-side objects pivot into one comparison per metric.
-  const pivot = scoreTree({ base: { ppl: 20, ttr: 0.5 }, tuned: { ppl: 12, ttr: 0.6 }, n: 4 })!;
+  // Side-by-side objects pivot into one comparison per metric, the writer's values folded in.
+  const pivot = scoreTree({ base: { ppl: 20, ttr: 0.5 }, tuned: { ppl: 12, ttr: 0.6 }, writer: { ppl: 10 }, n: 4 })!;
   assert.deepEqual(pivot.map((n) => [n.kind, n.label]), [['compare', 'ppl'], ['compare', 'ttr'], ['value', 'n']]);
+  assert.deepEqual(pivot[0]!.kind === 'compare' && pivot[0]!.extra, [['writer', '10']]);
   assert.equal(scoreTree(undefined), null);
 });
 
