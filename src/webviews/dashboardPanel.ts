@@ -61,14 +61,18 @@ class DashboardSession implements vscode.Disposable {
   private readonly feeds = new Map<Role, AbortController>();
   /** Run folders the webview may name: listed ones and ones passed to show(). */
   private readonly known = new Set<string>();
+  /** The webview has said `webview/ready` and is visible: messages reach it. */
   private ready = false;
   private selected: string | null;
+  /** The writer chose the run (picker or command argument); otherwise the newest run is followed as runs appear. */
+  private pinned: boolean;
   private compare: string | null = null;
   private stopRootWatch: (() => void) | undefined;
 
   constructor(private readonly deps: DashboardDeps, runDir: string | undefined, private readonly onDispose: () => void) {
     const bundle = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webviews');
     this.selected = runDir ?? null;
+    this.pinned = runDir !== undefined;
     if (runDir) this.known.add(runDir);
     this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Voice Draft: Training', vscode.ViewColumn.Active, {
       enableScripts: true,
@@ -85,8 +89,11 @@ class DashboardSession implements vscode.Disposable {
       this.panel.onDidDispose(() => this.dispose()),
       this.panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       deps.onDidChangeControls(() => { if (this.selected) void this.sendControls(this.selected); }),
+      // A hidden webview is torn down (no retainContextWhenHidden): stop reading run folders for
+      // it; when shown again it reloads and says `webview/ready`, and everything is sent afresh.
+      this.panel.onDidChangeViewState(() => { if (!this.panel.visible) this.pause(); }),
     );
-    this.stopRootWatch = watchDir(deps.runsRoot(), () => void this.sendList());
+    this.stopRootWatch = watchDir(deps.runsRoot(), () => void this.refreshList());
   }
 
   reveal(runDir: string | undefined): void {
@@ -95,6 +102,7 @@ class DashboardSession implements vscode.Disposable {
       this.known.add(runDir);
       this.select(runDir);
     }
+    if (runDir) this.pinned = true;
   }
 
   private post(message: HostMessage): void {
@@ -120,11 +128,14 @@ class DashboardSession implements vscode.Disposable {
         // Also after the webview was reloaded (hidden and shown): start over from the folders.
         this.ready = true;
         await this.sendList();
+        this.selected ??= this.newest;
         if (this.selected) this.follow('primary', this.selected);
         if (this.compare) this.follow('compare', this.compare);
         return;
       case 'run/select':
-        if (this.known.has(msg.dir)) this.select(msg.dir);
+        if (!this.known.has(msg.dir)) return;
+        this.pinned = true;
+        this.select(msg.dir);
         return;
       case 'compare/select':
         if (msg.dir === null || !this.known.has(msg.dir)) {
@@ -190,21 +201,39 @@ class DashboardSession implements vscode.Disposable {
     this.follow('primary', dir);
   }
 
+  /** The newest run under the runs folder at the last listing. */
+  private newest: string | null = null;
+
   private async sendList(): Promise<void> {
     const root = this.deps.runsRoot();
     const runs = await listRuns(root);
-    for (const r of runs) this.known.add(r.dir);
-    if (!this.selected && runs[0]) {
-      this.selected = runs[0].dir;
-      if (this.ready) this.follow('primary', this.selected);
+    this.newest = runs[0]?.dir ?? null;
+    // A run opened by path from outside the runs folder still belongs in the picker.
+    if (this.selected && !runs.some((r) => r.dir === this.selected)) {
+      const outside = await readRunSummary(this.selected).catch(() => undefined);
+      if (outside) runs.unshift(outside);
     }
+    for (const r of runs) this.known.add(r.dir);
     this.post({
       type: 'run/list',
       runsRoot: root,
       runs: runs.map((r) => ({ dir: r.dir, id: r.id, name: r.name, state: r.state, baseModel: r.baseModel })),
-      selected: this.selected,
+      selected: this.selected ?? this.newest,
       compare: this.compare,
     });
+  }
+
+  /** Runs appeared or went: relist, and move to a new newest run unless the writer chose one. */
+  private async refreshList(): Promise<void> {
+    await this.sendList();
+    if (!this.pinned && this.newest && this.newest !== this.selected && this.ready) this.select(this.newest);
+  }
+
+  /** Stops every feed until the webview is ready again. */
+  private pause(): void {
+    this.ready = false;
+    for (const f of this.feeds.values()) f.abort();
+    this.feeds.clear();
   }
 
   private follow(role: Role, dir: string): void {
