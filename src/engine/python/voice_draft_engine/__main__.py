@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     setup.add_argument("--extras", default="", help="comma-separated engine extras: export,eval,qlora,dev")
     setup.add_argument("--dry-run", action="store_true", help="report the plan (setup.plan), change nothing")
     setup.add_argument("--no-install", action="store_true", help="create or repair the venv only; install nothing")
+    train = sub.add_parser("train", help="train a voice adapter in a run folder (DESIGN §3)")
+    train.add_argument("--run", required=True, help="the run folder (dataset/, config.json)")
+    train.add_argument("--resume", action="store_true", help="continue from the newest complete checkpoint")
     model = sub.add_parser("model", help="manage base models")
     model_sub = model.add_subparsers(dest="model_command", required=True)
     build = model_sub.add_parser("build-default", help="build the offline default model (SmolLM2-135M-Instruct) once")
@@ -62,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_setup(sink, venv=args.venv, torch_spec=args.torch_spec, extras=args.extras.split(","),
                              dry_run=args.dry_run, install=not args.no_install)
+        if args.command == "train":
+            from .train import run_train_command
+
+            return run_train_command(sink, args.run, args.resume)
         if args.command == "model":
             from .default_model import run_build_default
 

@@ -1,0 +1,189 @@
+"""Every training default, in one place, each with the reason it has that value.
+
+A run's `config.json` holds the writer's overrides (any subset of these fields);
+the engine rewrites it resolved, every field written out, when training starts,
+and saves the same dict with every checkpoint (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .protocol import EngineError
+
+
+@dataclass
+class TrainConfig:
+    # --- What is trained -------------------------------------------------------------
+    # Built offline from a wheel on PyPI (DESIGN §6): trains on a CPU in minutes and runs
+    # in the editor through transformers.js. A Hub id or a model folder works the same way.
+    base_model: str = "offline:smollm2-135m-instruct"
+    # Train every weight instead of an adapter. Only sensible for small models (memory grows
+    # ~4x the model size with Adam); the output is then a full model folder, not a LoRA.
+    full_finetune: bool = False
+    # Rank 16 holds a writer's style comfortably; more mostly adds room to memorise essays.
+    lora_r: int = 16
+    # alpha = 2r is the usual scale: the adapter's update starts at a moderate strength.
+    lora_alpha: int = 32
+    # A little dropout on the adapter path: small corpora over-fit fast (DESIGN §2).
+    lora_dropout: float = 0.05
+    # Voice lives in attention and MLP alike; adapting every linear projection (not the
+    # embeddings or the output head) learns it best for the same rank.
+    lora_target_modules: Any = "all-linear"
+    # 4-bit base weights (bitsandbytes, CUDA only) so 7B-8B models fit a 24 GB GPU.
+    qlora: bool = False
+
+    # --- Optimisation ------------------------------------------------------------------
+    # 1e-4 is the well-trodden LoRA learning rate for 0.1B-8B models with AdamW.
+    learning_rate: float = 1e-4
+    # "cosine" decays to min_lr_ratio * learning_rate, so the last epoch polishes rather than
+    # jumps; "constant" keeps it flat after warm-up (useful for comparing runs).
+    lr_schedule: str = "cosine"
+    # A short warm-up keeps the first updates (with fresh Adam moments) from overshooting.
+    warmup_ratio: float = 0.05
+    # Floor of the cosine schedule, as a fraction of the peak learning rate.
+    min_lr_ratio: float = 0.1
+    # LoRA matrices are small and start at zero; decay would mostly pull them back to the base.
+    weight_decay: float = 0.0
+    # Clipping guards against the occasional spike from an odd example (a poem, a table).
+    max_grad_norm: float = 1.0
+    # Essays are few: three passes learn the voice; early stopping ends sooner when val loss turns.
+    epochs: int = 3
+    # Optional cap on optimizer steps (quick trials); None trains all epochs.
+    max_steps: int | None = None
+    # Rows per forward pass. None: what `doctor` recommends for this hardware (1 on a CPU).
+    micro_batch_size: int | None = None
+    # Micro-batches summed into one optimizer step: a steadier gradient than one row gives,
+    # without the memory of a big batch. Effective batch = micro_batch_size * this.
+    gradient_accumulation_steps: int = 4
+    # Long enough for a whole short essay and an opening + continuation; small models'
+    # quality drops beyond their training context anyway.
+    max_seq_len: int = 1024
+    # Pack several short examples into one row (attention stays within each example):
+    # short notes would otherwise waste most of every row on padding.
+    packing: bool = True
+    # Recompute activations in the backward pass: ~30% slower, far less memory. For big models.
+    gradient_checkpointing: bool = False
+    seed: int = 42
+
+    # --- Evaluation, early stopping, checkpoints ----------------------------------------
+    # Optimizer steps between val-loss evaluations (each also writes a checkpoint).
+    # None: four per epoch, enough resolution for early stopping on small data.
+    eval_every: int | None = None
+    # Stop after this many evaluations in a row without a better val loss (DESIGN §2:
+    # small data over-fits fast); the best checkpoint becomes the adapter.
+    early_stopping_patience: int = 3
+    # An improvement smaller than this does not count (noise on a small val set).
+    early_stopping_min_delta: float = 0.0
+    # Checkpoints kept besides the best one: the newest is the resume point.
+    keep_checkpoints: int = 2
+    # Optimizer steps between train.progress events.
+    log_every: int = 1
+
+    # --- Canaries: the same prompts, base vs tuned, after each epoch ----------------------
+    # [{"id": ..., "prompt": ..., "max_new_tokens"?: n}]; None derives three from the dataset:
+    # a topic the writer covers, one they never wrote about, and a long-form piece.
+    canary_prompts: list[dict[str, Any]] | None = None
+    # Several samples per prompt: one sample says little about a voice.
+    canary_samples: int = 3
+    canary_max_new_tokens: int = 200
+    # Sampling as the editor samples (transformers.js ignores top_p, so top_k + temperature).
+    canary_temperature: float = 0.8
+    canary_top_k: int = 50
+    # Fixed seeds: base and tuned samples use the same ones, so differences are the adapter's.
+    canary_seed: int = 1234
+
+    # --- Hardware -------------------------------------------------------------------------
+    # "auto": CUDA, else Apple MPS, else CPU. Or "cuda", "cuda:1", "mps", "cpu".
+    device: str = "auto"
+    # "auto": bf16 on GPUs that have it, else fp16 on CUDA; fp32 on MPS and CPU.
+    dtype: str = "auto"
+
+    # -------------------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "config.json") -> "TrainConfig":
+        if not isinstance(data, dict):
+            raise EngineError("config_invalid", f"{where}: expected a JSON object.")
+        hints = typing.get_type_hints(cls)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise EngineError("config_invalid", f"{where}: unknown field(s) {', '.join(unknown)}.",
+                              "Fields are those of the engine's TrainConfig (see train.started's config).")
+        values = {}
+        for name, value in data.items():
+            values[name] = _coerce(name, value, hints[name], where)
+        config = cls(**values)
+        config.validate(where)
+        return config
+
+    @classmethod
+    def load(cls, path: Path) -> "TrainConfig":
+        if not path.exists():
+            return cls()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError) as e:
+            raise EngineError("config_invalid", f"{path}: {e}", "Fix or delete the run's config.json.") from e
+        return cls.from_dict(data, where=str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def validate(self, where: str = "config") -> None:
+        def bad(message: str) -> EngineError:
+            return EngineError("config_invalid", f"{where}: {message}")
+
+        positive = ["lora_r", "lora_alpha", "epochs", "gradient_accumulation_steps", "max_seq_len",
+                    "canary_samples", "canary_max_new_tokens", "log_every", "early_stopping_patience"]
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise bad(f"{name} must be at least 1.")
+        for name in ("micro_batch_size", "eval_every", "max_steps"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise bad(f"{name} must be at least 1 (or null).")
+        if not (0 <= self.lora_dropout < 1 and 0 <= self.warmup_ratio < 1 and 0 <= self.min_lr_ratio <= 1):
+            raise bad("lora_dropout and warmup_ratio must be in [0, 1); min_lr_ratio in [0, 1].")
+        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
+            raise bad("learning_rate must be a positive number.")
+        if self.lr_schedule not in ("cosine", "constant"):
+            raise bad("lr_schedule must be 'cosine' or 'constant'.")
+        if self.dtype not in ("auto", "float32", "bfloat16", "float16"):
+            raise bad("dtype must be auto, float32, bfloat16 or float16.")
+        if self.qlora and self.full_finetune:
+            raise bad("qlora and full_finetune exclude each other (QLoRA trains an adapter).")
+        if self.max_seq_len < 64:
+            raise bad("max_seq_len must be at least 64.")
+        for prompt in self.canary_prompts or []:
+            if not (isinstance(prompt, dict) and isinstance(prompt.get("id"), str)
+                    and isinstance(prompt.get("prompt"), str)):
+                raise bad('canary_prompts must be a list of {"id": str, "prompt": str}.')
+
+
+def _coerce(name: str, value: Any, hint: Any, where: str) -> Any:
+    """Check a JSON value against the field's type; ints are accepted for floats."""
+    args = typing.get_args(hint)
+    optional = type(None) in args
+    if value is None:
+        if optional:
+            return None
+        raise EngineError("config_invalid", f"{where}: {name} cannot be null.")
+    base = next((a for a in args if a is not type(None)), hint) if optional else hint
+    origin = typing.get_origin(base) or base
+    if base is Any:
+        return value
+    if origin is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if origin is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if origin in (bool, str, list, dict) and isinstance(value, origin):
+        return value
+    raise EngineError("config_invalid", f"{where}: {name} must be {getattr(base, '__name__', base)}, "
+                                        f"not {type(value).__name__} ({value!r}).")

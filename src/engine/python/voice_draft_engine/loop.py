@@ -1,0 +1,200 @@
+"""The training loop, nanoGPT-style: one function you can read top to bottom.
+
+It knows nothing about runs, events or files. The caller hands it batches per epoch
+and callbacks; everything the loop changes lives in `LoopState`, which checkpoints
+save and resumes restore, so a resumed run takes exactly the steps the
+interrupted one would have taken.
+
+Loss normalisation: an optimizer step sums the token losses of its micro-batches
+and divides by the number of trained tokens in the whole step, so every token
+weighs the same whatever the micro-batch size (a mean per micro-batch would give a
+short answer's tokens more weight than a long one's).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Sequence
+
+from .data import IGNORE, Batch
+
+
+@dataclass
+class LoopState:
+    step: int = 0  # optimizer steps taken
+    epoch: int = 0  # epochs completed; the current one is epochs[epoch]
+    batch_in_epoch: int = 0  # micro-batches of the current epoch already consumed
+    tokens_seen: int = 0
+    best_val_loss: float | None = None
+    best_step: int | None = None
+    evals_without_improvement: int = 0
+    last_eval_step: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Metrics:
+    step: int
+    epoch: float
+    loss: float
+    lr: float
+    grad_norm: float
+    tokens_per_s: float
+    eta_s: float
+    total_steps: int
+
+
+def token_loss_sum(model: Any, batch: Batch, autocast_dtype: Any = None) -> Any:
+    """Summed next-token cross-entropy over the batch's trained tokens (not the mean)."""
+    import torch
+    import torch.nn.functional as F
+
+    device = next(model.parameters()).device
+    batch = batch.to(device)
+    amp = (torch.autocast(device_type=device.type, dtype=autocast_dtype) if autocast_dtype is not None
+           else contextlib.nullcontext())
+    with amp:
+        # No attention mask and use_cache off: restarting position ids then give each packed
+        # example its own causal block (see data.py).
+        logits = model(input_ids=batch.input_ids, position_ids=batch.position_ids, use_cache=False).logits
+    logits = logits[:, :-1].float()
+    targets = batch.labels[:, 1:]
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
+                           ignore_index=IGNORE, reduction="sum")
+
+
+def evaluate(model: Any, batches: Sequence[Batch], loss_fn: Callable[[Any, Batch], Any]) -> float | None:
+    """Mean loss per trained token over all batches (the val loss); None without data."""
+    import torch
+
+    if not batches:
+        return None
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for batch in batches:
+            total += float(loss_fn(model, batch))
+            count += batch.n_labels
+    model.train(was_training)
+    return total / max(count, 1)
+
+
+def steps_in_epoch(n_batches: int, grad_accum: int) -> int:
+    return math.ceil(n_batches / grad_accum)
+
+
+def train(
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    epochs: Sequence[Sequence[Batch]],
+    loss_fn: Callable[[Any, Batch], Any],
+    *,
+    state: LoopState,
+    grad_accum: int = 1,
+    max_grad_norm: float | None = 1.0,
+    max_steps: int | None = None,
+    eval_batches: Sequence[Batch] = (),
+    eval_every: int | None = None,
+    patience: int | None = None,
+    min_delta: float = 0.0,
+    log_every: int = 1,
+    on_metrics: Callable[[Metrics], None] | None = None,
+    on_eval: Callable[[int, float, bool], None] | None = None,
+    on_epoch_end: Callable[[int], None] | None = None,
+    on_checkpoint: Callable[[LoopState], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> str:
+    """Train until the epochs are done ("done"), max_steps ("max_steps"), val loss stops
+    improving ("early_stop"), or should_stop() turns true between steps ("stopped").
+
+    on_checkpoint is called after every evaluation, at every epoch end, and before
+    returning "stopped", always between steps, with the state a resume needs.
+    """
+    import torch
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    total_steps = sum(steps_in_epoch(len(e), grad_accum) for e in epochs)
+    if max_steps is not None:
+        total_steps = min(total_steps, max_steps)
+    step_times: list[float] = []
+    model.train()
+
+    def run_eval() -> bool:
+        """Evaluate, track the best; True when patience ran out."""
+        val_loss = evaluate(model, eval_batches, loss_fn)
+        state.last_eval_step = state.step
+        if val_loss is None:
+            return False
+        improved = state.best_val_loss is None or val_loss < state.best_val_loss - min_delta
+        if improved:
+            state.best_val_loss, state.best_step = val_loss, state.step
+            state.evals_without_improvement = 0
+        else:
+            state.evals_without_improvement += 1
+        if on_eval:
+            on_eval(state.step, val_loss, improved)
+        return patience is not None and state.evals_without_improvement >= patience
+
+    while state.epoch < len(epochs):
+        batches = epochs[state.epoch]
+        if not batches:  # nothing to learn from in this epoch: move on
+            state.epoch += 1
+            continue
+        while state.batch_in_epoch < len(batches):
+            if max_steps is not None and state.step >= max_steps:
+                return "max_steps"
+            t0 = time.perf_counter()
+            group = batches[state.batch_in_epoch:state.batch_in_epoch + grad_accum]
+            n_labels = max(sum(b.n_labels for b in group), 1)
+            loss_total = 0.0
+            for batch in group:
+                loss = loss_fn(model, batch) / n_labels
+                loss.backward()
+                loss_total += loss.item()
+            if max_grad_norm:
+                grad_norm = float(torch.nn.utils.clip_grad_norm_(params, max_grad_norm))
+            else:
+                grad_norm = float(torch.norm(torch.stack([p.grad.norm() for p in params if p.grad is not None])))
+            lr = optimizer.param_groups[0]["lr"]
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+
+            state.step += 1
+            state.batch_in_epoch += len(group)
+            tokens = sum(b.n_tokens for b in group)
+            state.tokens_seen += tokens
+            elapsed = time.perf_counter() - t0
+            step_times = (step_times + [elapsed])[-20:]
+            if on_metrics and (state.step % log_every == 0 or state.step == total_steps):
+                mean_step = sum(step_times) / len(step_times)
+                on_metrics(Metrics(
+                    step=state.step, epoch=state.epoch + state.batch_in_epoch / len(batches), loss=loss_total,
+                    lr=lr, grad_norm=grad_norm, tokens_per_s=tokens / max(elapsed, 1e-9),
+                    eta_s=mean_step * max(total_steps - state.step, 0), total_steps=total_steps))
+
+            epoch_over = state.batch_in_epoch >= len(batches)
+            due = eval_every is not None and state.step % eval_every == 0
+            if (due or epoch_over) and run_eval():
+                if on_checkpoint:
+                    on_checkpoint(state)
+                return "early_stop"
+            if epoch_over:
+                if on_epoch_end:
+                    on_epoch_end(state.epoch + 1)
+                state.epoch += 1
+                state.batch_in_epoch = 0
+            if (due or epoch_over) and on_checkpoint:
+                on_checkpoint(state)
+            if should_stop():
+                if on_checkpoint and not (due or epoch_over):
+                    on_checkpoint(state)
+                return "stopped"
+    return "done"

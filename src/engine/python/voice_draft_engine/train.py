@@ -1,0 +1,275 @@
+"""`train --run DIR [--resume]`: one run folder in, an adapter and a stream of events out.
+
+The order of things (DESIGN §3):
+  1. config: the run's config.json (overrides) resolved, or the newest checkpoint's on resume
+  2. base model resolved (built, downloaded) and loaded; LoRA/QLoRA attached, or full fine-tuning
+  3. dataset tokenized, packed per epoch (deterministically), config.json rewritten resolved
+  4. train.started; the label mask and packing isolation checked on real batches
+  5. base canaries (before any training), then the loop: progress, evals, checkpoints,
+     canaries after each epoch, early stopping on val loss
+  6. the best checkpoint's weights become adapter/ (atomically), then train.done
+SIGTERM/SIGINT: the current step finishes, a checkpoint is written, train.cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from . import checkpoint as ckpt
+from .canaries import CanaryBook, common_system_message, configured_canaries
+from .config import TrainConfig
+from .data import (batches_of, check_mask, check_packing, encode_split, epoch_rows, load_dataset, pack,
+                   pad_token_id)
+from .default_model import save_tokenizer
+from .hardware import detect, recommend
+from .loop import LoopState, Metrics, steps_in_epoch, token_loss_sum, train
+from .model_setup import prepare_model
+from .models import resolve_base_model
+from .protocol import EngineError, EventSink
+
+log = logging.getLogger(__name__)
+
+# How many leading batches check_mask inspects: enough to see every tier, cheap to decode.
+MASK_CHECK_BATCHES = 4
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM (the extension's cancel) and SIGINT (Ctrl-C) ask for a clean stop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def request(signum: int, _frame: Any) -> None:
+        log.info("%s received: stopping after the current step", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {s: signal.signal(s, request) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def lr_lambda(cfg: TrainConfig, total_steps: int) -> Any:
+    warmup = round(cfg.warmup_ratio * total_steps)
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / (warmup + 1)
+        if cfg.lr_schedule == "constant":
+            return 1.0
+        progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
+        return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return factor
+
+
+def oom_error(cfg: TrainConfig, device: str, step: int) -> EngineError:
+    """Out of GPU memory: say exactly what to change. We do not retry on our own with a
+    smaller micro-batch: the resume guarantee (same steps as an uninterrupted run) holds
+    only for an unchanged config, so the writer decides, and resumes from the checkpoint."""
+    mb, ga = cfg.micro_batch_size or 1, cfg.gradient_accumulation_steps
+    if mb > 1:
+        change = (f"set micro_batch_size to {mb // 2} and gradient_accumulation_steps to {ga * 2} "
+                  "(the same effective batch)")
+    elif not cfg.gradient_checkpointing:
+        change = "set gradient_checkpointing to true"
+    elif not cfg.qlora and not cfg.full_finetune:
+        change = "set qlora to true (4-bit base weights)"
+    else:
+        change = f"lower max_seq_len to {max(64, cfg.max_seq_len // 2)} or choose a smaller base model"
+    return EngineError("cuda_oom", f"Out of GPU memory on {device} at step {step + 1} "
+                                   f"(micro_batch_size {mb}, max_seq_len {cfg.max_seq_len}).",
+                       f"In the run's config.json, {change}; then train again.")
+
+
+def _relative(path: Path | None, run_dir: Path) -> str | None:
+    return str(path.relative_to(run_dir)) if path is not None else None
+
+
+def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: threading.Event | None = None) -> str:
+    """Train the run in `run_dir`; returns "done" or "cancelled" (errors raise EngineError)."""
+    started = time.monotonic()
+    run_dir = Path(run_dir).resolve()
+    stop = stop or threading.Event()
+    if not run_dir.is_dir():
+        raise EngineError("run_not_found", f"{run_dir} is not a folder.", "Create the run first.")
+    sink.attach_run(run_dir)
+
+    resume_from = ckpt.latest_checkpoint(run_dir) if resume else None
+    if resume and resume_from is None:
+        log.warning("--resume: no complete checkpoint in %s; starting from the beginning", run_dir)
+    if resume_from is None:
+        for stale in (run_dir / ckpt.CHECKPOINTS, run_dir / "canaries.json"):
+            if stale.exists():
+                log.info("fresh start: removing %s from an earlier attempt", stale)
+                if stale.is_dir():
+                    import shutil
+                    shutil.rmtree(stale)
+                else:
+                    stale.unlink()
+        cfg = TrainConfig.load(run_dir / "config.json")
+    else:
+        cfg = TrainConfig.from_dict(ckpt.read_config(resume_from), where=str(resume_from / "config.json"))
+    dataset = load_dataset(run_dir / "dataset")
+    if cfg.micro_batch_size is None:
+        cfg.micro_batch_size = int(recommend(detect())["micro_batch_size"])
+
+    import torch
+
+    torch.manual_seed(cfg.seed)  # adapter init; a resume restores the RNG from its checkpoint
+    base_dir = resolve_base_model(cfg.base_model, sink)
+    prepared = prepare_model(base_dir, cfg)
+    model, tokenizer = prepared.model, prepared.tokenizer
+
+    train_set = encode_split(dataset.train, tokenizer, cfg.max_seq_len)
+    if not train_set.examples:
+        raise EngineError("dataset_invalid", f"No training example fits in max_seq_len={cfg.max_seq_len} tokens.",
+                          "Raise max_seq_len in the run's config.json, or rebuild the dataset with shorter pairs.")
+    val_set = encode_split(dataset.val, tokenizer, cfg.max_seq_len)
+    pad = pad_token_id(tokenizer)
+    epochs = [batches_of(epoch_rows(train_set.examples, e, cfg.seed, cfg.max_seq_len, cfg.packing),
+                         cfg.micro_batch_size, pad) for e in range(cfg.epochs)]
+    val_batches = batches_of(pack(val_set.examples, cfg.max_seq_len, cfg.packing), cfg.micro_batch_size, pad)
+    per_epoch = steps_in_epoch(len(epochs[0]), cfg.gradient_accumulation_steps)
+    if cfg.eval_every is None:
+        cfg.eval_every = max(1, per_epoch // 4)
+    total_steps = sum(steps_in_epoch(len(e), cfg.gradient_accumulation_steps) for e in epochs)
+    if cfg.max_steps is not None:
+        total_steps = min(total_steps, cfg.max_steps)
+    resolved = cfg.to_dict()
+    if resume_from is None:
+        ckpt.write_json(run_dir / "config.json", resolved)
+
+    sink.emit(
+        "train.started",
+        config=resolved,
+        dataset={"train_pairs": train_set.pairs, "val_pairs": val_set.pairs, "train_tokens": train_set.tokens,
+                 "val_tokens": val_set.tokens, "train_rows": sum(len(b.targets) for b in epochs[0]),
+                 "tiers": train_set.tiers, "truncated": train_set.truncated + val_set.truncated,
+                 "dropped_too_long": train_set.dropped + val_set.dropped},
+        device=prepared.device,
+        dtype=str(prepared.dtype).replace("torch.", ""),
+        base_model={"spec": cfg.base_model, "path": str(base_dir), "params": prepared.total_params},
+        trainable_params=prepared.trainable_params,
+        method="full" if cfg.full_finetune else ("qlora" if cfg.qlora else "lora"),
+        steps_per_epoch=per_epoch,
+        total_steps=total_steps,
+        resumed_from=_relative(resume_from, run_dir),
+    )
+
+    # DESIGN §2: the trainer checks the mask before step 1, on the batches it will train on.
+    for batch in epochs[0][:MASK_CHECK_BATCHES] + val_batches[:1]:
+        check_mask(batch, tokenizer)
+    check_packing(model, epochs[0][0], rtol=1e-3 if prepared.dtype == torch.float32 else 3e-2)
+
+    book = CanaryBook(run_dir, configured_canaries(dataset, cfg), common_system_message(dataset), cfg)
+    if resume_from is not None:
+        book.load_existing()
+    if not book.base and not stop.is_set():
+        if resume_from is not None and cfg.full_finetune:
+            log.warning("canaries.json is missing: no base samples for a resumed full fine-tune")
+        else:
+            book.generate_base(model, tokenizer, prepared.autocast_dtype)
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, betas=(0.9, 0.999))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, total_steps))
+    state = LoopState()
+    if resume_from is not None:
+        state = ckpt.restore_checkpoint(resume_from, model=model, optimizer=optimizer, scheduler=scheduler,
+                                        full_finetune=cfg.full_finetune)
+        log.info("resumed from %s (step %d)", resume_from.name, state.step)
+    last_checkpoint: list[Path | None] = [resume_from]
+
+    def on_metrics(m: Metrics) -> None:
+        sink.emit("train.progress", step=m.step, epoch=round(m.epoch, 4), loss=round(m.loss, 5), lr=m.lr,
+                  grad_norm=round(m.grad_norm, 5), tokens_per_s=round(m.tokens_per_s, 1), eta_s=round(m.eta_s, 1),
+                  total_steps=m.total_steps)
+
+    def on_eval(step: int, val_loss: float, improved: bool) -> None:
+        sink.emit("train.eval", step=step, val_loss=round(val_loss, 5), val_ppl=round(math.exp(min(val_loss, 50)), 3),
+                  best=improved)
+
+    def on_epoch_end(epoch: int) -> None:
+        if stop.is_set():
+            log.info("skipping epoch %d canaries: a stop was requested", epoch)
+            return
+        book.record_epoch(epoch, state.step, model, tokenizer, sink, prepared.autocast_dtype)
+
+    def on_checkpoint(s: LoopState) -> None:
+        path = ckpt.save_checkpoint(run_dir, model=model, optimizer=optimizer, scheduler=scheduler, state=s,
+                                    config=resolved, full_finetune=cfg.full_finetune)
+        ckpt.prune_checkpoints(run_dir, cfg.keep_checkpoints, s.best_step)
+        last_checkpoint[0] = path
+        sink.emit("train.checkpoint", step=s.step, path=_relative(path, run_dir))
+
+    if stop.is_set():  # cancelled while loading: nothing trained, nothing to save
+        sink.emit("train.cancelled", step=state.step, checkpoint=_relative(last_checkpoint[0], run_dir))
+        return "cancelled"
+    try:
+        outcome = train(
+            model, optimizer, scheduler, epochs,
+            lambda m, b: token_loss_sum(m, b, prepared.autocast_dtype),
+            state=state, grad_accum=cfg.gradient_accumulation_steps, max_grad_norm=cfg.max_grad_norm,
+            max_steps=cfg.max_steps, eval_batches=val_batches, eval_every=cfg.eval_every,
+            patience=cfg.early_stopping_patience, min_delta=cfg.early_stopping_min_delta, log_every=cfg.log_every,
+            on_metrics=on_metrics, on_eval=on_eval, on_epoch_end=on_epoch_end, on_checkpoint=on_checkpoint,
+            should_stop=stop.is_set,
+        )
+    except torch.cuda.OutOfMemoryError as e:
+        raise oom_error(cfg, prepared.device, state.step) from e
+    except RuntimeError as e:
+        if "out of memory" in str(e).lower() and prepared.device != "cpu":
+            raise oom_error(cfg, prepared.device, state.step) from e
+        raise
+
+    if outcome == "stopped":
+        sink.emit("train.cancelled", step=state.step, checkpoint=_relative(last_checkpoint[0], run_dir))
+        return "cancelled"
+
+    # Canaries for an epoch cut short (early stopping, max_steps), if not recorded yet.
+    epoch_label = state.epoch + (1 if state.batch_in_epoch > 0 else 0)
+    if epoch_label >= 1 and not book.has_epoch(epoch_label):
+        book.record_epoch(epoch_label, state.step, model, tokenizer, sink, prepared.autocast_dtype)
+
+    output = _write_output(run_dir, cfg, model, tokenizer, state)
+    sink.emit("train.done", adapter=output, best_step=state.best_step, best_val_loss=state.best_val_loss,
+              steps=state.step, seconds=round(time.monotonic() - started, 2),
+              stopped_early=outcome == "early_stop", outcome=outcome, full_model=cfg.full_finetune)
+    return "done"
+
+
+def _write_output(run_dir: Path, cfg: TrainConfig, model: Any, tokenizer: Any, state: LoopState) -> str:
+    """The best checkpoint's weights (the last ones without a val set) as adapter/ (PEFT
+    format), or model/ for full fine-tuning, with the tokenizer beside them."""
+    if state.best_step is not None:
+        best = run_dir / ckpt.CHECKPOINTS / ckpt.checkpoint_name(state.best_step)
+        if best.is_dir():
+            ckpt.load_weights(model, best, cfg.full_finetune)
+        else:
+            log.warning("best checkpoint %s is missing; keeping the final weights", best.name)
+    name = "model" if cfg.full_finetune else "adapter"
+
+    def fill(folder: Path) -> None:
+        model.save_pretrained(str(folder))
+        save_tokenizer(tokenizer, folder)
+
+    ckpt.write_final(run_dir, name, fill)
+    return name
+
+
+def run_train_command(sink: EventSink, run: str, resume: bool) -> int:
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        outcome = train_run(Path(run), sink, resume=resume, stop=stop)
+    return 0 if outcome in ("done", "cancelled") else 1
