@@ -43,8 +43,38 @@ interface Context { promptId?: string; prompt?: string; sampling?: Record<string
  * epoch found on the leaf or inherited from an enclosing object (or its key).
  */
 export function canariesFromFile(json: unknown): CanarySample[] {
+  const book = fromBook(json);
+  if (book) return book;
   const out: CanarySample[] = [];
   collect(json, {}, out, 0);
+  return out;
+}
+
+/**
+ * The engine's own layout (its CanaryBook): `prompts` [{id, prompt, sampling}],
+ * `base` {id: samples} and `epochs` [{epoch, step, tuned: {id: samples}}].
+ */
+function fromBook(json: unknown): CanarySample[] | undefined {
+  if (!isRecord(json) || !Array.isArray(json.epochs) || !isRecord(json.base)) return undefined;
+  const prompts = new Map<string, Record<string, unknown>>();
+  for (const p of Array.isArray(json.prompts) ? json.prompts : []) if (isRecord(p) && typeof p.id === 'string') prompts.set(p.id, p);
+  const out: CanarySample[] = [];
+  for (const e of json.epochs) {
+    if (!isRecord(e) || typeof e.epoch !== 'number' || !isRecord(e.tuned)) continue;
+    for (const [promptId, value] of Object.entries(e.tuned)) {
+      const tuned = samples(value);
+      const p = prompts.get(promptId);
+      if (!tuned) continue;
+      out.push({
+        epoch: e.epoch,
+        promptId,
+        prompt: typeof p?.prompt === 'string' ? p.prompt : undefined,
+        sampling: isRecord(p?.sampling) ? p.sampling : undefined,
+        base: samples(json.base[promptId]) ?? [],
+        tuned,
+      });
+    }
+  }
   return out;
 }
 

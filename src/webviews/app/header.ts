@@ -61,7 +61,8 @@ export class Header {
     fill(this.facts, [
       fact('Base model', sum.baseModel),
       fact('Device', sum.device),
-      fact('Duration', sum.durationMs === null ? null : formatDuration(sum.durationMs), 'duration'),
+      // File times are all there is (events carry no clock); a copied run folder has lost them.
+      fact('Duration', sum.durationMs === null || (sum.state !== 'running' && sum.durationMs < 1000) ? null : formatDuration(sum.durationMs), 'duration'),
       fact('Progress', progress),
       fact('Best step', sum.bestStep === null ? null : `${sum.bestStep}${sum.bestValLoss !== null ? ` (validation loss ${formatNumber(sum.bestValLoss)})` : ''}`),
       fact('Time left', sum.etaS === null ? null : `about ${formatDuration(sum.etaS * 1000)}`),

@@ -51,6 +51,21 @@ test('canaries.json is read in any reasonable nesting, prompt and epoch inherite
   assert.deepEqual(canariesFromFile({ base: ['no id or epoch'], tuned: ['x'] }), []);
 });
 
+test("the engine's canaries.json layout: prompts, base samples per prompt, tuned samples per epoch", () => {
+  const book = {
+    format: 1, system: 'You write like the author.',
+    prompts: [{ id: 'novel-topic', prompt: 'Define: Optimism', max_new_tokens: 60, sampling: { temperature: 0.7, seed: 1 } }],
+    base: { 'novel-topic': ['A positive attitude.'] },
+    epochs: [{ epoch: 1, step: 10, tuned: { 'novel-topic': ['The doctrine that everything is beautiful.'] } },
+      { epoch: 2, step: 20, tuned: { 'novel-topic': ['OPTIMISM, n. The doctrine.'] } }],
+  };
+  const flat = canariesFromFile(book);
+  assert.deepEqual(flat.map((c) => [c.promptId, c.epoch, c.base, c.tuned[0], c.prompt, c.sampling?.temperature]), [
+    ['novel-topic', 1, ['A positive attitude.'], 'The doctrine that everything is beautiful.', 'Define: Optimism', 0.7],
+    ['novel-topic', 2, ['A positive attitude.'], 'OPTIMISM, n. The doctrine.', 'Define: Optimism', 0.7],
+  ]);
+});
+
 test('sampling settings come from the canary event, else from the config', () => {
   const withOwn = { epoch: 0, promptId: 'p', base: [], tuned: [], sampling: { temperature: 0.8, top_k: 50, nested: { x: 1 } } };
   assert.deepEqual(samplingSettings(withOwn, { canary_temperature: 1 }), [['temperature', '0.8'], ['top_k', '50']]);
