@@ -10,6 +10,7 @@ import { readRunFiles } from '../core/runs/snapshot';
 import { watchRun } from '../core/runs/watchRun';
 import { liveEngine } from '../engine/detached';
 import { isTerminal } from '../engine/protocol';
+import { affects } from '../config';
 import { Commands } from '../features/commandIds';
 import { dashboardHtml, newNonce } from './dashboardHtml';
 import { type HostMessage, parseWebviewMessage, type Role, type RunControls, type WebviewMessage } from './protocol';
@@ -93,7 +94,17 @@ class DashboardSession implements vscode.Disposable {
       // it; when shown again it reloads and says `webview/ready`, and everything is sent afresh.
       this.panel.onDidChangeViewState(() => { if (!this.panel.visible) this.pause(); }),
     );
-    this.stopRootWatch = watchDir(deps.runsRoot(), () => void this.refreshList());
+    this.watchRoot();
+    this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affects(e, 'runsFolder')) return;
+      this.watchRoot();
+      void this.refreshList();
+    }));
+  }
+
+  private watchRoot(): void {
+    this.stopRootWatch?.();
+    this.stopRootWatch = watchDir(this.deps.runsRoot(), () => void this.refreshList());
   }
 
   reveal(runDir: string | undefined): void {
