@@ -18,17 +18,15 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resamples", type=int, default=d.resamples, help=f"bootstrap resamples (default {d.resamples})")
     p.add_argument("--perplexity-tokens", type=int, default=d.perplexity_tokens,
                    help=f"held-out tokens scored for perplexity (default {d.perplexity_tokens})")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"prompts per generation batch (default {d.batch_size})")
 
 
 def run_eval_command(sink: EventSink, args: argparse.Namespace) -> int:
     from ..protocol import EngineError
     from .evaluate import run_eval
 
-    for name in ("samples", "prompts", "max_new_tokens", "resamples", "perplexity_tokens", "batch_size"):
+    for name in ("samples", "prompts", "max_new_tokens", "resamples", "perplexity_tokens"):
         if getattr(args, name) < 1:
             raise EngineError("usage", f"--{name.replace('_', '-')} must be at least 1.")
     settings = EvalSettings(samples=args.samples, prompts=args.prompts, max_new_tokens=args.max_new_tokens,
-                            seed=args.seed, resamples=args.resamples, perplexity_tokens=args.perplexity_tokens,
-                            batch_size=args.batch_size)
+                            seed=args.seed, resamples=args.resamples, perplexity_tokens=args.perplexity_tokens)
     return run_eval(sink, args.run, settings)

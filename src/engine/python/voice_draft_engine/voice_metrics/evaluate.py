@@ -10,7 +10,6 @@ ends with `eval.done {path, summary}` or `error`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -21,13 +20,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from ..checkpoint import write_json
 from ..protocol import EngineError, EventSink
 from . import generation
 from .attribution import attribute, paragraphs
 from .bootstrap import DEFAULT_CONFIDENCE
 from .habits import HABITS, habit_rates, length_report
 from .settings import EvalSettings
-from .perplexity import adapter_disabled, perplexity_report, score_documents, token_ids
+from .perplexity import perplexity_report, score_documents, token_ids
 from .stylometry import StyleComparison, chunk_text, word_count
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class Prompt:
     doc: str
     tier: str  # the tier whose shape the prompt has (T2/T4: from a title, T3: from an opening)
     messages: list[dict[str, str]]
-    personal_context: str  # the user's words, to judge whether an "I" in the answer is invented
+    user: str  # the user's words: shown with the samples, and they decide whether an "I" in the answer is invented
 
 
 def held_out_prompts(val_pairs: list[dict[str, Any]], limit: int) -> list[Prompt]:
@@ -163,8 +163,9 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
                           "Add longer essays, or raise voiceDraft.data.validationRatio, then rebuild the dataset.")
 
     progress.stage("load", 0.0, "loading the base model and the run's adapter")
-    model, tokenizer, model_info = generation.load_run_model(run, sink)
-    progress.stage("load", 1.0, f"loaded {model_info['base_model']} on {model_info['device']}")
+    pair = generation.load_run_models(run, sink)
+    tokenizer, model_info = pair.tokenizer, pair.info
+    progress.stage("load", 1.0, f"loaded {model_info['base_model']} and the run's {model_info['tuned']} on {model_info['device']}")
 
     # ---- perplexity of the writer's unseen text
     docs = token_ids(tokenizer, heldout_texts, settings.perplexity_tokens)
@@ -177,9 +178,10 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
             progress.stage("perplexity", scored / (2 * total), f"scoring held-out text with the {which} model ({done}/{total})")
         return report
 
-    with adapter_disabled(model):
+    with pair.use("base") as model:
         base_scores = score_documents(model, docs, settings.context, settings.stride, ppl_progress("base"))
-    tuned_scores = score_documents(model, docs, settings.context, settings.stride, ppl_progress("tuned"))
+    with pair.use("tuned") as model:
+        tuned_scores = score_documents(model, docs, settings.context, settings.stride, ppl_progress("tuned"))
     perplexity = perplexity_report(base_scores, tuned_scores, settings.resamples, settings.seed)
 
     # ---- generation, same prompts and seeds for both
@@ -193,17 +195,18 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
 
     outputs: dict[str, list[generation.Sample]] = {}
     for which in ("base", "tuned"):
-        with adapter_disabled(model) if which == "base" else contextlib.nullcontext():
+        with pair.use(which) as model:
             outputs[which] = generation.sample_prompts(
                 model, tokenizer, [p.messages for p in prompts], samples=settings.samples, seed=settings.seed,
-                max_new_tokens=settings.max_new_tokens, temperature=settings.temperature, top_p=settings.top_p,
-                batch_size=settings.batch_size, max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
+                max_new_tokens=settings.max_new_tokens, temperature=settings.temperature, top_k=settings.top_k,
+                max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
 
     progress.stage("scores", 0.0, "stylometry, attribution and habits")
     report = _scores(prompts, outputs, writer_texts, heldout_texts, _read_jsonl(dataset / "train.jsonl"), settings, progress)
     report["perplexity"] = perplexity
     report["samples"] = [
         {"prompt_id": prompts[s.prompt].id, "tier": prompts[s.prompt].tier, "seed": s.seed,
+         "prompt": prompts[s.prompt].user[:400],
          "base": outputs["base"][i].text, "tuned": outputs["tuned"][i].text}
         for i, s in enumerate(outputs["tuned"])
     ]
@@ -224,9 +227,7 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
         "seconds": round(time.monotonic() - started, 1),
     }
     path = run / "eval.json"
-    tmp = run / f".eval.json.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(_finite(out), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_json(path, _finite(out))  # temp file + rename: readers never see half a file
     progress.stage("scores", 1.0, "eval.json written")
     return summary, path
 
@@ -251,16 +252,21 @@ def _scores(prompts: list[Prompt], outputs: dict[str, list[generation.Sample]], 
     heldout_paras = [p for t in heldout_texts for p in paragraphs(t)]
     base_paras = [p for t in texts["base"] for p in paragraphs(t)]
     tuned_paras = [p for t in texts["tuned"] for p in paragraphs(t)]
-    try:
-        attribution: dict[str, Any] = attribute(writer_paras, base_paras, tuned_paras, heldout_paras,
-                                                seed=settings.seed, resamples=settings.resamples).as_json()
-    except ValueError as e:  # too few paragraphs: say why instead of a number from nothing
-        attribution = {"tuned_share": None, "skipped": str(e),
-                       "paragraphs": {"writer": len(writer_paras), "base": len(base_paras), "tuned": len(tuned_paras)}}
+    counts = {"writer": len(writer_paras), "base": len(base_paras), "tuned": len(tuned_paras)}
+    if min(counts.values()) < settings.min_paragraphs:
+        # A classifier fitted on a handful of paragraphs reports noise: say why instead.
+        attribution: dict[str, Any] = {
+            "tuned_share": None, "paragraphs": counts,
+            "skipped": f"too few paragraphs of 40+ words (writer {counts['writer']}, base {counts['base']}, "
+                       f"tuned {counts['tuned']}; {settings.min_paragraphs} each needed): "
+                       "raise --samples or --max-new-tokens"}
+    else:
+        attribution = attribute(writer_paras, base_paras, tuned_paras, heldout_paras,
+                                seed=settings.seed, resamples=settings.resamples).as_json()
     progress.stage("scores", 0.8, "habits and length")
 
     # Habits: per habit, base vs tuned with the writer's own rate beside them.
-    user_words = [prompts[s.prompt].personal_context for s in outputs["tuned"]]
+    user_words = [prompts[s.prompt].user for s in outputs["tuned"]]
     rates = {
         "base": habit_rates(texts["base"], user_words),
         "tuned": habit_rates(texts["tuned"], user_words),

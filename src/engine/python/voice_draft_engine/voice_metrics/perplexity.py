@@ -9,7 +9,6 @@ both figures come from one set of weights in memory and the same tokens.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -80,12 +79,6 @@ def score_documents(model, docs: Sequence[list[int]], max_length: int = 1024, st
         if progress is not None:
             progress(d + 1, len(docs))
     return scores
-
-
-def adapter_disabled(model):
-    """Context in which a PEFT model behaves as its base model (a no-op for plain models)."""
-    disable = getattr(model, "disable_adapter", None)
-    return disable() if callable(disable) else contextlib.nullcontext()
 
 
 def perplexity_report(base: DocumentScores, tuned: DocumentScores, resamples: int = DEFAULT_RESAMPLES,

@@ -16,11 +16,11 @@ class EvalSettings:
     prompts: int = 12
     # ~150 words: several paragraphs, so attribution has paragraphs to judge.
     max_new_tokens: int = 200
-    # The canaries' sampling (temperature 0.8, top-p 0.95): the model as a writer meets it.
+    # Sampled as the canaries and the editor sample (temperature + top-k; transformers.js
+    # ignores top-p), so the scores describe the text a writer will actually see.
     temperature: float = 0.8
-    top_p: float = 0.95
+    top_k: int = 50
     seed: int = 1234
-    batch_size: int = 8
     # Long openings (T3) lose their oldest paragraphs beyond this; the end is what gets continued.
     max_prompt_tokens: int = 768
     # Held-out tokens scored for perplexity; bounds the time on big corpora.
@@ -28,4 +28,6 @@ class EvalSettings:
     context: int = 1024
     stride: int = 512
     resamples: int = 1000
+    # Fewer paragraphs (of 40+ words) per side than this and attribution is skipped, not guessed.
+    min_paragraphs: int = 5
     mfw: int = 100
