@@ -1,0 +1,192 @@
+// The small helper we run on the remote host for everything that is not the
+// engine itself: start it detached, follow its events, report, cancel, and pack
+// or unpack folders when rsync is missing. Stdlib only (Python 3.6+), sent with
+// every call as `python3 -c <source>`, so the host never runs a stale copy and
+// needs nothing installed but Python.
+//
+// Every subcommand prints one JSON object on stdout, except `follow` (the raw
+// bytes of events.jsonl) and `pack` (a tar stream).
+
+export const AGENT_SOURCE = String.raw`
+import json, os, signal, subprocess, sys, time, tarfile, shutil, select, socket
+
+def out(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+def read_pid(run):
+    try:
+        with open(os.path.join(run, "engine.pid")) as f:
+            info = json.load(f)
+        return info if isinstance(info.get("pid"), int) else None
+    except (OSError, ValueError):
+        return None
+
+def alive(pid):
+    # A zombie (exited, not yet reaped: possible when init does not reap) is dead.
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+def engine_alive(run):
+    info = read_pid(run)
+    return bool(info) and alive(info["pid"])
+
+def last_terminal(run):
+    # The event that ended the newest segment (a resume starts a new one with train.started).
+    terminal = None
+    try:
+        with open(os.path.join(run, "events.jsonl"), encoding="utf-8") as f:
+            for line in f:
+                try:
+                    name = json.loads(line).get("event")
+                except ValueError:
+                    continue
+                if name == "train.started":
+                    terminal = None
+                elif name in ("train.done", "train.cancelled", "error"):
+                    terminal = name
+    except OSError:
+        pass
+    return terminal
+
+def cmd_probe(base, *relative):
+    # Relative paths are checked under the base: one round trip answers "is the engine there?" too.
+    base = os.path.abspath(os.path.expanduser(base))
+    out({"home": os.path.expanduser("~"), "base": base, "rsync": shutil.which("rsync"),
+         "python3": sys.executable, "host": socket.gethostname(),
+         "exists": [os.path.exists(os.path.join(base, r)) for r in relative]})
+
+def cmd_start(run, python, engine_dir, env_json, *engine_args):
+    if engine_alive(run):
+        out({"ok": False, "reason": "alive", "pid": read_pid(run)["pid"]})
+        return
+    env = dict(os.environ)
+    env.update(json.loads(env_json))
+    env["PYTHONPATH"] = engine_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"
+    args = [python, "-m", "voice_draft_engine"] + list(engine_args)
+    log = open(os.path.join(run, "engine.log"), "ab")
+    # Own session: no SIGHUP when the ssh session ends; stdout is /dev/null because
+    # the engine writes events.jsonl itself and a dead pipe must never kill it.
+    proc = subprocess.Popen(args, cwd=run, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=log, start_new_session=True, close_fds=True)
+    info = {"pid": proc.pid, "pgid": proc.pid, "host": socket.gethostname(), "args": args,
+            "startedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    tmp = os.path.join(run, "engine.pid.tmp")
+    with open(tmp, "w") as f:
+        json.dump(info, f)
+    os.replace(tmp, os.path.join(run, "engine.pid"))
+    out({"ok": True, "pid": proc.pid})
+
+def cmd_status(run):
+    info = read_pid(run)
+    size = None
+    try:
+        size = os.path.getsize(os.path.join(run, "events.jsonl"))
+    except OSError:
+        pass
+    out({"exists": os.path.isdir(run), "alive": bool(info) and alive(info["pid"]),
+         "pid": info["pid"] if info else None, "terminal": last_terminal(run), "eventsSize": size})
+
+def cmd_cancel(run):
+    info = read_pid(run)
+    if not info or not alive(info["pid"]):
+        out({"signalled": False})
+        return
+    try:
+        os.killpg(info.get("pgid", info["pid"]), signal.SIGTERM)
+    except OSError:
+        os.kill(info["pid"], signal.SIGTERM)
+    out({"signalled": True, "pid": info["pid"]})
+
+def cmd_follow(run, offset):
+    # Streams events.jsonl from a byte offset until the engine is gone and the file
+    # is drained (exit 0), or until our stdin closes: the ssh channel is gone (exit 3).
+    path = os.path.join(run, "events.jsonl")
+    pos = int(offset)
+    stdout = sys.stdout.buffer
+    stdin = sys.stdin.buffer
+    while True:
+        running = engine_alive(run)  # read before the file, so nothing written before death is missed
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+        if size < pos:
+            sys.stderr.write("events.jsonl is shorter than the offset %d\n" % pos)
+            sys.exit(4)
+        if size > pos:
+            with open(path, "rb") as f:
+                f.seek(pos)
+                while pos < size:
+                    chunk = f.read(min(size - pos, 1 << 20))
+                    if not chunk:
+                        break
+                    stdout.write(chunk)
+                    pos += len(chunk)
+            stdout.flush()
+        if not running:
+            sys.exit(0)
+        ready, _, _ = select.select([stdin], [], [], 0.2)
+        if ready and not os.read(stdin.fileno(), 4096):
+            sys.exit(3)
+
+def cmd_list(run):
+    entries = []
+    if os.path.isdir(run):
+        for name in sorted(os.listdir(run)):
+            entries.append({"name": name, "dir": os.path.isdir(os.path.join(run, name))})
+    ckpt = os.path.join(run, "checkpoints")
+    checkpoints = sorted(n for n in os.listdir(ckpt) if os.path.isdir(os.path.join(ckpt, n))) if os.path.isdir(ckpt) else []
+    out({"entries": entries, "checkpoints": checkpoints})
+
+def cmd_mkdir(path):
+    os.makedirs(path, exist_ok=True)
+    out({"ok": True})
+
+def cmd_install(tmp, dest):
+    # Puts a fully copied folder in place in one rename; if another copy won the race, keeps that one.
+    if os.path.exists(dest):
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        os.rename(tmp, dest)
+    out({"ok": True})
+
+def cmd_pack(root, *names):
+    with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as tar:
+        for name in names:
+            tar.add(os.path.join(root, name), arcname=name,
+                    filter=lambda ti: None if "__pycache__" in ti.name.split("/") else ti)
+
+def cmd_unpack(dest, skip_existing="0"):
+    os.makedirs(dest, exist_ok=True)
+    real = os.path.realpath(dest)
+    with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as tar:
+        for member in tar:
+            target = os.path.realpath(os.path.join(dest, member.name))
+            if not (target == real or target.startswith(real + os.sep)) or member.issym() or member.islnk():
+                raise SystemExit("refusing tar member %r" % member.name)
+            if skip_existing == "1" and member.isfile() and os.path.exists(target):
+                continue
+            tar.extract(member, dest)
+    out({"ok": True})
+
+COMMANDS = {"probe": cmd_probe, "start": cmd_start, "status": cmd_status,
+            "cancel": cmd_cancel, "follow": cmd_follow, "list": cmd_list, "mkdir": cmd_mkdir,
+            "install": cmd_install, "pack": cmd_pack, "unpack": cmd_unpack}
+
+if __name__ == "__main__":
+    COMMANDS[sys.argv[1]](*sys.argv[2:])
+`;

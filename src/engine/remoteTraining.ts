@@ -1,0 +1,120 @@
+// Training on a remote GPU host, editor-free, in the same shape as training.ts:
+// start (push + engine + detached train), follow (events back live, each
+// checkpoint pulled as it is announced, everything pulled at the end), export,
+// cancel. The extension and the CLI both drive it; the writer's consent to send
+// the essays is asked by the caller before startRemote is called.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RUN_FILES } from '../core/runs/runFolder';
+import type { RunOptions } from './client';
+import type { EngineEvent } from './protocol';
+import {
+  cancelRemote, connect, engineChecks, ensureRemoteEngine, exportRemote, followRemote, pullResults, pushRun, remoteStatus,
+  RemoteBusyError, startRemoteTraining, type FollowRemoteResult, type RemoteEngine,
+} from './remote/remoteRun';
+import { readRemoteState } from './remote/remoteState';
+import type { RemoteTarget } from './remote/sshTarget';
+
+export { isRemoteRun, readRemoteState } from './remote/remoteState';
+export type { RemoteTarget } from './remote/sshTarget';
+
+/** What the writer is told before anything leaves the machine. */
+export interface SendSummary {
+  files: number;
+  words: number;
+}
+
+/** Counts the essays a run would send, from its dataset manifest (documents.jsonl as a fallback). */
+export async function sendSummary(runDir: string): Promise<SendSummary> {
+  const dataset = join(runDir, RUN_FILES.dataset);
+  try {
+    const m = JSON.parse(await readFile(join(dataset, 'manifest.json'), 'utf8')) as { documents?: { total?: number }; words?: number };
+    if (typeof m.documents?.total === 'number' && typeof m.words === 'number') return { files: m.documents.total, words: m.words };
+  } catch { /* fall through */ }
+  const docs = (await readFile(join(dataset, 'documents.jsonl'), 'utf8').catch(() => '')).split('\n').filter((l) => l.trim());
+  let words = 0;
+  for (const line of docs) {
+    try { words += Number((JSON.parse(line) as { words?: number }).words) || 0; } catch { /* skip */ }
+  }
+  return { files: docs.length, words };
+}
+
+export interface StartRemoteOptions {
+  resume?: boolean;
+  /** Local folder holding voice_draft_engine/ (default: the one shipped with the extension). */
+  packageDir?: string;
+  /** Engine set-up and doctor events on the host. */
+  onEvent?: (e: EngineEvent) => void;
+  onStderr?: (line: string) => void;
+  /** Each step, for a progress message. */
+  onStage?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface RemoteStarted {
+  pid: number;
+  engine: RemoteEngine;
+  remoteDir: string;
+}
+
+/** Sends the run to the host and starts the engine there, detached; resuming refuses a run still alive there. */
+export async function startRemote(runDir: string, target: RemoteTarget, opts: StartRemoteOptions = {}): Promise<RemoteStarted> {
+  const stage = opts.onStage ?? (() => undefined);
+  stage(`connecting to ${target.host}`);
+  const host = await connect(target, opts.signal, await engineChecks(opts.packageDir));
+  const previous = await readRemoteState(runDir);
+  if (opts.resume && previous?.host === target.host) {
+    const status = await remoteStatus(target, runDir, opts.signal);
+    if (status.alive) throw new RemoteBusyError(`This run is still training on ${target.host}.`, 'Re-attach to it instead of resuming.');
+  }
+  stage(`preparing the engine on ${target.host}`);
+  const engine = await ensureRemoteEngine(host, { packageDir: opts.packageDir, onEvent: opts.onEvent, onStderr: opts.onStderr, signal: opts.signal });
+  stage(`copying the training data to ${target.host}`);
+  const state = await pushRun(host, runDir, { resume: opts.resume, signal: opts.signal, onStderr: opts.onStderr });
+  stage(`starting the engine on ${target.host}`);
+  const pid = await startRemoteTraining(target, runDir, engine, { resume: opts.resume, signal: opts.signal });
+  return { pid, engine, remoteDir: state.remoteDir };
+}
+
+export interface FollowRemoteTrainingOptions {
+  signal?: AbortSignal;
+  reconnects?: number;
+  reconnectDelayMs?: number;
+  onConnect?: (pid: number) => void;
+  onStderr?: (line: string) => void;
+  /** A pull failed (the link, the disk); the run goes on and the next pull tries again. */
+  onPullError?: (e: unknown) => void;
+}
+
+/**
+ * Follows a remote run until its engine ends (or the link stays down): events
+ * into the local events.jsonl, each announced checkpoint pulled right away, and
+ * everything else pulled once the engine is gone — whatever made it back stays.
+ */
+export async function followRemoteTraining(runDir: string, target: RemoteTarget, onEvent: (e: EngineEvent) => void, opts: FollowRemoteTrainingOptions = {}): Promise<FollowRemoteResult> {
+  let pulls = Promise.resolve();
+  const pull = (only?: string[]) => {
+    pulls = pulls.then(() => pullResults(target, runDir, { only, signal: opts.signal, onStderr: opts.onStderr }))
+      .then(() => undefined, (e: unknown) => opts.onPullError?.(e));
+    return pulls;
+  };
+  const result = await followRemote(target, runDir, (e) => {
+    // Checkpoint paths are relative to the run folder (`checkpoints/step-000040`); anything else is not ours to pull.
+    if (e.event === 'train.checkpoint' && /^checkpoints\/[\w.-]+$/.test(e.path)) void pull([e.path]);
+    onEvent(e);
+  }, opts);
+  if (!result.dropped && !result.aborted) await pull();
+  else await pulls;
+  return result;
+}
+
+/** Exports the voice on the host (its GPU merges the adapter) and pulls onnx/ back. */
+export function exportRemoteVoice(runDir: string, target: RemoteTarget, opts: RunOptions = {}): Promise<EngineEvent> {
+  return exportRemote(target, runDir, opts);
+}
+
+export function cancelRemoteTraining(runDir: string, target: RemoteTarget, signal?: AbortSignal): Promise<boolean> {
+  return cancelRemote(target, runDir, signal);
+}
+
+export { remoteStatus, pullResults };
