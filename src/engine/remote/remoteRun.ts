@@ -54,14 +54,22 @@ export interface RemoteEngine {
 }
 
 const PKG_SKIP = new Set(['__pycache__', '.pytest_cache']);
+/** What the host gets of the package folder: the code, and pyproject.toml for `setup` (pip installs the engine's dependencies from it). */
+const PKG_ENTRIES = ['voice_draft_engine', 'pyproject.toml'];
+
+async function packageEntries(dir: string): Promise<string[]> {
+  const names = await readdir(dir);
+  return PKG_ENTRIES.filter((n) => names.includes(n));
+}
 
 /** A short digest of the engine's Python sources: a changed engine gets a fresh folder on the host, never a half-updated one. */
 export async function packageDigest(dir: string): Promise<string> {
   const hash = createHash('sha256');
+  const top = new Set(await packageEntries(dir));
   const walk = async (rel: string): Promise<void> => {
     const entries = (await readdir(join(dir, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
-      if (PKG_SKIP.has(e.name) || e.name.endsWith('.egg-info') || e.name.endsWith('.pyc')) continue;
+      if (PKG_SKIP.has(e.name) || e.name.endsWith('.pyc') || (!rel && !top.has(e.name))) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(r);
       else if (e.isFile()) hash.update(r).update('\0').update(await readFile(join(dir, r))).update('\0');
@@ -122,8 +130,7 @@ export async function ensureRemoteEngine(host: RemoteHost, opts: EnsureOptions =
   if (!exists[0]) {
     // Copied under a temporary name and renamed: a copy cut off halfway is never taken for an engine.
     const tmp = `${engineDir}.partial-${process.pid}-${Date.now()}`;
-    const names = (await readdir(pkg)).filter((n) => !PKG_SKIP.has(n) && !n.endsWith('.egg-info'));
-    await pushEntries(t, pkg, names, tmp, { rsync: host.rsync, signal: opts.signal, timeoutMs: 10 * 60_000 });
+    await pushEntries(t, pkg, await packageEntries(pkg), tmp, { rsync: host.rsync, signal: opts.signal, timeoutMs: 10 * 60_000 });
     await agentCall(t, ['install', tmp, engineDir], { signal: opts.signal });
   }
   const run = { signal: opts.signal, onEvent: opts.onEvent, onStderr: opts.onStderr, killGraceMs: 5000 } satisfies RunOptions;
@@ -362,20 +369,36 @@ export interface PullOptions {
 export async function pullResults(t: RemoteTarget, runDir: string, opts: PullOptions = {}): Promise<string[]> {
   const state = await requireState(runDir, t);
   let names = opts.only;
+  let hostCheckpoints: string[] | undefined;
   if (!names) {
     const listing = await agentCall<{ entries: Array<{ name: string }>; checkpoints: string[] }>(t, ['list', state.remoteDir], { signal: opts.signal });
     names = listing.entries.map((e) => e.name).filter((n) => !NOT_PULLED.has(n) && !n.startsWith('.') && !n.endsWith('.tmp'));
-    for (const c of listing.checkpoints) {
+    hostCheckpoints = listing.checkpoints.filter((c) => !c.endsWith('.tmp'));
+    for (const c of hostCheckpoints) {
       if (!(await exists(join(runDir, 'checkpoints', c)))) names.push(`checkpoints/${c}`);
     }
   }
-  if (!names.length) return [];
-  const staging = join(runDir, STAGING);
-  await mkdir(staging, { recursive: true });
-  await pullEntries(t, state.remoteDir, names, staging, { rsync: state.rsync, signal: opts.signal, onStderr: opts.onStderr, deleteExtraneous: true });
-  for (const name of names) await install(join(staging, name), join(runDir, name));
-  await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  if (names.length) {
+    const staging = join(runDir, STAGING);
+    await mkdir(staging, { recursive: true });
+    await pullEntries(t, state.remoteDir, names, staging, { rsync: state.rsync, signal: opts.signal, onStderr: opts.onStderr, deleteExtraneous: true });
+    for (const name of names) await install(join(staging, name), join(runDir, name));
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  }
+  if (hostCheckpoints?.length) await pruneCheckpoints(runDir, new Set(hostCheckpoints));
   return names;
+}
+
+/**
+ * The engine keeps only its newest and best checkpoints (keep_checkpoints) and
+ * deletes the rest; the copy here follows suit once the host has checkpoints to
+ * compare with. An empty listing (a wiped or replaced host) prunes nothing.
+ */
+async function pruneCheckpoints(runDir: string, onHost: Set<string>): Promise<void> {
+  const dir = join(runDir, 'checkpoints');
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (/^step-\d+$/.test(name) && !onHost.has(name)) await rm(join(dir, name), { recursive: true, force: true });
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
