@@ -1,0 +1,87 @@
+// Which ONNX model folder writes: the active voice's `<run>/onnx/` (the engine's export,
+// transformers.js layout), else the offline default model's export in the cache.
+import { existsSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { cacheRoot } from '../engine/locate';
+import type { Dtype } from './protocol';
+
+/** The offline default model's export (written by `voice_draft_engine export --model ... --out ...`). */
+export const DEFAULT_EXPORT_NAME = 'smollm2-135m-instruct-onnx';
+
+export function defaultExportDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'models', DEFAULT_EXPORT_NAME);
+}
+
+export interface ModelFiles {
+  /** Where the .onnx files are, relative to the folder: transformers.js expects `onnx/`; optimum writes them at the top. */
+  subfolder: 'onnx' | '';
+  dtypes: Dtype[];
+}
+
+const FILE_OF: Record<Dtype, string> = { q8: 'model_quantized.onnx', fp32: 'model.onnx' };
+
+/** The ONNX files a model folder holds, or undefined when it is not a usable model folder. */
+export function modelFiles(dir: string): ModelFiles | undefined {
+  if (!existsSync(join(dir, 'config.json')) || !existsSync(join(dir, 'tokenizer.json'))) return undefined;
+  for (const subfolder of ['onnx', ''] as const) {
+    const dtypes = (Object.keys(FILE_OF) as Dtype[]).filter((d) => existsSync(join(dir, subfolder, FILE_OF[d])));
+    if (dtypes.length > 0) return { subfolder, dtypes };
+  }
+  return undefined;
+}
+
+export interface LocatedModel {
+  /** Absolute model folder. */
+  dir: string;
+  /** The q8 model when there is one (fast on CPU), else fp32. */
+  dtype: Dtype;
+  /** The voice's run folder, or undefined for the default model. */
+  runDir: string | undefined;
+  /** A short name for messages and the status bar. */
+  label: string;
+  /** Set when the active voice could not be used and the default model writes instead. */
+  note?: string;
+}
+
+export class NoModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoModelError';
+  }
+}
+
+export interface LocateOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Use this dtype when the folder has it (benchmarks compare q8 and fp32). */
+  preferDtype?: Dtype;
+}
+
+export function locateModel(activeRun: string | undefined, options: LocateOptions = {}): LocatedModel {
+  let note: string | undefined;
+  if (activeRun) {
+    const dir = resolve(activeRun, 'onnx');
+    const files = modelFiles(dir);
+    if (files) return { dir, dtype: pick(files, options.preferDtype), runDir: resolve(activeRun), label: basename(activeRun) };
+    note = `The active voice "${basename(activeRun)}" has no exported model in ${dir} (export it from Manage Voices); writing with the default model instead.`;
+  }
+  const dir = defaultExportDir(options.env);
+  const files = modelFiles(dir);
+  if (files) return { dir, dtype: pick(files, options.preferDtype), runDir: undefined, label: 'default (SmolLM2-135M)', note };
+  throw new NoModelError(
+    `${note ? `${note.split(';')[0]}, and ` : ''}No model to write with: the default model's export is missing (${dir}). ` +
+    'Train a voice or run set-up (Voice Draft: Set Up Training Engine).',
+  );
+}
+
+function pick(files: ModelFiles, prefer: Dtype | undefined): Dtype {
+  if (prefer && files.dtypes.includes(prefer)) return prefer;
+  return files.dtypes.includes('q8') ? 'q8' : files.dtypes[0]!;
+}
+
+/** A model folder named by the user (CLI, benchmarks): absolute or relative to cwd. */
+export function explicitModel(dir: string, preferDtype?: Dtype): LocatedModel {
+  const abs = isAbsolute(dir) ? dir : resolve(dir);
+  const files = modelFiles(abs);
+  if (!files) throw new NoModelError(`${abs} is not an ONNX model folder (config.json, tokenizer.json and onnx/model*.onnx).`);
+  return { dir: abs, dtype: pick(files, preferDtype), runDir: undefined, label: basename(abs) };
+}

@@ -1,0 +1,59 @@
+// The model that writes: the active voice's export (or the default model's), loaded once
+// in the inference worker and swapped when the active voice changes.
+import type { ActiveVoiceSource } from './activeVoice';
+import { locateModel, type LocatedModel } from './modelLocator';
+import type { Device, ModelLoaded } from './protocol';
+import type { GenerateOptions, GenerateRequest, GenerateResult, InferenceWorkerHost, Log } from './workerHost';
+
+export interface VoiceModelOptions {
+  host: InferenceWorkerHost;
+  voice: ActiveVoiceSource;
+  device: () => Device;
+  /** ONNX Runtime intra-op threads. */
+  threads: () => number;
+  log?: Log;
+  /** Finds the model folder for a run (default: locateModel). */
+  locate?: (runDir: string | undefined) => LocatedModel;
+}
+
+export interface ReadyModel {
+  located: LocatedModel;
+  loaded: ModelLoaded;
+}
+
+export class VoiceModel {
+  private readonly subscription: { dispose(): unknown };
+  private lastNote: string | undefined;
+
+  constructor(private readonly options: VoiceModelOptions) {
+    this.subscription = options.voice.onDidChange(() => {
+      // Load the new voice now, so the next keystroke does not wait for it.
+      this.ready().catch((e: unknown) => options.log?.('warn', `Loading the new voice failed: ${e instanceof Error ? e.message : String(e)}`));
+    });
+  }
+
+  /** Where the current voice's model is (throws NoModelError with what to do when there is none). */
+  locate(): LocatedModel {
+    const located = (this.options.locate ?? ((run) => locateModel(run)))(this.options.voice.current());
+    if (located.note && located.note !== this.lastNote) this.options.log?.('warn', located.note);
+    this.lastNote = located.note;
+    return located;
+  }
+
+  /** The current voice's model, loaded (swapping out another voice's). */
+  async ready(): Promise<ReadyModel> {
+    const located = this.locate();
+    const loaded = await this.options.host.ensureModel({ dir: located.dir, dtype: located.dtype, device: this.options.device(), threads: this.options.threads() });
+    return { located, loaded };
+  }
+
+  async generate(req: GenerateRequest, opts: GenerateOptions = {}): Promise<GenerateResult & { model: ReadyModel }> {
+    const model = await this.ready();
+    const result = await this.options.host.generate(req, opts);
+    return { ...result, model };
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+}

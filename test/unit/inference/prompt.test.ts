@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { buildContinuationPrompt, continuationSource, joinSuggestion, type TokenCounter } from '../../../src/inference/prompt';
+import { tokenizerDir, transformers } from './realModel';
+
+let counter: TokenCounter;
+before(async () => {
+  const { AutoTokenizer } = await transformers();
+  const tokenizer = await AutoTokenizer.from_pretrained(tokenizerDir(), { local_files_only: true });
+  counter = { countTokens: (t) => tokenizer.encode(t, { add_special_tokens: false }).length };
+});
+
+const para = (i: number) => `Paragraph ${i} says something about the weather, and then something else about the sea.`;
+
+test('whole paragraphs are taken from the cursor back until the token budget is spent', () => {
+  const text = [1, 2, 3, 4, 5].map(para).join('\n\n') + '\n\nNow the writer types';
+  const one = counter.countTokens(para(1));
+  const prompt = buildContinuationPrompt(text, one * 2 + 12, counter)!;
+  assert.ok(prompt.tokens <= one * 2 + 12, `${prompt.tokens} tokens`);
+  assert.equal(prompt.text, `${para(4)}\n\n${para(5)}\n\nNow the writer types`);
+  assert.equal(prompt.tokens, counter.countTokens(prompt.text));
+});
+
+test('the prompt start stays put while the writer types (the key/value cache stays reusable)', () => {
+  const base = [1, 2, 3, 4, 5, 6].map(para).join('\n\n') + '\n\nThe wind';
+  const budget = 70;
+  const a = buildContinuationPrompt(base, budget, counter)!;
+  const b = buildContinuationPrompt(`${base} rose`, budget, counter)!;
+  assert.equal(b.text.slice(0, a.text.length), a.text);
+});
+
+test('one paragraph longer than the budget is cut at a sentence start', () => {
+  const long = Array.from({ length: 30 }, (_, i) => `Sentence number ${i} is here.`).join(' ');
+  const prompt = buildContinuationPrompt(long, 40, counter)!;
+  assert.ok(prompt.tokens <= 40);
+  assert.match(prompt.text, /^Sentence number \d+ is here\./);
+  assert.ok(prompt.text.endsWith('Sentence number 29 is here.'));
+});
+
+test('trailing spaces are cut off the prompt and the suggestion\'s leading space is dropped instead', () => {
+  const prompt = buildContinuationPrompt('The cat sat on the ', 100, counter)!;
+  assert.equal(prompt.text, 'The cat sat on the');
+  assert.equal(prompt.trimmedWhitespace, ' ');
+  assert.equal(joinSuggestion(prompt, ' mat.'), 'mat.');
+  assert.equal(joinSuggestion(buildContinuationPrompt('The cat', 100, counter)!, ' sat'), ' sat');
+});
+
+test('a blank line at the cursor is kept: the writer starts a new paragraph', () => {
+  const prompt = buildContinuationPrompt('First paragraph.\n\n', 100, counter)!;
+  assert.equal(prompt.text, 'First paragraph.\n\n');
+});
+
+test('nothing to continue gives no prompt', () => {
+  assert.equal(buildContinuationPrompt('   \n\n ', 100, counter), undefined);
+  assert.equal(buildContinuationPrompt(continuationSource('---\ntitle: x\n---\n', 1000), 100, counter), undefined);
+});
+
+test('the source sent to the worker has no front matter or code, and starts at a paragraph', () => {
+  const doc = '---\ntitle: x\n---\n\nIntro here.\n\n```\ncode();\n```\n\nMiddle one.\n\nLast bit';
+  assert.equal(continuationSource(doc, 10_000).trim(), 'Intro here.\n\nMiddle one.\n\nLast bit');
+  assert.equal(continuationSource(doc, 20), 'Last bit');
+});

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { GenerateRequest } from '../../../src/inference/workerHost';
+import { InferenceWorkerHost, isAbortError } from '../../../src/inference/workerHost';
+import { onnxModelDir, WORKER_SOURCE } from './realModel';
+
+const logs: string[] = [];
+let host: InferenceWorkerHost;
+let dir: string;
+
+before(() => {
+  dir = onnxModelDir();
+  host = new InferenceWorkerHost({ script: WORKER_SOURCE, log: (level, m) => logs.push(`${level}: ${m}`) });
+});
+after(() => host.dispose());
+
+const essay = [
+  'The lighthouse keeper climbed the stairs every evening. He counted them, as his father had, and the count was always the same.',
+  'In winter the lamp smoked. He trimmed the wick with the small scissors that hung from a nail by the door, and wiped the glass until it shone.',
+  'Nobody came to the island after October. The supply boat left',
+].join('\n\n');
+
+const greedy = (before: string, maxNewTokens: number, at: 'sentence' | 'none' = 'none'): GenerateRequest => ({
+  prompt: { kind: 'continuation', before, budgetTokens: 1500 },
+  sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, maxNewTokens },
+  stop: { at, after: '' },
+  reuseCache: true,
+});
+
+test('loads the model and writes a continuation; the next keystroke reuses the cache', { timeout: 600_000 }, async () => {
+  const loaded = await host.ensureModel({ dir, device: 'cpu', dtype: 'q8', threads: 2 });
+  assert.equal(loaded.device, 'cpu');
+  assert.equal(loaded.dtype, 'q8');
+  assert.equal(await host.ensureModel({ dir, device: 'cpu', dtype: 'q8', threads: 2 }), loaded, 'same model: loaded once');
+
+  const first = await host.generate(greedy(essay, 12));
+  assert.equal(first.reason, 'max-tokens');
+  assert.equal(first.stats.newTokens, 12);
+  assert.equal(first.stats.reusedTokens, 0);
+  assert.match(first.text, /\S/);
+
+  const second = await host.generate(greedy(`${essay} the`, 6));
+  assert.ok(second.stats.reusedTokens >= first.stats.promptTokens - 2, `reused ${second.stats.reusedTokens} of ${second.stats.promptTokens}`);
+  assert.ok(second.stats.promptTokens - second.stats.reusedTokens <= 3, 'only the typed word is computed');
+});
+
+test('stops at the end of a sentence', { timeout: 300_000 }, async () => {
+  const r = await host.generate(greedy('It was a quiet morning.', 64, 'sentence'));
+  if (r.reason === 'sentence') assert.match(r.text, /[.!?…]["'”’)\]*_]*$/);
+  else assert.equal(r.reason, 'eos', `a 64-token suggestion without a sentence end: ${JSON.stringify(r.text)}`);
+});
+
+test('an abort interrupts between tokens, and the worker goes on serving', { timeout: 300_000 }, async () => {
+  const controller = new AbortController();
+  const texts: string[] = [];
+  const t0 = Date.now();
+  const pending = host.generate(greedy(essay, 200), {
+    signal: controller.signal,
+    onText: (t) => { texts.push(t); if (texts.length === 2) controller.abort(); },
+  });
+  await assert.rejects(pending, (e) => isAbortError(e));
+  assert.equal(texts.length, 2);
+  const next = await host.generate(greedy(essay, 4));
+  assert.equal(next.stats.newTokens, 4, 'the interrupted run ended early and the next one ran');
+  assert.ok(Date.now() - t0 < 120_000);
+  assert.ok(next.stats.reusedTokens > 0, 'the interrupted run left its cache for the next');
+});
+
+test('an aborted request that was still queued never runs', async () => {
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(host.generate(greedy(essay, 4), { signal: controller.signal }), (e) => isAbortError(e));
+});
+
+test('a worker that dies is restarted with the model reloaded, and the reason is logged', { timeout: 600_000 }, async () => {
+  // Idle, so ending it is safe; from the host's side this is a crash.
+  await (host as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  assert.ok(logs.some((l) => l.startsWith('error: The inference worker stopped (it exited with code 1)')), logs.join('\n'));
+  const r = await host.generate(greedy(essay, 3));
+  assert.equal(r.stats.newTokens, 3);
+  assert.equal(host.restarts, 1);
+});
+
+test('asking for CUDA where it cannot work falls back to the CPU and says why', { timeout: 600_000 }, async () => {
+  const loaded = await host.ensureModel({ dir, device: 'cuda', dtype: 'q8', threads: 2 });
+  assert.equal(loaded.device, 'cpu');
+  assert.match(loaded.fallbackReason ?? '', /CUDA was asked for but could not be used \(.+\); using the CPU\./);
+  assert.ok(logs.some((l) => l.startsWith('warn: CUDA was asked for')));
+  const r = await host.generate(greedy(essay, 2));
+  assert.equal(r.stats.newTokens, 2);
+  assert.equal(r.stats.reusedTokens, 0, 'a swapped model starts without a cache');
+});
+
+test('a folder that is not a model is a clear error, not a crash', async () => {
+  await assert.rejects(host.ensureModel({ dir: '/nonexistent', device: 'cpu', dtype: 'q8', threads: 1 }), /not an ONNX model folder/);
+  assert.equal(host.restarts, 1);
+});
