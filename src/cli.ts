@@ -5,6 +5,7 @@ import { doctorCommand } from './cli/doctor';
 import { evalCommand } from './cli/eval';
 import { exportCommand } from './cli/export';
 import { sampleCommand } from './cli/sample';
+import { trainCommand } from './cli/train';
 
 type Command = { run: (args: string[]) => Promise<number>; help: string };
 
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, Command> = {
   doctor: { run: doctorCommand, help: 'check Python, PyTorch and the GPU the engine would use' },
   eval: { run: evalCommand, help: 'score how much a trained voice sounds like you: base vs tuned on held-out essays (eval.json)' },
   export: { run: exportCommand, help: 'merge a trained voice and export it for writing (ONNX) and for llama.cpp (LoRA GGUF)' },
+  train: { run: trainCommand, help: 'train a voice on a folder of essays (dataset, training, export)' },
   'sample-workspace': { run: sampleCommand, help: "write sample notes (Bierce's Devil's Dictionary, from Debian's dict-devil) to a folder" },
 };
 

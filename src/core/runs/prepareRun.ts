@@ -1,0 +1,32 @@
+// From a folder of essays to a run folder ready for the engine: the dataset
+// is built in memory first, so the writer can read the summary and stop
+// before anything is written or any GPU time is spent.
+import { basename, join } from 'node:path';
+import { buildDataset, type BuildDatasetOptions, type DatasetBuild } from '../dataset/build';
+import { writeDataset } from '../dataset/write';
+import { createRunFolder, RUN_FILES } from './runFolder';
+
+/** The writer's training choices, in the engine's TrainConfig field names. */
+export interface TrainOverrides {
+  base_model?: string;
+  lora_r?: number;
+  lora_alpha?: number;
+  learning_rate?: number;
+  epochs?: number;
+  max_steps?: number;
+  [field: string]: unknown;
+}
+
+export type { DatasetBuild };
+
+export function buildRunDataset(options: BuildDatasetOptions): Promise<DatasetBuild> {
+  return buildDataset(options);
+}
+
+/** Creates the run folder with config.json and dataset/; returns its path. */
+export async function createRun(runsRoot: string, folder: string, build: DatasetBuild, config: TrainOverrides): Promise<string> {
+  const defined = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined && v !== ''));
+  const runDir = await createRunFolder(runsRoot, basename(folder), defined);
+  await writeDataset(join(runDir, RUN_FILES.dataset), build);
+  return runDir;
+}
