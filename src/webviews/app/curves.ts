@@ -9,6 +9,8 @@ import { fill, h } from './dom';
 import { type ChartTheme, currentTheme } from './theme';
 
 const HEIGHT = 200;
+/** Steps are whole numbers: never put a tick at step 1.5. */
+const STEP_INCREMENTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000];
 
 export class Curves {
   readonly el = h('section', { class: 'curves', 'aria-label': 'Training curves' });
@@ -96,7 +98,7 @@ class ChartView {
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false } },
       axes: [
-        { ...axis, label: 'step', labelSize: 18 },
+        { ...axis, label: 'step', labelSize: 18, incrs: STEP_INCREMENTS },
         { ...axis, size: 64, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
       ],
       series: [

@@ -49,12 +49,20 @@ function tiers(r: DataReport): HTMLElement {
   return table('Pairs per tier', ['tier', 'pairs', ''], r.tiers.map((t) => [t.tier, formatNumber(t.count), bar(t.count / total)]));
 }
 
+/** Documents shown before the rest fold away: the largest shares are the ones to check. */
+const TOP_SHARES = 10;
+
 function shares(r: DataReport): HTMLElement {
   const limit = r.maxShare ?? undefined;
-  const el = table(`Share of pairs per document${limit ? ` (limit ${percent(limit)})` : ''}`, ['document', 'pairs', 'share'],
-    r.shares.map((s) => [h('code', {}, s.doc), formatNumber(s.pairs), h('span', { class: limit !== undefined && s.share > limit + 1e-9 ? 'over' : '' }, bar(s.share, 1, limit), ` ${percent(s.share)}`)]));
+  const row = (s: DataReport['shares'][number]): Child[] => [h('code', {}, s.doc), formatNumber(s.pairs),
+    h('span', { class: limit !== undefined && s.share > limit + 1e-9 ? 'over' : '' }, bar(s.share, 1, limit), ` ${percent(s.share)}`)];
+  const el = table(`Share of pairs per document${limit ? ` (limit ${percent(limit)})` : ''}`, ['document', 'pairs', 'share'], r.shares.slice(0, TOP_SHARES).map(row));
   el.classList.add('shares');
-  return el;
+  const rest = r.shares.slice(TOP_SHARES);
+  if (!rest.length) return el;
+  const more = table(`${rest.length} more documents`, ['document', 'pairs', 'share'], rest.map(row));
+  more.classList.add('shares');
+  return h('div', {}, el, h('details', {}, h('summary', {}, `${rest.length} more documents`), more));
 }
 
 function boilerplate(r: DataReport): HTMLElement {

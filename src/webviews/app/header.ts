@@ -65,7 +65,7 @@ export class Header {
       fact('Duration', sum.durationMs === null || (sum.state !== 'running' && sum.durationMs < 1000) ? null : formatDuration(sum.durationMs), 'duration'),
       fact('Progress', progress),
       fact('Best step', sum.bestStep === null ? null : `${sum.bestStep}${sum.bestValLoss !== null ? ` (validation loss ${formatNumber(sum.bestValLoss)})` : ''}`),
-      fact('Time left', sum.etaS === null ? null : `about ${formatDuration(sum.etaS * 1000)}`),
+      fact('Time left', sum.etaS === null || sum.etaS <= 0 ? null : `about ${formatDuration(sum.etaS * 1000)}`),
       fact('Pairs', dataset ? `${dataset.train_pairs} train, ${dataset.val_pairs} validation` : null),
     ]);
     fill(this.actions, actionButtons(p.dir, c));
