@@ -13,6 +13,15 @@ const editorFree = {
   },
 };
 
+// The end-to-end harness is plain Node ESM (.mjs).
+const nodeScripts = {
+  files: ['**/*.mjs'],
+  languageOptions: {
+    globals: Object.fromEntries(['process', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'fetch', 'AbortSignal', 'URL']
+      .map((name) => [name, 'readonly'])),
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'src/engine/python/**', '.tools/**', 'artifacts/**'] },
   js.configs.recommended,
@@ -24,4 +33,5 @@ export default tseslint.config(
     },
   },
   editorFree,
+  nodeScripts,
 );

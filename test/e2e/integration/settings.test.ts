@@ -1,0 +1,39 @@
+// Settings read through the real configuration service: package.json defaults, workspace
+// values applied, machine-scoped values from a workspace ignored.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { engineSettings } from '../../../src/config';
+import { test } from './runner';
+import { manifest } from './extension';
+
+const settings = () => Object.entries(manifest().contributes.configuration.properties);
+
+test('every setting reads its package.json default (or the fixture workspace value)', () => {
+  const config = vscode.workspace.getConfiguration();
+  for (const [key, declared] of settings()) {
+    const inspected = config.inspect(key);
+    assert.ok(inspected, `${key} is not a known setting`);
+    assert.deepEqual(inspected.defaultValue, declared.default, `${key}: default differs from package.json`);
+    const expected = declared.scope === 'machine' || inspected.workspaceValue === undefined ? declared.default : inspected.workspaceValue;
+    assert.deepEqual(config.get(key), expected, `${key}: read value`);
+  }
+});
+
+test('the fixture workspace settings are applied (the machine-scope check below is not vacuous)', () => {
+  assert.equal(vscode.workspace.getConfiguration('voiceDraft').get('data.shortNoteWords'), 120);
+});
+
+test('settings that name an executable or a host are machine-scoped', () => {
+  const sensitive = settings().filter(([key]) => /(python|path|executable|command|host)$/i.test(key) && !/folder/i.test(key));
+  assert.ok(sensitive.length >= 2, `expected at least pythonPath and remoteHost, found ${sensitive.map(([k]) => k).join(', ')}`);
+  for (const [key, declared] of sensitive) assert.equal(declared.scope, 'machine', `${key} is ${String(declared.scope)}-scoped`);
+});
+
+test('machine-scoped values set by the workspace are ignored', () => {
+  const config = vscode.workspace.getConfiguration();
+  for (const [key, declared] of settings().filter(([, d]) => d.scope === 'machine')) {
+    assert.deepEqual(config.get(key), declared.default, `${key} took the workspace's value`);
+  }
+  // And through the extension's own typed reader.
+  assert.deepEqual(engineSettings(), { pythonPath: '', remoteHost: '' });
+});
