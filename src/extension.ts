@@ -11,6 +11,7 @@ import { registerNotYetAvailableCommands } from './features/notYetAvailable';
 import { VoiceStatusBar } from './features/statusBar';
 import { TrainingController } from './features/training/trainingController';
 import { manageRuns } from './features/training/runsPicker';
+import { trainVoice } from './features/training/trainCommand';
 import { registerDashboard } from './webviews/registerDashboard';
 
 export interface VoiceDraftApi {
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): VoiceDraftApi {
 
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.setupEngine, () => engine.setup()),
+    vscode.commands.registerCommand(Commands.trainVoice, () => trainVoice({ engine, training, status, log, runsRoot: root })),
     vscode.commands.registerCommand(Commands.manageVoices, () => manageRuns(root(), voice, status)),
     registerEvaluateCommand({ engine, voice, log, runsRoot: root }),
     ...registerDashboard({ extensionUri: context.extensionUri, log, runsRoot: root, training, voice, onActivated: () => showActiveVoice(voice, status) }),

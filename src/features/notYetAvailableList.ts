@@ -4,7 +4,6 @@
 import { Commands, type CommandId } from './commandIds';
 
 export const notYetAvailable: Partial<Record<CommandId, string>> = {
-  [Commands.trainVoice]: 'Training a voice',
   [Commands.rewriteSelection]: 'Rewriting in your voice',
   [Commands.toggleInline]: 'Inline continuation',
 };
