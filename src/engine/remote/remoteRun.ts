@@ -186,16 +186,21 @@ export async function pushRun(host: RemoteHost, runDir: string, opts: PushOption
   if (!(await has(RUN_FILES.dataset))) throw new RemoteError(`The run folder has no dataset to train on: ${runDir}`, 'Prepare the training data first.');
   const transfer = { rsync: host.rsync, signal: opts.signal, onStderr: opts.onStderr };
   await pushEntries(t, runDir, [RUN_FILES.dataset, ...((await has(RUN_FILES.config)) ? [RUN_FILES.config] : [])], remoteDir, transfer);
-  const grown = [RUN_FILES.events, 'checkpoints'];
-  const toKeep = [];
-  for (const n of grown) if (await has(n)) toKeep.push(n);
-  if (toKeep.length) await pushEntries(t, runDir, toKeep, remoteDir, { ...transfer, skipExisting: true });
+  if (await has('checkpoints')) await pushEntries(t, runDir, ['checkpoints'], remoteDir, { ...transfer, skipExisting: true });
+  // The local events.jsonl must stay a prefix of the host's. The host's copy wins when it is
+  // at least as long (it only grows there); a shorter or missing one (a fresh host, or a run
+  // continued on this machine meanwhile) is replaced by ours.
+  const localSize = await localEventsSize(runDir);
+  if (localSize > 0) {
+    const hostSize = (await agentCall<RemoteStatus>(t, ['status', remoteDir], { signal: opts.signal })).eventsSize ?? 0;
+    if (hostSize < localSize) await pushEntries(t, runDir, [RUN_FILES.events], remoteDir, transfer);
+  }
   const state: RemoteRunState = {
     ...previous,
     format: 1,
     host: t.host,
     remoteDir,
-    offset: await localEventsSize(runDir),
+    offset: localSize,
     rsync: host.rsync,
     env: t.env,
   };

@@ -14,6 +14,7 @@ import type { EngineService } from '../engineSetup';
 import type { VoiceStatusBar } from '../statusBar';
 import { abortOnCancel } from '../cancellation';
 import { Commands } from '../commandIds';
+import { RemoteTrainingUi } from './remoteTrainingUi';
 
 export interface TrainingDeps {
   engine: EngineService;
@@ -27,14 +28,21 @@ export class TrainingController {
   /** Set while this window follows a training; reset in finally. */
   private following: string | undefined;
 
-  constructor(private readonly deps: TrainingDeps) {}
+  /** Runs on a remote GPU host (voiceDraft.engine.remoteHost) go through here; see remoteTrainingUi.ts. */
+  private readonly remote: RemoteTrainingUi;
+
+  constructor(private readonly deps: TrainingDeps) {
+    this.remote = new RemoteTrainingUi(deps);
+  }
 
   get busy(): boolean {
-    return this.following !== undefined;
+    return this.following !== undefined || this.remote.busy;
   }
 
   /** Starts the engine on a prepared run folder and follows it to an active voice. */
   async start(runDir: string, resume = false): Promise<void> {
+    const remoteHost = await this.remote.hostFor(runDir, resume); // remote: asks consent, sends, follows there
+    if (remoteHost) return this.remote.start(runDir, remoteHost, resume);
     const { engine, log } = this.deps;
     let pid: number;
     try {
@@ -56,6 +64,7 @@ export class TrainingController {
   async recover(): Promise<void> {
     for (const run of await listRuns(this.deps.runsRoot())) {
       if (run.state !== 'running') continue;
+      if (await this.remote.owns(run.dir)) { void this.remote.reattach(run.dir); return; } // trains on a remote host
       const live = await liveEngine(run.dir);
       if (live) {
         this.deps.log.info(`re-attaching to ${run.dir} (engine pid ${live.pid})`);
@@ -113,6 +122,7 @@ export class TrainingController {
 
   /** Export runs after every training; a failed export leaves the adapter and says why. */
   async exportAndActivate(runDir: string): Promise<void> {
+    if (await this.remote.owns(runDir)) return this.remote.exportAndActivate(runDir); // export on the host, pull onnx/
     const { status, log, voice, engine } = this.deps;
     status.show({ kind: 'exporting' });
     try {
@@ -156,6 +166,7 @@ export class TrainingController {
 
   /** Cancels the training this window follows (dashboard action). */
   async cancel(runDir: string): Promise<boolean> {
+    if (await this.remote.owns(runDir)) return this.remote.cancel(runDir); // SIGTERM over ssh
     const live = await liveEngine(runDir);
     if (!live) return false;
     cancelEngine(live.pid);

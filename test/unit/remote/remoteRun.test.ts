@@ -134,6 +134,35 @@ test('cancel across the link: train.cancelled, its checkpoint pulled, then resum
   assert.ok(existsSync(join(run, 'adapter', 'adapter_config.json')));
 });
 
+test('resume on a fresh machine: the checkpoints and events copied back here are sent, and the mirror holds', { timeout: 150_000 }, async () => {
+  const first = await target();
+  const run = await writeRunFolder(work, '20260101-000000-move', { fake_steps: 200, fake_step_s: 0.1, fake_checkpoint_every: 1000 });
+  await startFake(first, run);
+  const firstRun = (await readRemoteState(run))!.remoteDir;
+  let cancelling: Promise<boolean> | undefined;
+  const cancelled = await followRemoteTraining(run, first, (e) => {
+    if (e.event === 'train.progress' && e.step === 3 && !cancelling) cancelling = cancelRemote(first, run);
+  }, { reconnects: 0 });
+  assert.equal(cancelled.terminal?.event, 'train.cancelled');
+  await cancelling;
+  const step = (cancelled.terminal as { step?: number }).step ?? 0;
+  const config = JSON.parse(await readFile(join(run, 'config.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(join(run, 'config.json'), JSON.stringify({ ...config, fake_steps: step + 3, fake_step_s: 0.05 }));
+
+  // Another machine (same alias, empty base folder): nothing of this run is there.
+  const second = await target();
+  await startRemote(run, second, { resume: true, packageDir: enginePkg });
+  const secondRun = (await readRemoteState(run))!.remoteDir;
+  remoteDirs.push(secondRun);
+  assert.notEqual(secondRun, firstRun);
+  const done = await followRemoteTraining(run, second, () => undefined, { reconnects: 0 });
+  assert.equal(done.terminal?.event, 'train.done');
+  const local = await readFile(join(run, 'events.jsonl'), 'utf8');
+  assert.equal(local, await readFile(join(secondRun, 'events.jsonl'), 'utf8'));
+  assertStepsOnce(lines(local), step + 3);
+  assert.deepEqual(lines(local).filter((e) => e.event === 'train.started').map((e) => e.resumed_from), [0, step]);
+});
+
 test('a killed ssh client leaves the engine running; re-attach gets every event exactly once', { timeout: 150_000 }, async () => {
   const t = await target();
   const run = await writeRunFolder(work, '20260101-000000-drop', { fake_steps: 40, fake_step_s: 0.15, fake_checkpoint_every: 10 });
