@@ -73,7 +73,7 @@ export class Header {
     fill(this.problem, err ? [h('strong', {}, `Training failed (${err.code}): `), err.message, err.hint ? h('p', {}, `Next: ${err.hint}`) : null]
       : state === 'interrupted' ? 'The engine stopped without finishing or saying why. Resume continues from the newest checkpoint.' : null);
     const config = p.model.started?.config ?? p.files.config;
-    fill(this.config, config ? h('vscode-collapsible', { title: 'Configuration', heading: 'Configuration' },
+    fill(this.config, config ? h('vscode-collapsible', { heading: 'Configuration' },
       h('table', { class: 'config-table' }, h('tbody', {}, Object.entries(config).map(([k, v]) =>
         h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, typeof v === 'object' && v !== null ? JSON.stringify(v) : formatScalar(v))))))) : null);
   }
