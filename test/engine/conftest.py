@@ -41,15 +41,17 @@ def engine_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
             os.environ[key] = value
 
 
-@pytest.fixture(scope="session")
-def default_model_dir(engine_cache: Path) -> Path:
-    """SmolLM2-135M-Instruct built (once per machine) in the user's cache, linked into the session's."""
+def _built_in_user_cache(engine_cache: Path, spec: str) -> Path:
+    """Resolve a built-in model in the user's cache (built there once per machine) and link
+    it into the session's cache, where the engine (in-process or a subprocess) looks."""
+    from voice_draft_engine.models import resolve_base_model
+
     os.environ["VOICE_DRAFT_CACHE"] = str(USER_CACHE)
     try:
-        folder = default_model.build_default_model()
+        folder = resolve_base_model(spec)
     finally:
         os.environ["VOICE_DRAFT_CACHE"] = str(engine_cache)
-    link = engine_cache / "models" / default_model.NAME
+    link = engine_cache / "models" / folder.name
     link.parent.mkdir(parents=True, exist_ok=True)
     if not link.exists():
         link.symlink_to(folder, target_is_directory=True)
@@ -57,10 +59,15 @@ def default_model_dir(engine_cache: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(default_model_dir: Path) -> Path:
-    from voice_draft_engine.models import resolve_base_model
+def default_model_dir(engine_cache: Path) -> Path:
+    """SmolLM2-135M-Instruct, built from the GGUF once per machine (a minute or two)."""
+    return _built_in_user_cache(engine_cache, default_model.SPEC)
 
-    return resolve_base_model("tiny:llama")
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(default_model_dir: Path, engine_cache: Path) -> Path:
+    """The tiny random Llama (with the default model's tokenizer), also built once per machine."""
+    return _built_in_user_cache(engine_cache, "tiny:llama")
 
 
 @pytest.fixture(scope="session")

@@ -128,12 +128,13 @@ def has_chat_template(tokenizer: Any) -> bool:
 
 
 def format_prompt(tokenizer: Any, messages: Sequence[dict[str, str]]) -> str:
-    """The text a model sees before it answers: chat template, or the plain format."""
+    """The text a model sees before it answers `messages` (system/user turns, no answer):
+    the chat template with its generation prompt, or the plain format."""
+    if messages and messages[-1]["role"] == "assistant":
+        raise ValueError("format_prompt takes the messages before the answer, not the answer itself")
     if has_chat_template(tokenizer):
         return tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
-    system = [m["content"] for m in messages if m["role"] == "system"]
-    user = "\n\n".join(m["content"] for m in messages if m["role"] == "user")
-    return "\n\n".join([*system, user]) + PLAIN_SEPARATOR
+    return "\n\n".join(m["content"] for m in messages if m["role"] in ("system", "user")) + PLAIN_SEPARATOR
 
 
 def prompt_ids(tokenizer: Any, messages: Sequence[dict[str, str]]) -> list[int]:
@@ -178,7 +179,7 @@ def tokenize_example(example: dict[str, Any], tokenizer: Any, max_seq_len: int) 
     if example["tier"] == "raw":
         return _tokenize_raw(eid, example["text"], tokenizer, max_seq_len)
     messages = example["messages"]
-    prompt = prompt_ids(tokenizer, messages)
+    prompt = prompt_ids(tokenizer, messages[:-1])
     target_text = _target_text(tokenizer, messages)
     target = tokenizer(target_text, add_special_tokens=False)["input_ids"]
     room = max_seq_len - len(prompt)
