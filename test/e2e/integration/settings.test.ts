@@ -7,6 +7,8 @@ import { test } from './runner';
 import { manifest } from './extension';
 
 const settings = () => Object.entries(manifest().contributes.configuration.properties);
+/** Settings that name an executable or a host (the fixture workspace sets these two). */
+const sensitive = () => settings().filter(([key]) => /(python|path|executable|command|host)$/i.test(key) && !/folder/i.test(key));
 
 test('every setting reads its package.json default (or the fixture workspace value)', () => {
   const config = vscode.workspace.getConfiguration();
@@ -24,14 +26,14 @@ test('the fixture workspace settings are applied (the machine-scope check below 
 });
 
 test('settings that name an executable or a host are machine-scoped', () => {
-  const sensitive = settings().filter(([key]) => /(python|path|executable|command|host)$/i.test(key) && !/folder/i.test(key));
-  assert.ok(sensitive.length >= 2, `expected at least pythonPath and remoteHost, found ${sensitive.map(([k]) => k).join(', ')}`);
-  for (const [key, declared] of sensitive) assert.equal(declared.scope, 'machine', `${key} is ${String(declared.scope)}-scoped`);
+  const found = sensitive();
+  assert.ok(found.length >= 2, `expected at least pythonPath and remoteHost, found ${found.map(([k]) => k).join(', ')}`);
+  for (const [key, declared] of found) assert.equal(declared.scope, 'machine', `${key} is ${String(declared.scope)}-scoped`);
 });
 
-test('machine-scoped values set by the workspace are ignored', () => {
+test('executable and host values set by the workspace are ignored', () => {
   const config = vscode.workspace.getConfiguration();
-  for (const [key, declared] of settings().filter(([, d]) => d.scope === 'machine')) {
+  for (const [key, declared] of sensitive()) {
     assert.deepEqual(config.get(key), declared.default, `${key} took the workspace's value`);
   }
   // And through the extension's own typed reader.
