@@ -12,6 +12,7 @@ import {
   cancelRemote, connect, engineChecks, ensureRemoteEngine, exportRemote, followRemote, pullResults, pushRun, remoteStatus,
   RemoteBusyError, startRemoteTraining, type FollowRemoteResult, type RemoteEngine,
 } from './remote/remoteRun';
+import { ensureRemoteDefaultModel } from './remote/remoteModel';
 import { readRemoteState } from './remote/remoteState';
 import type { RemoteTarget } from './remote/sshTarget';
 
@@ -46,6 +47,8 @@ export interface StartRemoteOptions {
   /** Engine set-up and doctor events on the host. */
   onEvent?: (e: EngineEvent) => void;
   onStderr?: (line: string) => void;
+  /** Where this machine keeps built models (tests); default: the engine cache's models/. */
+  localModelsDir?: string;
   /** Each step, for a progress message. */
   onStage?: (message: string) => void;
   signal?: AbortSignal;
@@ -69,6 +72,7 @@ export async function startRemote(runDir: string, target: RemoteTarget, opts: St
   }
   stage(`preparing the engine on ${target.host}`);
   const engine = await ensureRemoteEngine(host, { packageDir: opts.packageDir, onEvent: opts.onEvent, onStderr: opts.onStderr, signal: opts.signal });
+  await ensureRemoteDefaultModel(host, engine, runDir, { localModelsDir: opts.localModelsDir, signal: opts.signal, onStage: stage });
   stage(`copying the training data to ${target.host}`);
   const state = await pushRun(host, runDir, { resume: opts.resume, signal: opts.signal, onStderr: opts.onStderr });
   stage(`starting the engine on ${target.host}`);

@@ -19,7 +19,7 @@ def main():
             emit(None, event="error", code="missing_package", message="no torch outside the venv", hint="run setup")
             return 1
         emit(None, event="engine.ready", protocol=1, python=sys.version.split()[0], torch="fake", device="cpu", gpu=None,
-             python_executable=sys.executable)
+             python_executable=sys.executable, cache=os.environ.get("VOICE_DRAFT_CACHE"))
         return 0
     if cmd == "setup":
         target = args[args.index("--venv") + 1]
@@ -126,6 +126,7 @@ export async function writeRunFolder(root: string, id: string, config: Record<st
   await writeFile(join(run, 'dataset', 'train.jsonl'), `${pairs.join('\n')}\n`);
   await writeFile(join(run, 'dataset', 'val.jsonl'), '');
   await writeFile(join(run, 'dataset', 'manifest.json'), JSON.stringify({ format: 1, documents: { total: 6, train: 6, val: 0 }, words: 36 }));
-  await writeFile(join(run, 'config.json'), JSON.stringify(config));
+  // Not the offline default unless a test says so: that one would be copied to the host.
+  await writeFile(join(run, 'config.json'), JSON.stringify({ base_model: 'tiny:llama', ...config }));
   return run;
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -265,6 +265,32 @@ test('no usable Python on the host: the engine venv is set up there, then used',
   const engine2 = await ensureRemoteEngine(host, { packageDir: enginePkg, onEvent: (e) => again.push(e) });
   assert.equal(engine2.python, engine.python);
   assert.ok(!again.some((e) => e.event === 'setup.done'));
+});
+
+test('the offline default model goes to a host that has neither it nor the wheel to build it, once', { timeout: 120_000 }, async () => {
+  const t = await target();
+  const models = await mkdtemp(join(work, 'models-'));
+  const local = join(models, 'smollm2-135m-instruct');
+  await mkdir(local);
+  await writeFile(join(local, 'model.safetensors'), Buffer.alloc(64 * 1024, 7));
+  await writeFile(join(local, 'voice-draft-source.json'), '{"format":1}');
+  const run = await writeRunFolder(work, '20260101-000000-default-model', { base_model: 'offline:smollm2-135m-instruct', fake_steps: 2, fake_step_s: 0.05 });
+  const stages: string[] = [];
+  const started = await startRemote(run, t, { packageDir: enginePkg, localModelsDir: models, onStage: (m) => stages.push(m) });
+  remoteDirs.push(started.remoteDir);
+  const onHost = join(t.env!.VOICE_DRAFT_CACHE!, 'models', 'smollm2-135m-instruct');
+  assert.deepEqual(await readFile(join(onHost, 'model.safetensors')), await readFile(join(local, 'model.safetensors')));
+  assert.ok(existsSync(join(onHost, 'voice-draft-source.json')));
+  assert.ok(stages.some((s) => /base model/.test(s)), stages.join(' | '));
+  assert.equal((await followRemoteTraining(run, t, () => undefined, { reconnects: 0 })).terminal?.event, 'train.done');
+
+  // A second run finds it there: nothing is copied again.
+  const run2 = await writeRunFolder(work, '20260101-000000-default-model-2', { base_model: 'offline:smollm2-135m-instruct', fake_steps: 2, fake_step_s: 0.05 });
+  const stages2: string[] = [];
+  const again = await startRemote(run2, t, { packageDir: enginePkg, localModelsDir: models, onStage: (m) => stages2.push(m) });
+  remoteDirs.push(again.remoteDir);
+  assert.ok(!stages2.some((s) => /base model/.test(s)), stages2.join(' | '));
+  await followRemoteTraining(run2, t, () => undefined, { reconnects: 0 });
 });
 
 test('pullResults after an export brings onnx/ back and replaces an older copy whole', { timeout: 90_000 }, async () => {
