@@ -12,6 +12,31 @@ export function contributedCommands() {
   return packageJson.contributes.commands.map((c) => ({ id: c.command, title: c.category ? `${c.category}: ${c.title}` : c.title }));
 }
 
+/**
+ * Splits the contributed commands into those the palette must list in a markdown editor with
+ * a selection, and those whose `commandPalette` when-clause needs some other state.
+ * Only the simple clauses this context decides are understood; anything else is "other".
+ */
+export function paletteExpectations(languageId = 'markdown') {
+  const whenOf = new Map((packageJson.contributes.menus?.commandPalette ?? []).map((m) => [m.command, m.when]));
+  const known = (term) => {
+    if (['editorHasSelection', 'editorIsOpen', 'editorTextFocus', 'true'].includes(term)) return true;
+    const re = term.match(/^(?:editorLangId|resourceLangId)\s*=~\s*\/(.*)\/([a-z]*)$/);
+    if (re) return new RegExp(re[1], re[2]).test(languageId);
+    const eq = term.match(/^(?:editorLangId|resourceLangId)\s*==\s*'?([\w-]+)'?$/);
+    if (eq) return eq[1] === languageId;
+    return undefined;
+  };
+  const shown = [];
+  const other = [];
+  for (const c of contributedCommands()) {
+    const when = whenOf.get(c.id);
+    const decided = when === undefined ? true : when.split('&&').map((t) => known(t.trim())).every((v) => v === true);
+    (decided ? shown : other).push({ ...c, when });
+  }
+  return { shown, other };
+}
+
 /** [{ id, title, message }] for every command that still answers "not available yet". */
 export async function notYetAvailableCommands() {
   const { tsImport } = await import('tsx/esm/api');
