@@ -58,7 +58,8 @@ export async function trainVoice(deps: TrainCommandDeps): Promise<void> {
 
   // The writer reads what goes in, and can stop before any GPU time is spent.
   const host = engineSettings().remoteHost;
-  const where = host ? `on ${host} — your essays will be copied to that host` : 'on this machine';
+  // The remote host's own consent dialog follows (remoteTrainingUi.ts) before anything is sent.
+  const where = host ? `on ${host}` : 'on this machine';
   const m = build.manifest;
   const warnings = m.warnings.length ? `\n\nWarnings:\n${m.warnings.map((w) => `• ${w}`).join('\n')}` : '';
   const choice = await vscode.window.showInformationMessage(
@@ -74,7 +75,8 @@ export async function trainVoice(deps: TrainCommandDeps): Promise<void> {
     return status.show({ kind: 'idle' });
   }
 
-  if (!(await engine.ensure())) return status.show({ kind: 'idle' });
+  // A remote host sets up its own engine; only local training needs PyTorch here.
+  if (!host && !(await engine.ensure())) return status.show({ kind: 'idle' });
   const t = trainingSettings();
   const runDir = await createRun(deps.runsRoot(), folder.fsPath, build, {
     base_model: t.baseModel,
