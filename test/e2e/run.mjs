@@ -27,6 +27,7 @@ const results = [];
 const resources = { tools: undefined, server: undefined, browser: undefined, sandbox: undefined };
 
 let tornDown;
+let stopping = false; // set by a signal: start no new attempt
 /** Stops everything this run started; safe to call twice (signals, finally). */
 function teardown() {
   tornDown ??= (async () => {
@@ -42,6 +43,7 @@ function teardown() {
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(signal, () => {
+    stopping = true;
     console.error(`\n${signal}: shutting down code-server and Chromium`);
     void teardown().finally(() => process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[signal]));
   });
@@ -107,7 +109,7 @@ async function integrationLayer({ extensionDir, resultsFile }) {
       run = await runIntegrationTests({ browser: resources.browser, server: resources.server, sandbox: resources.sandbox, extensionDir, resultsFile, artifactsDir: dir });
     } catch (e) { error = e; }
     const ok = run?.exitCode === 0 && run.results.length > 0 && run.results.every((r) => r.ok);
-    if (ok || attempt === 2) {
+    if (ok || attempt === 2 || stopping) {
       for (const r of run?.results ?? []) {
         results.push({ name: `integration: ${r.name}`, status: r.ok ? 'passed' : 'failed', attempts: attempt, ms: r.ms, note: r.error?.split('\n')[0] });
       }
@@ -134,6 +136,7 @@ async function loadScenarios() {
 
 async function browserScenarios() {
   for (const scenario of await loadScenarios()) {
+    if (stopping) return;
     const t = Date.now();
     const skip = await scenario.skip?.();
     if (skip) {
@@ -142,12 +145,13 @@ async function browserScenarios() {
     }
     let attempt = 0;
     let lastError;
-    while (attempt < 2) {
+    while (attempt < 2 && !stopping) {
       attempt++;
       lastError = await attemptScenario(scenario, attempt);
       if (!lastError) break;
       console.log(`[e2e] "${scenario.name}" failed on attempt ${attempt}: ${lastError.message.split('\n')[0]}`);
     }
+    if (attempt === 0) return; // interrupted before it started
     results.push({ name: scenario.name, status: lastError ? 'failed' : 'passed', attempts: attempt, ms: Date.now() - t, note: lastError?.message.split('\n')[0] });
   }
 }
