@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     from .voice_metrics.command import add_eval_arguments
 
     add_eval_arguments(sub.add_parser("eval", help="voice scores of a trained run, base vs tuned (eval.json)"))
+    from .export.command import add_export_arguments
+
+    add_export_arguments(sub.add_parser("export", help="merged ONNX voice for the editor, LoRA GGUF for llama.cpp"))
     return p
 
 
@@ -77,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             from .voice_metrics.command import run_eval_command
 
             return run_eval_command(sink, args)
+        if args.command == "export":
+            from .export.command import run_export_command
+
+            return run_export_command(sink, args)
         raise EngineError("usage", f"unknown command {args.command!r}")
     except EngineError as e:
         sink.error(e.code, e.message, e.hint)
