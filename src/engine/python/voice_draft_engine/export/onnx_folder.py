@@ -151,12 +151,12 @@ def export_folder(model: Any, tokenizer: Any, final: Path, source: dict[str, Any
 
         progress("quantize", "quantizing to int8 (q8)", 55)
         t = time.monotonic()
-        quantize_q8(fp32, tmp / Q8_FILE)
+        q8_method = quantize_q8(fp32, tmp / Q8_FILE)
         q8_seconds = time.monotonic() - t
 
         files = {rel: _bytes(tmp / rel) for rel in (FP32_FILE, Q8_FILE)}
         marker = {"format": EXPORT_FORMAT, "source": source, "files": files,
-                  "fp32_logit_gap": gap, "seconds": round(time.monotonic() - started, 2)}
+                  "fp32_logit_gap": gap, "q8_method": q8_method, "seconds": round(time.monotonic() - started, 2)}
         (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
         progress("install", f"installing {final.name}", 98)
         install(tmp, final)
