@@ -1,0 +1,187 @@
+"""`python -m voice_draft_engine eval` end to end on a real (tiny) trained run.
+
+The run is trained by the engine's own `train` command (tiny random Llama, two
+steps), then evaluated as a writer's run would be: the protocol on stdout,
+eval.json in the run folder, the same figures again for the same seed, a clean
+stop on SIGTERM, and an honest error for a run with nothing to evaluate.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ENGINE = [sys.executable, "-m", "voice_draft_engine"]
+# Small but real: 4 prompts x 2 samples per model, 96 tokens each (a paragraph of 40+
+# words each, enough for the attribution classifier's minimum of 5 a side).
+EVAL_ARGS = ["--samples", "2", "--prompts", "4", "--max-new-tokens", "96", "--resamples", "200",
+             "--perplexity-tokens", "4000"]
+
+
+@pytest.fixture(scope="module")
+def env(engine_cache: Path) -> dict[str, str]:
+    """The session's cache (conftest), the package on PYTHONPATH, and one thread.
+
+    One thread because a tiny model's decode step is far too small to share: on a
+    busy 2-core machine two OpenMP threads spent ten times the CPU spinning (measured:
+    0.19 s vs 2.1 s of CPU for 20 tokens).
+    """
+    out = dict(os.environ)
+    out["PYTHONPATH"] = str(Path(__file__).resolve().parents[2] / "src" / "engine" / "python")
+    out["VOICE_DRAFT_CACHE"] = str(engine_cache)
+    out["HF_HUB_OFFLINE"] = "1"
+    out["OMP_NUM_THREADS"] = "1"
+    return out
+
+
+def _events(stdout: str) -> list[dict]:
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    return [json.loads(line) for line in lines]  # every stdout line must be an event
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory: pytest.TempPathFactory, bierce_dataset: Path, tiny_model_dir: Path,
+                env: dict[str, str]) -> Path:
+    run = tmp_path_factory.mktemp("eval-run")
+    shutil.copytree(bierce_dataset, run / "dataset")
+    (run / "config.json").write_text(json.dumps({
+        "base_model": "tiny:llama", "max_steps": 2, "micro_batch_size": 4, "max_seq_len": 256,
+        "canary_samples": 1, "canary_max_new_tokens": 8,
+    }))
+    done = subprocess.run([*ENGINE, "train", "--run", str(run)], capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (run / "adapter" / "adapter_config.json").is_file()
+    return run
+
+
+def _eval(run: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*ENGINE, "eval", "--run", str(run), *EVAL_ARGS, *extra],
+                          capture_output=True, text=True, env=env, timeout=900)
+
+
+def test_eval_writes_scores_and_speaks_the_protocol(trained_run: Path, env: dict[str, str]) -> None:
+    done = _eval(trained_run, env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    events = _events(done.stdout)
+    assert [e["event"] for e in events[:-1]] == ["eval.progress"] * (len(events) - 1)
+    percents = [e["percent"] for e in events[:-1]]
+    assert percents == sorted(percents) and percents[-1] == 100.0
+    assert {e["stage"] for e in events[:-1]} == {"load", "perplexity", "generate", "scores"}
+    final = events[-1]
+    assert final["event"] == "eval.done" and final["path"] == str(trained_run / "eval.json")
+
+    scores = json.loads((trained_run / "eval.json").read_text())
+    assert scores["format"] == 1 and scores["summary"] == final["summary"]
+    settings = scores["settings"]
+    assert settings["samples"] == 2 and settings["max_new_tokens"] == 96 and settings["model"]["tuned"] == "adapter"
+    assert 1 <= settings["prompts_used"] <= 4
+
+    p = scores["perplexity"]
+    assert p["base"] > 1 and p["tuned"] > 1 and p["base"] != p["tuned"]  # the adapter changes the model
+    assert p["tokens"] > 0 and p["ratio"] == pytest.approx(p["tuned"] / p["base"])
+
+    samples = scores["samples"]
+    assert len(samples) == 2 * settings["prompts_used"]
+    assert any(s["base"] != s["tuned"] for s in samples)
+    for side in ("base", "tuned", "floor"):
+        delta = scores["stylometry"]["delta"][side]
+        assert delta is not None and delta >= 0
+        cosine = scores["stylometry"]["char_cosine"][side]
+        assert 0 <= cosine <= 1
+    a = scores["attribution"]
+    assert a.get("tuned_share") is not None, a.get("skipped")
+    assert a["ci"][0] <= a["tuned_share"] <= a["ci"][1]
+    for habit in ("hashtags", "calls_to_action", "stock_phrases", "exclamations", "first_person_claims"):
+        assert set(scores["habits"][habit]) == {"base", "tuned", "writer"}
+    assert scores["habits"]["words"]["writer"] > 1000
+    for tier in scores["length"].values():
+        assert tier["writer_median_words"] > 0 and tier["samples"] > 0
+
+    # Every event also went to the run's events.jsonl, after training's.
+    logged = [json.loads(line)["event"] for line in (trained_run / "events.jsonl").read_text().splitlines()]
+    assert "train.done" in logged and logged[-1] == "eval.done"
+
+    # Same run, same seed: the same figures (only the time stamps differ).
+    again = _eval(trained_run, env)
+    assert again.returncode == 0, again.stderr[-2000:]
+    second = json.loads((trained_run / "eval.json").read_text())
+    for key in ("created", "seconds"):
+        scores.pop(key)
+        second.pop(key)
+    assert second == scores
+
+
+def test_sigterm_stops_the_evaluation_and_keeps_the_old_scores(trained_run: Path, env: dict[str, str]) -> None:
+    path = trained_run / "eval.json"
+    before = path.read_bytes() if path.exists() else None
+    proc = subprocess.Popen([*ENGINE, "eval", "--run", str(trained_run), *EVAL_ARGS], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env)
+    assert proc.stdout is not None
+    events = []
+    for line in proc.stdout:
+        events.append(json.loads(line))
+        if events[-1].get("stage") == "generate":
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest = proc.stdout.read()
+    code = proc.wait(timeout=300)
+    events += _events(rest)
+    assert code == 1
+    assert events[-1]["event"] == "error" and events[-1]["code"] == "cancelled"
+    assert (path.read_bytes() if path.exists() else None) == before
+
+
+def test_a_run_without_a_trained_voice_is_an_error_with_a_hint(tmp_path: Path, bierce_dataset: Path,
+                                                              env: dict[str, str]) -> None:
+    shutil.copytree(bierce_dataset, tmp_path / "dataset")
+    (tmp_path / "config.json").write_text(json.dumps({"base_model": "tiny:llama"}))
+    done = _eval(tmp_path, env)
+    assert done.returncode == 1
+    (error,) = [e for e in _events(done.stdout) if e["event"] == "error"]
+    assert error["code"] == "no_adapter" and "Train" in error["hint"]
+    assert not (tmp_path / "eval.json").exists()
+
+    missing = _eval(tmp_path / "nope", env)
+    assert missing.returncode == 1 and _events(missing.stdout)[-1]["code"] == "run_not_found"
+
+
+def test_perplexity_matches_a_direct_computation(trained_run: Path) -> None:
+    """The strided scorer equals exp(mean NLL) from one forward pass when the text fits one window."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # see `env`: a tiny model on a busy machine
+    try:
+        _check_perplexity(trained_run)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _check_perplexity(trained_run: Path) -> None:
+    import torch
+
+    from voice_draft_engine.voice_metrics.generation import load_run_models
+    from voice_draft_engine.voice_metrics.perplexity import score_documents
+
+    pair = load_run_models(trained_run)
+    ids = pair.tokenizer("The devil is in the details, and the details are in the devil.")["input_ids"]
+    with pair.use("tuned") as model:
+        strided = score_documents(model, [ids], max_length=8, stride=4)
+        whole = score_documents(model, [ids], max_length=1024, stride=512)
+        with torch.no_grad():
+            logits = model(input_ids=torch.tensor([ids])).logits[0, :-1]
+        direct = torch.nn.functional.cross_entropy(logits, torch.tensor(ids[1:]), reduction="sum").item()
+    assert whole.tokens == [len(ids) - 1] and strided.tokens == whole.tokens
+    assert whole.nll[0] == pytest.approx(direct, rel=1e-5)
+    assert math.isfinite(strided.nll[0])
+    with pair.use("base") as model:
+        base = score_documents(model, [ids])
+    assert base.nll[0] != pytest.approx(whole.nll[0], rel=1e-9)
