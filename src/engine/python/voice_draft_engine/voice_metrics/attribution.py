@@ -107,7 +107,11 @@ class AttributionResult:
     paragraphs: dict
 
     def as_json(self) -> dict:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        # The three shares side by side, in the {base, tuned, writer} shape every
+        # other score has, so generic readers (the dashboard) show them as one row.
+        out["attributed"] = {"base": self.base_share, "tuned": self.tuned_share, "writer": self.writer_heldout_share}
+        return out
 
 
 def attribute(

@@ -239,12 +239,15 @@ def _scores(prompts: list[Prompt], outputs: dict[str, list[generation.Sample]], 
 
     # Stylometry: the writer's floor is measured on as much held-out text as the tuned model wrote.
     unit_words = max(20, int(statistics.median([word_count(t) for t in texts["tuned"]] or [0])))
-    style = StyleComparison(writer_texts, n_words=settings.mfw)
-    style.add_group("base", texts["base"])
-    style.add_group("tuned", texts["tuned"])
-    style.add_group("floor", _floor_units(heldout_texts, unit_words, len(texts["tuned"])))
-    stylometry = style.report(resamples=settings.resamples, seed=settings.seed)
-    stylometry["floor_unit_words"] = unit_words
+    try:
+        style = StyleComparison(writer_texts, n_words=settings.mfw)
+        style.add_group("base", texts["base"])
+        style.add_group("tuned", texts["tuned"])
+        style.add_group("floor", _floor_units(heldout_texts, unit_words, len(texts["tuned"])))
+        stylometry = style.report(resamples=settings.resamples, seed=settings.seed)
+        stylometry["floor_unit_words"] = unit_words
+    except ValueError as e:  # a corpus too small to give word frequencies a spread
+        stylometry = {"skipped": str(e), "gap_closed": None}
     progress.stage("scores", 0.3, "attribution classifier")
 
     # Attribution
@@ -305,10 +308,10 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
     return {
         "perplexity_base": p["base"],
         "perplexity_tuned": p["tuned"],
-        "delta_base": s["delta"]["base"],
-        "delta_tuned": s["delta"]["tuned"],
-        "delta_floor": s["delta"]["floor"],
-        "gap_closed": s["gap_closed"],
+        "delta_base": s.get("delta", {}).get("base"),
+        "delta_tuned": s.get("delta", {}).get("tuned"),
+        "delta_floor": s.get("delta", {}).get("floor"),
+        "gap_closed": s.get("gap_closed"),
         "attributed_to_writer": a.get("tuned_share"),
         "slop_per_1000_words_base": habit_total("base"),
         "slop_per_1000_words_tuned": habit_total("tuned"),
