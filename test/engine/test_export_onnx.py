@@ -1,0 +1,138 @@
+"""The ONNX decoder graph on the tiny Llama: names and shapes transformers.js relies on, and
+onnxruntime's answers against PyTorch for shapes other than the traced ones (no past,
+a past, left padding, num_logits_to_keep), for the float32 and the q8 file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from voice_draft_engine.export.onnx_graph import cache_geometry, export_decoder
+from voice_draft_engine.export.quantize import quantize_q8
+from voice_draft_engine.export.weights import load_causal_lm
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model_dir: Path):
+    return load_causal_lm(tiny_model_dir)
+
+
+@pytest.fixture(scope="module")
+def exported(tiny, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("onnx")
+    fp32 = export_decoder(tiny, folder / "model.onnx")
+    q8 = folder / "model_quantized.onnx"
+    quantize_q8(fp32, q8)
+    return {"fp32": fp32, "q8": q8}
+
+
+def session(path: Path):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def feeds(model, input_ids, attention_mask, past=None, keep=0):
+    layers, kv_heads, head_dim = cache_geometry(model.config)
+    batch, seq = input_ids.shape
+    past_len = 0 if past is None else past[0][0].shape[2]
+    position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)[:, past_len:]
+    out = {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy(),
+           "position_ids": position_ids.numpy(), "num_logits_to_keep": np.array(keep, dtype=np.int64)}
+    for i in range(layers):
+        for j, kind in enumerate(("key", "value")):
+            out[f"past_key_values.{i}.{kind}"] = (np.zeros((batch, kv_heads, 0, head_dim), np.float32) if past is None
+                                                  else past[i][j].numpy())
+    return out
+
+
+def run(sess, feed) -> dict[str, np.ndarray]:
+    names = [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(None, feed)))
+
+
+def test_graph_names_and_shapes_are_the_ones_transformers_js_reads(tiny, exported):
+    layers, kv_heads, head_dim = cache_geometry(tiny.config)
+    sess = session(exported["fp32"])
+    inputs = {i.name: (i.shape, i.type) for i in sess.get_inputs()}
+    outputs = {o.name: o.shape for o in sess.get_outputs()}
+    cache = [f"past_key_values.{i}.{k}" for i in range(layers) for k in ("key", "value")]
+    assert list(inputs) == ["input_ids", "attention_mask", "position_ids", *cache, "num_logits_to_keep"]
+    assert inputs["input_ids"] == (["batch_size", "sequence_length"], "tensor(int64)")
+    assert inputs["attention_mask"] == (["batch_size", "total_sequence_length"], "tensor(int64)")
+    assert inputs["num_logits_to_keep"] == ([], "tensor(int64)")
+    for name in cache:
+        # transformers.js fills `batch_size`, sets every other named axis to 0, keeps numbers.
+        assert inputs[name] == (["batch_size", kv_heads, "past_sequence_length", head_dim], "tensor(float)")
+    assert list(outputs) == ["logits", *[n.replace("past_key_values", "present") for n in cache]]
+    assert outputs["logits"] == ["batch_size", "num_logits", tiny.config.vocab_size]
+    assert outputs["present.0.key"] == ["batch_size", kv_heads, "total_sequence_length", head_dim]
+    q8_inputs = {i.name: i.shape for i in session(exported["q8"]).get_inputs()}
+    assert q8_inputs == {k: v[0] for k, v in inputs.items()}
+
+
+def test_no_past_matches_pytorch_on_untraced_shapes(tiny, exported):
+    sess = session(exported["fp32"])
+    ids = torch.randint(0, tiny.config.vocab_size, (1, 11), generator=torch.Generator().manual_seed(1))
+    mask = torch.ones_like(ids)
+    got = run(sess, feeds(tiny, ids, mask))
+    with torch.no_grad():
+        want = tiny(input_ids=ids, attention_mask=mask, use_cache=True)
+    np.testing.assert_allclose(got["logits"], want.logits.numpy(), atol=1e-4, rtol=1e-4)
+    layer = want.past_key_values.layers[1]
+    np.testing.assert_allclose(got["present.1.key"], layer.keys.numpy(), atol=1e-5)
+    np.testing.assert_allclose(got["present.1.value"], layer.values.numpy(), atol=1e-5)
+
+
+def test_with_past_and_left_padding_matches_pytorch(tiny, exported):
+    sess = session(exported["fp32"])
+    gen = torch.Generator().manual_seed(2)
+    ids = torch.randint(0, tiny.config.vocab_size, (3, 9), generator=gen)
+    mask = torch.ones_like(ids)
+    mask[1, :3] = 0  # left padding, as a batch of unequal prompts has
+    position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
+    with torch.no_grad():
+        full = tiny(input_ids=ids, attention_mask=mask, position_ids=position_ids).logits
+        prefix = tiny(input_ids=ids[:, :6], attention_mask=mask[:, :6], position_ids=position_ids[:, :6], use_cache=True)
+    past = [(layer.keys, layer.values) for layer in prefix.past_key_values.layers]
+    got = run(sess, feeds(tiny, ids[:, 6:], mask, past=past))
+    real = mask[:, 6:].bool().numpy()  # padded positions have no meaningful logits
+    np.testing.assert_allclose(got["logits"][real], full[:, 6:].numpy()[real], atol=1e-4, rtol=1e-4)
+    assert got["present.0.key"].shape[2] == 9
+
+
+def test_num_logits_to_keep_slices_the_last_positions(tiny, exported):
+    sess = session(exported["fp32"])
+    ids = torch.randint(0, tiny.config.vocab_size, (2, 7), generator=torch.Generator().manual_seed(3))
+    mask = torch.ones_like(ids)
+    all_logits = run(sess, feeds(tiny, ids, mask, keep=0))["logits"]
+    assert all_logits.shape[:2] == (2, 7)
+    for keep in (1, 3, 7):
+        got = run(sess, feeds(tiny, ids, mask, keep=keep))["logits"]
+        assert got.shape[:2] == (2, keep)
+        np.testing.assert_allclose(got, all_logits[:, -keep:], atol=1e-5)
+    # More than the sequence keeps everything (as transformers' own slice would).
+    assert run(sess, feeds(tiny, ids, mask, keep=50))["logits"].shape[1] == 7
+
+
+def test_q8_is_weight_quantized_smaller_and_close(tiny, exported):
+    import onnx
+
+    q8 = onnx.load(str(exported["q8"]))
+    ops = {n.op_type for n in q8.graph.node}
+    assert "MatMulNBits" in ops  # every projection's weights in 8-bit blocks
+    float_2d = {i.name for i in q8.graph.initializer if i.data_type == onnx.TensorProto.FLOAT and len(i.dims) == 2}
+    float_weights = [n.input for n in q8.graph.node if n.op_type in ("MatMul", "Gather") and float_2d & set(n.input)]
+    assert float_weights == []  # neither a projection nor the embedding table left in float32
+    assert exported["q8"].stat().st_size < 0.35 * exported["fp32"].stat().st_size
+    ids = torch.randint(0, tiny.config.vocab_size, (1, 8), generator=torch.Generator().manual_seed(4))
+    got = run(session(exported["q8"]), feeds(tiny, ids, torch.ones_like(ids)))["logits"]
+    with torch.no_grad():
+        want = tiny(input_ids=ids).logits.numpy()
+    # int8 weights: close, not equal (the Node parity test measures token agreement).
+    assert np.abs(got - want).max() < 0.05 * np.abs(want).max()
