@@ -129,14 +129,16 @@ class Progress:
 def run_eval(sink: EventSink, run_dir: str | os.PathLike[str], settings: EvalSettings | None = None) -> int:
     run = Path(run_dir).resolve()
     settings = settings or EvalSettings()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)  # cancel from the client = SIGTERM
+    # Cancel from the client is SIGTERM; Ctrl-C in a terminal is SIGINT: both stop cleanly.
+    previous = {s: signal.signal(s, _on_sigterm) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         summary, path = evaluate(sink, run, settings)
     except Cancelled:
         sink.error("cancelled", "Evaluation cancelled; eval.json was left as it was.", "")
         return 1
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     sink.emit("eval.done", path=str(path), summary=summary)
     return 0
 
@@ -227,7 +229,10 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
         "seconds": round(time.monotonic() - started, 1),
     }
     path = run / "eval.json"
-    write_json(path, _finite(out))  # temp file + rename: readers never see half a file
+    # Temp file + rename: readers never see half a file. A cancel arriving during these
+    # milliseconds is ignored rather than leaving the temp file behind.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    write_json(path, _finite(out))
     progress.stage("scores", 1.0, "eval.json written")
     return summary, path
 
