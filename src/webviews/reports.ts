@@ -136,11 +136,11 @@ export function formatScalar(v: unknown): string {
   return String(v);
 }
 
-/** Four significant figures, no exponent for everyday magnitudes (a learning rate keeps one). */
-export function formatNumber(n: number): string {
+/** `digits` significant figures (4 by default), no exponent for everyday magnitudes (a learning rate keeps one). */
+export function formatNumber(n: number, digits = 4): string {
   if (!Number.isFinite(n)) return String(n);
   if (Number.isInteger(n) && Math.abs(n) < 1e9) return String(n);
   const a = Math.abs(n);
-  if (a !== 0 && (a < 1e-3 || a >= 1e9)) return n.toExponential(2);
-  return String(Number(n.toPrecision(4)));
+  if (a !== 0 && (a < 1e-3 || a >= 1e9)) return n.toExponential(digits - 2);
+  return String(Number(n.toPrecision(digits)));
 }

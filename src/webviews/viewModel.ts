@@ -213,9 +213,11 @@ export function summarize(m: RunModel, times: RunTimes, config: Record<string, u
   const resolved = m.started?.config ?? config ?? {};
   const best = bestEval(m);
   const end = m.state === 'running' ? nowMs : times.lastEventMs;
+  // The engine times a finished training itself; otherwise the events file's times are all there is.
+  const measured = m.state === 'done' && typeof m.done?.seconds === 'number' ? m.done.seconds * 1000 : null;
   return {
     state: m.state,
-    durationMs: times.startedMs !== null && end !== null ? Math.max(0, end - times.startedMs) : null,
+    durationMs: measured ?? (times.startedMs !== null && end !== null ? Math.max(0, end - times.startedMs) : null),
     lastStep: m.train.step.at(-1) ?? null,
     totalSteps: m.totalSteps,
     epoch: m.train.epoch.at(-1) ?? null,

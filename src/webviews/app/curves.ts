@@ -142,7 +142,7 @@ class ChartView {
     if (!data) return;
     this.legend.querySelectorAll('li').forEach((li, i) => {
       const v = idx === null ? null : data.series[i]?.values[idx] ?? null;
-      li.querySelector('.value')!.textContent = v === null ? '' : ` ${formatNumber(v)} @ step ${data.x[idx!]}`;
+      li.querySelector('.value')!.textContent = v === null ? '' : ` ${fmt(v)} @ step ${data.x[idx!]}`;
     });
   }
 
@@ -157,7 +157,8 @@ class ChartView {
   }
 }
 
-const fmt = (v: number | null) => (v === null ? '' : formatNumber(v));
+/** Readouts keep six significant figures: a nearly flat loss still shows how it moves. */
+const fmt = (v: number | null) => (v === null ? '' : formatNumber(v, 6));
 
 function aligned(d: ChartData): uPlot.AlignedData {
   return [d.x, ...d.series.map((s) => s.values)] as uPlot.AlignedData;

@@ -73,8 +73,9 @@ export default {
     assert.equal(await points(), all.losses);
     // The accessible data table is drawn from the same series as the chart.
     await frame.locator('[data-chart="loss"] details.chart-table summary').click();
-    const rows = await frame.locator('[data-chart-table="loss"] tbody tr').count();
-    assert.ok(rows >= all.losses, `the loss data table has ${rows} rows for ${all.losses} points`);
+    // Built on the details' toggle event, which fires a moment after the click.
+    const rows = frame.locator('[data-chart-table="loss"] tbody tr');
+    await poll(async () => (await rows.count()) >= all.losses || undefined, { what: `a loss data table of ${all.losses}+ rows` });
 
     assert.ok(all.canaries > 0, 'the recorded run has canary samples');
     await frame.locator('.canary').first().waitFor();

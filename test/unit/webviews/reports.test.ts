@@ -53,4 +53,5 @@ test('labels and numbers read naturally', () => {
   assert.equal(formatNumber(2.345678), '2.346');
   assert.equal(formatNumber(0.0001), '1.00e-4');
   assert.equal(formatNumber(148), '148');
+  assert.equal(formatNumber(10.795915, 6), '10.7959');
 });

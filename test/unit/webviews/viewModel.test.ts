@@ -87,9 +87,11 @@ test('summary: duration, best step (engine choice, else lowest eval), base model
   assert.equal(live.etaS, 30);
   assert.equal(live.baseModel, 'offline:smollm2-135m-instruct');
   assert.equal(live.device, 'cuda (NVIDIA H100)');
-  applyEvents(m, [ev({ event: 'train.done', adapter: 'adapter', best_step: 30, best_val_loss: 2.3 })]);
+  const cancelled = summarize(modelFromEvents([...events, ev({ event: 'train.cancelled', step: 30 })]), times, null, 500_000);
+  assert.equal(cancelled.durationMs, 60_000, 'a stopped run lasts until its last event');
+  applyEvents(m, [ev({ event: 'train.done', adapter: 'adapter', best_step: 30, best_val_loss: 2.3, seconds: 42.5 })]);
   const done = summarize(m, times, null, 500_000);
-  assert.equal(done.durationMs, 60_000, 'a finished run lasts until its last event');
+  assert.equal(done.durationMs, 42_500, "a finished run says how long it trained");
   assert.equal(done.bestStep, 30, "the engine's own best step wins");
   assert.equal(done.etaS, null);
 });
