@@ -51,39 +51,43 @@ export default {
     cpSync(fixture, run, { recursive: true });
     writeFileSync(join(run, 'events.jsonl'), `${lines.slice(0, cut).join('\n')}\n`);
 
-    await wb.runCommand('Voice Draft: Show Training Dashboard');
-    const frame = wb.webviewFrame();
-    await frame.locator('#run-picker').waitFor();
-    const title = frame.locator('.run-header h1');
-    if ((await title.innerText()).trim() !== RUN_ID) {
-      // Another scenario left a newer run: pick ours, as a writer would.
-      // The callback runs in the page: its Event is the page's.
-      await frame.locator('#run-picker').evaluate((el, dir) => { el.value = dir; el.dispatchEvent(new el.ownerDocument.defaultView.Event('change')); }, run);
-      await poll(async () => (await title.innerText()).trim() === RUN_ID || undefined, { what: `the dashboard to show ${RUN_ID}` });
+    try {
+      await wb.runCommand('Voice Draft: Show Training Dashboard');
+      const frame = wb.webviewFrame();
+      await frame.locator('#run-picker').waitFor();
+      const title = frame.locator('.run-header h1');
+      if ((await title.innerText()).trim() !== RUN_ID) {
+        // Another scenario left a newer run: pick ours, as a writer would.
+        // The callback runs in the page: its Event is the page's.
+        await frame.locator('#run-picker').evaluate((el, dir) => { el.value = dir; el.dispatchEvent(new el.ownerDocument.defaultView.Event('change')); }, run);
+        await poll(async () => (await title.innerText()).trim() === RUN_ID || undefined, { what: `the dashboard to show ${RUN_ID}` });
+      }
+
+      const trainLoss = frame.locator('[data-chart="loss"] li[data-series="train-loss"]');
+      const points = async () => Number(await trainLoss.getAttribute('data-points'));
+      await poll(async () => (await points()) === before.losses || undefined, { what: `${before.losses} loss points from the half-written run` });
+
+      // The engine writes on: the rest of the run arrives through the live tail.
+      appendFileSync(join(run, 'events.jsonl'), `${lines.slice(cut).join('\n')}\n`);
+      await poll(async () => (await points()) === all.losses || undefined, { timeoutMs: 30_000, what: `${all.losses} loss points once the run is complete` });
+      assert.equal(await points(), all.losses);
+      // The accessible data table is drawn from the same series as the chart.
+      await frame.locator('[data-chart="loss"] details.chart-table summary').click();
+      // Built on the details' toggle event, which fires a moment after the click.
+      const rows = frame.locator('[data-chart-table="loss"] tbody tr');
+      await poll(async () => (await rows.count()) >= all.losses || undefined, { what: `a loss data table of ${all.losses}+ rows` });
+
+      assert.ok(all.canaries > 0, 'the recorded run has canary samples');
+      await frame.locator('.canary').first().waitFor();
+      if (all.changed) {
+        assert.ok(await frame.locator('.canary .side.tuned ins').count() > 0, 'the tuned sample marks inserted words');
+        assert.ok(await frame.locator('.canary .side.base del').count() > 0, 'the base sample marks deleted words');
+      }
+      assert.equal(await frame.locator('[data-state]').first().getAttribute('data-state'), 'done');
+      await wb.screenshot('dashboard-recorded-run');
+    } finally {
+      // A half-written run left behind would read as a crashed training to later scenarios.
+      rmSync(run, { recursive: true, force: true });
     }
-
-    const trainLoss = frame.locator('[data-chart="loss"] li[data-series="train-loss"]');
-    const points = async () => Number(await trainLoss.getAttribute('data-points'));
-    await poll(async () => (await points()) === before.losses || undefined,
-      { what: `${before.losses} loss points from the half-written run (showing ${await points().catch(() => '?')})` });
-
-    // The engine writes on: the rest of the run arrives through the live tail.
-    appendFileSync(join(run, 'events.jsonl'), `${lines.slice(cut).join('\n')}\n`);
-    await poll(async () => (await points()) === all.losses || undefined, { timeoutMs: 30_000, what: `${all.losses} loss points once the run is complete` });
-    assert.equal(await points(), all.losses);
-    // The accessible data table is drawn from the same series as the chart.
-    await frame.locator('[data-chart="loss"] details.chart-table summary').click();
-    // Built on the details' toggle event, which fires a moment after the click.
-    const rows = frame.locator('[data-chart-table="loss"] tbody tr');
-    await poll(async () => (await rows.count()) >= all.losses || undefined, { what: `a loss data table of ${all.losses}+ rows` });
-
-    assert.ok(all.canaries > 0, 'the recorded run has canary samples');
-    await frame.locator('.canary').first().waitFor();
-    if (all.changed) {
-      assert.ok(await frame.locator('.canary .side.tuned ins').count() > 0, 'the tuned sample marks inserted words');
-      assert.ok(await frame.locator('.canary .side.base del').count() > 0, 'the base sample marks deleted words');
-    }
-    assert.equal(await frame.locator('[data-state]').first().getAttribute('data-state'), 'done');
-    await wb.screenshot('dashboard-recorded-run');
   },
 };
