@@ -27,4 +27,13 @@ PYTHONPATH=src/engine/python python3 -m voice_draft_engine setup \
 step "Offline default model (SmolLM2-135M-Instruct)"
 PYTHONPATH=src/engine/python "$ENGINE_PY" -m voice_draft_engine model build-default | node scripts/show-events.mjs
 
+step "Offline default model for writing (ONNX export for transformers.js)"
+DEFAULT_ONNX="$VOICE_DRAFT_CACHE/models/smollm2-135m-instruct-onnx"
+if [ -f "$DEFAULT_ONNX/onnx/model_quantized.onnx" ] && [ -f "$DEFAULT_ONNX/tokenizer_config.json" ]; then
+  echo "up to date"
+else
+  PYTHONPATH=src/engine/python "$ENGINE_PY" -m voice_draft_engine export \
+    --model "$VOICE_DRAFT_CACHE/models/smollm2-135m-instruct" --out "$DEFAULT_ONNX" | node scripts/show-events.mjs
+fi
+
 echo "set-up done in $(elapsed "$start")"
