@@ -84,7 +84,33 @@ function nodes(o: Obj, depth: number): ScoreNode[] {
     for (const [k, v] of Object.entries(o)) if (!isObj(v)) pivot[k] = v;
     return nodes(pivot, depth);
   }
-  return Object.entries(o).map(([key, v]) => node(key, v, depth)).filter((n): n is ScoreNode => n !== null);
+  return Object.entries(pairSiblings(o)).map(([key, v]) => node(key, v, depth)).filter((n): n is ScoreNode => n !== null);
+}
+
+/**
+ * Flat headline keys such as `perplexity_base` + `perplexity_tuned` (or `base_share` +
+ * `tuned_share`) become one {base, tuned} entry named `perplexity` (`share`), where the
+ * first of the two stood; everything else keeps its place.
+ */
+function pairSiblings(o: Obj): Obj {
+  const side = /^(?:(base|tuned)_(.+)|(.+)_(base|tuned))$/;
+  const named = (k: string) => {
+    const m = side.exec(k);
+    return m ? { which: (m[1] ?? m[4]) as 'base' | 'tuned', name: (m[2] ?? m[3])! } : undefined;
+  };
+  const partner = (k: string) => {
+    const n = named(k);
+    if (!n) return undefined;
+    const other = n.which === 'base' ? 'tuned' : 'base';
+    return Object.keys(o).find((x) => { const m = named(x); return m?.name === n.name && m.which === other; });
+  };
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(o)) {
+    const p = partner(k);
+    if (p === undefined || num(v) === null || num(o[p]) === null) out[k] = v;
+    else if (!(named(k)!.name in out)) out[named(k)!.name] = { [named(k)!.which]: v, [named(p)!.which]: o[p] };
+  }
+  return out;
 }
 
 function node(key: string, v: unknown, depth: number, label = humanize(key)): ScoreNode | null {
@@ -125,9 +151,9 @@ function itemName(x: unknown, i: number): string {
   return `#${i + 1}`;
 }
 
-/** `val_ppl` → `val ppl`, `heldOutPerplexity` → `held out perplexity`. */
+/** `val_ppl` → `val ppl`, `heldOutPerplexity` → `held out perplexity`; `T3` stays `T3`. */
 export function humanize(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_\-.]+/g, ' ').trim().toLowerCase() || key;
+  return key.replace(/([a-z0-9])([A-Z])/g, (_m, a: string, b: string) => `${a} ${b.toLowerCase()}`).replace(/[_\-.]+/g, ' ').trim() || key;
 }
 
 export function formatScalar(v: unknown): string {

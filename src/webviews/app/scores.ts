@@ -33,17 +33,30 @@ function column(view: RunView, titled: boolean): HTMLElement {
   return h('div', { class: 'score-column', 'data-evaluated': 'true' }, title, nodes(tree, 3));
 }
 
+/** In eval.json's own order: runs of rows as one table, each group as a folding section. */
 function nodes(list: ScoreNode[], level: number): HTMLElement {
-  const rows = list.filter((n) => n.kind !== 'group');
-  const groups = list.filter((n): n is Extract<ScoreNode, { kind: 'group' }> => n.kind === 'group');
-  return h('div', {},
-    rows.length ? h('table', { class: 'score-table' },
-      h('thead', {}, h('tr', {}, ['', 'base', 'tuned', 'change'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, rows.map(row))) : null,
+  const out: HTMLElement[] = [];
+  let rows: ScoreNode[] = [];
+  const flush = () => {
+    // Base/tuned columns only where something compares; plain values read as a list.
+    const compares = rows.some((r) => r.kind === 'compare');
+    if (rows.length) out.push(h('table', { class: `score-table${compares ? '' : ' plain'}` },
+      compares ? h('thead', {}, h('tr', {}, ['', 'base', 'tuned', 'change'].map((t) => h('th', { scope: 'col' }, t)))) : null,
+      h('tbody', {}, rows.map(row))));
+    rows = [];
+  };
+  for (const n of list) {
+    if (n.kind !== 'group') {
+      rows.push(n);
+      continue;
+    }
+    flush();
     // Generated samples and long lists start folded, so the numbers stay in view.
-    groups.map((g) => h('details', { class: 'score-group', open: !bulky(g) },
-      h('summary', {}, h(`h${Math.min(level + 1, 6)}`, {}, g.label)), nodes(g.children, level + 1))),
-  );
+    out.push(h('details', { class: 'score-group', open: !bulky(n) },
+      h('summary', {}, h(`h${Math.min(level + 1, 6)}`, {}, n.label)), nodes(n.children, level + 1)));
+  }
+  flush();
+  return h('div', {}, out);
 }
 
 function bulky(n: ScoreNode): boolean {

@@ -45,11 +45,17 @@ test('eval.json is rendered generically: base/tuned pairs become comparisons, ne
   assert.deepEqual(pivot.map((n) => [n.kind, n.label]), [['compare', 'ppl'], ['compare', 'ttr'], ['value', 'n']]);
   assert.deepEqual(pivot[0]!.kind === 'compare' && pivot[0]!.extra, [['writer', '10']]);
   assert.equal(scoreTree(undefined), null);
+  // Flat headline keys pair up: <name>_base with <name>_tuned, base_<name> with tuned_<name>.
+  const flat = scoreTree({ summary: { perplexity_base: 20, perplexity_tuned: 12, gap_closed: 0.3, base_share: 0.1, tuned_share: 0.6, delta_base: null, delta_tuned: 1 } })!;
+  const summary = flat[0]!;
+  assert.ok(summary.kind === 'group');
+  assert.deepEqual(summary.children.map((n) => [n.kind, n.label]), [['compare', 'perplexity'], ['value', 'gap closed'], ['compare', 'share'], ['value', 'delta base'], ['value', 'delta tuned']]);
 });
 
 test('labels and numbers read naturally', () => {
   assert.equal(humanize('val_ppl'), 'val ppl');
   assert.equal(humanize('heldOutPerplexity'), 'held out perplexity');
+  assert.equal(humanize('T3'), 'T3');
   assert.equal(formatNumber(2.345678), '2.346');
   assert.equal(formatNumber(0.0001), '1.00e-4');
   assert.equal(formatNumber(148), '148');
