@@ -1,0 +1,251 @@
+// Finds the writer's markdown essays under a folder: include/exclude globs,
+// .gitignore and .voiceignore (the folder's own, its subfolders' and its
+// ancestors' up to the git root), symlinks followed without looping. Anything we
+// cannot use is reported with the reason, never dropped silently.
+
+import { promises as fs } from 'node:fs';
+import type { Dirent } from 'node:fs';
+import * as path from 'node:path';
+import ignore from 'ignore';
+import type { Ignore } from 'ignore';
+import picomatch from 'picomatch';
+import { compareStrings, formatBytes } from './text';
+
+export interface EssayFile {
+  /** Path relative to the folder, `/`-separated: the document id. */
+  path: string;
+  absolutePath: string;
+  /** The file's text, decoded as UTF-8 (newlines and BOM untouched). */
+  text: string;
+  bytes: number;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface DiscoverOptions {
+  include: string[];
+  exclude: string[];
+  maxFileBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface Discovery {
+  root: string;
+  files: EssayFile[];
+  skipped: SkippedFile[];
+}
+
+const IGNORE_FILES = ['.gitignore', '.voiceignore'];
+
+interface IgnoreRules {
+  /** Absolute folder the patterns are relative to. */
+  base: string;
+  rules: Ignore;
+}
+
+export async function findEssays(folder: string, options: DiscoverOptions): Promise<Discovery> {
+  const root = path.resolve(folder);
+  const rootStat = await fs.stat(root).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`Cannot read the folder ${root}: ${describeError(error)}`);
+  });
+  if (!rootStat.isDirectory()) throw new Error(`${root} is not a folder`);
+
+  const walker = new EssayWalker(root, options);
+  const rootReal = await fs.realpath(root);
+  const inherited = await ancestorIgnoreRules(root);
+  await walker.walk(root, '', inherited, [rootReal]);
+  walker.files.sort((a, b) => compareStrings(a.path, b.path));
+  walker.skipped.sort((a, b) => compareStrings(a.path, b.path));
+  return { root, files: walker.files, skipped: walker.skipped };
+}
+
+class EssayWalker {
+  readonly files: EssayFile[] = [];
+  readonly skipped: SkippedFile[] = [];
+  private readonly isIncluded: (p: string) => boolean;
+  private readonly isExcluded: (p: string) => boolean;
+  /** Real paths of files already taken, so a symlinked twin is not read twice. */
+  private readonly seenFiles = new Map<string, string>();
+
+  constructor(
+    private readonly root: string,
+    private readonly options: DiscoverOptions,
+  ) {
+    // Extensions are matched case-insensitively: `Essay.MD` is an essay too.
+    this.isIncluded = picomatch(options.include, { nocase: true });
+    this.isExcluded = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true }) : () => false;
+  }
+
+  async walk(dir: string, rel: string, inherited: IgnoreRules[], realAncestors: string[]): Promise<void> {
+    this.options.signal?.throwIfAborted();
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      this.skip(rel || '.', `folder unreadable (${describeError(error)})`);
+      return;
+    }
+    const rules = [...inherited, ...(await readIgnoreRules(dir, entries))];
+    entries.sort((a, b) => compareStrings(a.name, b.name));
+
+    for (const entry of entries) {
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      const childAbs = path.join(dir, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const target = await fs.stat(childAbs).catch(() => undefined);
+        if (!target) {
+          if (this.isCandidateFile(childRel)) this.skip(childRel, 'broken symbolic link');
+          continue;
+        }
+        isDir = target.isDirectory();
+        isFile = target.isFile();
+      }
+      if (isDir) {
+        // Hidden folders (.git, .venv, .voice-draft…) hold tooling, not essays.
+        if (entry.name.startsWith('.') || this.isExcludedDir(childRel) || isIgnored(rules, childAbs, true)) continue;
+        const real = await fs.realpath(childAbs).catch(() => undefined);
+        if (real === undefined) {
+          this.skip(childRel, 'folder unreadable');
+          continue;
+        }
+        const loopsTo = realAncestors.indexOf(real);
+        if (loopsTo >= 0) {
+          this.skip(childRel, `symbolic link loop (points back to ${ancestorLabel(rel, realAncestors.length - loopsTo - 1)})`);
+          continue;
+        }
+        await this.walk(childAbs, childRel, rules, [...realAncestors, real]);
+      } else if (isFile) {
+        if (!this.isCandidateFile(childRel) || isIgnored(rules, childAbs, false)) continue;
+        const realDir = realAncestors[realAncestors.length - 1] ?? dir;
+        await this.read(childAbs, childRel, entry.isSymbolicLink() ? undefined : path.join(realDir, entry.name));
+      }
+    }
+  }
+
+  private isCandidateFile(rel: string): boolean {
+    return this.isIncluded(rel) && !this.isExcluded(rel);
+  }
+
+  /** Globs such as `**\/node_modules/**` match the folder's contents; test a child so we prune the folder itself. */
+  private isExcludedDir(rel: string): boolean {
+    return this.isExcluded(rel) || this.isExcluded(`${rel}/`) || this.isExcluded(`${rel}/\u0000`);
+  }
+
+  /** `knownReal` is the file's real path when no symlink leads to it (saves a syscall per file). */
+  private async read(abs: string, rel: string, knownReal: string | undefined): Promise<void> {
+    this.options.signal?.throwIfAborted();
+    try {
+      const real = knownReal ?? (await fs.realpath(abs));
+      const earlier = this.seenFiles.get(real);
+      if (earlier !== undefined) {
+        this.skip(rel, `same file as ${earlier} (symbolic link)`);
+        return;
+      }
+      this.seenFiles.set(real, rel);
+      const stat = await fs.stat(abs);
+      if (stat.size > this.options.maxFileBytes) {
+        this.skip(rel, `too large (${formatBytes(stat.size)}; the cap is ${formatBytes(this.options.maxFileBytes)})`);
+        return;
+      }
+      const bytes = await fs.readFile(abs);
+      const problem = textProblem(bytes);
+      if (problem) {
+        this.skip(rel, problem);
+        return;
+      }
+      this.files.push({ path: rel, absolutePath: abs, text: UTF8.decode(bytes), bytes: bytes.length });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      this.skip(rel, `unreadable (${describeError(error)})`);
+    }
+  }
+
+  private skip(rel: string, reason: string): void {
+    this.skipped.push({ path: rel, reason });
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Why these bytes are not a UTF-8 text file, or undefined when they are. */
+export function textProblem(bytes: Uint8Array): string | undefined {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return 'UTF-16 text (save it as UTF-8 to use it)';
+  }
+  if (bytes.indexOf(0) >= 0) return 'binary file, not text';
+  try {
+    UTF8.decode(bytes);
+  } catch {
+    return 'not UTF-8 text (save it as UTF-8 to use it)';
+  }
+  return undefined;
+}
+
+async function readIgnoreRules(dir: string, entries: Dirent[]): Promise<IgnoreRules[]> {
+  const found: IgnoreRules[] = [];
+  for (const name of IGNORE_FILES) {
+    if (!entries.some((e) => e.name === name && (e.isFile() || e.isSymbolicLink()))) continue;
+    const content = await fs.readFile(path.join(dir, name), 'utf8').catch(() => undefined);
+    if (content !== undefined) found.push({ base: dir, rules: ignore().add(content) });
+  }
+  return found;
+}
+
+/** .gitignore files between the git root and the folder still apply to the folder's files. */
+async function ancestorIgnoreRules(root: string): Promise<IgnoreRules[]> {
+  const chain: string[] = [];
+  let dir = root;
+  for (;;) {
+    const parent = path.dirname(dir);
+    if (await exists(path.join(dir, '.git'))) break;
+    if (parent === dir) return []; // not inside a git repository: only the folder's own rules apply
+    chain.unshift(parent);
+    dir = parent;
+  }
+  const rules: IgnoreRules[] = [];
+  for (const ancestor of chain) {
+    const entries = await fs.readdir(ancestor, { withFileTypes: true }).catch(() => []);
+    rules.push(...(await readIgnoreRules(ancestor, entries)));
+  }
+  return rules;
+}
+
+/** Git semantics: rules from the root down, a later `!pattern` re-includes. */
+function isIgnored(rules: IgnoreRules[], abs: string, isDir: boolean): boolean {
+  let ignored = false;
+  for (const { base, rules: ig } of rules) {
+    const rel = path.relative(base, abs).split(path.sep).join('/');
+    if (!rel || rel.startsWith('..')) continue;
+    const result = ig.test(isDir ? `${rel}/` : rel);
+    if (result.ignored) ignored = true;
+    else if (result.unignored) ignored = false;
+  }
+  return ignored;
+}
+
+function ancestorLabel(rel: string, levelsUp: number): string {
+  const parts = rel ? rel.split('/') : [];
+  const kept = parts.slice(0, Math.max(0, parts.length - levelsUp));
+  return kept.length > 0 ? kept.join('/') : 'the folder itself';
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+function describeError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT') return 'not found';
+  if (code === 'ELOOP') return 'too many symbolic links';
+  if (code === 'EISDIR') return 'is a folder';
+  return code ?? (error instanceof Error ? error.message : String(error));
+}

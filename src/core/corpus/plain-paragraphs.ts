@@ -1,0 +1,241 @@
+// A fast path around the markdown parser. micromark reads about 1–2 MB/s, and most of
+// an essay is paragraphs with little or no markup. Such a paragraph (or a one-line
+// heading, or a block quote of such paragraphs), standing at the left margin after a
+// blank line, cannot belong to any other construct. We resolve it here, swap it for a
+// one-word placeholder, let remark parse what is left (so every other construct still
+// gets the real parser and its full context), then put the blocks back. The tests
+// check that this gives exactly what parsing the whole file gives.
+
+import { simpleInline, type SimpleInline } from './simple-inline';
+
+export interface PlainBlock {
+  /** A footnote definition is only counted: its text is not the essay's prose. */
+  kind: 'paragraph' | 'quote' | 'heading' | 'footnote';
+  /** Heading level, for headings. */
+  depth?: number;
+  /** The inline content resolved; soft line breaks as spaces, hard breaks as newlines. */
+  inline: SimpleInline;
+}
+
+export interface PlaceholderDocument {
+  markdown: string;
+  /** What placeholder N stands for: a run of simple paragraphs and block quotes. */
+  blocks: PlainBlock[][];
+  /** The front matter's text, when the file opens with one. */
+  frontMatter?: string;
+  /** Nothing but placeholders after the front matter: remark has nothing left to read. */
+  onlyPlaceholders: boolean;
+}
+
+const PLACEHOLDER_PREFIX = 'vdplainq';
+export const PLACEHOLDER = /^vdplainq(\d+)q$/;
+
+/** Line starts that open a block (heading, quote, list, setext/thematic rule) or indent. */
+const BLOCK_START = /^(?:[ \t#>+\-=]|\*+(?:[ \t]|$)|\d{1,9}[.)])/;
+const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+const BLANK = /^[ \t]*$/;
+/** An ATX heading on its own; a `#` in the text (a closing sequence?) is left to remark. */
+const HEADING = /^(#{1,6})[ \t]+([^#]*)$/;
+const FOOTNOTE_DEFINITION = /^ {0,3}\[\^([A-Za-z0-9-]+)\]:/;
+/** A definition we can set aside unread: label, colon, then paragraph text on the same line. */
+const SIMPLE_FOOTNOTE_DEFINITION = /^\[\^[A-Za-z0-9-]+\]: {0,3}(?=[^ \t])(.*)$/;
+/** A GFM table's delimiter row (`|---|:--:|`); a `|` in a group without one is just a character. */
+const TABLE_DELIMITER_ROW = /^[ \t]*[|:][-:| \t]*$/;
+/** HTML blocks of kinds 1–5 run across blank lines until their end marker (CommonMark 4.6). */
+const HTML_BLOCK_STARTS: ReadonlyArray<readonly [RegExp, RegExp]> = [
+  [/^ {0,3}<(?:script|pre|style|textarea)(?=[\s>]|$)/i, /<\/(?:script|pre|style|textarea)>/i],
+  [/^ {0,3}<!--/, /-->/],
+  [/^ {0,3}<\?/, /\?>/],
+  [/^ {0,3}<![A-Za-z]/, />/],
+  [/^ {0,3}<!\[CDATA\[/, /\]\]>/],
+];
+
+/** Front matter as remark-frontmatter sees it: `---` on the first line, closed by a `---` line. */
+const FRONT_MATTER = /^---[ \t]*\n(?:([\s\S]*?)\n)?---[ \t]*(?:\n|$)/;
+
+interface LineGroup {
+  lines: string[];
+  /** Inside a fenced code or HTML block, or a line that starts a block: only remark may read it. */
+  structural: boolean;
+}
+
+/**
+ * Replaces simple paragraphs with placeholders. Returns undefined when there are none
+ * (or when the text could contain a placeholder of its own).
+ */
+export function withPlaceholders(markdown: string): PlaceholderDocument | undefined {
+  if (markdown.includes(PLACEHOLDER_PREFIX)) return undefined;
+  const frontMatter = FRONT_MATTER.exec(markdown);
+  const bodyStart = frontMatter ? frontMatter[0].length : 0;
+  const pieces = splitGroups(markdown.slice(bodyStart).split('\n'));
+
+  // Footnote references are only markers to drop when their definition exists; we
+  // trust definitions that open a group outside code and HTML, as remark reads them.
+  const footnotes = new Set<string>();
+  for (const piece of pieces) {
+    const label = typeof piece === 'string' ? undefined : FOOTNOTE_DEFINITION.exec(piece.lines[0] ?? '')?.[1];
+    if (label && typeof piece !== 'string' && !(piece.structural && piece.lines[0]?.trimStart().startsWith('`'))) footnotes.add(label.toLowerCase());
+  }
+
+  const simple = pieces.map((piece, index) =>
+    typeof piece === 'string' || piece.structural ? undefined : simpleGroup(piece.lines, footnotes, nextGroupIndented(pieces, index)),
+  );
+  // Definitions shape how remark reads the rest (a `[^1]` is a marker only when `[^1]:`
+  // exists), so they may be set aside only when remark has nothing else to read.
+  const remarkNeeded = pieces.some((piece, i) => typeof piece !== 'string' && simple[i] === undefined);
+  if (remarkNeeded) simple.forEach((resolved, i) => resolved?.[0]?.kind === 'footnote' && (simple[i] = undefined));
+
+  const out: string[] = [];
+  const blocks: PlainBlock[][] = [];
+  let blanks: string[] = [];
+  let lastWasPlaceholder = false;
+  let onlyPlaceholders = true;
+  pieces.forEach((piece, index) => {
+    if (typeof piece === 'string') {
+      blanks.push(piece);
+      return;
+    }
+    const resolved = simple[index];
+    if (resolved !== undefined && lastWasPlaceholder) {
+      // Consecutive simple groups share one placeholder: fewer lines for remark to read.
+      blocks[blocks.length - 1]?.push(...resolved);
+      blanks = [];
+      return;
+    }
+    out.push(...blanks);
+    blanks = [];
+    if (resolved === undefined) {
+      out.push(...piece.lines);
+      onlyPlaceholders = false;
+    } else {
+      out.push(`${PLACEHOLDER_PREFIX}${blocks.length}q`);
+      blocks.push(resolved);
+    }
+    lastWasPlaceholder = resolved !== undefined;
+  });
+  out.push(...blanks);
+  if (blocks.length === 0) return undefined;
+  const document: PlaceholderDocument = { markdown: markdown.slice(0, bodyStart) + out.join('\n'), blocks, onlyPlaceholders };
+  if (frontMatter) document.frontMatter = frontMatter[1] ?? '';
+  return document;
+}
+
+/** Does the next group start indented (and so perhaps continue a container this one opened)? */
+function nextGroupIndented(pieces: ReadonlyArray<string | LineGroup>, index: number): boolean {
+  for (let k = index + 1; k < pieces.length; k++) {
+    const piece = pieces[k];
+    if (piece !== undefined && typeof piece !== 'string') return /^[ \t]/.test(piece.lines[0] ?? '');
+  }
+  return false;
+}
+
+/**
+ * A paragraph, a one-line heading, a block quote of paragraphs (every line marked with
+ * `>`), or a footnote definition not continued below, whose markup is simple.
+ */
+function simpleGroup(lines: string[], footnotes: ReadonlySet<string>, nextIndented: boolean): PlainBlock[] | undefined {
+  const first = lines[0] ?? '';
+  if (lines.some((line) => TABLE_DELIMITER_ROW.test(line) || (line.startsWith('>') && TABLE_DELIMITER_ROW.test(line.slice(1))))) return undefined;
+  if (first.startsWith('[^')) {
+    const definition = SIMPLE_FOOTNOTE_DEFINITION.exec(first);
+    const rest = lines.slice(1);
+    const plain = (line: string) => isParagraphLine(line) && !/^(?:<|`{3}|~{3})/.test(line) && !FOOTNOTE_DEFINITION.test(line);
+    if (!definition || nextIndented || !plain(definition[1] ?? '') || !rest.every(plain)) return undefined;
+    return [{ kind: 'footnote', inline: { prose: '', visible: '', outside: '', links: 0 } }];
+  }
+  if (first.startsWith('#')) {
+    const heading = lines.length === 1 ? HEADING.exec(first) : null;
+    const inline = heading ? simpleInline(joinParagraphLines([heading[2] ?? '']), footnotes) : undefined;
+    return inline && heading ? [{ kind: 'heading', depth: heading[1]?.length ?? 1, inline }] : undefined;
+  }
+  if (!first.startsWith('>')) {
+    if (!lines.every(isParagraphLine)) return undefined;
+    const inline = simpleInline(joinParagraphLines(lines), footnotes);
+    return inline === undefined ? undefined : [{ kind: 'paragraph', inline }];
+  }
+  const quoted: PlainBlock[] = [];
+  let paragraph: string[] = [];
+  const end = (): boolean => {
+    if (paragraph.length === 0) return true;
+    const inline = simpleInline(joinParagraphLines(paragraph), footnotes);
+    paragraph = [];
+    if (inline === undefined) return false;
+    quoted.push({ kind: 'quote', inline });
+    return true;
+  };
+  for (const line of lines) {
+    // `>` and one optional space; anything subtler (tabs, indents, nesting, lazy lines) is remark's.
+    if (!line.startsWith('>')) return undefined;
+    const inner = line.startsWith('> ') ? line.slice(2) : line.slice(1);
+    if (BLANK.test(inner)) {
+      if (!end()) return undefined;
+    } else if (isParagraphLine(inner)) {
+      paragraph.push(inner);
+    } else {
+      return undefined;
+    }
+  }
+  return end() && quoted.length > 0 ? quoted : undefined;
+}
+
+/** Blank lines (as strings) and groups of non-blank lines, tracking fenced code and multi-line HTML blocks. */
+function splitGroups(lines: string[]): Array<string | LineGroup> {
+  const pieces: Array<string | LineGroup> = [];
+  let fence: { char: string; length: number } | undefined;
+  let htmlEnd: RegExp | undefined;
+  let group: LineGroup | undefined;
+
+  for (const line of lines) {
+    if (!fence && !htmlEnd && BLANK.test(line)) {
+      group = undefined;
+      pieces.push(line);
+      continue;
+    }
+    if (!group) {
+      group = { lines: [], structural: false };
+      pieces.push(group);
+    }
+    group.lines.push(line);
+    if (fence) {
+      const close = FENCE.exec(line);
+      if (close?.[1] && close[1][0] === fence.char && close[1].length >= fence.length && BLANK.test(close[2] ?? '')) fence = undefined;
+      group.structural = true;
+      continue;
+    }
+    if (htmlEnd) {
+      if (htmlEnd.test(line)) htmlEnd = undefined;
+      group.structural = true;
+      continue;
+    }
+    const open = FENCE.exec(line);
+    if (open?.[1] && !(open[1][0] === '`' && (open[2] ?? '').includes('`'))) {
+      fence = { char: open[1][0] ?? '`', length: open[1].length };
+      group.structural = true;
+      continue;
+    }
+    for (const [start, end] of HTML_BLOCK_STARTS) {
+      const m = start.exec(line);
+      if (m && !end.test(line.slice(m[0].length))) htmlEnd = end;
+    }
+  }
+  return pieces;
+}
+
+function isParagraphLine(line: string): boolean {
+  if (BLOCK_START.test(line)) return false;
+  // A tab in trailing whitespace makes hard-break rules subtle; leave such lines to remark.
+  const last = line[line.length - 1];
+  return !(last === '\t' || (last === ' ' && /\t[ \t]*$/.test(line)));
+}
+
+/** Lines of a paragraph as remark reads them: two trailing spaces make a hard break, other line ends a space. */
+function joinParagraphLines(lines: string[]): string {
+  let text = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const trimmed = line.replace(/ +$/, ''); // only spaces: remark keeps other trailing whitespace
+    text += trimmed;
+    if (i < lines.length - 1) text += line.length - trimmed.length >= 2 ? '\n' : ' ';
+  }
+  return text;
+}

@@ -1,0 +1,40 @@
+// manifest.json: what went into the dataset and why, for the writer (summary table,
+// confirmation dialog) and the trainer. Fields beyond docs/contracts.md are additions.
+
+import type { SkippedFile } from '../corpus/discover';
+import type { RemovedMarkup } from '../corpus/parse';
+import type { DraftOrigin } from '../corpus/drafts';
+import type { DatasetSettings } from './options';
+import type { Tier } from './types';
+
+export interface DatasetManifest {
+  format: 1;
+  /** The folder the essays came from (absolute). */
+  source: string;
+  documents: { total: number; train: number; val: number };
+  pairs: { train: number; val: number };
+  /** Pairs per tier, both splits together. */
+  tiers: Record<Tier, number>;
+  tiersBySplit: { train: Record<Tier, number>; val: Record<Tier, number> };
+  /** Words of clean prose in the kept documents. */
+  words: number;
+  /** Each kept document's pairs and share of its split's pairs, largest share first. */
+  perDocumentShare: Array<{ doc: string; split: 'train' | 'val'; pairs: number; share: number }>;
+  boilerplate: {
+    removed: number;
+    byKind: Record<string, number>;
+    examples: Array<{ kind: string; doc: string; text: string }>;
+  };
+  /** Markup dropped from the prose (it is not the writer's voice). */
+  markup: RemovedMarkup;
+  duplicates: { documents: number; paragraphs: number; pairs: number };
+  drafts: { found: number; used: Record<DraftOrigin, number> };
+  cap: { maxShare: number; effectiveShare: number; perDocumentLimit: number | null; droppedPairs: number };
+  skipped: SkippedFile[];
+  warnings: string[];
+  settings: DatasetSettings;
+}
+
+export function emptyTierCounts(): Record<Tier, number> {
+  return { T1: 0, T2: 0, T3: 0, T4: 0, raw: 0 };
+}

@@ -1,0 +1,67 @@
+// The dataset's records, as docs/contracts.md pins them for the Python trainer.
+
+import type { ProseBlock } from '../corpus/parse';
+import type { DraftOrigin } from '../corpus/drafts';
+
+export type InstructionTier = 'T1' | 'T2' | 'T3' | 'T4';
+export type Tier = InstructionTier | 'raw';
+export const TIERS: readonly Tier[] = ['T1', 'T2', 'T3', 'T4', 'raw'];
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** T1–T4: system (optional), user, then exactly one assistant message, last. */
+export interface InstructionExample {
+  id: string;
+  doc: string;
+  tier: InstructionTier;
+  messages: ChatMessage[];
+}
+
+/** Plain continuation text. */
+export interface RawExample {
+  id: string;
+  doc: string;
+  tier: 'raw';
+  text: string;
+}
+
+export type TrainingExample = InstructionExample | RawExample;
+
+/** A finished essay, cleaned, ready to be cut into pairs. */
+export interface EssayDocument {
+  /** Document id: the path relative to the folder, `/`-separated. */
+  doc: string;
+  title?: string;
+  subtitle?: string;
+  date?: string;
+  tags: string[];
+  blocks: ProseBlock[];
+  /** Words per block (parallel to `blocks`). */
+  blockWords: number[];
+  words: number;
+  drafts: DraftProse[];
+}
+
+export interface DraftProse {
+  origin: DraftOrigin;
+  label: string;
+  blocks: ProseBlock[];
+  blockWords: number[];
+  words: number;
+}
+
+/** Blocks a pair's text comes from: what near-duplicate detection compares. */
+export interface BlockSpan {
+  /** -1: the essay; n ≥ 0: its draft n. */
+  source: number;
+  start: number;
+  end: number;
+}
+
+export interface BuiltPair {
+  example: TrainingExample;
+  spans: BlockSpan[];
+}
