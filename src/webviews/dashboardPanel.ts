@@ -9,6 +9,7 @@ import { listRuns, readRunSummary } from '../core/runs/runFolder';
 import { readRunFiles } from '../core/runs/snapshot';
 import { watchRun } from '../core/runs/watchRun';
 import { liveEngine } from '../engine/detached';
+import { isRemoteRun } from '../engine/remote/remoteState';
 import { isTerminal } from '../engine/protocol';
 import { affects } from '../config';
 import { Commands } from '../features/commandIds';
@@ -285,16 +286,19 @@ class DashboardSession implements vscode.Disposable {
 
   private async controls(dir: string): Promise<RunControls> {
     const { actions } = this.deps;
-    const [summary, files, live] = await Promise.all([readRunSummary(dir), readRunFiles(dir), liveEngine(dir)]);
+    const [summary, files, local, remote] = await Promise.all([readRunSummary(dir), readRunFiles(dir), liveEngine(dir), isRemoteRun(dir)]);
+    // A run on a remote host has no pid here; its follower re-attaches or reports a crash, so a
+    // "running" remote run counts as alive (cancel goes over ssh).
+    const alive = remote ? summary.state === 'running' : local !== undefined;
     const active = actions.activeVoice() === dir;
     const stopped = summary.state === 'cancelled' || summary.state === 'failed' || summary.state === 'running';
     return {
-      engineAlive: live !== undefined,
+      engineAlive: alive,
       active,
-      cancel: live !== undefined,
+      cancel: alive,
       // Resume continues from the newest checkpoint, so there must be one; "running" with no engine = crashed.
-      resume: !live && stopped && files.checkpoints.length > 0 && !actions.busy(),
-      export: files.hasAdapter && !live,
+      resume: !alive && stopped && files.checkpoints.length > 0 && !actions.busy(),
+      export: files.hasAdapter && !alive,
       activate: files.hasVoice && !active,
     };
   }
