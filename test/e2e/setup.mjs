@@ -137,9 +137,13 @@ function readMarker(dir) {
 }
 
 function npm(args, env = {}) {
+  // Under `npm run`, the outer npm's npm_config_* variables (user agent "node/v20", nodedir,
+  // prefix...) would override the inner npm's own: code-server's postinstall reads the Node
+  // version from npm_config_user_agent. Start the inner npm clean.
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'));
   execFileSync('npm', ['--no-audit', '--no-fund', '--loglevel=error', ...args], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', ...env },
+    env: { ...clean, ONNXRUNTIME_NODE_INSTALL: 'skip', ...env },
   });
 }
 
