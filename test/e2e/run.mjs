@@ -17,8 +17,10 @@ import { Workbench } from './workbench.mjs';
 const artifactsDir = join(repoRoot, 'artifacts', 'e2e');
 const screenshotsDir = join(artifactsDir, 'screenshots');
 const only = process.env.VOICE_DRAFT_E2E_ONLY;
-// The whole run must fit comfortably inside CI's 90 minutes, whatever hangs.
+// The tests (after the one-off tool set-up) must fit comfortably inside CI's 90 minutes,
+// whatever hangs; each scenario attempt has its own limit too (scenario.timeoutMs).
 const overallTimeoutMs = Number(process.env.VOICE_DRAFT_E2E_TIMEOUT_S ?? 1800) * 1000;
+const DEFAULT_SCENARIO_TIMEOUT_MS = 5 * 60_000;
 
 const started = Date.now();
 const timings = {};
@@ -50,11 +52,17 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 // Last resort (an uncaught error, process.exit elsewhere): no code-server may outlive us.
 process.once('exit', () => resources.server?.killNow());
-const watchdog = setTimeout(() => {
-  console.error(`e2e run exceeded ${overallTimeoutMs / 60000} min: aborting`);
-  void teardown().finally(() => process.exit(1));
-}, overallTimeoutMs);
-watchdog.unref();
+let watchdog;
+function startWatchdog() {
+  watchdog = setTimeout(() => {
+    console.error(`e2e tests exceeded ${overallTimeoutMs / 60000} min (VOICE_DRAFT_E2E_TIMEOUT_S): aborting`);
+    results.push({ name: 'e2e time limit', status: 'failed', attempts: 1, ms: overallTimeoutMs, note: 'the run was aborted' });
+    stopping = true;
+    report();
+    void teardown().finally(() => process.exit(1));
+  }, overallTimeoutMs);
+  watchdog.unref();
+}
 
 async function timed(label, fn) {
   const t = Date.now();
@@ -66,6 +74,7 @@ async function main() {
   mkdirSync(screenshotsDir, { recursive: true });
 
   const tools = (resources.tools = await timed('set-up (tools)', () => ensureTools()));
+  startWatchdog(); // a cold set-up (minutes of compiling) does not count against the tests
   const vsix = await timed('package', () => packageExtension());
   await timed('build integration tests', () => buildIntegrationTests());
 
@@ -165,9 +174,17 @@ async function attemptScenario(scenario, attempt) {
   page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.stack ?? e.message}`));
   const wb = new Workbench(page, { screenshotsDir });
+  const limitMs = scenario.timeoutMs ?? DEFAULT_SCENARIO_TIMEOUT_MS;
+  let timer;
   try {
-    await wb.open(resources.server, resources.sandbox.workspace);
-    await scenario.run({ wb, page, workspace: resources.sandbox.workspace, artifactsDir });
+    await Promise.race([
+      (async () => {
+        await wb.open(resources.server, resources.sandbox.workspace);
+        await scenario.run({ wb, page, workspace: resources.sandbox.workspace, artifactsDir });
+      })(),
+      // Closing the context below makes whatever the scenario still awaits fail fast.
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`attempt exceeded ${limitMs / 1000} s (scenario.timeoutMs)`)), limitMs); }),
+    ]);
     await wb.screenshot(`${slug}-passed`).catch(() => {});
     return undefined;
   } catch (e) {
@@ -175,6 +192,7 @@ async function attemptScenario(scenario, attempt) {
     await wb.screenshot(`${slug}-attempt${attempt}-failed`).catch(() => {});
     return e instanceof Error ? e : new Error(String(e));
   } finally {
+    clearTimeout(timer);
     writeFileSync(join(artifactsDir, `${slug}-attempt${attempt}.console.log`), consoleLines.join('\n'));
     await context.close().catch(() => {});
   }
