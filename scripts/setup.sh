@@ -13,7 +13,10 @@ need_debs dict-devil python3-venv openssh-server openssh-client rsync
 step "Node dependencies"
 # onnxruntime-node's install script fetches CUDA files from the network; the CPU binary ships in the package.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+  # `npm install`, not `npm ci`: the registry reachable here lacks node-llama-cpp's
+  # Windows/macOS binaries, so the lock cannot list them and `npm ci` refuses it;
+  # `npm install` installs exactly the locked versions and leaves the lock as it is.
+  ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund
 else
   echo "up to date"
 fi
