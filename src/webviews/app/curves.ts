@@ -4,7 +4,8 @@
 // reads), and a data table of exactly what is drawn opens on demand.
 import uPlot from 'uplot';
 import { formatNumber } from '../reports';
-import { type ChartData, chartData, pointCount, type RunModel } from '../viewModel';
+import { type ChartData, chartData, pointCount } from '../chartModel';
+import type { RunModel } from '../viewModel';
 import { fill, h } from './dom';
 import { type ChartTheme, currentTheme } from './theme';
 

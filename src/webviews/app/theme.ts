@@ -2,7 +2,7 @@
 // chart is built. VS Code swaps the body class (vscode-light / vscode-dark /
 // vscode-high-contrast[-light]) and the variables on a theme change, so charts
 // are rebuilt when that class changes.
-import type { ChartSeries } from '../viewModel';
+import type { ChartSeries } from '../chartModel';
 
 export interface ChartTheme {
   foreground: string;

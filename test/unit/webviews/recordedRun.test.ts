@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { readRunSnapshot } from '../../../src/core/runs/snapshot';
 import { canaryGroups, wordDiff } from '../../../src/webviews/canaryModel';
 import { dataReport } from '../../../src/webviews/reports';
-import { chartData, modelFromEvents, pointCount, summarize } from '../../../src/webviews/viewModel';
+import { chartData, pointCount } from '../../../src/webviews/chartModel';
+import { modelFromEvents, summarize } from '../../../src/webviews/viewModel';
 
 const run = join(__dirname, '..', '..', 'fixtures', 'runs', 'tiny-bierce');
 const raw = readFileSync(join(run, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEvent, type EngineEvent } from '../../../src/engine/protocol';
-import { align, chartData, ema, modelFromEvents, pointCount, summarize, applyEvents, emptyModel } from '../../../src/webviews/viewModel';
+import { align, chartData, pointCount } from '../../../src/webviews/chartModel';
+import { applyEvents, ema, emptyModel, modelFromEvents, summarize } from '../../../src/webviews/viewModel';
 
 const ev = (o: Record<string, unknown>): EngineEvent => parseEvent(o);
 const progress = (step: number, loss: number | null, extra: Record<string, unknown> = {}) =>

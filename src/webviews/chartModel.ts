@@ -1,0 +1,92 @@
+// The charts the dashboard draws, as data: which series each chart has, on one
+// increasing x axis shared by the primary run and the run it is compared with.
+// Pure, like the view-model it reads.
+import type { RunModel } from './viewModel';
+
+type Y = number | null;
+
+export type SeriesRole = 'raw' | 'smoothed' | 'val';
+
+export interface ChartSeries {
+  /** Stable id, exposed in the DOM for tests and screen readers. */
+  id: string;
+  label: string;
+  run: 'primary' | 'compare';
+  role: SeriesRole;
+  values: Y[];
+}
+
+export interface ChartData {
+  id: 'loss' | 'ppl' | 'lr' | 'speed';
+  title: string;
+  /** Union of every series' steps: two runs share one x axis. */
+  x: number[];
+  series: ChartSeries[];
+}
+
+interface Line { x: readonly number[]; y: readonly Y[] }
+
+/** Puts several (x, y) lines on one increasing x axis, null where a line has no point. */
+export function align(lines: readonly Line[]): { x: number[]; ys: Y[][] } {
+  const x = [...new Set(lines.flatMap((l) => l.x))].sort((a, b) => a - b);
+  const index = new Map(x.map((v, i) => [v, i]));
+  const ys = lines.map((l) => {
+    const y: Y[] = new Array<Y>(x.length).fill(null);
+    l.x.forEach((xv, i) => { y[index.get(xv)!] = l.y[i] ?? null; });
+    return y;
+  });
+  return { x, ys };
+}
+
+interface SeriesSpec { id: string; label: string; role: SeriesRole; line: (m: RunModel) => Line }
+
+const CHARTS: { id: ChartData['id']; title: string; series: SeriesSpec[]; compare: string[] }[] = [
+  {
+    id: 'loss',
+    title: 'Loss',
+    series: [
+      { id: 'train-loss', label: 'train loss', role: 'raw', line: (m) => ({ x: m.train.step, y: m.train.loss }) },
+      { id: 'train-loss-smoothed', label: 'train loss (smoothed)', role: 'smoothed', line: (m) => ({ x: m.train.step, y: m.train.smoothed }) },
+      { id: 'val-loss', label: 'validation loss', role: 'val', line: (m) => ({ x: m.val.step, y: m.val.loss }) },
+    ],
+    // The raw curve of a second run would bury both; its smoothed and validation curves compare.
+    compare: ['train-loss-smoothed', 'val-loss'],
+  },
+  {
+    id: 'ppl',
+    title: 'Validation perplexity',
+    series: [{ id: 'val-ppl', label: 'validation perplexity', role: 'val', line: (m) => ({ x: m.val.step, y: m.val.ppl }) }],
+    compare: ['val-ppl'],
+  },
+  {
+    id: 'lr',
+    title: 'Learning rate',
+    series: [{ id: 'lr', label: 'learning rate', role: 'raw', line: (m) => ({ x: m.train.step, y: m.train.lr }) }],
+    compare: ['lr'],
+  },
+  {
+    id: 'speed',
+    title: 'Tokens per second',
+    series: [{ id: 'tokens-per-s', label: 'tokens/s', role: 'raw', line: (m) => ({ x: m.train.step, y: m.train.tokensPerS }) }],
+    compare: ['tokens-per-s'],
+  },
+];
+
+/** The four charts, with a second run's curves overlaid when one is given. */
+export function chartData(primary: RunModel, compare?: { model: RunModel; name: string }): ChartData[] {
+  return CHARTS.map((c) => {
+    const specs = [
+      ...c.series.map((s) => ({ ...s, run: 'primary' as const, line: s.line(primary) })),
+      ...(compare ? c.series.filter((s) => c.compare.includes(s.id)).map((s) => ({
+        ...s, id: `compare-${s.id}`, label: `${s.label} — ${compare.name}`, run: 'compare' as const, line: s.line(compare.model),
+      })) : []),
+    ];
+    const { x, ys } = align(specs.map((s) => s.line));
+    return { id: c.id, title: c.title, x, series: specs.map((s, i) => ({ id: s.id, label: s.label, run: s.run, role: s.role, values: ys[i]! })) };
+  });
+}
+
+/** Points a series really has (not the nulls that alignment added). */
+export function pointCount(values: readonly Y[]): number {
+  return values.reduce<number>((n, v) => (v === null ? n : n + 1), 0);
+}
