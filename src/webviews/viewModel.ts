@@ -1,7 +1,9 @@
-// What the dashboard draws, derived from engine events and nothing else: loss
-// curves, canary samples with word diffs, run status. No DOM and no I/O, so the
-// webview app and the Node unit tests run the same code. `applyEvents` folds
-// events into a model it owns (appending, so a live run costs O(new events)).
+// What the dashboard knows about a run, derived from engine events and nothing
+// else: train/validation series (raw and smoothed), canary samples, status and
+// the header's summary (charts: chartModel.ts, diffs: canaryModel.ts). No DOM and
+// no I/O, so the webview app and the Node unit tests run the same code.
+// `applyEvents` folds events into a model it owns (appending, so a live run costs
+// O(new events)).
 import type { RunState } from '../core/runs/runFolder';
 import type { EngineErrorEvent, EngineEvent, TrainCancelled, TrainDone, TrainStarted } from '../engine/protocol';
 
