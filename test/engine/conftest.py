@@ -12,7 +12,11 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
+# Before torch loads OpenMP: on a shared machine, busy-waiting worker threads steal the
+# cores the other thread needs (we measured 5x slower steps). The engine's CLI does the same.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE_DIR = ROOT / "src" / "engine" / "python"

@@ -9,12 +9,18 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import os
 import sys
 import traceback
 
 from .protocol import EngineError, EventSink, setup_logging
 
 log = logging.getLogger("voice_draft_engine")
+
+# Before torch loads OpenMP: idle worker threads sleep instead of spinning. The engine
+# shares the machine with the editor (and, on CPU, its own other thread); spinning
+# threads made CPU training steps up to 5x slower on a busy 2-core machine.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     sink = EventSink(stream=sys.stdout)
     # Libraries sometimes print; stdout belongs to the protocol, so prints go to the log.
-    sys.stdout = sys.stderr
+    protocol_stdout, sys.stdout = sys.stdout, sys.stderr
     try:
         if args.command == "doctor":
             from .doctor import run_doctor
@@ -103,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         sink.close()
+        sys.stdout = protocol_stdout
 
 
 if __name__ == "__main__":

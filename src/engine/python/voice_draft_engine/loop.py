@@ -197,4 +197,6 @@ def train(
                 if on_checkpoint and not (due or epoch_over):
                     on_checkpoint(state)
                 return "stopped"
+            if epoch_over:
+                break
     return "done"
