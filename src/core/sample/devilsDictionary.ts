@@ -66,7 +66,7 @@ export async function writeDevilsDictionaryWorkspace(outDir: string, limit = 150
   try {
     entries = await readDictd(join(dictDir, 'devil.index'), join(dictDir, 'devil.dict.dz'));
   } catch (e) {
-    throw new Error(`The sample essays come from Debian's "dict-devil" package, which was not found in ${dictDir} (${(e as Error).message}). Install it with "sudo apt-get install dict-devil", or train on a folder of your own essays.`);
+    throw new Error(`The sample essays come from Debian's "dict-devil" package, which was not found in ${dictDir} (${(e as Error).message}). Install it with "sudo apt-get install dict-devil", or train on a folder of your own essays.`, { cause: e });
   }
   const substantial = entries.filter((e) => e.body.split(/\s+/).length >= 25);
   const step = Math.max(1, substantial.length / limit);
