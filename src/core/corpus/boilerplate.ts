@@ -20,7 +20,7 @@ const MAX_BOILERPLATE_CHARS = 1000;
 const PATTERNS: ReadonlyArray<readonly [BoilerplateKind, RegExp]> = [
   ['thanks for reading', /^(?:thanks?|thank you)(?: so much| again)? for reading\b/i],
   ['call to action', /^(?:subscribe|share|leave a comment|comment|like|follow|upgrade|donate|support)(?: now| here| today)?[.!]?$/i],
-  ['call to action', /\bsubscribe\b.{0,60}\b(?:newsletter|free|now|today|here|below|inbox|to (?:my|our|the|this)|for (?:free|more|updates)|posts?)\b/i],
+  ['call to action', /\bsubscribe(?:\s+(?:now|here|below|today|for free)\b|\b.{0,40}\b(?:newsletter|inbox|substack|mailing list|new posts|updates)\b)/i],
   ['call to action', /\b(?:sign up|subscribe) (?:to|for) (?:my|our|the|this) (?:newsletter|mailing list|substack|list|blog)\b/i],
   ['call to action', /\b(?:share|forward|send) (?:this|the|it)(?: post| essay| article| newsletter| piece| issue| email)?,? (?:with|to) (?:a friend|someone|anyone|others|your friends)\b/i],
   ['call to action', /\bshare (?:this|the) (?:post|essay|article|newsletter|piece|issue)\b/i],

@@ -53,27 +53,34 @@ export async function findEssays(folder: string, options: DiscoverOptions): Prom
   });
   if (!rootStat.isDirectory()) throw new Error(`${root} is not a folder`);
 
-  const walker = new EssayWalker(root, options);
+  const walker = new EssayWalker(options);
   const rootReal = await fs.realpath(root);
   const inherited = await ancestorIgnoreRules(root);
   await walker.walk(root, '', inherited, [rootReal]);
+  await walker.readAll();
   walker.files.sort((a, b) => compareStrings(a.path, b.path));
   walker.skipped.sort((a, b) => compareStrings(a.path, b.path));
   return { root, files: walker.files, skipped: walker.skipped };
 }
 
+interface Candidate {
+  path: string;
+  absolutePath: string;
+  realPath: string;
+  viaSymlink: boolean;
+}
+
+/** Files read at once: enough to overlap disk waits, few enough to stay far from file-handle limits. */
+const READ_CONCURRENCY = 16;
+
 class EssayWalker {
   readonly files: EssayFile[] = [];
   readonly skipped: SkippedFile[] = [];
+  private readonly candidates: Candidate[] = [];
   private readonly isIncluded: (p: string) => boolean;
   private readonly isExcluded: (p: string) => boolean;
-  /** Real paths of files already taken, so a symlinked twin is not read twice. */
-  private readonly seenFiles = new Map<string, string>();
 
-  constructor(
-    private readonly root: string,
-    private readonly options: DiscoverOptions,
-  ) {
+  constructor(private readonly options: DiscoverOptions) {
     // Extensions are matched case-insensitively: `Essay.MD` is an essay too.
     this.isIncluded = picomatch(options.include, { nocase: true });
     this.isExcluded = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true }) : () => false;
@@ -121,8 +128,11 @@ class EssayWalker {
         await this.walk(childAbs, childRel, rules, [...realAncestors, real]);
       } else if (isFile) {
         if (!this.isCandidateFile(childRel) || isIgnored(rules, childAbs, false)) continue;
+        // The real path tells a symlinked twin from its original (one syscall only for links).
         const realDir = realAncestors[realAncestors.length - 1] ?? dir;
-        await this.read(childAbs, childRel, entry.isSymbolicLink() ? undefined : path.join(realDir, entry.name));
+        const viaSymlink = entry.isSymbolicLink() || realDir !== dir;
+        const realPath = entry.isSymbolicLink() ? await fs.realpath(childAbs).catch(() => childAbs) : path.join(realDir, entry.name);
+        this.candidates.push({ path: childRel, absolutePath: childAbs, realPath, viaSymlink });
       }
     }
   }
@@ -136,32 +146,47 @@ class EssayWalker {
     return this.isExcluded(rel) || this.isExcluded(`${rel}/`) || this.isExcluded(`${rel}/\u0000`);
   }
 
-  /** `knownReal` is the file's real path when no symlink leads to it (saves a syscall per file). */
-  private async read(abs: string, rel: string, knownReal: string | undefined): Promise<void> {
+  /** Reads every candidate once; a file reached through a symlink too is read at its own path. */
+  async readAll(): Promise<void> {
+    const byReal = new Map<string, Candidate>();
+    const order = [...this.candidates].sort((a, b) => Number(a.viaSymlink) - Number(b.viaSymlink) || compareStrings(a.path, b.path));
+    const unique: Candidate[] = [];
+    for (const c of order) {
+      const first = byReal.get(c.realPath);
+      if (first) this.skip(c.path, `same file as ${first.path} (symbolic link)`);
+      else {
+        byReal.set(c.realPath, c);
+        unique.push(c);
+      }
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < unique.length) {
+        const c = unique[next++];
+        if (c) await this.read(c);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, unique.length) }, worker));
+  }
+
+  private async read(c: Candidate): Promise<void> {
     this.options.signal?.throwIfAborted();
     try {
-      const real = knownReal ?? (await fs.realpath(abs));
-      const earlier = this.seenFiles.get(real);
-      if (earlier !== undefined) {
-        this.skip(rel, `same file as ${earlier} (symbolic link)`);
-        return;
-      }
-      this.seenFiles.set(real, rel);
-      const stat = await fs.stat(abs);
+      const stat = await fs.stat(c.absolutePath);
       if (stat.size > this.options.maxFileBytes) {
-        this.skip(rel, `too large (${formatBytes(stat.size)}; the cap is ${formatBytes(this.options.maxFileBytes)})`);
+        this.skip(c.path, `too large (${formatBytes(stat.size)}; the cap is ${formatBytes(this.options.maxFileBytes)})`);
         return;
       }
-      const bytes = await fs.readFile(abs);
+      const bytes = await fs.readFile(c.absolutePath);
       const problem = textProblem(bytes);
       if (problem) {
-        this.skip(rel, problem);
+        this.skip(c.path, problem);
         return;
       }
-      this.files.push({ path: rel, absolutePath: abs, text: UTF8.decode(bytes), bytes: bytes.length });
+      this.files.push({ path: c.path, absolutePath: c.absolutePath, text: UTF8.decode(bytes), bytes: bytes.length });
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
-      this.skip(rel, `unreadable (${describeError(error)})`);
+      this.skip(c.path, `unreadable (${describeError(error)})`);
     }
   }
 

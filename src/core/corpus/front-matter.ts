@@ -12,9 +12,9 @@ export function readFrontMatter(yaml: string): { fields: Record<string, unknown>
   const doc = YAML.parseDocument(yaml, { prettyErrors: false, uniqueKeys: false });
   const error = doc.errors[0];
   if (error) {
-    const line = error.linePos?.[0]?.line;
-    // +1: the opening `---` line comes before the YAML.
-    const where = line === undefined ? '' : ` (line ${line + 1} of the file)`;
+    // Line in the file: +1 to count from one, +1 for the opening `---`.
+    const line = yaml.slice(0, error.pos[0]).split('\n').length + 1;
+    const where = ` (line ${line} of the file)`;
     return { fields: {}, warning: `front matter is not valid YAML${where}: ${firstLine(error.message)}; the essay's text was used without it` };
   }
   const value: unknown = doc.toJS({ maxAliasCount: 50 });

@@ -122,7 +122,7 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<Datase
     tiers: emptyTierCounts(),
     tiersBySplit: { train: emptyTierCounts(), val: emptyTierCounts() },
     words: documents.reduce((s, d) => s + d.words, 0),
-    perDocumentShare: perDocumentShare(train, val, documents),
+    perDocumentShare: perDocumentShare(train, documents),
     boilerplate: boilerplateReport(prepared),
     markup: prepared.markup,
     duplicates: { ...prepared.duplicates, pairs: duplicates },
@@ -166,14 +166,15 @@ function dropNearDuplicatePairs(pairs: BuiltPair[], prepared: PreparedCorpus, th
   return { kept: pairs.map((p) => p.example).filter((e) => !dropped.has(e)), duplicates: dropped.size };
 }
 
-function perDocumentShare(train: TrainingExample[], val: TrainingExample[], documents: DocumentRecord[]): DatasetManifest['perDocumentShare'] {
+/** Each training essay's pairs and share of the training pairs (what the cap bounds), largest first. */
+function perDocumentShare(train: TrainingExample[], documents: DocumentRecord[]): DatasetManifest['perDocumentShare'] {
   const counts = new Map<string, number>();
-  for (const p of [...train, ...val]) counts.set(p.doc, (counts.get(p.doc) ?? 0) + 1);
+  for (const p of train) counts.set(p.doc, (counts.get(p.doc) ?? 0) + 1);
   return documents
+    .filter((d) => d.split === 'train')
     .map((d) => {
       const pairs = counts.get(d.doc) ?? 0;
-      const total = d.split === 'train' ? train.length : val.length;
-      return { doc: d.doc, split: d.split, pairs, share: total > 0 ? round(pairs / total) : 0 };
+      return { doc: d.doc, pairs, share: train.length > 0 ? round(pairs / train.length) : 0 };
     })
     .sort((a, b) => b.share - a.share || compareStrings(a.doc, b.doc));
 }

@@ -6,7 +6,7 @@ import type { EssayFile, SkippedFile } from '../corpus/discover';
 import { draftLinksFromFrontMatter, earlierVersionsFromGit, isInDraftsFolder, matchDraftTwins, type DraftOrigin } from '../corpus/drafts';
 import type { MarkdownParser } from '../corpus/markdown';
 import { parseEssay, type ParsedEssay, type ProseBlock, type RemovedMarkup } from '../corpus/parse';
-import { wordHashes } from '../corpus/text';
+import { compareStrings, wordHashes } from '../corpus/text';
 import { ParagraphLedger, findNearDuplicates, jaccard, mergeSketches, shinglesOf, sketch, unionOf } from './dedupe';
 import type { DatasetSettings } from './options';
 import type { EssayDocument } from './types';
@@ -102,10 +102,11 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
     for (const r of removed) out.boilerplate.push({ ...r, doc: p });
   }
 
-  // Essays in path order: the first copy of a repeated paragraph or essay is the one kept.
+  // The first copy of a repeated paragraph or essay is the one kept; shorter paths go
+  // first, so "walk.md" wins over "walk copy.md" and "Copy of walk.md".
   const ledger = new ParagraphLedger();
   const candidates: Array<{ essay: EssayDocument; hashes: BlockHashes }> = [];
-  for (const p of essayPaths) {
+  for (const p of [...essayPaths].sort((a, b) => a.length - b.length || compareStrings(a, b))) {
     const essay = parsed.get(p);
     let blocks = cleaned.get(p) ?? [];
     if (!essay) continue;
@@ -147,6 +148,7 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
     out.essays.push(essay);
     out.hashes.set(essay.doc, { essay: hashes, drafts: [] });
   }
+  out.essays.sort((a, b) => compareStrings(a.doc, b.doc));
 
   ctx.lap?.('near-duplicate essays');
   await attachDrafts(out, ctx, fileDrafts, cleaned, signoffs);

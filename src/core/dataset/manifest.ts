@@ -18,8 +18,8 @@ export interface DatasetManifest {
   tiersBySplit: { train: Record<Tier, number>; val: Record<Tier, number> };
   /** Words of clean prose in the kept documents. */
   words: number;
-  /** Each kept document's pairs and share of its split's pairs, largest share first. */
-  perDocumentShare: Array<{ doc: string; split: 'train' | 'val'; pairs: number; share: number }>;
+  /** Each training essay's pairs and share of the training pairs (what the cap bounds), largest first. */
+  perDocumentShare: Array<{ doc: string; pairs: number; share: number }>;
   boilerplate: {
     removed: number;
     byKind: Record<string, number>;

@@ -40,9 +40,8 @@ export function formatDatasetSummary(m: DatasetManifest, options: SummaryOptions
   }
   out.push('');
 
-  const trainShares = m.perDocumentShare.filter((d) => d.split === 'train');
-  if (trainShares.length > 0) {
-    const top = trainShares.slice(0, 3).map((d) => `${d.doc} ${pct(d.share)}`);
+  if (m.perDocumentShare.length > 0) {
+    const top = m.perDocumentShare.slice(0, 3).map((d) => `${d.doc} ${pct(d.share)}`);
     const capNote = m.cap.droppedPairs > 0 ? `; ${n(m.cap.droppedPairs)} pairs over the cap left out` : '';
     out.push(`Largest shares of training pairs (cap ${pct(m.cap.effectiveShare)}${capNote}): ${top.join(', ')}`);
   }
