@@ -17,6 +17,9 @@ from typing import Any
 
 from .protocol import EngineError
 
+FIX_HINT = ("Fix the run's config.json: its fields are the engine's TrainConfig fields "
+            "(every one is listed, with its default, in the config of a train.started event).")
+
 
 @dataclass
 class TrainConfig:
@@ -109,13 +112,12 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "config.json") -> "TrainConfig":
         if not isinstance(data, dict):
-            raise EngineError("config_invalid", f"{where}: expected a JSON object.")
+            raise EngineError("config_invalid", f"{where}: expected a JSON object.", FIX_HINT)
         hints = typing.get_type_hints(cls)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise EngineError("config_invalid", f"{where}: unknown field(s) {', '.join(unknown)}.",
-                              "Fields are those of the engine's TrainConfig (see train.started's config).")
+            raise EngineError("config_invalid", f"{where}: unknown field(s) {', '.join(unknown)}.", FIX_HINT)
         values = {}
         for name, value in data.items():
             values[name] = _coerce(name, value, hints[name], where)
@@ -138,7 +140,7 @@ class TrainConfig:
 
     def validate(self, where: str = "config") -> None:
         def bad(message: str) -> EngineError:
-            return EngineError("config_invalid", f"{where}: {message}")
+            return EngineError("config_invalid", f"{where}: {message}", FIX_HINT)
 
         positive = ["lora_r", "lora_alpha", "epochs", "gradient_accumulation_steps", "max_seq_len",
                     "canary_samples", "canary_max_new_tokens", "log_every", "early_stopping_patience"]
@@ -174,7 +176,7 @@ def _coerce(name: str, value: Any, hint: Any, where: str) -> Any:
     if value is None:
         if optional:
             return None
-        raise EngineError("config_invalid", f"{where}: {name} cannot be null.")
+        raise EngineError("config_invalid", f"{where}: {name} cannot be null.", FIX_HINT)
     base = next((a for a in args if a is not type(None)), hint) if optional else hint
     origin = typing.get_origin(base) or base
     if base is Any:
@@ -186,4 +188,4 @@ def _coerce(name: str, value: Any, hint: Any, where: str) -> Any:
     if origin in (bool, str, list, dict) and isinstance(value, origin):
         return value
     raise EngineError("config_invalid", f"{where}: {name} must be {getattr(base, '__name__', base)}, "
-                                        f"not {type(value).__name__} ({value!r}).")
+                                        f"not {type(value).__name__} ({value!r}).", FIX_HINT)

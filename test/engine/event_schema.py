@@ -1,0 +1,104 @@
+"""What every engine event must carry (DESIGN §3, src/engine/protocol.ts), as a checker.
+
+Used by the engine tests and by test/fixtures/record_tiny_run.py before it saves a
+recording for the TypeScript tests. Returns a list of problems; [] means valid.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from voice_draft_engine.config import TrainConfig
+
+TERMINAL = {"train.done", "train.cancelled", "error", "model.ready", "setup.done", "engine.ready"}
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _str(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _strs(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(s, str) for s in v)
+
+
+def _opt(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda v: v is None or check(v)
+
+
+CONFIG_FIELDS = set(TrainConfig().to_dict())
+
+FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
+    "model.progress": {"stage": _str, "message": _str},
+    "model.ready": {"path": _str},
+    "train.started": {
+        "config": lambda c: isinstance(c, dict) and set(c) == CONFIG_FIELDS and _int(c["micro_batch_size"])
+        and _int(c["eval_every"]),
+        "dataset": lambda d: isinstance(d, dict) and all(_int(d.get(k)) for k in ("train_pairs", "val_pairs", "train_tokens")),
+        "device": _str,
+        "base_model": lambda b: isinstance(b, dict) and _str(b.get("spec")) and _str(b.get("path")) and _int(b.get("params")),
+        "total_steps": _int,
+    },
+    "train.progress": {"step": lambda v: _int(v) and v >= 1, "epoch": _num, "loss": _num, "lr": _num,
+                       "grad_norm": _num, "tokens_per_s": lambda v: _num(v) and v > 0,
+                       "eta_s": lambda v: _num(v) and v >= 0, "total_steps": _int},
+    "train.eval": {"step": _int, "val_loss": _num, "val_ppl": _num, "best": lambda v: isinstance(v, bool)},
+    "train.canary": {"epoch": lambda v: _int(v) and v >= 1, "step": _int, "prompt_id": _str, "prompt": _str,
+                     "sampling": lambda s: isinstance(s, dict) and all(k in s for k in ("temperature", "top_k", "max_new_tokens", "seed", "num_samples")),
+                     "base": _strs, "tuned": _strs},
+    "train.checkpoint": {"step": _int, "path": lambda p: _str(p) and p.startswith("checkpoints/step-")},
+    "train.done": {"adapter": _str, "best_step": _opt(_int), "best_val_loss": _opt(_num), "steps": _int,
+                   "seconds": _num},
+    "train.cancelled": {"step": _int, "checkpoint": _opt(_str)},
+    "error": {"code": _str, "message": _str, "hint": _str},
+}
+
+
+def event_problems(event: dict[str, Any]) -> list[str]:
+    name = event.get("event")
+    if name not in FIELDS:
+        return [f"unknown event {name!r}"]
+    problems = []
+    for field, check in FIELDS[name].items():
+        if field not in event:
+            problems.append(f"{name}: missing {field}")
+        elif not check(event[field]):
+            problems.append(f"{name}: bad {field}={event[field]!r}"[:300])
+    if name == "train.canary" and not (len(event["base"]) == len(event["tuned"]) == event["sampling"]["num_samples"]):
+        problems.append("train.canary: base/tuned sample counts differ from sampling.num_samples")
+    return problems
+
+
+def train_stream_problems(events: list[dict[str, Any]]) -> list[str]:
+    """Each event valid, and the stream in order: model.progress*, train.started, ...,
+    exactly one terminal event, last; steps rising; evals and checkpoints at seen steps."""
+    problems = [p for e in events for p in event_problems(e)]
+    names = [e["event"] for e in events]
+    terminals = [n for n in names if n in TERMINAL]
+    if len(terminals) != 1 or names[-1] not in TERMINAL:
+        problems.append(f"expected exactly one terminal event, last; got {terminals}")
+    if names[-1] == "error":
+        return problems
+    if "train.started" not in names:
+        return problems + ["no train.started"]
+    first = names.index("train.started")
+    if any(n != "model.progress" for n in names[:first]):
+        problems.append("only model.progress may come before train.started")
+    steps = [e["step"] for e in events if e["event"] == "train.progress"]
+    if steps != sorted(set(steps)):
+        problems.append(f"train.progress steps not strictly rising: {steps}")
+    total = events[first]["total_steps"]
+    if any(s > total for s in steps) or any(e["total_steps"] != total for e in events if e["event"] == "train.progress"):
+        problems.append("a train.progress step beyond total_steps, or total_steps changed")
+    for e in events:
+        if e["event"] in ("train.eval", "train.checkpoint") and e["step"] not in steps and e["step"] != 0:
+            problems.append(f"{e['event']} at step {e['step']} that no train.progress reported")
+    return problems
