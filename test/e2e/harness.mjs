@@ -108,7 +108,9 @@ function spawnCodeServer(tools, sandbox, port, logFile, extraArgs) {
     ...extraArgs,
     sandbox.workspace];
   const child = spawn(tools.node, args, { env: sandbox.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (logFile) mkdirSync(dirname(logFile), { recursive: true });
   const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+  log?.on('error', () => {}); // a lost log must not take the run down
   let tail = '';
   const keep = (chunk) => { log?.write(chunk); tail = (tail + chunk.toString()).slice(-20_000); };
   child.stdout.on('data', keep);
@@ -188,6 +190,12 @@ export async function launchBrowser(tools) {
 export function collectServerLogs(sandbox, dest) {
   const logs = join(sandbox.userData, 'logs');
   if (existsSync(logs)) cpSync(logs, dest, { recursive: true });
+}
+
+/** Writes an artifact, creating its folder (a run in another shell may have just cleared it). */
+export function writeArtifact(file, contents) {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, contents);
 }
 
 export const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

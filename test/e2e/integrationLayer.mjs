@@ -1,9 +1,9 @@
 // The in-host layer: bundles test/e2e/integration/*.test.ts into out/test/index.js and runs
 // it inside the real extension host through VS Code's extension-tests entry point
 // (extensionTestsPath), which the smoke-test driver reports back to the page.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './harness.mjs';
+import { repoRoot, writeArtifact } from './harness.mjs';
 import { poll } from './workbench.mjs';
 
 const integrationDir = join(repoRoot, 'test', 'e2e', 'integration');
@@ -61,7 +61,7 @@ export async function runIntegrationTests({ browser, server, sandbox, extensionD
     await page.screenshot({ path: join(artifactsDir, 'integration-timeout.png') }).catch(() => {});
     throw e;
   } finally {
-    writeFileSync(join(artifactsDir, 'integration-console.log'), consoleLines.join('\n'));
+    writeArtifact(join(artifactsDir, 'integration-console.log'), consoleLines.join('\n'));
     await context.close().catch(() => {});
   }
   const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : [];
@@ -71,8 +71,6 @@ export async function runIntegrationTests({ browser, server, sandbox, extensionD
 function saveBrowserLogs(logs, dir) {
   if (!Array.isArray(logs)) return;
   for (const { relativePath, contents } of logs) {
-    const file = join(dir, relativePath.replace(/\.\.+/g, '_'));
-    mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, contents);
+    writeArtifact(join(dir, relativePath.replace(/\.\.+/g, '_')), contents);
   }
 }

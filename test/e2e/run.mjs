@@ -4,17 +4,18 @@
 // The last line is "N passed, N failed"; the exit code is non-zero on any failure.
 //   VOICE_DRAFT_E2E_ONLY=<text>   run only the scenarios whose name or file contains <text>
 //   VOICE_DRAFT_E2E_KEEP=1        keep the temporary profile and workspace for inspection
+//   VOICE_DRAFT_E2E_ARTIFACTS=dir artifacts elsewhere than artifacts/e2e/
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { collectServerLogs, createSandbox, installExtension, launchBrowser, repoRoot, startCodeServer } from './harness.mjs';
+import { collectServerLogs, createSandbox, installExtension, launchBrowser, repoRoot, startCodeServer, writeArtifact } from './harness.mjs';
 import { buildIntegrationTests, runIntegrationTests } from './integrationLayer.mjs';
 import { packageJson } from './manifest.mjs';
 import { ensureTools } from './setup.mjs';
 import { Workbench } from './workbench.mjs';
 
-const artifactsDir = join(repoRoot, 'artifacts', 'e2e');
+const artifactsDir = process.env.VOICE_DRAFT_E2E_ARTIFACTS ?? join(repoRoot, 'artifacts', 'e2e');
 const screenshotsDir = join(artifactsDir, 'screenshots');
 const only = process.env.VOICE_DRAFT_E2E_ONLY;
 // The tests (after the one-off tool set-up) must fit comfortably inside CI's 90 minutes,
@@ -193,7 +194,7 @@ async function attemptScenario(scenario, attempt) {
     return e instanceof Error ? e : new Error(String(e));
   } finally {
     clearTimeout(timer);
-    writeFileSync(join(artifactsDir, `${slug}-attempt${attempt}.console.log`), consoleLines.join('\n'));
+    writeArtifact(join(artifactsDir, `${slug}-attempt${attempt}.console.log`), consoleLines.join('\n'));
     await context.close().catch(() => {});
   }
 }
@@ -207,7 +208,7 @@ function report() {
   }
   console.log(`\nstages: ${Object.entries(timings).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
   console.log(`total e2e time: ${fmt(Date.now() - started)}; artifacts: ${artifactsDir}`);
-  writeFileSync(join(artifactsDir, 'results.json'), JSON.stringify({ results, timings, totalMs: Date.now() - started }, null, 2));
+  writeArtifact(join(artifactsDir, 'results.json'), JSON.stringify({ results, timings, totalMs: Date.now() - started }, null, 2));
   const passed = results.filter((r) => r.status === 'passed').length;
   const failed = results.filter((r) => r.status === 'failed').length;
   console.log(`${passed} passed, ${failed} failed`);
