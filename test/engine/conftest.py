@@ -82,6 +82,14 @@ def bierce_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_bierce_dataset(tmp_path_factory.mktemp("bierce") / "dataset")
 
 
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four Bierce notes: a dataset the tiny model trains on in seconds."""
+    if not BIERCE_NOTES.is_dir():
+        pytest.skip(f"corpus not found: {BIERCE_NOTES}")
+    return write_bierce_dataset(tmp_path_factory.mktemp("small") / "dataset", limit=4)
+
+
 @pytest.fixture
 def engine_env(engine_cache: Path) -> dict[str, str]:
     """Environment for engine subprocesses: this session's cache, the package on PYTHONPATH."""

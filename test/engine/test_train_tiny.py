@@ -6,62 +6,19 @@ run with the same config and must end with bit-identical adapter weights.
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 import torch
 
 from event_schema import train_stream_problems
+from tiny_runs import Recorder, make_run
 from voice_draft_engine.__main__ import main
 from voice_draft_engine.checkpoint import list_checkpoints
 from voice_draft_engine.config import TrainConfig
-from voice_draft_engine.protocol import EventSink
-from voice_draft_engine.testing import write_bierce_dataset
 from voice_draft_engine.train import oom_error, train_run
-
-# Small enough for seconds per epoch on two CPU cores, big enough to cross epochs,
-# evaluate, checkpoint and early-stop-track.
-TINY_CONFIG = {
-    "base_model": "tiny:llama", "max_seq_len": 128, "epochs": 2, "micro_batch_size": 1,
-    "gradient_accumulation_steps": 2, "learning_rate": 2e-2, "eval_every": 2, "early_stopping_patience": 20,
-    "lora_r": 8, "lora_alpha": 16, "canary_samples": 2, "canary_max_new_tokens": 6, "keep_checkpoints": 1,
-}
-
-
-class Recorder(EventSink):
-    """A real EventSink writing to memory; optionally asks for a stop after a given step,
-    exactly as SIGTERM does (the same threading.Event)."""
-
-    def __init__(self, stop: threading.Event | None = None, stop_after: int | None = None) -> None:
-        super().__init__(stream=io.StringIO())
-        self.stop, self.stop_after = stop, stop_after
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        record = super().emit(event, **fields)
-        if self.stop is not None and event == "train.progress" and fields["step"] == self.stop_after:
-            self.stop.set()
-        return record
-
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self._stream.getvalue().splitlines()]
-
-
-def make_run(root: Path, dataset: Path, **overrides: Any) -> Path:
-    run = root / "run"
-    shutil.copytree(dataset, run / "dataset")
-    (run / "config.json").write_text(json.dumps({**TINY_CONFIG, **overrides}))
-    return run
-
-
-@pytest.fixture(scope="module")
-def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_bierce_dataset(tmp_path_factory.mktemp("small") / "dataset", limit=4)
 
 
 @pytest.fixture(scope="module")
