@@ -193,3 +193,21 @@ def test_out_of_memory_hint_keeps_the_effective_batch() -> None:
     assert "gradient_checkpointing" in e.hint
     e = oom_error(TrainConfig(micro_batch_size=1, gradient_checkpointing=True), "cuda", 0)
     assert "qlora" in e.hint
+
+
+def test_a_full_disk_is_reported_as_disk_full(tmp_path: Path) -> None:
+    from voice_draft_engine.__main__ import _disk_full
+    from voice_draft_engine.checkpoint import disk_full_error
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with pytest.raises(OSError) as caught, open("/dev/full", "w") as f:  # every write fails with ENOSPC
+        f.write("x" * 65536)
+        f.flush()
+    assert _disk_full(caught.value)
+    wrapped = RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed")
+    wrapped.__cause__ = caught.value
+    assert _disk_full(wrapped)  # found through the exception chain
+    error = disk_full_error(tmp_path, caught.value)
+    assert error is not None and error.code == "disk_full" and "--resume" in error.hint
+    assert disk_full_error(tmp_path, RuntimeError("a different failure")) is None  # this disk has room

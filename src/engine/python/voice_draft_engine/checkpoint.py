@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .loop import LoopState
+from .protocol import EngineError
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,23 @@ _NAME = re.compile(r"^step-(\d{6,})$")
 
 def checkpoint_name(step: int) -> str:
     return f"step-{step:06d}"
+
+
+# Below this much free space, a failed write is taken for a full disk: torch.save reports
+# ENOSPC as a bare "file write failed" RuntimeError, without the errno.
+DISK_FULL_BYTES = 64 * 2**20
+
+
+def disk_full_error(folder: Path, cause: BaseException) -> EngineError | None:
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free >= DISK_FULL_BYTES and "No space left" not in str(cause):
+        return None
+    return EngineError("disk_full", f"The disk holding {folder} is full ({free // 2**20} MB free) while saving: {cause}",
+                       "Free some space (old runs' checkpoints are the usual suspects), then train again with "
+                       "--resume: it continues from the last complete checkpoint.")
 
 
 def replace_dir(tmp: Path, final: Path) -> None:
@@ -114,8 +132,11 @@ def save_checkpoint(run_dir: Path, *, model: Any, optimizer: Any, scheduler: Any
         write_json(tmp / "config.json", config)
         write_json(tmp / "state.json", {"format": FORMAT, **state.as_dict()})  # last: marks it complete
         replace_dir(tmp, root / name)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        full = disk_full_error(root, e) if isinstance(e, Exception) else None
+        if full is not None:
+            raise full from e
         raise
     return root / name
 
@@ -177,7 +198,10 @@ def write_final(run_dir: Path, name: str, fill: Any) -> Path:
     try:
         fill(tmp)
         replace_dir(tmp, run_dir / name)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        full = disk_full_error(run_dir, e) if isinstance(e, Exception) else None
+        if full is not None:
+            raise full from e
         raise
     return run_dir / name
