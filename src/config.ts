@@ -25,6 +25,25 @@ export interface InlineSettings {
   debounceMs: number;
   maxTokens: number;
   stopAt: 'sentence' | 'paragraph';
+  contextTokens: number;
+  temperature: number;
+  topK: number;
+  repetitionPenalty: number;
+}
+
+export interface RewriteSettings {
+  temperature: number;
+  topK: number;
+  repetitionPenalty: number;
+  maxTokens: number;
+}
+
+export interface InferenceSettings {
+  device: 'cpu' | 'cuda';
+  /** ONNX Runtime threads; 0 = chosen from the machine's cores. */
+  threads: number;
+  /** Longest Continue Paragraph insertion, in tokens. */
+  continueMaxTokens: number;
 }
 
 export interface EngineSettings {
@@ -78,6 +97,29 @@ export function inlineSettings(): InlineSettings {
     debounceMs: c.get<number>('inline.debounceMs', 250),
     maxTokens: c.get<number>('inline.maxTokens', 24),
     stopAt: c.get<'sentence' | 'paragraph'>('inline.stopAt', 'sentence'),
+    contextTokens: c.get<number>('inline.contextTokens', 1500),
+    temperature: c.get<number>('inline.temperature', 0.6),
+    topK: c.get<number>('inline.topK', 40),
+    repetitionPenalty: c.get<number>('inline.repetitionPenalty', 1.1),
+  };
+}
+
+export function rewriteSettings(): RewriteSettings {
+  const c = section();
+  return {
+    temperature: c.get<number>('rewrite.temperature', 0.5),
+    topK: c.get<number>('rewrite.topK', 40),
+    repetitionPenalty: c.get<number>('rewrite.repetitionPenalty', 1),
+    maxTokens: c.get<number>('rewrite.maxTokens', 600),
+  };
+}
+
+export function inferenceSettings(): InferenceSettings {
+  const c = section();
+  return {
+    device: c.get<'cpu' | 'cuda'>('inference.device', 'cpu'),
+    threads: c.get<number>('inference.threads', 0),
+    continueMaxTokens: c.get<number>('continueParagraph.maxTokens', 120),
   };
 }
 

@@ -12,6 +12,7 @@ import { VoiceStatusBar } from './features/statusBar';
 import { TrainingController } from './features/training/trainingController';
 import { manageRuns } from './features/training/runsPicker';
 import { trainVoice } from './features/training/trainCommand';
+import { registerWriting } from './features/writing';
 import { registerDashboard } from './webviews/registerDashboard';
 
 export interface VoiceDraftApi {
@@ -34,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): VoiceDraftApi {
     vscode.commands.registerCommand(Commands.trainVoice, () => trainVoice({ engine, training, status, log, runsRoot: root })),
     vscode.commands.registerCommand(Commands.manageVoices, () => manageRuns(root(), voice, status)),
     registerEvaluateCommand({ engine, voice, log, runsRoot: root }),
+    ...registerWriting({ extensionPath: context.extensionPath, voice, log }),
     ...registerDashboard({ extensionUri: context.extensionUri, log, runsRoot: root, training, voice, onActivated: () => showActiveVoice(voice, status) }),
   );
 

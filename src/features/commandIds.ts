@@ -7,6 +7,9 @@ export const Commands = {
   evaluateVoice: 'voiceDraft.evaluateVoice',
   setupEngine: 'voiceDraft.setupEngine',
   manageVoices: 'voiceDraft.manageVoices',
+  continueParagraph: 'voiceDraft.continueParagraph',
+  acceptRewrite: 'voiceDraft.acceptRewrite',
+  rejectRewrite: 'voiceDraft.rejectRewrite',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -1,11 +1,9 @@
 // The commands whose feature has not landed yet, and how each names itself in its honest
 // "not available yet" message. When a feature lands, delete its entry here and register
 // the real command in activate(). No `vscode` import: the end-to-end tests read this list.
-import { Commands, type CommandId } from './commandIds';
+import type { CommandId } from './commandIds';
 
 export const notYetAvailable: Partial<Record<CommandId, string>> = {
-  [Commands.rewriteSelection]: 'Rewriting in your voice',
-  [Commands.toggleInline]: 'Inline continuation',
 };
 
 /** The message a not-yet-available command shows. */

@@ -2,7 +2,9 @@
 // taught it. Ghost text: the prose before the cursor, like a raw-continuation segment
 // (plain paragraphs separated by a blank line), cut to a token budget at a paragraph
 // boundary. Rewrite: the tier-T1 instruction (draft → finished) from src/core.
+import { SYSTEM_PROMPT, TEMPLATES } from '../core/dataset/prompts';
 import { proseOnly } from './markdownContext';
+import type { ChatMessage } from './protocol';
 
 export interface TokenCounter {
   countTokens(text: string): number;
@@ -100,4 +102,28 @@ function cutToBudget(paragraph: string, budget: number, counter: TokenCounter): 
 /** The suggestion as it goes into the document: its leading space dropped when the writer already typed one. */
 export function joinSuggestion(prompt: Pick<ContinuationPrompt, 'trimmedWhitespace'>, generated: string): string {
   return prompt.trimmedWhitespace ? generated.replace(/^[ \t]+/, '') : generated;
+}
+
+/**
+ * The rewrite request: the tier-T1 instruction (rough draft → finished essay) in the
+ * dataset builder's own wording, so the model is asked exactly what training taught it.
+ * The builder varies among T1 templates per pair; writing time always uses the first.
+ */
+export function buildRewritePrompt(draft: string, title?: string): ChatMessage[] {
+  const t1 = TEMPLATES.T1[0];
+  if (!t1) throw new Error('the dataset builder defines no T1 template');
+  return [
+    { role: 'system', content: SYSTEM_PROMPT },
+    { role: 'user', content: t1({ title, text: draft }) },
+  ];
+}
+
+/**
+ * Base models (no chat template) see instructions in a plain format; the engine trains
+ * them on exactly this (voice_draft_engine/data.py, PLAIN_SEPARATOR and format_prompt).
+ */
+export const PLAIN_SEPARATOR = '\n\n### Response:\n';
+
+export function plainPrompt(messages: readonly ChatMessage[]): string {
+  return messages.filter((m) => m.role === 'system' || m.role === 'user').map((m) => m.content).join('\n\n') + PLAIN_SEPARATOR;
 }

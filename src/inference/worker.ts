@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { DynamicCache, PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
 import { KvCacheSlot } from './kvCache';
 import { modelFiles } from './modelLocator';
-import { buildContinuationPrompt, joinSuggestion, type TokenCounter } from './prompt';
+import { buildContinuationPrompt, joinSuggestion, plainPrompt, type TokenCounter } from './prompt';
 import {
   isHostMessage,
   type Device,
@@ -224,8 +224,12 @@ async function generate(m: GenerateStart): Promise<void> {
     // Same call as a raw training segment: the tokenizer's own special-token handling.
     promptIds = tokenizer.encode(prompt.text);
   } else {
-    const text = tokenizer.apply_chat_template(m.prompt.messages, { tokenize: false, add_generation_prompt: true }) as string;
-    promptIds = tokenizer.encode(text, { add_special_tokens: false });
+    // As the engine formats instruction pairs (data.py prompt_ids): the chat template writes its
+    // own special tokens; the plain format of a base model gets the tokenizer's usual ones.
+    const template = (tokenizer as unknown as { chat_template?: unknown }).chat_template;
+    promptIds = template
+      ? tokenizer.encode(tokenizer.apply_chat_template(m.prompt.messages, { tokenize: false, add_generation_prompt: true }) as string, { add_special_tokens: false })
+      : tokenizer.encode(plainPrompt(m.prompt.messages));
   }
 
   const job = { id: m.id, interrupted: false };

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { buildContinuationPrompt, continuationSource, joinSuggestion, type TokenCounter } from '../../../src/inference/prompt';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildContinuationPrompt, continuationSource, joinSuggestion, PLAIN_SEPARATOR, plainPrompt, type TokenCounter } from '../../../src/inference/prompt';
 import { tokenizerDir, transformers } from './realModel';
 
 let counter: TokenCounter;
@@ -59,4 +61,11 @@ test('the source sent to the worker has no front matter or code, and starts at a
   const doc = '---\ntitle: x\n---\n\nIntro here.\n\n```\ncode();\n```\n\nMiddle one.\n\nLast bit';
   assert.equal(continuationSource(doc, 10_000).trim(), 'Intro here.\n\nMiddle one.\n\nLast bit');
   assert.equal(continuationSource(doc, 20), 'Last bit');
+});
+
+test('base models get the plain instruction format the engine trains them on', async () => {
+  const data = await readFile(join(__dirname, '..', '..', '..', 'src', 'engine', 'python', 'voice_draft_engine', 'data.py'), 'utf8');
+  const engine = /^PLAIN_SEPARATOR = "(.*)"$/m.exec(data)?.[1]?.replace(/\\n/g, '\n');
+  assert.equal(PLAIN_SEPARATOR, engine, 'the same separator as voice_draft_engine/data.py');
+  assert.equal(plainPrompt([{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }]), `S\n\nU${PLAIN_SEPARATOR}`);
 });

@@ -1,0 +1,198 @@
+// "Rewrite Selection in My Voice": the selection is rewritten (paragraph by paragraph,
+// with progress and cancel) into a virtual document shown side by side with the draft
+// in a diff editor, filling in as tokens arrive. Accept replaces the selection with one
+// WorkspaceEdit (one Undo restores the draft); Reject leaves the document alone. Both
+// are offered in a notification and as buttons in the diff editor's title bar.
+import * as vscode from 'vscode';
+import type { RewriteService } from '../inference/rewriteService';
+import { NoModelError } from '../inference/modelLocator';
+import { isAbortError } from '../inference/workerHost';
+import { abortOnCancel } from './cancellation';
+import { Commands } from './commandIds';
+
+export const REWRITE_SCHEME = 'voice-draft-rewrite';
+const PREVIEW_CONTEXT = 'voiceDraft.rewritePreviewOpen';
+/** Redraw the preview at most this often while tokens stream in. */
+const REDRAW_MS = 120;
+
+interface Pending {
+  document: vscode.TextDocument;
+  range: vscode.Range;
+  original: string;
+  draftUri: vscode.Uri;
+  rewriteUri: vscode.Uri;
+  /** Set when the rewrite has finished. */
+  rewritten?: string;
+}
+
+/** The two sides of the preview, as virtual read-only documents. */
+class PreviewDocuments implements vscode.TextDocumentContentProvider {
+  private readonly contents = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.contents.get(uri.toString()) ?? '';
+  }
+
+  set(uri: vscode.Uri, text: string): void {
+    this.contents.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
+
+  delete(uri: vscode.Uri): void {
+    this.contents.delete(uri.toString());
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+export interface RewriteDeps {
+  rewrites: RewriteService;
+  log: vscode.LogOutputChannel;
+}
+
+export function registerRewriteCommands(deps: RewriteDeps): vscode.Disposable[] {
+  const docs = new PreviewDocuments();
+  let pending: Pending | undefined;
+  let busy = false;
+  let serial = 0;
+
+  const closePreview = async (p: Pending) => {
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) =>
+      t.input instanceof vscode.TabInputTextDiff && t.input.modified.toString() === p.rewriteUri.toString());
+    if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
+    docs.delete(p.draftUri);
+    docs.delete(p.rewriteUri);
+    if (pending === p) {
+      pending = undefined;
+      await vscode.commands.executeCommand('setContext', PREVIEW_CONTEXT, false);
+    }
+  };
+
+  const accept = async (p: Pending | undefined = pending): Promise<boolean> => {
+    if (!p || p !== pending || p.rewritten === undefined) return false;
+    const range = currentRange(p);
+    if (!range) {
+      void vscode.window.showWarningMessage('Voice Draft: the drafted text changed since the rewrite started; the rewrite was not applied.');
+      await closePreview(p);
+      return false;
+    }
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(p.document.uri, range, p.rewritten);
+    // One WorkspaceEdit is one step on the undo stack: Undo brings the whole draft back.
+    const ok = await vscode.workspace.applyEdit(edit);
+    await closePreview(p);
+    if (ok) {
+      const editor = await vscode.window.showTextDocument(p.document, { preserveFocus: false });
+      const start = range.start;
+      const end = p.document.positionAt(p.document.offsetAt(start) + p.rewritten.length);
+      editor.selection = new vscode.Selection(start, end);
+    } else void vscode.window.showErrorMessage('Voice Draft: the rewrite could not be applied.');
+    return ok;
+  };
+
+  const reject = async (p: Pending | undefined = pending): Promise<void> => {
+    if (p && p === pending) await closePreview(p);
+  };
+
+  const run = async () => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.selection.isEmpty) {
+      void vscode.window.showInformationMessage('Voice Draft: select the draft text to rewrite first.');
+      return;
+    }
+    if (busy) {
+      void vscode.window.showInformationMessage('Voice Draft: a rewrite is already running.');
+      return;
+    }
+    busy = true;
+    try {
+      if (pending) await reject(pending);
+      const document = editor.document;
+      const range = new vscode.Range(editor.selection.start, editor.selection.end);
+      const original = document.getText(range);
+      const n = ++serial;
+      const ext = document.languageId === 'markdown' ? 'md' : 'txt';
+      const p: Pending = {
+        document, range, original,
+        draftUri: vscode.Uri.from({ scheme: REWRITE_SCHEME, path: `/draft-${n}.${ext}` }),
+        rewriteUri: vscode.Uri.from({ scheme: REWRITE_SCHEME, path: `/rewritten-${n}.${ext}` }),
+      };
+      pending = p;
+      docs.set(p.draftUri, original);
+      docs.set(p.rewriteUri, original);
+      await vscode.commands.executeCommand('setContext', PREVIEW_CONTEXT, true);
+      await vscode.commands.executeCommand('vscode.diff', p.draftUri, p.rewriteUri, 'Draft ↔ In your voice (preview)',
+        { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Voice Draft: rewriting in your voice', cancellable: true },
+        async (progress, token) => {
+          let lastDraw = 0;
+          let reported = 0;
+          return deps.rewrites.rewrite(original, {
+            title: documentTitle(document.getText()),
+            signal: abortOnCancel(token),
+            onProgress: ({ done, total, text }) => {
+              if (total > 0 && done > reported) {
+                progress.report({ increment: ((done - reported) / total) * 100, message: `${done} of ${total} paragraphs` });
+                reported = done;
+              } else if (reported === 0 && done === 0) progress.report({ message: `paragraph 1 of ${total}` });
+              const now = Date.now();
+              if (now - lastDraw >= REDRAW_MS || done === total) {
+                lastDraw = now;
+                docs.set(p.rewriteUri, text);
+              }
+            },
+          });
+        },
+      );
+      p.rewritten = result.text;
+      docs.set(p.rewriteUri, result.text);
+      const note = result.unchanged > 0 ? ` (${result.unchanged} of ${result.paragraphs} paragraphs kept as drafted: the model wrote nothing for them)` : '';
+      deps.log.info(`rewrote ${result.paragraphs} paragraphs${note}`);
+      const choice = await vscode.window.showInformationMessage(`Voice Draft: the rewrite is ready${note}.`, 'Accept', 'Reject');
+      // The title-bar buttons may have answered already; then `pending` has moved on.
+      if (choice === 'Accept') await accept(p);
+      else if (choice === 'Reject') await reject(p);
+    } catch (e) {
+      if (pending) await closePreview(pending);
+      if (isAbortError(e)) void vscode.window.showInformationMessage('Voice Draft: rewrite cancelled; the draft is unchanged.');
+      else if (e instanceof NoModelError) void vscode.window.showWarningMessage(`Voice Draft: ${e.message}`);
+      else {
+        deps.log.error(`rewrite failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        void vscode.window.showErrorMessage(`Voice Draft: the rewrite failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    } finally {
+      busy = false;
+    }
+  };
+
+  return [
+    docs,
+    vscode.workspace.registerTextDocumentContentProvider(REWRITE_SCHEME, docs),
+    vscode.commands.registerCommand(Commands.rewriteSelection, run),
+    vscode.commands.registerCommand(Commands.acceptRewrite, () => accept()),
+    vscode.commands.registerCommand(Commands.rejectRewrite, () => reject()),
+  ];
+}
+
+/** Where the drafted text is now: its original range, or (edits elsewhere moved it) its only occurrence. */
+function currentRange(p: Pending): vscode.Range | undefined {
+  if (p.document.isClosed) return undefined;
+  if (p.document.getText(p.range) === p.original) return p.range;
+  const text = p.document.getText();
+  const at = text.indexOf(p.original);
+  if (at < 0 || text.indexOf(p.original, at + 1) >= 0) return undefined;
+  return new vscode.Range(p.document.positionAt(at), p.document.positionAt(at + p.original.length));
+}
+
+/** The essay's title, for the T1 instruction: front matter `title:`, else the first `# ` heading. */
+export function documentTitle(text: string): string | undefined {
+  const fm = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
+  const fromFm = fm ? /^title:\s*["']?(.+?)["']?\s*$/m.exec(fm[1] ?? '')?.[1] : undefined;
+  return fromFm ?? /^#\s+(.+?)\s*#*\s*$/m.exec(text)?.[1];
+}

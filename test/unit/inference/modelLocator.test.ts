@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_EXPORT_NAME, locateModel, modelFiles, NoModelError } from '../../../src/inference/modelLocator';
+
+async function modelFolder(dir: string, files: string[]): Promise<string> {
+  await mkdir(join(dir, 'onnx'), { recursive: true });
+  for (const f of ['config.json', 'tokenizer.json', ...files]) await writeFile(join(dir, f), '{}');
+  return dir;
+}
+
+test('an export in transformers.js layout is found, q8 preferred', async () => {
+  const dir = await modelFolder(join(await mkdtemp(join(tmpdir(), 'loc-')), 'm'), ['onnx/model.onnx', 'onnx/model_quantized.onnx']);
+  assert.deepEqual(modelFiles(dir), { subfolder: 'onnx', dtypes: ['q8', 'fp32'] });
+  const top = await modelFolder(join(await mkdtemp(join(tmpdir(), 'loc-')), 'm'), ['model.onnx']);
+  assert.deepEqual(modelFiles(top), { subfolder: '', dtypes: ['fp32'] }, "optimum's own layout: files at the top");
+  assert.equal(modelFiles(join(dir, 'onnx')), undefined, 'no config.json: not a model folder');
+});
+
+test('the active voice writes with <run>/onnx; without an export the default model does, with a note', async () => {
+  const cache = await mkdtemp(join(tmpdir(), 'cache-'));
+  const env = { VOICE_DRAFT_CACHE: cache };
+  const defaultDir = await modelFolder(join(cache, 'models', DEFAULT_EXPORT_NAME), ['onnx/model_quantized.onnx']);
+  const run = await mkdtemp(join(tmpdir(), 'run-'));
+  await modelFolder(join(run, 'onnx'), ['onnx/model.onnx']);
+  const voice = locateModel(run, { env });
+  assert.equal(voice.dir, join(run, 'onnx'));
+  assert.equal(voice.dtype, 'fp32');
+  assert.equal(voice.runDir, run);
+
+  const untrained = await mkdtemp(join(tmpdir(), 'run-'));
+  const fallback = locateModel(untrained, { env });
+  assert.equal(fallback.dir, defaultDir);
+  assert.match(fallback.note ?? '', /has no exported model/);
+  assert.equal(locateModel(undefined, { env }).dir, defaultDir);
+});
+
+test('no model at all: an error that says what to do', async () => {
+  const env = { VOICE_DRAFT_CACHE: await mkdtemp(join(tmpdir(), 'empty-')) };
+  assert.throws(() => locateModel(undefined, { env }), (e) => e instanceof NoModelError && /Train a voice or run set-up/.test(e.message));
+});

@@ -1,0 +1,84 @@
+// The editor-free services on the real worker and model: ghost-text completion (cache,
+// type-through, cancellation) and rewrite (T1 prompt, paragraph progress, cancel).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { SYSTEM_PROMPT, TEMPLATES } from '../../../src/core/dataset/prompts';
+import { fixedVoice } from '../../../src/inference/activeVoice';
+import { CompletionService, type CompletionSettings } from '../../../src/inference/completionService';
+import { explicitModel } from '../../../src/inference/modelLocator';
+import { buildRewritePrompt } from '../../../src/inference/prompt';
+import { RewriteService, type RewriteProgress } from '../../../src/inference/rewriteService';
+import { VoiceModel } from '../../../src/inference/voiceModel';
+import { InferenceWorkerHost, isAbortError } from '../../../src/inference/workerHost';
+import { onnxModelDir, WORKER_SOURCE } from './realModel';
+
+let host: InferenceWorkerHost;
+let model: VoiceModel;
+const settings: CompletionSettings = { contextTokens: 1500, maxTokens: 8, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1 };
+
+before(() => {
+  host = new InferenceWorkerHost({ script: WORKER_SOURCE });
+  const located = explicitModel(onnxModelDir(), 'q8');
+  model = new VoiceModel({ host, voice: fixedVoice(undefined), device: () => 'cpu', threads: () => 2, locate: () => located });
+});
+after(async () => {
+  model.dispose();
+  await host.dispose();
+});
+
+const text = 'The harbour was quiet that morning. Two boats rocked at the pier, and a gull stood on';
+
+test('a suggestion, then the same place answered from the cache, then typed-through', { timeout: 600_000 }, async () => {
+  const service = new CompletionService(model, () => settings);
+  const first = await service.complete({ before: text, after: '' });
+  assert.equal(first.fromCache, false);
+  assert.ok(first.text.length > 1, JSON.stringify(first.text));
+  assert.equal(first.stats?.newTokens, 8);
+
+  const again = await service.complete({ before: text, after: '' });
+  assert.deepEqual([again.fromCache, again.text], [true, first.text]);
+
+  const typed = first.text.slice(0, 2);
+  const through = await service.complete({ before: text + typed, after: '' });
+  assert.deepEqual([through.fromCache, through.text], [true, first.text.slice(2)]);
+});
+
+test('a new keystroke cancels the request in flight', { timeout: 600_000 }, async () => {
+  const service = new CompletionService(model, () => ({ ...settings, maxTokens: 200, stopAt: 'none' }));
+  const older = service.complete({ before: `${text} the`, after: '' });
+  const newer = service.complete({ before: `${text} the rail`, after: '' });
+  await assert.rejects(older, (e) => isAbortError(e));
+  const r = await newer;
+  assert.equal(r.fromCache, false);
+  assert.ok(r.stats!.reusedTokens > 0, 'the newer request reused the cache the interrupted one left');
+
+  const controller = new AbortController();
+  const cancelled = service.complete({ before: `${text} the railing`, after: '' }, controller.signal);
+  controller.abort();
+  await assert.rejects(cancelled, (e) => isAbortError(e));
+});
+
+test('the rewrite prompt is the dataset builder\'s tier-T1 wording', () => {
+  const messages = buildRewritePrompt('my rough draft', 'On Harbours');
+  assert.deepEqual(messages, [
+    { role: 'system', content: SYSTEM_PROMPT },
+    { role: 'user', content: TEMPLATES.T1[0]!({ title: 'On Harbours', text: 'my rough draft' }) },
+  ]);
+  assert.ok(messages[1]!.content.endsWith('\n\nmy rough draft'));
+});
+
+test('a rewrite goes paragraph by paragraph with progress, and stops when cancelled', { timeout: 600_000 }, async () => {
+  const rewrites = new RewriteService(model, () => ({ temperature: 0, topK: 0, repetitionPenalty: 1, maxTokens: 12 }));
+  const draft = 'the boats was rocking at the pier alot.\n\n```\nkeep();\n```\n\nA gull stood on the railing, looking at nothing.';
+  const seen: RewriteProgress[] = [];
+  const result = await rewrites.rewrite(draft, { onProgress: (p) => seen.push(p) });
+  assert.equal(result.paragraphs, 2);
+  assert.deepEqual([...new Set(seen.map((p) => p.done))], [0, 1, 2]);
+  assert.ok(seen.every((p) => p.total === 2));
+  assert.ok(result.text.includes('\n\n```\nkeep();\n```\n\n'), 'the code block is kept, with its blank lines around it');
+  assert.notEqual(result.text, draft);
+
+  const controller = new AbortController();
+  const cancelled = rewrites.rewrite(draft, { signal: controller.signal, onProgress: (p) => { if (p.done === 1) controller.abort(); } });
+  await assert.rejects(cancelled, (e) => isAbortError(e));
+});
