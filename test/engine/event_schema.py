@@ -34,6 +34,11 @@ def _opt(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return lambda v: v is None or check(v)
 
 
+def _has(*keys: str, each: Callable[[Any], bool] = lambda v: True) -> Callable[[Any], bool]:
+    """A dict with these keys, each value passing `each`."""
+    return lambda d: isinstance(d, dict) and all(k in d and each(d[k]) for k in keys)
+
+
 CONFIG_FIELDS = set(TrainConfig().to_dict())
 
 FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
@@ -42,9 +47,9 @@ FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "train.started": {
         "config": lambda c: isinstance(c, dict) and set(c) == CONFIG_FIELDS and _int(c["micro_batch_size"])
         and _int(c["eval_every"]),
-        "dataset": lambda d: isinstance(d, dict) and all(_int(d.get(k)) for k in ("train_pairs", "val_pairs", "train_tokens")),
+        "dataset": _has("train_pairs", "val_pairs", "train_tokens", each=_int),
         "device": _str,
-        "base_model": lambda b: isinstance(b, dict) and _str(b.get("spec")) and _str(b.get("path")) and _int(b.get("params")),
+        "base_model": lambda b: _has("spec", "path", each=_str)(b) and _int(b.get("params")),
         "total_steps": _int,
     },
     "train.progress": {"step": lambda v: _int(v) and v >= 1, "epoch": _num, "loss": _num, "lr": _num,
@@ -52,7 +57,7 @@ FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
                        "eta_s": lambda v: _num(v) and v >= 0, "total_steps": _int},
     "train.eval": {"step": _int, "val_loss": _num, "val_ppl": _num, "best": lambda v: isinstance(v, bool)},
     "train.canary": {"epoch": lambda v: _int(v) and v >= 1, "step": _int, "prompt_id": _str, "prompt": _str,
-                     "sampling": lambda s: isinstance(s, dict) and all(k in s for k in ("temperature", "top_k", "max_new_tokens", "seed", "num_samples")),
+                     "sampling": _has("temperature", "top_k", "max_new_tokens", "seed", "num_samples"),
                      "base": _strs, "tuned": _strs},
     "train.checkpoint": {"step": _int, "path": lambda p: _str(p) and p.startswith("checkpoints/step-")},
     "train.done": {"adapter": _str, "best_step": _opt(_int), "best_val_loss": _opt(_num), "steps": _int,

@@ -124,7 +124,8 @@ def test_packing_is_deterministic_and_fills_rows(dataset: data.Dataset, tokenize
     seq = 1024
     encoded = data.encode_split(dataset.train, tokenizer, seq)
     a = data.epoch_rows(encoded.examples, 0, 7, seq, True)
-    assert [[t.id for t in row] for row in a] == [[t.id for t in row] for row in data.epoch_rows(encoded.examples, 0, 7, seq, True)]
+    again = data.epoch_rows(encoded.examples, 0, 7, seq, True)
+    assert [[t.id for t in row] for row in a] == [[t.id for t in row] for row in again]
     b = data.epoch_rows(encoded.examples, 1, 7, seq, True)
     assert [t.id for row in a for t in row] != [t.id for row in b for t in row]  # reshuffled per epoch
     assert sorted(t.id for row in a for t in row) == sorted(t.id for t in encoded.examples)

@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import signal
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from . import checkpoint as ckpt
+from .canaries import FILE as CANARIES_FILE
 from .canaries import CanaryBook, common_system_message, configured_canaries
 from .config import TrainConfig
-from .data import (batches_of, check_mask, check_packing, encode_split, epoch_rows, load_dataset, pack,
-                   pad_token_id)
+from .data import (Batch, Dataset, Encoded, batches_of, check_mask, check_packing, encode_split, epoch_rows,
+                   load_dataset, pack, pad_token_id)
 from .default_model import save_tokenizer
 from .hardware import detect, recommend
 from .loop import LoopState, Metrics, steps_in_epoch, token_loss_sum, train
@@ -96,6 +99,53 @@ def _relative(path: Path | None, run_dir: Path) -> str | None:
     return str(path.relative_to(run_dir)) if path is not None else None
 
 
+def starting_point(run_dir: Path, resume: bool) -> tuple[TrainConfig, Path | None]:
+    """The config to train with and the checkpoint to resume from (None: from scratch).
+
+    A resume trusts the checkpoint's own resolved config (the run's config.json may have
+    been edited since; a different batch shape would break the resume guarantee). A fresh
+    start clears an earlier attempt's checkpoints and canaries."""
+    resume_from = ckpt.latest_checkpoint(run_dir) if resume else None
+    if resume and resume_from is None:
+        log.warning("--resume: no complete checkpoint in %s; starting from the beginning", run_dir)
+    if resume_from is not None:
+        config = ckpt.read_config(resume_from)
+        return TrainConfig.from_dict(config, where=str(resume_from / "config.json")), resume_from
+    for stale in (run_dir / ckpt.CHECKPOINTS, run_dir / CANARIES_FILE):
+        if stale.is_dir():
+            log.info("fresh start: removing %s from an earlier attempt", stale)
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
+    return TrainConfig.load(run_dir / "config.json"), None
+
+
+@dataclass
+class Batches:
+    train: Encoded
+    val: Encoded
+    epochs: list[list[Batch]]  # every epoch's micro-batches, shuffled and packed up front
+    val_batches: list[Batch]
+    steps_per_epoch: int
+    total_steps: int
+
+
+def make_batches(dataset: Dataset, tokenizer: Any, cfg: TrainConfig) -> Batches:
+    train_set = encode_split(dataset.train, tokenizer, cfg.max_seq_len)
+    if not train_set.examples:
+        raise EngineError("dataset_invalid", f"No training example fits in max_seq_len={cfg.max_seq_len} tokens.",
+                          "Raise max_seq_len in the run's config.json, or rebuild the dataset with shorter pairs.")
+    val_set = encode_split(dataset.val, tokenizer, cfg.max_seq_len)
+    pad, rows_per_batch = pad_token_id(tokenizer), cfg.micro_batch_size or 1
+    epochs = [batches_of(epoch_rows(train_set.examples, e, cfg.seed, cfg.max_seq_len, cfg.packing), rows_per_batch, pad)
+              for e in range(cfg.epochs)]
+    val_batches = batches_of(pack(val_set.examples, cfg.max_seq_len, cfg.packing), rows_per_batch, pad)
+    total = sum(steps_in_epoch(len(e), cfg.gradient_accumulation_steps) for e in epochs)
+    return Batches(train_set, val_set, epochs, val_batches,
+                   steps_per_epoch=steps_in_epoch(len(epochs[0]), cfg.gradient_accumulation_steps),
+                   total_steps=min(total, cfg.max_steps) if cfg.max_steps is not None else total)
+
+
 def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: threading.Event | None = None) -> str:
     """Train the run in `run_dir`; returns "done" or "cancelled" (errors raise EngineError)."""
     started = time.monotonic()
@@ -104,22 +154,7 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
     if not run_dir.is_dir():
         raise EngineError("run_not_found", f"{run_dir} is not a folder.", "Create the run first.")
     sink.attach_run(run_dir)
-
-    resume_from = ckpt.latest_checkpoint(run_dir) if resume else None
-    if resume and resume_from is None:
-        log.warning("--resume: no complete checkpoint in %s; starting from the beginning", run_dir)
-    if resume_from is None:
-        for stale in (run_dir / ckpt.CHECKPOINTS, run_dir / "canaries.json"):
-            if stale.exists():
-                log.info("fresh start: removing %s from an earlier attempt", stale)
-                if stale.is_dir():
-                    import shutil
-                    shutil.rmtree(stale)
-                else:
-                    stale.unlink()
-        cfg = TrainConfig.load(run_dir / "config.json")
-    else:
-        cfg = TrainConfig.from_dict(ckpt.read_config(resume_from), where=str(resume_from / "config.json"))
+    cfg, resume_from = starting_point(run_dir, resume)
     dataset = load_dataset(run_dir / "dataset")
     if cfg.micro_batch_size is None:
         cfg.micro_batch_size = int(recommend(detect())["micro_batch_size"])
@@ -130,22 +165,9 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
     base_dir = resolve_base_model(cfg.base_model, sink)
     prepared = prepare_model(base_dir, cfg)
     model, tokenizer = prepared.model, prepared.tokenizer
-
-    train_set = encode_split(dataset.train, tokenizer, cfg.max_seq_len)
-    if not train_set.examples:
-        raise EngineError("dataset_invalid", f"No training example fits in max_seq_len={cfg.max_seq_len} tokens.",
-                          "Raise max_seq_len in the run's config.json, or rebuild the dataset with shorter pairs.")
-    val_set = encode_split(dataset.val, tokenizer, cfg.max_seq_len)
-    pad = pad_token_id(tokenizer)
-    epochs = [batches_of(epoch_rows(train_set.examples, e, cfg.seed, cfg.max_seq_len, cfg.packing),
-                         cfg.micro_batch_size, pad) for e in range(cfg.epochs)]
-    val_batches = batches_of(pack(val_set.examples, cfg.max_seq_len, cfg.packing), cfg.micro_batch_size, pad)
-    per_epoch = steps_in_epoch(len(epochs[0]), cfg.gradient_accumulation_steps)
+    batches = make_batches(dataset, tokenizer, cfg)
     if cfg.eval_every is None:
-        cfg.eval_every = max(1, per_epoch // 4)
-    total_steps = sum(steps_in_epoch(len(e), cfg.gradient_accumulation_steps) for e in epochs)
-    if cfg.max_steps is not None:
-        total_steps = min(total_steps, cfg.max_steps)
+        cfg.eval_every = max(1, batches.steps_per_epoch // 4)
     resolved = cfg.to_dict()
     if resume_from is None:
         ckpt.write_json(run_dir / "config.json", resolved)
@@ -153,24 +175,25 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
     sink.emit(
         "train.started",
         config=resolved,
-        dataset={"train_pairs": train_set.pairs, "val_pairs": val_set.pairs, "train_tokens": train_set.tokens,
-                 "val_tokens": val_set.tokens, "train_rows": sum(len(b.targets) for b in epochs[0]),
-                 "tiers": train_set.tiers, "truncated": train_set.truncated + val_set.truncated,
-                 "dropped_too_long": train_set.dropped + val_set.dropped},
+        dataset={"train_pairs": batches.train.pairs, "val_pairs": batches.val.pairs,
+                 "train_tokens": batches.train.tokens, "val_tokens": batches.val.tokens,
+                 "train_rows": sum(len(b.targets) for b in batches.epochs[0]), "tiers": batches.train.tiers,
+                 "truncated": batches.train.truncated + batches.val.truncated,
+                 "dropped_too_long": batches.train.dropped + batches.val.dropped},
         device=prepared.device,
         dtype=str(prepared.dtype).replace("torch.", ""),
         base_model={"spec": cfg.base_model, "path": str(base_dir), "params": prepared.total_params},
         trainable_params=prepared.trainable_params,
         method="full" if cfg.full_finetune else ("qlora" if cfg.qlora else "lora"),
-        steps_per_epoch=per_epoch,
-        total_steps=total_steps,
+        steps_per_epoch=batches.steps_per_epoch,
+        total_steps=batches.total_steps,
         resumed_from=_relative(resume_from, run_dir),
     )
 
     # DESIGN §2: the trainer checks the mask before step 1, on the batches it will train on.
-    for batch in epochs[0][:MASK_CHECK_BATCHES] + val_batches[:1]:
+    for batch in batches.epochs[0][:MASK_CHECK_BATCHES] + batches.val_batches[:1]:
         check_mask(batch, tokenizer)
-    check_packing(model, epochs[0][0], rtol=1e-3 if prepared.dtype == torch.float32 else 3e-2)
+    check_packing(model, batches.epochs[0][0], rtol=1e-3 if prepared.dtype == torch.float32 else 3e-2)
 
     book = CanaryBook(run_dir, configured_canaries(dataset, cfg), common_system_message(dataset), cfg)
     if resume_from is not None:
@@ -183,13 +206,13 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
 
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, betas=(0.9, 0.999))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, batches.total_steps))
     state = LoopState()
     if resume_from is not None:
         state = ckpt.restore_checkpoint(resume_from, model=model, optimizer=optimizer, scheduler=scheduler,
                                         full_finetune=cfg.full_finetune)
         log.info("resumed from %s (step %d)", resume_from.name, state.step)
-    last_checkpoint: list[Path | None] = [resume_from]
+    last_checkpoint = resume_from
 
     def on_metrics(m: Metrics) -> None:
         sink.emit("train.progress", step=m.step, epoch=round(m.epoch, 4), loss=round(m.loss, 5), lr=m.lr,
@@ -207,21 +230,22 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         book.record_epoch(epoch, state.step, model, tokenizer, sink, prepared.autocast_dtype)
 
     def on_checkpoint(s: LoopState) -> None:
+        nonlocal last_checkpoint
         path = ckpt.save_checkpoint(run_dir, model=model, optimizer=optimizer, scheduler=scheduler, state=s,
                                     config=resolved, full_finetune=cfg.full_finetune)
         ckpt.prune_checkpoints(run_dir, cfg.keep_checkpoints, s.best_step)
-        last_checkpoint[0] = path
+        last_checkpoint = path
         sink.emit("train.checkpoint", step=s.step, path=_relative(path, run_dir))
 
     if stop.is_set():  # cancelled while loading: nothing trained, nothing to save
-        sink.emit("train.cancelled", step=state.step, checkpoint=_relative(last_checkpoint[0], run_dir))
+        sink.emit("train.cancelled", step=state.step, checkpoint=_relative(last_checkpoint, run_dir))
         return "cancelled"
     try:
         outcome = train(
-            model, optimizer, scheduler, epochs,
+            model, optimizer, scheduler, batches.epochs,
             lambda m, b: token_loss_sum(m, b, prepared.autocast_dtype),
             state=state, grad_accum=cfg.gradient_accumulation_steps, max_grad_norm=cfg.max_grad_norm,
-            max_steps=cfg.max_steps, eval_batches=val_batches, eval_every=cfg.eval_every,
+            max_steps=cfg.max_steps, eval_batches=batches.val_batches, eval_every=cfg.eval_every,
             patience=cfg.early_stopping_patience, min_delta=cfg.early_stopping_min_delta, log_every=cfg.log_every,
             on_metrics=on_metrics, on_eval=on_eval, on_epoch_end=on_epoch_end, on_checkpoint=on_checkpoint,
             should_stop=stop.is_set,
@@ -234,7 +258,7 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         raise
 
     if outcome == "stopped":
-        sink.emit("train.cancelled", step=state.step, checkpoint=_relative(last_checkpoint[0], run_dir))
+        sink.emit("train.cancelled", step=state.step, checkpoint=_relative(last_checkpoint, run_dir))
         return "cancelled"
 
     # Canaries for an epoch cut short (early stopping, max_steps), if not recorded yet.
