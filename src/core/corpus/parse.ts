@@ -6,7 +6,7 @@ import type { List, ListItem, Parent, PhrasingContent, Root, RootContent } from 
 import { readFrontMatter } from './front-matter';
 import type { MarkdownParser } from './markdown';
 import { PLACEHOLDER, withPlaceholders, type PlaceholderDocument, type PlainBlock } from './plain-paragraphs';
-import { isBareUrl } from './simple-inline';
+import { isBareUrl, type SimpleInline } from './simple-inline';
 import { normalizeNewlines } from './text';
 
 export type BlockKind = 'paragraph' | 'heading' | 'quote' | 'list';
@@ -163,15 +163,41 @@ class BlockCollector {
 
   /** A block the fast path resolved, added exactly as remark's tree of it would be. */
   private pushPlain(block: PlainBlock): void {
-    if (block.kind === 'footnote') {
-      this.removed.footnotes++;
-      return;
+    switch (block.kind) {
+      case 'footnote':
+        this.removed.footnotes++;
+        return;
+      case 'code':
+        this.removed.codeBlocks++;
+        return;
+      case 'list': {
+        const lines: string[] = [];
+        let allLinks = true;
+        block.items.forEach((item, i) => {
+          const inline = this.plainInline(item);
+          const text = inline.linkOnly ? inline.visible : inline.text;
+          if (!text) return;
+          allLinks &&= inline.linkOnly;
+          lines.push(`${block.ordered ? `${block.start + i}. ` : '- '}${text.replace(/\n/g, '\n  ')}`);
+        });
+        const text = lines.join('\n');
+        if (text) this.blocks.push(allLinks ? { kind: 'list', text, linkOnly: true } : { kind: 'list', text });
+        return;
+      }
+      case 'heading': {
+        const inline = this.plainInline(block.inline);
+        if (inline.text) this.blocks.push({ kind: 'heading', text: inline.text, depth: block.depth });
+        return;
+      }
+      default:
+        this.push(block.kind, this.plainInline(block.inline));
     }
-    const { prose, visible, outside, links } = block.inline;
+  }
+
+  private plainInline({ prose, visible, outside, links }: SimpleInline): InlineText {
     this.removed.linkUrls += links;
-    const inline: InlineText = { text: tidy(prose), visible: tidy(visible), linkOnly: links > 0 && LINK_SEPARATORS.test(outside) };
-    if (block.kind !== 'heading') this.push(block.kind, inline);
-    else if (inline.text) this.blocks.push({ kind: 'heading', text: inline.text, depth: block.depth ?? 1 });
+    const text = tidy(prose);
+    return { text, visible: visible === prose ? text : tidy(visible), linkOnly: links > 0 && LINK_SEPARATORS.test(outside) };
   }
 
   private push(kind: BlockKind, inline: InlineText): void {
@@ -292,12 +318,25 @@ interface InlineText {
 /** What may sit between links on a link-only line: "Twitter · GitHub | RSS". */
 const LINK_SEPARATORS = /^[\s|·•,;:()[\]/\\\-–—.]*$/u;
 
-const NEEDS_TIDYING = /^\s|\s$|[\t\n\r\f\v]| {2}/;
+/** Line breaks and tabs inside; the ends are checked by character code (an anchored `\s$` scans the whole text). */
+const INNER_WHITESPACE = /[\t\n\r\f\v]/;
+
+function needsTidying(text: string): boolean {
+  return isSpaceCode(text.charCodeAt(0)) || isSpaceCode(text.charCodeAt(text.length - 1)) || text.includes('  ') || INNER_WHITESPACE.test(text);
+}
+
+/** What `\s` matches, by code. */
+function isSpaceCode(c: number): boolean {
+  return (
+    c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
 
 /** Collapses runs of spaces, trims each line, drops empty lines. */
 export function tidy(text: string): string {
   if (!text) return '';
-  if (!NEEDS_TIDYING.test(text)) return text; // most paragraphs: one line, single spaces
+  if (!needsTidying(text)) return text; // most paragraphs: one line, single spaces
   return text
     .replace(/[ \t]+/g, ' ')
     .split('\n')

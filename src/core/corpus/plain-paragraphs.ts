@@ -1,21 +1,20 @@
 // A fast path around the markdown parser. micromark reads about 1–2 MB/s, and most of
 // an essay is paragraphs with little or no markup. Such a paragraph (or a one-line
-// heading, or a block quote of such paragraphs), standing at the left margin after a
-// blank line, cannot belong to any other construct. We resolve it here, swap it for a
-// one-word placeholder, let remark parse what is left (so every other construct still
-// gets the real parser and its full context), then put the blocks back. The tests
-// check that this gives exactly what parsing the whole file gives.
+// heading, a block quote of such paragraphs, a plain list, a fenced code block),
+// standing at the left margin after a blank line, cannot belong to any other construct.
+// We resolve it here, swap it for a one-word placeholder, let remark parse what is left
+// (so every other construct still gets the real parser and its full context), then put
+// the blocks back. The tests check that this gives exactly what parsing the whole file gives.
 
 import { simpleInline, type SimpleInline } from './simple-inline';
 
-export interface PlainBlock {
-  /** A footnote definition is only counted: its text is not the essay's prose. */
-  kind: 'paragraph' | 'quote' | 'heading' | 'footnote';
-  /** Heading level, for headings. */
-  depth?: number;
-  /** The inline content resolved; soft line breaks as spaces, hard breaks as newlines. */
-  inline: SimpleInline;
-}
+/** A block resolved without remark. Inline content: soft line breaks as spaces, hard breaks as newlines. */
+export type PlainBlock =
+  | { kind: 'paragraph' | 'quote'; inline: SimpleInline }
+  | { kind: 'heading'; depth: number; inline: SimpleInline }
+  | { kind: 'list'; ordered: boolean; start: number; items: SimpleInline[] }
+  /** Only counted: a footnote's text and code are not the essay's prose. */
+  | { kind: 'footnote' | 'code' };
 
 export interface PlaceholderDocument {
   markdown: string;
@@ -41,6 +40,10 @@ const FOOTNOTE_DEFINITION = /^ {0,3}\[\^([A-Za-z0-9-]+)\]:/;
 const SIMPLE_FOOTNOTE_DEFINITION = /^\[\^[A-Za-z0-9-]+\]: {0,3}(?=[^ \t])(.*)$/;
 /** A GFM table's delimiter row (`|---|:--:|`); a `|` in a group without one is just a character. */
 const TABLE_DELIMITER_ROW = /^[ \t]*[|:][-:| \t]*$/;
+/** A list item of one line: marker, one space, text. */
+const LIST_ITEM = /^(?:([-+*])|(\d{1,9})([.)])) (?=[^ \t])(.*)$/;
+/** Any line a list item could start on (to keep lists that continue across a blank line whole). */
+const LIST_START = /^ {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)/;
 /** HTML blocks of kinds 1–5 run across blank lines until their end marker (CommonMark 4.6). */
 const HTML_BLOCK_STARTS: ReadonlyArray<readonly [RegExp, RegExp]> = [
   [/^ {0,3}<(?:script|pre|style|textarea)(?=[\s>]|$)/i, /<\/(?:script|pre|style|textarea)>/i],
@@ -78,7 +81,7 @@ export function withPlaceholders(markdown: string): PlaceholderDocument | undefi
   }
 
   const simple = pieces.map((piece, index) =>
-    typeof piece === 'string' || piece.structural ? undefined : simpleGroup(piece.lines, footnotes, nextGroupIndented(pieces, index)),
+    typeof piece === 'string' ? undefined : piece.structural ? simpleFence(piece.lines) : simpleGroup(piece.lines, footnotes, neighbours(pieces, index)),
   );
   // Definitions shape how remark reads the rest (a `[^1]` is a marker only when `[^1]:`
   // exists), so they may be set aside only when remark has nothing else to read.
@@ -120,29 +123,78 @@ export function withPlaceholders(markdown: string): PlaceholderDocument | undefi
   return document;
 }
 
-/** Does the next group start indented (and so perhaps continue a container this one opened)? */
-function nextGroupIndented(pieces: ReadonlyArray<string | LineGroup>, index: number): boolean {
-  for (let k = index + 1; k < pieces.length; k++) {
-    const piece = pieces[k];
-    if (piece !== undefined && typeof piece !== 'string') return /^[ \t]/.test(piece.lines[0] ?? '');
+interface Neighbours {
+  /** The next group starts indented, and so may continue a container this one opened. */
+  nextIndented: boolean;
+  /** A list item starts the group before or after: lists continue across blank lines. */
+  listBeside: boolean;
+}
+
+function neighbours(pieces: ReadonlyArray<string | LineGroup>, index: number): Neighbours {
+  const firstLine = (step: number): string | undefined => {
+    for (let k = index + step; k >= 0 && k < pieces.length; k += step) {
+      const piece = pieces[k];
+      if (piece !== undefined && typeof piece !== 'string') return piece.lines[0] ?? '';
+    }
+    return undefined;
+  };
+  const next = firstLine(1);
+  const previous = firstLine(-1);
+  return {
+    nextIndented: next !== undefined && /^[ \t]/.test(next),
+    listBeside: [next, previous].some((line) => line !== undefined && LIST_START.test(line)),
+  };
+}
+
+/** A fenced code block alone in its group, closed on the group's last line: counted, not read. */
+function simpleFence(lines: string[]): PlainBlock[] | undefined {
+  const open = /^(`{3,}|~{3,})(.*)$/.exec(lines[0] ?? '');
+  const fence = open?.[1];
+  if (!fence || (fence[0] === '`' && (open[2] ?? '').includes('`'))) return undefined;
+  const closes = (line: string) => {
+    const m = FENCE.exec(line);
+    return m?.[1] !== undefined && m[1][0] === fence[0] && m[1].length >= fence.length && BLANK.test(m[2] ?? '');
+  };
+  const close = lines.findIndex((line, i) => i > 0 && closes(line));
+  return close === lines.length - 1 ? [{ kind: 'code' }] : undefined;
+}
+
+/** A tight list of one-line items with one marker, not continued by a neighbouring group. */
+function simpleList(lines: string[], footnotes: ReadonlySet<string>, around: Neighbours): PlainBlock[] | undefined {
+  if (around.nextIndented || around.listBeside) return undefined;
+  const first = LIST_ITEM.exec(lines[0] ?? '');
+  if (!first) return undefined;
+  const marker = first[1] ?? first[3];
+  const items: SimpleInline[] = [];
+  for (const line of lines) {
+    const m = LIST_ITEM.exec(line);
+    const content = m?.[4] ?? '';
+    if (!m || (m[1] ?? m[3]) !== marker || !isPlainContent(content)) return undefined;
+    const inline = simpleInline(joinParagraphLines([content]), footnotes);
+    if (!inline) return undefined;
+    items.push(inline);
   }
-  return false;
+  return [{ kind: 'list', ordered: first[2] !== undefined, start: Number(first[2] ?? 1), items }];
+}
+
+/** Text that opens no block of its own (no heading, quote, list, fence or HTML). */
+function isPlainContent(line: string): boolean {
+  return isParagraphLine(line) && !/^(?:<|`{3}|~{3})/.test(line) && !FOOTNOTE_DEFINITION.test(line);
 }
 
 /**
  * A paragraph, a one-line heading, a block quote of paragraphs (every line marked with
  * `>`), or a footnote definition not continued below, whose markup is simple.
  */
-function simpleGroup(lines: string[], footnotes: ReadonlySet<string>, nextIndented: boolean): PlainBlock[] | undefined {
+function simpleGroup(lines: string[], footnotes: ReadonlySet<string>, around: Neighbours): PlainBlock[] | undefined {
   const first = lines[0] ?? '';
   if (lines.some((line) => TABLE_DELIMITER_ROW.test(line) || (line.startsWith('>') && TABLE_DELIMITER_ROW.test(line.slice(1))))) return undefined;
   if (first.startsWith('[^')) {
     const definition = SIMPLE_FOOTNOTE_DEFINITION.exec(first);
-    const rest = lines.slice(1);
-    const plain = (line: string) => isParagraphLine(line) && !/^(?:<|`{3}|~{3})/.test(line) && !FOOTNOTE_DEFINITION.test(line);
-    if (!definition || nextIndented || !plain(definition[1] ?? '') || !rest.every(plain)) return undefined;
-    return [{ kind: 'footnote', inline: { prose: '', visible: '', outside: '', links: 0 } }];
+    if (!definition || around.nextIndented || !isPlainContent(definition[1] ?? '') || !lines.slice(1).every(isPlainContent)) return undefined;
+    return [{ kind: 'footnote' }];
   }
+  if (LIST_START.test(first)) return simpleList(lines, footnotes, around);
   if (first.startsWith('#')) {
     const heading = lines.length === 1 ? HEADING.exec(first) : null;
     const inline = heading ? simpleInline(joinParagraphLines([heading[2] ?? '']), footnotes) : undefined;
@@ -233,7 +285,9 @@ function joinParagraphLines(lines: string[]): string {
   let text = '';
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
-    const trimmed = line.replace(/ +$/, ''); // only spaces: remark keeps other trailing whitespace
+    let end = line.length;
+    while (end > 0 && line.charCodeAt(end - 1) === 32) end--; // only spaces: remark keeps other trailing whitespace
+    const trimmed = end === line.length ? line : line.slice(0, end);
     text += trimmed;
     if (i < lines.length - 1) text += line.length - trimmed.length >= 2 ? '\n' : ' ';
   }

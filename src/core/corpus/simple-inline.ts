@@ -36,6 +36,7 @@ const INLINE_LINK = /\[([^[\]]*)\]\(([^\s()<>\\]*)\)/g;
 const FOOTNOTE_REFERENCE = /\[\^([A-Za-z0-9-]+)\]/g;
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
+const DELIMITER = /[_*]/g;
 /** Before an opening `_`/`*`: nothing, whitespace, or punctuation that opens. */
 const OPENS_AFTER = new Set([' ', '\n', '\t', '(', '"', "'", '“', '‘', '—', '–', '-', '/']);
 /** Before a closing `_`/`*`: a letter or digit, or punctuation that ends a phrase. */
@@ -146,7 +147,11 @@ function emphasisDelimiters(text: string, opaque: readonly Range[]): Range[] | u
     }
     const c = text[i];
     if (c !== '_' && c !== '*') {
-      i++;
+      // jump to the next delimiter character (or the next opaque range, whichever is first)
+      DELIMITER.lastIndex = i;
+      const found = DELIMITER.exec(text);
+      const to = found ? found.index : text.length;
+      i = skip && skip.start < to ? skip.start : to;
       continue;
     }
     let j = i;
