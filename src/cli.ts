@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 // `voice-draft`: the command line over src/core, src/engine and src/inference.
 // It never imports `vscode` — it is the proof that those layers are editor-free.
+import { dataCommand } from './cli/data';
 import { doctorCommand } from './cli/doctor';
 import { evalCommand } from './cli/eval';
 import { exportCommand } from './cli/export';
 import { sampleCommand } from './cli/sample';
 import { trainCommand } from './cli/train';
+import { writeCommand } from './cli/write';
 
 type Command = { run: (args: string[]) => Promise<number>; help: string };
 
 const COMMANDS: Record<string, Command> = {
   doctor: { run: doctorCommand, help: 'check Python, PyTorch and the GPU the engine would use' },
+  data: { run: dataCommand, help: 'build the training data from a folder of essays and print what went in' },
   eval: { run: evalCommand, help: 'score how much a trained voice sounds like you: base vs tuned on held-out essays (eval.json)' },
   export: { run: exportCommand, help: 'merge a trained voice and export it for writing (ONNX) and for llama.cpp (LoRA GGUF)' },
   train: { run: trainCommand, help: 'train a voice on a folder of essays (dataset, training, export)' },
+  write: { run: writeCommand, help: 'continue (or --rewrite) text with a trained voice, beside the base model' },
   'sample-workspace': { run: sampleCommand, help: "write sample notes (Bierce's Devil's Dictionary, from Debian's dict-devil) to a folder" },
 };
 

@@ -1,0 +1,71 @@
+// `voice-draft write <run> "<text>"`: writes with a trained voice from the
+// terminal — a continuation, or a rewrite with --rewrite — beside the base
+// model's answer to the same text, through the same inference services the editor uses.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fixedVoice } from '../inference/activeVoice';
+import { CompletionService } from '../inference/completionService';
+import { explicitModel, locateModel, NoModelError } from '../inference/modelLocator';
+import { RewriteService } from '../inference/rewriteService';
+import { VoiceModel } from '../inference/voiceModel';
+import { InferenceWorkerHost } from '../inference/workerHost';
+
+const USAGE = `usage: voice-draft write <run folder | --default> "<text>" [--rewrite] [--max-tokens N] [--no-base]
+  continues the text in the run's voice (or rewrites it, as a draft, with --rewrite),
+  and shows what the base model writes for the same text.
+`;
+
+function workerScript(): string {
+  const bundled = join(__dirname, 'inference-worker.js');
+  return existsSync(bundled) ? bundled : join(__dirname, '..', 'inference', 'worker.ts');
+}
+
+export async function writeCommand(args: string[]): Promise<number> {
+  const flagsWithValue = new Set(['--max-tokens']);
+  const positional = args.filter((a, i) => !a.startsWith('--') && !flagsWithValue.has(args[i - 1] ?? ''));
+  const useDefault = args.includes('--default');
+  const run = useDefault ? undefined : positional.shift();
+  const text = positional.join(' ').trim();
+  if ((!run && !useDefault) || !text) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const maxIdx = args.indexOf('--max-tokens');
+  const maxTokens = maxIdx >= 0 ? Number(args[maxIdx + 1]) : args.includes('--rewrite') ? 200 : 48;
+  const runDir = run ? resolve(run) : undefined;
+
+  let located;
+  try {
+    located = locateModel(runDir);
+  } catch (e) {
+    if (e instanceof NoModelError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const models: [string, typeof located][] = [[runDir ? 'voice' : 'default model', located]];
+  const baseDir = runDir ? join(runDir, 'onnx-base') : undefined;
+  if (baseDir && !args.includes('--no-base') && existsSync(join(baseDir, 'config.json'))) models.push(['base', explicitModel(baseDir)]);
+
+  const host = new InferenceWorkerHost({ script: workerScript(), log: (level, m) => { if (level !== 'info') process.stderr.write(`[${level}] ${m}\n`); } });
+  try {
+    for (const [label, which] of models) {
+      const model = new VoiceModel({ host, voice: fixedVoice(runDir), device: () => 'cpu', threads: () => 2, locate: () => which });
+      const t0 = performance.now();
+      let output: string;
+      if (args.includes('--rewrite')) {
+        const rewrites = new RewriteService(model, () => ({ temperature: 0, topK: 0, repetitionPenalty: 1.1, maxTokens }));
+        output = (await rewrites.rewrite(text)).text;
+      } else {
+        const completions = new CompletionService(model, () => ({ contextTokens: 1500, maxTokens, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1.1 }));
+        output = text + (await completions.complete({ before: text, after: '' })).text;
+      }
+      model.dispose();
+      process.stdout.write(`--- ${label} (${which.dir}, ${Math.round(performance.now() - t0)} ms)\n${output}\n\n`);
+    }
+    return 0;
+  } finally {
+    await host.dispose();
+  }
+}
