@@ -46,6 +46,32 @@ def make_lora_run(run_dir: Path, base_spec: str, base_dir: Path, *, seed: int = 
     return run_dir
 
 
+def make_tiny_qwen2(folder: Path, tokenizer_dir: Path, seed: int = 0) -> Path:
+    """A 2-layer random Qwen2 (the family suggested for real voices), with random attention
+    biases (Qwen2 has them; zero-initialised ones would hide a bias mistake) and the
+    tokenizer of `tokenizer_dir`."""
+    import torch
+    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
+
+    from voice_draft_engine.default_model import save_tokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
+    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
+                         tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id,
+                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Qwen2ForCausalLM(config)
+        with torch.no_grad():
+            for name, param in model.named_parameters():
+                if name.endswith(".bias"):
+                    param.normal_(0, 0.5)
+    model.save_pretrained(str(folder))
+    save_tokenizer(tokenizer, folder)
+    return folder
+
+
 def prompt_ids(tokenizer: Any) -> list[list[int]]:
     ids = [tokenizer(p, add_special_tokens=False).input_ids for p in PROMPTS]
     for p in CHAT_PROMPTS:

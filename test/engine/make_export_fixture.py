@@ -26,7 +26,7 @@ ROOT = HERE.parents[1]
 ENGINE = ROOT / "src" / "engine" / "python"
 sys.path[:0] = [str(HERE), str(ENGINE)]
 
-from export_fixtures import greedy, make_lora_run, prompt_ids  # noqa: E402
+from export_fixtures import greedy, make_lora_run, make_tiny_qwen2, prompt_ids  # noqa: E402
 
 
 def run_export(args: list[str]) -> list[dict]:
@@ -61,7 +61,8 @@ def last_logits(model, ids: list[int]) -> list[float]:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--base", default="tiny:llama", help="base model spec (models.resolve_base_model)")
+    p.add_argument("--base", default="tiny:llama",
+                   help="base model spec (models.resolve_base_model), or tiny-qwen2: a random Qwen2 built here")
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--b-std", type=float, default=0.5, help="std of the adapter's B weights (its strength)")
     p.add_argument("--base-gguf", action="store_true", help="also write gguf/base.gguf (f32)")
@@ -73,7 +74,10 @@ def main() -> None:
 
     started = time.monotonic()
     run = args.out / "run"
-    make_lora_run(run, args.base, resolve_base_model(args.base), b_std=args.b_std)
+    spec = args.base
+    if spec == "tiny-qwen2":  # an absolute-path base, as a writer's own model folder would be
+        spec = str(make_tiny_qwen2(args.out / "tiny-qwen2", resolve_base_model("tiny:llama")))
+    make_lora_run(run, spec, resolve_base_model(spec), b_std=args.b_std)
     export_args = ["--run", str(run)]
     if args.base_gguf:
         export_args += ["--base-gguf", "--base-gguf-dtype", "f32"]

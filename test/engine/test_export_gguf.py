@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from export_fixtures import make_lora_run
+from export_fixtures import make_lora_run, make_tiny_qwen2
 from voice_draft_engine.export.base_gguf import write_base_gguf
 from voice_draft_engine.export.gguf_arch import gguf_arch
 from voice_draft_engine.export.lora_gguf import write_lora_gguf
@@ -131,3 +131,26 @@ def test_adapter_with_whole_tensors_is_refused(tiny_model_dir: Path, base, tmp_p
     with pytest.raises(EngineError) as e:
         write_lora_gguf(run / "adapter", base.config, tmp_path / "x.gguf")
     assert e.value.code == "export_unsupported" and "lm_head" in e.value.message
+
+
+def test_qwen2_lora_and_base_gguf_keep_row_order_and_biases(tiny_model_dir: Path, tmp_path: Path):
+    qwen_dir = make_tiny_qwen2(tmp_path / "qwen2", tiny_model_dir)
+    qwen = load_causal_lm(qwen_dir)
+    run = make_lora_run(tmp_path / "run", str(qwen_dir), qwen_dir, rank=4, alpha=8, b_std=0.2)
+    write_lora_gguf(run / "adapter", qwen.config, tmp_path / "adapter.gguf")
+    fields, tensors = read(tmp_path / "adapter.gguf")
+    assert fields["general.architecture"] == "qwen2"
+    merged = load_voice(read_run(run)).state_dict()
+    hf = "model.layers.0.self_attn.q_proj.weight"
+    a = np.asarray(tensors["blk.0.attn_q.weight.lora_a"].data).reshape(4, -1)
+    b = np.asarray(tensors["blk.0.attn_q.weight.lora_b"].data).reshape(-1, 4)
+    # Qwen2's llama.cpp graph uses HF's RoPE layout: rows are not permuted.
+    np.testing.assert_allclose(8 / 4 * b @ a, (merged[hf] - qwen.state_dict()[hf]).numpy(), atol=2e-6, rtol=1e-4)
+
+    write_base_gguf(qwen, qwen_dir, tmp_path / "base.gguf", dtype="f32")
+    fields, tensors = read(tmp_path / "base.gguf")
+    assert fields["qwen2.block_count"] == 2 and "qwen2.rope.dimension_count" not in fields
+    bias = qwen.state_dict()["model.layers.0.self_attn.q_proj.bias"].numpy()
+    np.testing.assert_array_equal(np.asarray(tensors["blk.0.attn_q.bias"].data).reshape(-1), bias)
+    np.testing.assert_array_equal(np.asarray(tensors["blk.0.attn_q.weight"].data).reshape(-1),
+                                  qwen.state_dict()[hf].numpy().reshape(-1))

@@ -10,14 +10,18 @@ import numpy as np
 import pytest
 import torch
 
+from export_fixtures import make_tiny_qwen2
 from voice_draft_engine.export.onnx_graph import cache_geometry, export_decoder
 from voice_draft_engine.export.quantize import quantize_q8
 from voice_draft_engine.export.weights import load_causal_lm
 
 
-@pytest.fixture(scope="module")
-def tiny(tiny_model_dir: Path):
-    return load_causal_lm(tiny_model_dir)
+@pytest.fixture(scope="module", params=["llama", "qwen2"])
+def tiny(request: pytest.FixtureRequest, tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The tiny Llama, and a tiny Qwen2 (attention biases, the family suggested for real voices)."""
+    if request.param == "llama":
+        return load_causal_lm(tiny_model_dir)
+    return load_causal_lm(make_tiny_qwen2(tmp_path_factory.mktemp("qwen2"), tiny_model_dir))
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +130,11 @@ def test_q8_is_weight_quantized_smaller_and_close(tiny, exported):
     q8 = onnx.load(str(exported["q8"]))
     ops = {n.op_type for n in q8.graph.node}
     assert "MatMulNBits" in ops  # every projection's weights in 8-bit blocks
+    for node in q8.graph.node:
+        if node.op_type == "MatMulNBits":
+            attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+            # bits 8; accuracy_level 4 = int8 kernels (the float level is ~10x slower than fp32)
+            assert attrs["bits"] == 8 and attrs["accuracy_level"] == 4, node.name
     float_2d = {i.name for i in q8.graph.initializer if i.data_type == onnx.TensorProto.FLOAT and len(i.dims) == 2}
     float_weights = [n.input for n in q8.graph.node if n.op_type in ("MatMul", "Gather") and float_2d & set(n.input)]
     assert float_weights == []  # neither a projection nor the embedding table left in float32
