@@ -34,6 +34,8 @@ export interface ParsedEssay {
   title?: string;
   titleFrom?: 'front matter' | 'heading' | 'file name';
   subtitle?: string;
+  /** The essay's claim in a sentence, when the front matter states one (`thesis:`). */
+  thesis?: string;
   date?: string;
   tags: string[];
   frontMatter: Record<string, unknown>;
@@ -62,6 +64,8 @@ export function parseEssay(source: string, filePath: string, parse: MarkdownPars
   assignTitle(essay, filePath);
   const subtitle = firstString(frontMatter, ['subtitle', 'description', 'summary', 'excerpt', 'dek']);
   if (subtitle) essay.subtitle = subtitle;
+  const thesis = firstString(frontMatter, ['thesis', 'claim']);
+  if (thesis) essay.thesis = thesis;
   const date = readDate(frontMatter, filePath);
   if (date) essay.date = date;
   return essay;

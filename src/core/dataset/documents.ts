@@ -204,6 +204,7 @@ function toDocument(doc: string, essay: ParsedEssay, blocks: ProseBlock[], block
   const d: EssayDocument = { doc, tags: essay.tags, blocks, blockWords, words: sumOf(blockWords), drafts: [] };
   if (essay.title) d.title = essay.title;
   if (essay.subtitle) d.subtitle = essay.subtitle;
+  if (essay.thesis) d.thesis = essay.thesis;
   if (essay.date) d.date = essay.date;
   return d;
 }

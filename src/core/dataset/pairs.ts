@@ -42,7 +42,7 @@ export function draftToFinished(doc: EssayDocument, settings: PairSettings): Bui
   });
 }
 
-/** T2: title (with subtitle and topics when the writer gave them) → the essay. */
+/** T2: title (with subtitle, thesis and topics when the writer gave them) → the essay. */
 export function titleToEssay(doc: EssayDocument, settings: PairSettings): BuiltPair[] {
   if (!doc.title) return [];
   const end = prefixEnd(doc.blockWords, settings.maxPairWords);
@@ -137,6 +137,7 @@ function slotsOf(doc: EssayDocument): PromptSlots {
   const slots: PromptSlots = {};
   if (doc.title) slots.title = doc.title;
   if (doc.subtitle) slots.subtitle = doc.subtitle;
+  if (doc.thesis) slots.thesis = doc.thesis;
   if (doc.tags.length > 0) slots.tags = doc.tags.slice(0, 5);
   return slots;
 }

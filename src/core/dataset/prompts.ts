@@ -10,6 +10,7 @@ export const SYSTEM_PROMPT = "You are a writing partner. You write in the author
 export interface PromptSlots {
   title?: string;
   subtitle?: string;
+  thesis?: string;
   tags?: string[];
   /** The draft (T1) or the opening (T3). */
   text?: string;
@@ -19,6 +20,7 @@ type Template = (slots: PromptSlots) => string;
 
 const quoted = (title?: string) => (title ? ` "${title}"` : '');
 const subtitleLine = (s: PromptSlots) => (s.subtitle ? `\nSubtitle: ${s.subtitle}` : '');
+const thesisLine = (s: PromptSlots) => (s.thesis ? `\nThesis: ${s.thesis}` : '');
 const topicsLine = (s: PromptSlots) => (s.tags && s.tags.length > 0 ? `\nTopics: ${s.tags.join(', ')}` : '');
 
 export const TEMPLATES: Readonly<Record<InstructionTier, readonly Template[]>> = {
@@ -28,9 +30,9 @@ export const TEMPLATES: Readonly<Record<InstructionTier, readonly Template[]>> =
     (s) => `Turn my rough draft${quoted(s.title)} into the final version.\n\n${s.text ?? ''}`,
   ],
   T2: [
-    (s) => `Write an essay titled "${s.title ?? ''}".${subtitleLine(s)}${topicsLine(s)}`,
-    (s) => `Title: ${s.title ?? ''}${subtitleLine(s)}${topicsLine(s)}\n\nWrite the essay.`,
-    (s) => `Write the essay${quoted(s.title)}${s.subtitle ? ` (${s.subtitle})` : ''}, in my voice.${topicsLine(s)}`,
+    (s) => `Write an essay titled "${s.title ?? ''}".${subtitleLine(s)}${thesisLine(s)}${topicsLine(s)}`,
+    (s) => `Title: ${s.title ?? ''}${subtitleLine(s)}${thesisLine(s)}${topicsLine(s)}\n\nWrite the essay.`,
+    (s) => `Write the essay${quoted(s.title)}${s.subtitle ? ` (${s.subtitle})` : ''}, in my voice.${thesisLine(s)}${topicsLine(s)}`,
   ],
   T3: [
     (s) => `Continue my essay${quoted(s.title)} from where it stops.\n\n${s.text ?? ''}`,
@@ -79,7 +81,7 @@ function leakPattern(template: Template): RegExp {
 /** A template's own words between the slots (12+ characters: shorter bits such as "Title:" are ordinary prose). */
 function fixedParts(template: Template): string[] {
   const slot = '\u0000';
-  return template({ title: slot, subtitle: slot, tags: [slot], text: slot })
+  return template({ title: slot, subtitle: slot, thesis: slot, tags: [slot], text: slot })
     .split(slot)
     .map((part) => part.replace(/^[\s"().:,—-]+|[\s"().:,—-]+$/g, '').toLowerCase())
     .filter((part) => part.length >= 12);

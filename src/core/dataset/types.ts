@@ -36,6 +36,7 @@ export interface EssayDocument {
   doc: string;
   title?: string;
   subtitle?: string;
+  thesis?: string;
   date?: string;
   tags: string[];
   blocks: ProseBlock[];

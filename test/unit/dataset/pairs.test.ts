@@ -18,13 +18,14 @@ const assistant = (e: TrainingExample) => (e.tier === 'raw' ? e.text : (e.messag
 
 test('an essay gives T2, several T3 cuts at paragraph boundaries, and raw segments covering it all', () => {
   const paragraphs = Array.from({ length: 24 }, (_, i) => prose(i, 60)); // 1,440 words
-  const essay = doc('lanterns.md', paragraphs, { subtitle: 'A small light', tags: ['light'] });
+  const essay = doc('lanterns.md', paragraphs, { subtitle: 'A small light', thesis: 'Small lights matter', tags: ['light'] });
   const built = pairsForDocument(essay, DEFAULT_DATASET_SETTINGS);
   const examples = built.map((b) => b.example);
 
   const t2 = examples.filter((e) => e.tier === 'T2') as InstructionExample[];
   assert.equal(t2.length, 1);
   assert.match(t2[0]?.messages[1]?.content ?? '', /On Lanterns/);
+  assert.match(t2[0]?.messages[1]?.content ?? '', /Small lights matter/);
   assert.equal(t2[0] && assistant(t2[0]), paragraphs.join('\n\n'));
 
   const t3 = examples.filter((e) => e.tier === 'T3') as InstructionExample[];
