@@ -77,7 +77,7 @@ def test_run_folder_holds_everything(finished) -> None:
         assert {"adapter", "optimizer.pt", "scheduler.pt", "rng.pt", "config.json", "state.json"} <= \
             {p.name for p in path.iterdir()}
         assert json.loads((path / "config.json").read_text()) == config
-    assert not [p for p in run.rglob("*") if p.name.startswith(".") and p.name.endswith((".tmp", ".stale"))]
+    assert not [p for p in run.rglob(".*") if ".tmp-" in p.name or ".stale-" in p.name]  # no half-written leftovers
 
 
 def test_adapter_loads_with_peft_and_matches_the_engine(finished, tiny_model_dir: Path) -> None:

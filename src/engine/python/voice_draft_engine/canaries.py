@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .checkpoint import write_json
+from .files import write_json
 from .config import TrainConfig
 from .data import Dataset, format_prompt, has_chat_template
 

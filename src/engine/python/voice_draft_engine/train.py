@@ -31,6 +31,7 @@ from .config import TrainConfig
 from .data import (Batch, Dataset, Encoded, batches_of, check_mask, check_packing, encode_split, epoch_rows,
                    load_dataset, pack, pad_token_id)
 from .default_model import save_tokenizer
+from .files import write_json
 from .hardware import detect, recommend
 from .loop import LoopState, Metrics, steps_in_epoch, token_loss_sum, train
 from .model_setup import prepare_model
@@ -170,7 +171,7 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         cfg.eval_every = max(1, batches.steps_per_epoch // 4)
     resolved = cfg.to_dict()
     if resume_from is None:
-        ckpt.write_json(run_dir / "config.json", resolved)
+        write_json(run_dir / "config.json", resolved)
 
     sink.emit(
         "train.started",
