@@ -44,8 +44,11 @@ test('a suggestion, then the same place answered from the cache, then typed-thro
 });
 
 test('a new keystroke cancels the request in flight', { timeout: 600_000 }, async () => {
-  const service = new CompletionService(model, () => ({ ...settings, maxTokens: 200, stopAt: 'none' }));
+  // The older request is long, the newer one short: settings are read when a request starts.
+  let current: CompletionSettings = { ...settings, maxTokens: 200, stopAt: 'none' };
+  const service = new CompletionService(model, () => current);
   const older = service.complete({ before: `${text} the`, after: '' });
+  current = { ...settings, maxTokens: 4, stopAt: 'none' };
   const newer = service.complete({ before: `${text} the rail`, after: '' });
   await assert.rejects(older, (e) => isAbortError(e));
   const r = await newer;
