@@ -13,25 +13,32 @@ export function getCpuLlama(): Promise<Llama> {
   return llama;
 }
 
-/** `steps` greedy tokens after `prompt`, from `baseGguf` with `loraGguf` applied (scale 1) if given. */
-export async function llamaCppGreedy(baseGguf: string, loraGguf: string | undefined, prompt: number[], steps: number): Promise<number[]> {
+/** For each prompt, `steps` greedy tokens from `baseGguf` with `loraGguf` applied (scale 1) if given. */
+export async function llamaCppGreedy(baseGguf: string, loraGguf: string | undefined, prompts: Array<{ ids: number[]; steps: number }>): Promise<number[][]> {
   const instance = await getCpuLlama();
   const model = await instance.loadModel({ modelPath: baseGguf, gpuLayers: 0 });
   try {
-    const context = await model.createContext({
-      contextSize: 256, sequences: 1, threads: 2,
-      ...(loraGguf ? { lora: { adapters: [{ filePath: loraGguf }] } } : {}),
-    });
-    try {
-      const out: number[] = [];
-      for await (const token of context.getSequence().evaluate(prompt as Token[], { temperature: 0 })) {
-        out.push(Number(token));
-        if (out.length >= steps) break;
+    const results: number[][] = [];
+    for (const { ids, steps } of prompts) {
+      // A fresh context per prompt: nothing of the previous prompt stays in its KV cache.
+      const context = await model.createContext({
+        contextSize: 256, sequences: 1, threads: 2,
+        ...(loraGguf ? { lora: { adapters: [{ filePath: loraGguf }] } } : {}),
+      });
+      try {
+        const out: number[] = [];
+        if (steps > 0) {
+          for await (const token of context.getSequence().evaluate(ids as Token[], { temperature: 0 })) {
+            out.push(Number(token));
+            if (out.length >= steps) break;
+          }
+        }
+        results.push(out);
+      } finally {
+        await context.dispose();
       }
-      return out;
-    } finally {
-      await context.dispose();
     }
+    return results;
   } finally {
     await model.dispose();
   }
