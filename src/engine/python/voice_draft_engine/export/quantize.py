@@ -44,6 +44,9 @@ def quantize_q8(src: Path, dst: Path) -> str:
     try:
         from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
+        # It logs a line per graph node at INFO (7,000 for SmolLM2): noise in the engine log.
+        logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
+
         quantizer = MatMulNBitsQuantizer(onnx.load(str(src)), bits=8, block_size=BLOCK_SIZE, is_symmetric=True,
                                          accuracy_level=ACCURACY_LEVEL, op_types_to_quantize=("MatMul",))
         quantizer.process()
