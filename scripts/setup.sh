@@ -32,7 +32,8 @@ PYTHONPATH=src/engine/python "$ENGINE_PY" -m voice_draft_engine model build-defa
 
 step "Offline default model for writing (ONNX export for transformers.js)"
 DEFAULT_ONNX="$VOICE_DRAFT_CACHE/models/smollm2-135m-instruct-onnx"
-if [ -f "$DEFAULT_ONNX/onnx/model_quantized.onnx" ] && [ -f "$DEFAULT_ONNX/tokenizer_config.json" ]; then
+# Complete and of the current export format (an older format's q8 ran 10x slower).
+if PYTHONPATH=src/engine/python "$ENGINE_PY" -c 'import sys; from pathlib import Path; from voice_draft_engine.export.onnx_folder import is_complete; sys.exit(0 if is_complete(Path(sys.argv[1])) else 1)' "$DEFAULT_ONNX"; then
   echo "up to date"
 else
   PYTHONPATH=src/engine/python "$ENGINE_PY" -m voice_draft_engine export \
