@@ -105,6 +105,10 @@ function spawnCodeServer(tools, sandbox, port, logFile, extraArgs) {
     '--user-data-dir', sandbox.userData, '--extensions-dir', sandbox.extensions,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--disable-getting-started-override', '--ignore-last-opened',
+    // Each scenario attempt closes its browser context; without a short grace time the
+    // orphaned extension host (and its inference worker) would live on for 3 hours and
+    // compete with the next scenarios for the CPU.
+    '--reconnection-grace-time', '5',
     ...extraArgs,
     sandbox.workspace];
   const child = spawn(tools.node, args, { env: sandbox.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

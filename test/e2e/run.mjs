@@ -155,14 +155,17 @@ async function browserScenarios() {
     }
     let attempt = 0;
     let lastError;
+    const failures = [];
     while (attempt < 2 && !stopping) {
       attempt++;
       lastError = await attemptScenario(scenario, attempt);
       if (!lastError) break;
-      console.log(`[e2e] "${scenario.name}" failed on attempt ${attempt}: ${lastError.message.split('\n')[0]}`);
+      failures.push(`attempt ${attempt}: ${brief(lastError.message)}`);
+      console.log(`[e2e] "${scenario.name}" failed on attempt ${attempt}: ${lastError.message}`);
     }
     if (attempt === 0) return; // interrupted before it started
-    results.push({ name: scenario.name, status: lastError ? 'failed' : 'passed', attempts: attempt, ms: Date.now() - t, note: lastError?.message.split('\n')[0] });
+    // Every attempt's failure goes into the summary: the first one is usually the cause.
+    results.push({ name: scenario.name, status: lastError ? 'failed' : 'passed', attempts: attempt, ms: Date.now() - t, note: lastError ? failures.join('\n') : undefined });
   }
 }
 
@@ -180,6 +183,9 @@ async function attemptScenario(scenario, attempt) {
   try {
     await Promise.race([
       (async () => {
+        // Files a scenario needs (settings above all) are written before the window opens:
+        // a settings.json changed under a running window is picked up only eventually.
+        await scenario.prepare?.({ workspace: resources.sandbox.workspace });
         await wb.open(resources.server, resources.sandbox.workspace);
         await scenario.run({ wb, page, workspace: resources.sandbox.workspace, artifactsDir });
       })(),
@@ -213,6 +219,12 @@ function report() {
   const failed = results.filter((r) => r.status === 'failed').length;
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0;
+}
+
+/** A failure message cut to what fits a summary: its first lines, indented under the result. */
+function brief(message, lines = 30) {
+  const all = message.split('\n');
+  return [...all.slice(0, lines), ...(all.length > lines ? [`… (${all.length - lines} more lines in the log above)`] : [])].join('\n        ');
 }
 
 function fmt(ms) {

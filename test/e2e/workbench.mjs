@@ -72,10 +72,11 @@ export class Workbench {
   /** Waits for the Voice Draft status bar item to show `text` (string = substring, or RegExp). */
   async waitForStatusBar(text, { timeoutMs = 60_000 } = {}) {
     const item = this.statusBarItem('voice-draft.voice-draft.voiceDraft.status');
+    const label = async () => ((await item.count()) ? (await item.innerText()).trim() : undefined);
     return poll(async () => {
-      const label = (await item.count()) ? (await item.innerText()).trim() : undefined;
-      return label !== undefined && matches(label, text) ? label : undefined;
-    }, { timeoutMs, what: `status bar item showing ${String(text)}` });
+      const now = await label();
+      return now !== undefined && matches(now, text) ? now : undefined;
+    }, { timeoutMs, what: `status bar item showing ${String(text)}`, seen: async () => `status bar ${JSON.stringify(await label())}, notifications ${JSON.stringify(await this.notifications())}` });
   }
 
   /** A status bar item by its id ("<publisher>.<name>.<item id>" for extensions). */
@@ -91,7 +92,7 @@ export class Workbench {
 
   async waitForNotification(text, { timeoutMs = this.timeoutMs } = {}) {
     return poll(async () => (await this.notifications()).find((m) => matches(m, text)),
-      { timeoutMs, what: `a notification saying ${String(text)}` });
+      { timeoutMs, what: `a notification saying ${String(text)}`, seen: async () => `notifications ${JSON.stringify(await this.notifications())}` });
   }
 
   /** Clears every notification and waits until no toast is left. */
@@ -133,7 +134,7 @@ export class Workbench {
 }
 
 /** Polls `probe` until it returns something other than undefined/false, or throws after the timeout. */
-export async function poll(probe, { timeoutMs = 30_000, intervalMs = 150, what = 'a condition' } = {}) {
+export async function poll(probe, { timeoutMs = 30_000, intervalMs = 150, what = 'a condition', seen } = {}) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
   while (Date.now() < deadline) {
@@ -143,7 +144,9 @@ export async function poll(probe, { timeoutMs = 30_000, intervalMs = 150, what =
     } catch (e) { lastError = e; }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ''}`);
+  // What was on screen instead tells a timeout on a slow machine from a wrong state.
+  const instead = seen ? await seen().catch(() => undefined) : undefined;
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${instead ? `; on screen: ${instead}` : ''}${lastError ? ` (last error: ${lastError.message})` : ''}`);
 }
 
 async function expectFocused(row, what) {

@@ -14,10 +14,12 @@ const TYPED = 'The canal was grey that morning, and the';
 export default {
   name: 'ghost text appears while typing in markdown and Tab accepts it',
   skip: () => missingModel(),
-  async run({ wb, page, workspace }) {
+  async prepare({ workspace }) {
     linkModelIntoSandbox(workspace);
     // One visual line per document line, so the line read back is the whole line.
     await userSettings(workspace, { '[markdown]': { 'editor.wordWrap': 'off' } });
+  },
+  async run({ wb, page, workspace }) {
     // A file of its own: code-server saves what is typed, and a retry must start clean.
     const name = `ghost-${Date.now()}.md`;
     writeFileSync(join(workspace, name), readFileSync(join(workspace, 'on-walking-to-work.md'), 'utf8'));

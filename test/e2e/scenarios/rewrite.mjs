@@ -14,12 +14,14 @@ const clean = (s) => s.replace(/\u00a0/g, ' ');
 export default {
   name: 'rewrite a selection: preview, Accept changes the document, Undo restores it',
   skip: () => missingModel(),
-  async run({ wb, page, workspace }) {
+  async prepare({ workspace }) {
     linkModelIntoSandbox(workspace);
     // A short rewrite keeps the scenario quick on a busy 2-core machine.
     // One visual line per document line and no whitespace dots in the selection, so the
     // editor's rendered text reads back as the document's text.
     await userSettings(workspace, { 'voiceDraft.rewrite.maxTokens': 48, '[markdown]': { 'editor.wordWrap': 'off' }, 'editor.renderWhitespace': 'none' });
+  },
+  async run({ wb, page, workspace }) {
     writeFileSync(join(workspace, 'rough-draft.md'), `${DRAFT}\n`);
     await wb.openFile('rough-draft.md');
     await wb.waitForStatusBar(/^Voice/);
