@@ -11,12 +11,18 @@ export interface DataSettings {
   shortNoteWords: number;
 }
 
+export type TrainingLauncher = 'none' | 'torchrun' | 'accelerate';
+
 export interface TrainingSettings {
   baseModel: string;
   loraRank: number;
   loraAlpha: number;
   learningRate: number;
   epochs: number;
+  /** Several GPUs: the launcher that starts one training process per GPU. */
+  launcher: TrainingLauncher;
+  /** Processes under the launcher; 0 = one per GPU. */
+  processes: number;
 }
 
 export interface InlineSettings {
@@ -86,6 +92,8 @@ export function trainingSettings(): TrainingSettings {
     loraAlpha: c.get<number>('training.loraAlpha', 32),
     learningRate: c.get<number>('training.learningRate', 1e-4),
     epochs: c.get<number>('training.epochs', 3),
+    launcher: c.get<TrainingLauncher>('training.launcher', 'none'),
+    processes: c.get<number>('training.processes', 0),
   };
 }
 

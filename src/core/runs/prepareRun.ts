@@ -14,7 +14,15 @@ export interface TrainOverrides {
   learning_rate?: number;
   epochs?: number;
   max_steps?: number;
+  launcher?: 'torchrun' | 'accelerate';
+  processes?: number;
   [field: string]: unknown;
+}
+
+/** The engine's `launcher`/`processes` for a launcher setting and a process count (0: one per GPU). */
+export function launchOverrides(launcher: 'none' | 'torchrun' | 'accelerate', processes: number): Pick<TrainOverrides, 'launcher' | 'processes'> {
+  if (launcher === 'none') return {};
+  return processes > 0 ? { launcher, processes } : { launcher };
 }
 
 export type { DatasetBuild };

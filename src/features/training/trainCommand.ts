@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { dataSettings, engineSettings, trainingSettings } from '../../config';
 import { DatasetError } from '../../core/dataset/build';
 import { formatDatasetSummary } from '../../core/dataset/summary';
-import { buildRunDataset, createRun, type DatasetBuild } from '../../core/runs/prepareRun';
+import { buildRunDataset, createRun, launchOverrides, type DatasetBuild } from '../../core/runs/prepareRun';
 import { activeTraining } from '../../engine/training';
 import { abortOnCancel } from '../cancellation';
 import { Commands } from '../commandIds';
@@ -84,6 +84,7 @@ export async function trainVoice(deps: TrainCommandDeps): Promise<void> {
     lora_alpha: t.loraAlpha,
     learning_rate: t.learningRate,
     epochs: t.epochs,
+    ...launchOverrides(t.launcher, t.processes),
   });
   log.info(`run folder: ${runDir}`);
   await training.start(runDir);

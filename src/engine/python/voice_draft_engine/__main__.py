@@ -34,7 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     setup.add_argument("--dry-run", action="store_true", help="report the plan (setup.plan), change nothing")
     setup.add_argument("--no-install", action="store_true", help="create or repair the venv only; install nothing")
     train = sub.add_parser("train", help="train a voice adapter in a run folder (DESIGN §3)")
-    train.add_argument("--run", required=True, help="the run folder (dataset/, config.json)")
+    where = train.add_mutually_exclusive_group(required=True)
+    where.add_argument("--run", help="the run folder (dataset/, config.json)")
+    # Not `--run DIR --worker`: torchrun's own parser takes `--run` for an abbreviation of its `--run-path`.
+    where.add_argument("--worker", metavar="RUN",
+                       help="internal: train RUN as one of the processes a launcher (torchrun, accelerate) started")
     train.add_argument("--resume", action="store_true", help="continue from the newest complete checkpoint")
     model = sub.add_parser("model", help="manage base models")
     model_sub = model.add_subparsers(dest="model_command", required=True)
@@ -62,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     args = _parser().parse_args(argv)
     sink = EventSink(stream=sys.stdout)
+    if getattr(args, "worker", None):
+        from .distributed import launched_rank
+
+        if launched_rank() != 0:  # rank 0 speaks for the run; what the others print goes to the log
+            sink.enabled = False
+            os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     # Libraries sometimes print; stdout belongs to the protocol, so prints go to the log.
     protocol_stdout, sys.stdout = sys.stdout, sys.stderr
     try:
@@ -77,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             from .train import run_train_command
 
-            return run_train_command(sink, args.run, args.resume)
+            return run_train_command(sink, args.run or args.worker, args.resume, worker=args.worker is not None)
         if args.command == "model":
             from .default_model import run_build_default
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from .protocol import EngineError
 
+LAUNCHERS = ("none", "torchrun", "accelerate")
 FIX_HINT = ("Fix the run's config.json: its fields are the engine's TrainConfig fields "
             "(every one is listed, with its default, in the config of a train.started event).")
 
@@ -63,7 +64,8 @@ class TrainConfig:
     # Rows per forward pass. None: what `doctor` recommends for this hardware (1 on a CPU).
     micro_batch_size: int | None = None
     # Micro-batches summed into one optimizer step: a steadier gradient than one row gives,
-    # without the memory of a big batch. Effective batch = micro_batch_size * this.
+    # without the memory of a big batch. Effective batch = micro_batch_size * this, whatever
+    # the number of processes: under a launcher the processes share them (a multiple of processes).
     gradient_accumulation_steps: int = 4
     # Long enough for a whole short essay and an opening + continuation; small models'
     # quality drops beyond their training context anyway.
@@ -107,6 +109,18 @@ class TrainConfig:
     device: str = "auto"
     # "auto": bf16 on GPUs that have it, else fp16 on CUDA; fp32 on MPS and CPU.
     dtype: str = "auto"
+    # Several GPUs: "torchrun" or "accelerate" re-runs the training as `processes` processes
+    # under that launcher (launch.py), data-parallel (distributed.py); "none" trains in this
+    # process. torchrun comes with PyTorch; accelerate is there for hosts set up around it.
+    launcher: str = "none"
+    # Processes under the launcher, one per GPU. None: every visible CUDA GPU. On a machine
+    # without one (tests, CPU hosts) it must be given; the processes then share the CPU.
+    # Ignored without a launcher.
+    processes: int | None = None
+    # "ddp": each process holds the whole model and trains its share of every step, so a
+    # step is the one a single process would take. "fsdp" (shard a model too big for one
+    # GPU) is not supported yet: QLoRA and gradient checkpointing make it fit one GPU instead.
+    distributed_strategy: str = "ddp"
 
     # -------------------------------------------------------------------------------------
     @classmethod
@@ -163,6 +177,17 @@ class TrainConfig:
             raise bad("qlora and full_finetune exclude each other (QLoRA trains an adapter).")
         if self.max_seq_len < 64:
             raise bad("max_seq_len must be at least 64.")
+        if self.launcher not in LAUNCHERS:
+            raise bad(f"launcher must be one of {', '.join(LAUNCHERS)}.")
+        if self.distributed_strategy == "fsdp":
+            raise bad("distributed_strategy \"fsdp\" is not supported yet: use \"ddp\" (for a model that does not "
+                      "fit one GPU, set qlora or gradient_checkpointing to true).")
+        if self.distributed_strategy != "ddp":
+            raise bad("distributed_strategy must be \"ddp\".")
+        if self.processes is not None and self.processes < 1:
+            raise bad("processes must be at least 1 (or null: one per GPU).")
+        if self.launcher != "none" and self.processes and self.gradient_accumulation_steps % self.processes:
+            raise bad(processes_mismatch(self.gradient_accumulation_steps, self.processes))
         for prompt in self.canary_prompts or []:
             if not (isinstance(prompt, dict) and isinstance(prompt.get("id"), str)
                     and isinstance(prompt.get("prompt"), str)):
@@ -189,3 +214,11 @@ def _coerce(name: str, value: Any, hint: Any, where: str) -> Any:
         return value
     raise EngineError("config_invalid", f"{where}: {name} must be {getattr(base, '__name__', base)}, "
                                         f"not {type(value).__name__} ({value!r}).", FIX_HINT)
+
+
+def processes_mismatch(grad_accum: int, processes: int) -> str:
+    """Every process trains the same number of micro-batches per step (see distributed.py)."""
+    fits = [n for n in range(processes, 0, -1) if grad_accum % n == 0][0]
+    return (f"gradient_accumulation_steps ({grad_accum}) must be a multiple of processes ({processes}): each "
+            f"optimizer step shares its {grad_accum} micro-batches evenly among the processes. Set "
+            f"gradient_accumulation_steps to {grad_accum + (-grad_accum) % processes} (or processes to {fits}).")

@@ -9,6 +9,10 @@ Loss normalisation: an optimizer step sums the token losses of its micro-batches
 and divides by the number of trained tokens in the whole step, so every token
 weighs the same whatever the micro-batch size (a mean per micro-batch would give a
 short answer's tokens more weight than a long one's).
+
+Several processes (DDP): the caller passes a `World` (distributed.py) and the model
+wrapped by it; each process trains its share of every step's micro-batches, and sums
+and stop decisions go through the World. A single process is a World of one.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
 
 from .data import IGNORE, Batch
+from .distributed import World
 
 
 @dataclass
@@ -68,8 +73,10 @@ def token_loss_sum(model: Any, batch: Batch, autocast_dtype: Any = None) -> Any:
                            ignore_index=IGNORE, reduction="sum")
 
 
-def evaluate(model: Any, batches: Sequence[Batch], loss_fn: Callable[[Any, Batch], Any]) -> float | None:
-    """Mean loss per trained token over all batches (the val loss); None without data."""
+def evaluate(model: Any, batches: Sequence[Batch], loss_fn: Callable[[Any, Batch], Any],
+             world: World = World()) -> float | None:
+    """Mean loss per trained token over all batches (the val loss); None without data.
+    With several processes each evaluates its shard and the sums are added up."""
     import torch
 
     if not batches:
@@ -78,10 +85,11 @@ def evaluate(model: Any, batches: Sequence[Batch], loss_fn: Callable[[Any, Batch
     model.eval()
     total, count = 0.0, 0
     with torch.no_grad():
-        for batch in batches:
+        for batch in world.shard(batches):
             total += float(loss_fn(model, batch))
             count += batch.n_labels
     model.train(was_training)
+    total, count = world.sum(total), world.sum(count)
     return total / max(count, 1)
 
 
@@ -110,12 +118,14 @@ def train(
     on_epoch_end: Callable[[int], None] | None = None,
     on_checkpoint: Callable[[LoopState], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    world: World = World(),
 ) -> str:
     """Train until the epochs are done ("done"), max_steps ("max_steps"), val loss stops
     improving ("early_stop"), or should_stop() turns true between steps ("stopped").
 
     on_checkpoint is called after every evaluation, at every epoch end, and before
     returning "stopped", always between steps, with the state a resume needs.
+    With several processes, every one of them calls train() and takes the same decisions.
     """
     import torch
 
@@ -128,7 +138,7 @@ def train(
 
     def run_eval() -> bool:
         """Evaluate, track the best; True when patience ran out."""
-        val_loss = evaluate(model, eval_batches, loss_fn)
+        val_loss = evaluate(model, eval_batches, loss_fn, world)
         state.last_eval_step = state.step
         if val_loss is None:
             return False
@@ -152,12 +162,17 @@ def train(
                 return "max_steps"
             t0 = time.perf_counter()
             group = batches[state.batch_in_epoch:state.batch_in_epoch + grad_accum]
-            n_labels = max(sum(b.n_labels for b in group), 1)
+            n_labels = max(sum(b.n_labels for b in group), 1)  # the whole step's, on every process
+            # This process's micro-batches of the step (all of them in a single process), each
+            # with the weight of its gradient; gradients are exchanged after the last one.
+            share = world.share(group)
             loss_total = 0.0
-            for batch in group:
-                loss = loss_fn(model, batch) / n_labels
-                loss.backward()
-                loss_total += loss.item()
+            for i, (batch, weight) in enumerate(share):
+                with world.gradient_sync(model, now=i == len(share) - 1):
+                    loss = loss_fn(model, batch) / n_labels
+                    (loss * weight).backward()
+                loss_total += loss.item() * weight / world.size
+            loss_total = world.sum(loss_total)
             if max_grad_norm:
                 grad_norm = float(torch.nn.utils.clip_grad_norm_(params, max_grad_norm))
             else:
@@ -193,7 +208,7 @@ def train(
                 state.batch_in_epoch = 0
             if (due or epoch_over) and on_checkpoint:
                 on_checkpoint(state)
-            if should_stop():
+            if world.any(should_stop()):
                 if on_checkpoint and not (due or epoch_over):
                     on_checkpoint(state)
                 return "stopped"

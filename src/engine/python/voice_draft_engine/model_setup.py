@@ -89,10 +89,11 @@ def _load_base(model_dir: Path, cfg: TrainConfig, device: str, dtype: Any) -> An
     return model.to(device)
 
 
-def prepare_model(model_dir: Path, cfg: TrainConfig) -> Prepared:
+def prepare_model(model_dir: Path, cfg: TrainConfig, device: str | None = None) -> Prepared:
+    """The model ready to train on `device` (None: the config's; a launcher's process gets its own)."""
     import torch
 
-    device = pick_device(cfg.device)
+    device = device or pick_device(cfg.device)
     dtype = pick_dtype(cfg.dtype, device)
     tokenizer = load_tokenizer(model_dir)
     model = _load_base(model_dir, cfg, device, dtype)

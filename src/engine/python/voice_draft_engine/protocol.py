@@ -41,7 +41,8 @@ def _clean(value: Any) -> Any:
 class EventSink:
     """Writes events to stdout and, once a run folder is known, to events.jsonl.
 
-    With several processes (torchrun), only rank 0 is given a real sink.
+    With several processes (torchrun, accelerate), only rank 0 is given a real sink; the
+    others' is disabled: it writes nothing, and logs their error events to stderr.
     """
 
     def __init__(self, stream: TextIO | None = None, enabled: bool = True) -> None:
@@ -51,7 +52,7 @@ class EventSink:
         self.enabled = enabled
 
     def attach_run(self, run_dir: str | os.PathLike[str]) -> None:
-        if not self.enabled:
+        if not self.enabled or self._file is not None:  # attached already (launch.py, then train.py)
             return
         path = Path(run_dir) / "events.jsonl"
         self._file = open(path, "a", encoding="utf-8")
@@ -59,6 +60,8 @@ class EventSink:
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
         record = {"event": event, **_clean(fields)}
         if not self.enabled:
+            if event == "error":
+                log.error("%s: %s %s", record.get("code"), record.get("message"), record.get("hint", ""))
             return record
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
@@ -68,6 +71,12 @@ class EventSink:
                 self._file.write(line + "\n")
                 self._file.flush()
         return record
+
+    def relay(self, line: str) -> None:
+        """A line another process wrote to events.jsonl already (a launcher's rank 0): stdout only."""
+        with self._lock:
+            self._stream.write(line.rstrip("\n") + "\n")
+            self._stream.flush()
 
     def error(self, code: str, message: str, hint: str = "") -> dict[str, Any]:
         return self.emit("error", code=code, message=message, hint=hint)

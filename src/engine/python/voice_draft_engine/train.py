@@ -9,10 +9,15 @@ The order of things (DESIGN §3):
      canaries after each epoch, early stopping on val loss
   6. the best checkpoint's weights become adapter/ (atomically), then train.done
 SIGTERM/SIGINT: the current step finishes, a checkpoint is written, train.cancelled.
+
+With a `launcher` in the config, `train --run DIR` starts the launcher instead (launch.py)
+and each of its processes runs train_run with `--worker` in a World of N (distributed.py):
+all of them train, rank 0 alone writes.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import shutil
@@ -31,10 +36,11 @@ from .config import TrainConfig
 from .data import (Batch, Dataset, Encoded, batches_of, check_mask, check_packing, encode_split, epoch_rows,
                    load_dataset, pack, pad_token_id)
 from .default_model import save_tokenizer
+from .distributed import World, joined
 from .files import write_json
 from .hardware import detect, recommend
 from .loop import LoopState, Metrics, steps_in_epoch, token_loss_sum, train
-from .model_setup import prepare_model
+from .model_setup import pick_device, prepare_model
 from .models import resolve_base_model
 from .protocol import EngineError, EventSink
 
@@ -100,25 +106,58 @@ def _relative(path: Path | None, run_dir: Path) -> str | None:
     return str(path.relative_to(run_dir)) if path is not None else None
 
 
+# How to run, not what to train: a resume takes these from the run's config.json, so it may
+# use another number of GPUs (the steps are the same whatever the number of processes).
+EXECUTION_FIELDS = ("launcher", "processes")
+
+
 def starting_point(run_dir: Path, resume: bool) -> tuple[TrainConfig, Path | None]:
     """The config to train with and the checkpoint to resume from (None: from scratch).
 
     A resume trusts the checkpoint's own resolved config (the run's config.json may have
-    been edited since; a different batch shape would break the resume guarantee). A fresh
-    start clears an earlier attempt's checkpoints and canaries."""
+    been edited since; a different batch shape would break the resume guarantee), except
+    for EXECUTION_FIELDS. Reads only: a fresh start then calls clear_earlier_attempt."""
     resume_from = ckpt.latest_checkpoint(run_dir) if resume else None
     if resume and resume_from is None:
         log.warning("--resume: no complete checkpoint in %s; starting from the beginning", run_dir)
     if resume_from is not None:
         config = ckpt.read_config(resume_from)
+        try:
+            current = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            current = {}
+        if isinstance(current, dict):
+            config |= {k: current[k] for k in EXECUTION_FIELDS if k in current}
         return TrainConfig.from_dict(config, where=str(resume_from / "config.json")), resume_from
+    return TrainConfig.load(run_dir / "config.json"), None
+
+
+def clear_earlier_attempt(run_dir: Path) -> None:
+    """A fresh start removes an earlier attempt's checkpoints and canaries."""
     for stale in (run_dir / ckpt.CHECKPOINTS, run_dir / CANARIES_FILE):
         if stale.is_dir():
             log.info("fresh start: removing %s from an earlier attempt", stale)
             shutil.rmtree(stale)
         elif stale.exists():
             stale.unlink()
-    return TrainConfig.load(run_dir / "config.json"), None
+
+
+def device_in(world: World, cfg: TrainConfig) -> str:
+    """This process's device: the config's, or under a launcher the one its World gives it
+    (the GPU of its local rank, or the CPU), which the config may only name loosely."""
+    if world.device is None:
+        return pick_device(cfg.device)
+    if cfg.device not in ("auto", world.device, world.device.split(":")[0]):
+        raise EngineError("config_invalid", f"device {cfg.device!r} with {world.size} processes: each process "
+                                            f"trains on {'its own GPU' if world.device != 'cpu' else 'the CPU'}.",
+                          "Set device to \"auto\" in the run's config.json, or launcher to \"none\".")
+    return world.device
+
+
+def batches_fingerprint(batches: "Batches") -> list[list[int]]:
+    """What every process must agree on before step 1: the same micro-batches, epoch by epoch."""
+    return [[len(epoch), sum(b.n_labels for b in epoch), sum(b.n_tokens for b in epoch)]
+            for epoch in batches.epochs + [batches.val_batches]]
 
 
 @dataclass
@@ -147,15 +186,23 @@ def make_batches(dataset: Dataset, tokenizer: Any, cfg: TrainConfig) -> Batches:
                    total_steps=min(total, cfg.max_steps) if cfg.max_steps is not None else total)
 
 
-def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: threading.Event | None = None) -> str:
-    """Train the run in `run_dir`; returns "done" or "cancelled" (errors raise EngineError)."""
+def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: threading.Event | None = None,
+              world: World | None = None) -> str:
+    """Train the run in `run_dir`; returns "done" or "cancelled" (errors raise EngineError).
+    In a World of several processes, every process calls it (only rank 0's sink speaks)."""
     started = time.monotonic()
     run_dir = Path(run_dir).resolve()
     stop = stop or threading.Event()
+    world = world or World()
     if not run_dir.is_dir():
         raise EngineError("run_not_found", f"{run_dir} is not a folder.", "Create the run first.")
     sink.attach_run(run_dir)
     cfg, resume_from = starting_point(run_dir, resume)
+    if resume_from is None and world.main:
+        clear_earlier_attempt(run_dir)
+    cfg.processes = world.size if cfg.launcher != "none" else None  # resolved: what runs
+    cfg.validate(str(run_dir / "config.json"))
+    device = device_in(world, cfg)
     dataset = load_dataset(run_dir / "dataset")
     if cfg.micro_batch_size is None:
         cfg.micro_batch_size = int(recommend(detect())["micro_batch_size"])
@@ -163,14 +210,16 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
     import torch
 
     torch.manual_seed(cfg.seed)  # adapter init; a resume restores the RNG from its checkpoint
-    base_dir = resolve_base_model(cfg.base_model, sink)
-    prepared = prepare_model(base_dir, cfg)
+    with world.main_first():  # one download or build of the base model, not one per process
+        base_dir = resolve_base_model(cfg.base_model, sink)
+    prepared = prepare_model(base_dir, cfg, device)
     model, tokenizer = prepared.model, prepared.tokenizer
     batches = make_batches(dataset, tokenizer, cfg)
+    world.check_same("the training batches", batches_fingerprint(batches))
     if cfg.eval_every is None:
         cfg.eval_every = max(1, batches.steps_per_epoch // 4)
     resolved = cfg.to_dict()
-    if resume_from is None:
+    if resume_from is None and world.main:
         write_json(run_dir / "config.json", resolved)
 
     sink.emit(
@@ -197,9 +246,9 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
     check_packing(model, batches.epochs[0][0], rtol=1e-3 if prepared.dtype == torch.float32 else 3e-2)
 
     book = CanaryBook(run_dir, configured_canaries(dataset, cfg), common_system_message(dataset), cfg)
-    if resume_from is not None:
+    if resume_from is not None and world.main:
         book.load_existing()
-    if not book.base and not stop.is_set():
+    if world.main and not book.base and not stop.is_set():
         if resume_from is not None and cfg.full_finetune:
             log.warning("canaries.json is missing: no base samples for a resumed full fine-tune")
         else:
@@ -213,6 +262,8 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         state = ckpt.restore_checkpoint(resume_from, model=model, optimizer=optimizer, scheduler=scheduler,
                                         full_finetune=cfg.full_finetune)
         log.info("resumed from %s (step %d)", resume_from.name, state.step)
+    world.separate_rng(cfg.seed, state.step)
+    trained = world.wrap(model)  # what the loop drives: the model itself, or DDP around it
     last_checkpoint = resume_from
 
     def on_metrics(m: Metrics) -> None:
@@ -225,6 +276,8 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
                   best=improved)
 
     def on_epoch_end(epoch: int) -> None:
+        if not world.main:
+            return
         if stop.is_set():
             log.info("skipping epoch %d canaries: a stop was requested", epoch)
             return
@@ -232,24 +285,26 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
 
     def on_checkpoint(s: LoopState) -> None:
         nonlocal last_checkpoint
+        if not world.main:
+            return
         path = ckpt.save_checkpoint(run_dir, model=model, optimizer=optimizer, scheduler=scheduler, state=s,
                                     config=resolved, full_finetune=cfg.full_finetune)
         ckpt.prune_checkpoints(run_dir, cfg.keep_checkpoints, s.best_step)
         last_checkpoint = path
         sink.emit("train.checkpoint", step=s.step, path=_relative(path, run_dir))
 
-    if stop.is_set():  # cancelled while loading: nothing trained, nothing to save
+    if world.any(stop.is_set()):  # cancelled while loading: nothing trained, nothing to save
         sink.emit("train.cancelled", step=state.step, checkpoint=_relative(last_checkpoint, run_dir))
         return "cancelled"
     try:
         outcome = train(
-            model, optimizer, scheduler, batches.epochs,
+            trained, optimizer, scheduler, batches.epochs,
             lambda m, b: token_loss_sum(m, b, prepared.autocast_dtype),
             state=state, grad_accum=cfg.gradient_accumulation_steps, max_grad_norm=cfg.max_grad_norm,
             max_steps=cfg.max_steps, eval_batches=batches.val_batches, eval_every=cfg.eval_every,
             patience=cfg.early_stopping_patience, min_delta=cfg.early_stopping_min_delta, log_every=cfg.log_every,
             on_metrics=on_metrics, on_eval=on_eval, on_epoch_end=on_epoch_end, on_checkpoint=on_checkpoint,
-            should_stop=stop.is_set,
+            should_stop=stop.is_set, world=world,
         )
     except torch.cuda.OutOfMemoryError as e:
         raise oom_error(cfg, prepared.device, state.step) from e
@@ -262,6 +317,8 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         sink.emit("train.cancelled", step=state.step, checkpoint=_relative(last_checkpoint, run_dir))
         return "cancelled"
 
+    if not world.main:  # rank 0 writes the rest; the others wait for it at the final barrier
+        return "done"
     # Canaries for an epoch cut short (early stopping, max_steps), if not recorded yet.
     epoch_label = state.epoch + (1 if state.batch_in_epoch > 0 else 0)
     if epoch_label >= 1 and not book.has_epoch(epoch_label):
@@ -293,8 +350,17 @@ def _write_output(run_dir: Path, cfg: TrainConfig, model: Any, tokenizer: Any, s
     return name
 
 
-def run_train_command(sink: EventSink, run: str, resume: bool) -> int:
+def run_train_command(sink: EventSink, run: str, resume: bool, worker: bool = False) -> int:
+    """`train --run DIR [--resume]`: under the config's launcher (launch.py), or here; `--worker`
+    is one of the launcher's processes."""
+    if not worker:
+        from .launch import launch_if_configured
+
+        code = launch_if_configured(sink, Path(run), resume)
+        if code is not None:
+            return code
     stop = threading.Event()
-    with stop_on_signals(stop):
-        outcome = train_run(Path(run), sink, resume=resume, stop=stop)
+    with stop_on_signals(stop), joined(worker) as world:
+        outcome = train_run(Path(run), sink, resume=resume, stop=stop, world=world)
+        world.barrier()  # every process ends once rank 0 has written everything
     return 0 if outcome in ("done", "cancelled") else 1

@@ -1,0 +1,194 @@
+"""`train --run DIR` when the run's config names a launcher: the process the client knows.
+
+The extension, the CLI and a remote host always start `train --run DIR [--resume]`.
+When config.json says `launcher: "torchrun"` (or `"accelerate"`), that process starts
+
+    python -m torch.distributed.run --standalone --nproc_per_node N -m voice_draft_engine train --worker DIR
+    python -m accelerate.commands.launch --multi_gpu --num_processes N ... -m voice_draft_engine train --worker DIR
+
+as a child (an argv list, no shell) in a session of its own, and stays as the one the
+client follows and cancels:
+- events: rank 0 writes events.jsonl and its stdout as a single process would; this
+  process relays those stdout lines and speaks itself only when launching fails or
+  the processes end without a terminal event (then one `error`, to both);
+- cancel: SIGTERM/SIGINT are passed on once to the launcher, which passes them to every
+  worker; the workers agree to stop after the same step, rank 0 checkpoints and says
+  `train.cancelled`. (The child has its own session so that a signal to our whole
+  process group does not reach the launcher twice.)
+- if this process is killed outright, rank 0's next event meets a closed pipe and the
+  workers end.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import checkpoint as ckpt
+from .config import TrainConfig
+from .protocol import EngineError, EventSink
+
+log = logging.getLogger(__name__)
+
+TERMINAL = ("train.done", "train.cancelled", "error")
+# Seconds a worker has to finish its step and checkpoint after a cancel before the launcher
+# kills it (torchrun reads this in newer PyTorch; the default there is 30).
+SHUTDOWN_TIMEOUT_S = "300"
+
+
+def gpu_count() -> int:
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def processes_for(cfg: TrainConfig) -> int:
+    """How many processes to start: the config's, or one per visible CUDA GPU."""
+    gpus = gpu_count()
+    if cfg.processes is None:
+        if gpus == 0:
+            raise EngineError("config_invalid", f"launcher {cfg.launcher!r} starts one process per GPU, "
+                                                "and this machine has no CUDA GPU.",
+                              "Set processes in the run's config.json (processes then share the CPU), "
+                              "or launcher to \"none\".")
+        return gpus
+    if gpus and cfg.processes > gpus:
+        raise EngineError("config_invalid", f"processes is {cfg.processes} but this machine has {gpus} GPU(s): "
+                                            "each process needs a GPU of its own.",
+                          f"Set processes to {gpus} (or null: one per GPU) in the run's config.json.")
+    return cfg.processes
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def launcher_argv(launcher: str, processes: int, run_dir: Path, resume: bool) -> list[str]:
+    worker = ["-m", "voice_draft_engine", "train", "--worker", str(run_dir), *(["--resume"] if resume else [])]
+    if launcher == "torchrun":
+        # --standalone: a rendezvous on a free local port, so two runs on one host never collide.
+        return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
+                *worker]
+    if importlib.util.find_spec("accelerate") is None:
+        raise EngineError("missing_package", "The run's config asks for launcher \"accelerate\", but the accelerate "
+                                             "package is not installed in the engine's environment.",
+                          "Install it there (pip install accelerate), or set launcher to \"torchrun\" in the run's "
+                          "config.json: torchrun comes with PyTorch.")
+    # Every choice explicit, so that an accelerate config file on the host (deepspeed, fsdp,
+    # mixed precision) does not change what runs: the engine sets up DDP and precision itself.
+    return [sys.executable, "-m", "accelerate.commands.launch", *(["--multi_gpu"] if processes > 1 else []),
+            "--num_processes", str(processes), "--num_machines", "1", "--mixed_precision", "no",
+            "--dynamo_backend", "no", "--main_process_port", str(_free_port()), *worker]
+
+
+def _child_env(processes: int) -> dict[str, str]:
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[1])  # the workers import this very engine
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    env.setdefault("TORCH_ELASTIC_SHUTDOWN_TIMEOUT", SHUTDOWN_TIMEOUT_S)
+    # The launchers default to one thread per process; processes sharing a CPU split its cores.
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // processes)))
+    return env
+
+
+def _event_name(line: str) -> str | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    name = record.get("event") if isinstance(record, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | None:
+    """Run the training under the config's launcher and return the exit code; None when the
+    config names no launcher (the caller trains in this process)."""
+    from .train import starting_point
+
+    run_dir = Path(run_dir).resolve()
+    if not run_dir.is_dir():
+        return None  # train_run reports run_not_found
+    sink.attach_run(run_dir)  # for our own error, if it comes to that
+    cfg, _ = starting_point(run_dir, resume)
+    if cfg.launcher == "none":
+        return None
+    processes = processes_for(cfg)
+    cfg.processes = processes
+    cfg.validate(str(run_dir / "config.json"))
+    argv = launcher_argv(cfg.launcher, processes, run_dir, resume)
+
+    pending: list[int] = []  # signals that came before the launcher started
+    stopping = False
+    child: subprocess.Popen[bytes] | None = None
+
+    def forward(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        if child is None:
+            pending.append(signum)
+        elif child.poll() is None:
+            log.info("%s received: passing it to the training processes", signal.Signals(signum).name)
+            os.killpg(child.pid, signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if stopping:  # cancelled before anything started: nothing changed
+            return _cancelled(sink, run_dir if resume else None)
+        log.info("training with %d processes: %s", processes, " ".join(argv))
+        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=_child_env(processes),
+                                 start_new_session=True)
+        for signum in pending:
+            os.killpg(child.pid, signum)
+        terminal = _relay(sink, child, cfg.launcher)
+        code = child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if stopping:
+        log.info("the %s launcher ended after the cancel (exit status %d); a traceback from it above is how it "
+                 "says it was signalled", cfg.launcher, code)
+    if terminal is not None:
+        return 0 if terminal != "error" else 1
+    if stopping:  # cancelled before the workers could say so (the launcher ended them)
+        log.warning("the %s processes ended (exit status %d) without a word after the cancel", cfg.launcher, code)
+        return _cancelled(sink, run_dir)
+    sink.error("launcher_failed", f"The {cfg.launcher} training processes ended (exit status {code}) "
+                                  "before the run did.",
+               "The processes' messages are in the Voice Draft log (engine.log in the run folder); "
+               "train again with --resume to continue from the last checkpoint.")
+    return 1
+
+
+def _cancelled(sink: EventSink, run_dir: Path | None) -> int:
+    """train.cancelled from this process: the resume point is the run's newest complete checkpoint."""
+    latest = ckpt.latest_checkpoint(run_dir) if run_dir is not None else None
+    sink.emit("train.cancelled", step=ckpt.read_state(latest).step if latest is not None else 0,
+              checkpoint=str(latest.relative_to(run_dir)) if latest is not None and run_dir else None)
+    return 0
+
+
+def _relay(sink: EventSink, child: subprocess.Popen[bytes], launcher: str) -> str | None:
+    """Pass rank 0's events on until the launcher's stdout closes; the terminal event's name."""
+    terminal = None
+    assert child.stdout is not None
+    for raw in child.stdout:
+        line = raw.decode("utf-8", "replace").rstrip("\n")
+        name = _event_name(line)
+        if name is None:  # not an event: a launcher or library message
+            if line.strip():
+                log.info("%s: %s", launcher, line)
+            continue
+        sink.relay(line)
+        if name in TERMINAL:
+            terminal = name
+    return terminal
