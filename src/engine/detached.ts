@@ -78,7 +78,7 @@ export async function startDetached(inv: EngineInvocation, runDir: string): Prom
   }
 }
 
-/** SIGTERM to the engine's whole process group (torchrun workers included): it checkpoints, then says `train.cancelled`. */
+/** SIGTERM to the engine's whole process group (under a launcher, the engine passes it on to its processes): it checkpoints, then says `train.cancelled`. */
 export function cancelEngine(pid: number): void {
   try {
     process.kill(-pid, 'SIGTERM');

@@ -13,6 +13,7 @@ import math
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,10 +26,13 @@ from voice_draft_engine.distributed import World
 from voice_draft_engine.protocol import EngineError
 from voice_draft_engine.train import device_in, train_run
 
-# Micro-batches of 2 rows: 7 per epoch on the small dataset, so each epoch's last step has
-# one micro-batch and process 1 trains the stand-in. No dropout: with it, N processes draw
-# other masks than one process does, and the runs would match only statistically.
-DDP_CONFIG = {**TINY_CONFIG, "micro_batch_size": 2, "lora_dropout": 0.0}
+# Micro-batches of 3 rows, 4 per step: on the small dataset an epoch has 5, so each process
+# trains 2 micro-batches in the first step (one under no_sync) and in the epoch's last step
+# process 1 has none and trains the stand-in; the one val batch leaves process 1 nothing to
+# evaluate. No dropout: with it, N processes draw other masks than one process does, and the
+# runs would match only statistically.
+DDP_CONFIG = {**TINY_CONFIG, "micro_batch_size": 3, "gradient_accumulation_steps": 4, "epochs": 3,
+              "lora_dropout": 0.0}
 
 
 def config_error(**fields) -> str:
@@ -104,6 +108,21 @@ def test_processes_that_end_without_a_word_end_the_stream_with_an_error(
     [error] = sink.events
     assert error["event"] == "error" and error["code"] == "launcher_failed" and "exit status 3" in error["message"]
     assert [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()] == [error]
+
+
+def test_a_cancel_reaches_the_launcher_and_always_ends_the_stream(small_dataset: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # A launcher that cancels the run itself (SIGTERM to the engine, as the extension does), then
+    # would sleep a minute if the engine did not pass the signal on to it.
+    run = make_run(tmp_path, small_dataset, launcher="torchrun", processes=2)
+    cancels = [sys.executable, "-c", "import os, signal, time; os.kill(os.getppid(), signal.SIGTERM); time.sleep(60)"]
+    monkeypatch.setattr(launch, "launcher_argv", lambda *args: cancels)
+    sink = Recorder()
+    started = time.monotonic()
+    assert launch.launch_if_configured(sink, run, resume=False) == 0
+    assert time.monotonic() - started < 30
+    sink.close()
+    assert sink.events == [{"event": "train.cancelled", "step": 0, "checkpoint": None}]
 
 
 @pytest.fixture(scope="module")

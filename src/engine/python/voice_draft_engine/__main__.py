@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "worker", None):
         from .distributed import launched_rank
 
+        setup_logging(process=f"rank {launched_rank()}")
         if launched_rank() != 0:  # rank 0 speaks for the run; what the others print goes to the log
             sink.enabled = False
             os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

@@ -10,7 +10,8 @@ as a child (an argv list, no shell) in a session of its own, and stays as the on
 client follows and cancels:
 - events: rank 0 writes events.jsonl and its stdout as a single process would; this
   process relays those stdout lines and speaks itself only when launching fails or
-  the processes end without a terminal event (then one `error`, to both);
+  the processes end without a terminal event (then `error`, or `train.cancelled` with
+  the newest checkpoint after a cancel, to both);
 - cancel: SIGTERM/SIGINT are passed on once to the launcher, which passes them to every
   worker; the workers agree to stop after the same step, rank 0 checkpoints and says
   `train.cancelled`. (The child has its own session so that a signal to our whole
@@ -127,41 +128,14 @@ def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | 
     cfg.validate(str(run_dir / "config.json"))
     argv = launcher_argv(cfg.launcher, processes, run_dir, resume)
 
-    pending: list[int] = []  # signals that came before the launcher started
-    stopping = False
-    child: subprocess.Popen[bytes] | None = None
-
-    def forward(signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-        if child is None:
-            pending.append(signum)
-        elif child.poll() is None:
-            log.info("%s received: passing it to the training processes", signal.Signals(signum).name)
-            os.killpg(child.pid, signum)
-
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        if stopping:  # cancelled before anything started: nothing changed
-            return _cancelled(sink, run_dir if resume else None)
-        log.info("training with %d processes: %s", processes, " ".join(argv))
-        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=_child_env(processes),
-                                 start_new_session=True)
-        for signum in pending:
-            os.killpg(child.pid, signum)
-        terminal = _relay(sink, child, cfg.launcher)
-        code = child.wait()
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-    if stopping:
-        log.info("the %s launcher ended after the cancel (exit status %d); a traceback from it above is how it "
-                 "says it was signalled", cfg.launcher, code)
+    code, terminal, cancelled = _supervise(sink, argv, _child_env(processes), cfg.launcher)
     if terminal is not None:
         return 0 if terminal != "error" else 1
-    if stopping:  # cancelled before the workers could say so (the launcher ended them)
-        log.warning("the %s processes ended (exit status %d) without a word after the cancel", cfg.launcher, code)
-        return _cancelled(sink, run_dir)
+    if cancelled:  # the launcher ended the processes before they could say so
+        latest = ckpt.latest_checkpoint(run_dir)
+        sink.emit("train.cancelled", step=ckpt.read_state(latest).step if latest is not None else 0,
+                  checkpoint=str(latest.relative_to(run_dir)) if latest is not None else None)
+        return 0
     sink.error("launcher_failed", f"The {cfg.launcher} training processes ended (exit status {code}) "
                                   "before the run did.",
                "The processes' messages are in the Voice Draft log (engine.log in the run folder); "
@@ -169,12 +143,34 @@ def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | 
     return 1
 
 
-def _cancelled(sink: EventSink, run_dir: Path | None) -> int:
-    """train.cancelled from this process: the resume point is the run's newest complete checkpoint."""
-    latest = ckpt.latest_checkpoint(run_dir) if run_dir is not None else None
-    sink.emit("train.cancelled", step=ckpt.read_state(latest).step if latest is not None else 0,
-              checkpoint=str(latest.relative_to(run_dir)) if latest is not None and run_dir else None)
-    return 0
+def _supervise(sink: EventSink, argv: list[str], env: dict[str, str], launcher: str) -> tuple[int, str | None, bool]:
+    """Run the launcher in a session of its own, pass SIGTERM/SIGINT on to it, relay rank 0's
+    events; returns its exit status, the terminal event's name, and whether it was cancelled."""
+    signals: list[int] = []
+    child: subprocess.Popen[bytes] | None = None
+
+    def forward(signum: int, _frame: Any) -> None:
+        signals.append(signum)
+        if child is not None and child.poll() is None:
+            log.info("%s received: passing it to the training processes", signal.Signals(signum).name)
+            os.killpg(child.pid, signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        log.info("training under %s: %s", launcher, " ".join(argv))
+        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env,
+                                 start_new_session=True)
+        for signum in list(signals):  # those that came while it was starting
+            os.killpg(child.pid, signum)
+        terminal = _relay(sink, child, launcher)
+        code = child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if signals:
+        log.info("%s ended after the cancel (exit status %d); a traceback from it above is how it says it "
+                 "was signalled", launcher, code)
+    return code, terminal, bool(signals)
 
 
 def _relay(sink: EventSink, child: subprocess.Popen[bytes], launcher: str) -> str | None:

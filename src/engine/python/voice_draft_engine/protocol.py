@@ -19,9 +19,11 @@ from typing import Any, TextIO
 log = logging.getLogger("voice_draft_engine")
 
 
-def setup_logging(level: int = logging.INFO) -> None:
+def setup_logging(level: int = logging.INFO, process: str = "") -> None:
+    """Log lines on stderr; `process` ("rank 1") tells a launcher's processes apart in one log."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s {process + ' ' if process else ''}"
+                                           "%(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
