@@ -9,7 +9,8 @@ How an optimizer step is shared, so that N processes take the step one process
 would take (issue #11: the same effective batch gives the same result):
 - every process packs the same epochs (packing is deterministic), so each knows all
   of the step's micro-batches and their trained-token count: the loss is normalised
-  by the whole step's tokens on every process, without a collective;
+  by the whole step's tokens on every process, without a collective (before step 1,
+  `check_same` makes sure the processes did pack the same batches);
 - process r trains micro-batches r, r+N, r+2N, ... of the step;
   gradient_accumulation_steps keeps counting the micro-batches of the whole step, and
   must be a multiple of N so that the processes share it evenly;
@@ -21,8 +22,10 @@ would take (issue #11: the same effective batch gives the same result):
 Only rank 0 writes (events, config.json, canaries, checkpoints, the adapter); the
 others meet it at their next collective or at the final barrier.
 
-Dropout (lora_dropout) draws different masks than a single process would: runs match
-a single process exactly only without it (the tests set it to 0).
+Dropout (lora_dropout) draws different masks than a single process would, and a resume
+restores rank 0's random state only: with dropout, runs match a single process (and a
+resumed run an uninterrupted one) statistically; without it, up to float rounding (the
+tests set it to 0).
 """
 
 from __future__ import annotations
