@@ -6,7 +6,7 @@
 // (so every other construct still gets the real parser and its full context), then put
 // the blocks back. The tests check that this gives exactly what parsing the whole file gives.
 
-import { simpleInline, type SimpleInline } from './simple-inline';
+import { simpleInline, type InlineContext, type SimpleInline } from './simple-inline';
 
 /** A block resolved without remark. Inline content: soft line breaks as spaces, hard breaks as newlines. */
 export type PlainBlock =
@@ -31,11 +31,17 @@ export const PLACEHOLDER = /^vdplainq(\d+)q$/;
 
 /** Line starts that open a block (heading, quote, list, setext/thematic rule) or indent. */
 const BLOCK_START = /^(?:[ \t#>+\-=]|\*+(?:[ \t]|$)|\d{1,9}[.)])/;
+/** An ordered list marker that does not start at 1 (a leading digit rules out every other block start). */
+const ORDERED_NOT_FROM_ONE = /^(?!0*1[.)])\d{1,9}[.)]/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 const BLANK = /^[ \t]*$/;
 /** An ATX heading on its own; a `#` in the text (a closing sequence?) is left to remark. */
 const HEADING = /^(#{1,6})[ \t]+([^#]*)$/;
 const FOOTNOTE_DEFINITION = /^ {0,3}\[\^([A-Za-z0-9-]+)\]:/;
+/** Anything that might be a link reference definition, anywhere (in code too: the check may only err on the safe side). */
+const LINK_DEFINITION = /\[(?!\^)[^\]]*\]:/;
+/** A definition's label and colon, as written. */
+const FOOTNOTE_LABEL = /^\[\^[A-Za-z0-9-]+\]:/;
 /** A definition we can set aside unread: label, colon, then paragraph text on the same line. */
 const SIMPLE_FOOTNOTE_DEFINITION = /^\[\^[A-Za-z0-9-]+\]: {0,3}(?=[^ \t])(.*)$/;
 /** A GFM table's delimiter row (`|---|:--:|`); a `|` in a group without one is just a character. */
@@ -80,13 +86,17 @@ export function withPlaceholders(markdown: string): PlaceholderDocument | undefi
     if (label && typeof piece !== 'string' && !(piece.structural && piece.lines[0]?.trimStart().startsWith('`'))) footnotes.add(label.toLowerCase());
   }
 
+  const context: InlineContext = { footnotes, literalBrackets: !LINK_DEFINITION.test(markdown) };
   const simple = pieces.map((piece, index) =>
-    typeof piece === 'string' ? undefined : piece.structural ? simpleFence(piece.lines) : simpleGroup(piece.lines, footnotes, neighbours(pieces, index)),
+    typeof piece === 'string' ? undefined : piece.structural ? simpleFence(piece.lines) : simpleGroup(piece.lines, context, neighbours(pieces, index)),
   );
   // Definitions shape how remark reads the rest (a `[^1]` is a marker only when `[^1]:`
   // exists), so they may be set aside only when remark has nothing else to read.
   const remarkNeeded = pieces.some((piece, i) => typeof piece !== 'string' && simple[i] === undefined);
-  if (remarkNeeded) simple.forEach((resolved, i) => resolved?.[0]?.kind === 'footnote' && (simple[i] = undefined));
+  // Then a definition goes to remark as a one-word stub: the label is all that shapes the
+  // rest, and its text is only counted, so remark need not read it.
+  const stubs = new Set<number>();
+  if (remarkNeeded) simple.forEach((resolved, i) => resolved?.[0]?.kind === 'footnote' && stubs.add(i) && (simple[i] = undefined));
 
   const out: string[] = [];
   const blocks: PlainBlock[][] = [];
@@ -108,7 +118,7 @@ export function withPlaceholders(markdown: string): PlaceholderDocument | undefi
     out.push(...blanks);
     blanks = [];
     if (resolved === undefined) {
-      out.push(...piece.lines);
+      out.push(...(stubs.has(index) ? [`${FOOTNOTE_LABEL.exec(piece.lines[0] ?? '')?.[0] ?? ''} x`] : piece.lines));
       onlyPlaceholders = false;
     } else {
       out.push(`${PLACEHOLDER_PREFIX}${blocks.length}q`);
@@ -160,7 +170,7 @@ function simpleFence(lines: string[]): PlainBlock[] | undefined {
 }
 
 /** A tight list of one-line items with one marker, not continued by a neighbouring group. */
-function simpleList(lines: string[], footnotes: ReadonlySet<string>, around: Neighbours): PlainBlock[] | undefined {
+function simpleList(lines: string[], context: InlineContext, around: Neighbours): PlainBlock[] | undefined {
   if (around.nextIndented || around.listBeside) return undefined;
   const first = LIST_ITEM.exec(lines[0] ?? '');
   if (!first) return undefined;
@@ -169,8 +179,9 @@ function simpleList(lines: string[], footnotes: ReadonlySet<string>, around: Nei
   for (const line of lines) {
     const m = LIST_ITEM.exec(line);
     const content = m?.[4] ?? '';
-    if (!m || (m[1] ?? m[3]) !== marker || !isPlainContent(content)) return undefined;
-    const inline = simpleInline(joinParagraphLines([content]), footnotes);
+    // `[ ]`/`[x]` first would make a GFM task item
+    if (!m || (m[1] ?? m[3]) !== marker || !isPlainContent(content) || content.startsWith('[')) return undefined;
+    const inline = simpleInline(joinParagraphLines([content]), context);
     if (!inline) return undefined;
     items.push(inline);
   }
@@ -186,7 +197,7 @@ function isPlainContent(line: string): boolean {
  * A paragraph, a one-line heading, a block quote of paragraphs (every line marked with
  * `>`), or a footnote definition not continued below, whose markup is simple.
  */
-function simpleGroup(lines: string[], footnotes: ReadonlySet<string>, around: Neighbours): PlainBlock[] | undefined {
+function simpleGroup(lines: string[], context: InlineContext, around: Neighbours): PlainBlock[] | undefined {
   const first = lines[0] ?? '';
   if (lines.some((line) => TABLE_DELIMITER_ROW.test(line) || (line.startsWith('>') && TABLE_DELIMITER_ROW.test(line.slice(1))))) return undefined;
   if (first.startsWith('[^')) {
@@ -194,22 +205,22 @@ function simpleGroup(lines: string[], footnotes: ReadonlySet<string>, around: Ne
     if (!definition || around.nextIndented || !isPlainContent(definition[1] ?? '') || !lines.slice(1).every(isPlainContent)) return undefined;
     return [{ kind: 'footnote' }];
   }
-  if (LIST_START.test(first)) return simpleList(lines, footnotes, around);
+  if (LIST_START.test(first)) return simpleList(lines, context, around);
   if (first.startsWith('#')) {
     const heading = lines.length === 1 ? HEADING.exec(first) : null;
-    const inline = heading ? simpleInline(joinParagraphLines([heading[2] ?? '']), footnotes) : undefined;
+    const inline = heading ? simpleInline(joinParagraphLines([heading[2] ?? '']), context) : undefined;
     return inline && heading ? [{ kind: 'heading', depth: heading[1]?.length ?? 1, inline }] : undefined;
   }
   if (!first.startsWith('>')) {
-    if (!lines.every(isParagraphLine)) return undefined;
-    const inline = simpleInline(joinParagraphLines(lines), footnotes);
+    if (!lines.every((line, i) => isParagraphLine(line, i > 0))) return undefined;
+    const inline = simpleInline(joinParagraphLines(lines), context);
     return inline === undefined ? undefined : [{ kind: 'paragraph', inline }];
   }
   const quoted: PlainBlock[] = [];
   let paragraph: string[] = [];
   const end = (): boolean => {
     if (paragraph.length === 0) return true;
-    const inline = simpleInline(joinParagraphLines(paragraph), footnotes);
+    const inline = simpleInline(joinParagraphLines(paragraph), context);
     paragraph = [];
     if (inline === undefined) return false;
     quoted.push({ kind: 'quote', inline });
@@ -221,7 +232,7 @@ function simpleGroup(lines: string[], footnotes: ReadonlySet<string>, around: Ne
     const inner = line.startsWith('> ') ? line.slice(2) : line.slice(1);
     if (BLANK.test(inner)) {
       if (!end()) return undefined;
-    } else if (isParagraphLine(inner)) {
+    } else if (isParagraphLine(inner, paragraph.length > 0)) {
       paragraph.push(inner);
     } else {
       return undefined;
@@ -273,8 +284,13 @@ function splitGroups(lines: string[]): Array<string | LineGroup> {
   return pieces;
 }
 
-function isParagraphLine(line: string): boolean {
-  if (BLOCK_START.test(line)) return false;
+/**
+ * A line of paragraph text. Inside a paragraph (`continuation`), an ordered list item
+ * interrupts only when it starts at 1 (CommonMark 5.3), so a wrapped line such as
+ * "5. Then" or "1878." goes on with the paragraph.
+ */
+function isParagraphLine(line: string, continuation = false): boolean {
+  if (BLOCK_START.test(line) && !(continuation && ORDERED_NOT_FROM_ONE.test(line))) return false;
   // A tab in trailing whitespace makes hard-break rules subtle; leave such lines to remark.
   const last = line[line.length - 1];
   return !(last === '\t' || (last === ' ' && /\t[ \t]*$/.test(line)));

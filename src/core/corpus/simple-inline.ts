@@ -1,8 +1,20 @@
 // Inline markup whose meaning is certain without the full CommonMark inline algorithm:
 // emphasis that is properly nested and unambiguous under the flanking rules, footnote
-// markers whose definition exists, and plain inline links `[text](url)`. Anything
+// markers whose definition exists, plain inline links `[text](url)`, and brackets
+// that cannot be links because the document defines no references. Anything
 // subtler returns undefined and goes to remark. The differential tests in
 // test/unit/corpus/plain-paragraphs.test.ts hold this to remark's output.
+
+/** What the rest of the document decides about inline syntax. */
+export interface InlineContext {
+  /** Footnote labels (lower-cased) that have a definition: `[^label]` is then a marker. */
+  footnotes: ReadonlySet<string>;
+  /**
+   * The document has no link reference definitions, so a `[` or `]` that is not part of
+   * an inline link or a footnote marker is plain text ("[sic]", "[Latin]").
+   */
+  literalBrackets: boolean;
+}
 
 export interface SimpleInline {
   /** The prose: markup resolved, link URLs and bare-URL links gone. */
@@ -52,7 +64,10 @@ interface Range {
   url?: string;
 }
 
-export function simpleInline(text: string, footnotes: ReadonlySet<string>): SimpleInline | undefined {
+/** Brackets that could still mean something without definitions: a link with an unusual destination, a reference, an image. */
+const BRACKET_SYNTAX = /\]\(|\]\[|!\[|\[\^/;
+
+export function simpleInline(text: string, { footnotes, literalBrackets }: InlineContext): SimpleInline | undefined {
   const plain = !text.includes('[') && !text.includes(']') && !text.includes('_') && !text.includes('*');
   if (plain) return hasHardSyntax(text) ? undefined : { prose: text, visible: text, outside: text, links: 0 };
 
@@ -69,7 +84,10 @@ export function simpleInline(text: string, footnotes: ReadonlySet<string>): Simp
     at = r.end;
   }
   rest += text.slice(at);
-  if (rest.includes('[') || rest.includes(']') || hasHardSyntax(rest)) return undefined;
+  if (rest.includes('[') || rest.includes(']')) {
+    if (!literalBrackets || BRACKET_SYNTAX.test(rest)) return undefined;
+  }
+  if (hasHardSyntax(rest)) return undefined;
   if (links.some((l) => hasHardSyntax(l.label ?? ''))) return undefined;
 
   const delimiters = emphasisDelimiters(text, opaque);

@@ -152,6 +152,10 @@ test('the fast path agrees with remark on a thousand generated markdown snippets
     'a|b', '\n|---|', '\n:--|', '  \n', '\n', '\t', '—', '-', '"', "'", '“', '”', '(', ')', '!', '?', ':', '1.', '>',
     '***', '\n\n[^1]: ', '\n[^2]: note', '\n\n    indented', '\n\n[^1]: ```', '\n\n[^b]: x\n\n  y', 'https://a.b', 'www.c.d',
     '\n\n```\n', '\n\n<!--', '-->', '\\*',
+    // wrapped lines that start with a number: only a list item from 1 interrupts a paragraph
+    '\n5. ', '\n1. ', '\n01) ', '\n1878.', '\n12) x', '\n> 3. ',
+    // brackets that are plain text unless the document defines references
+    '[sic]', '[Latin] ', ' [a]', '[x][]', '[x][y]', '[]', '![x]', '[a [b](u) c]', '[t](u "x")', '\n\n[x]: /u\n', '\n\n[Sic]: /u "t"\n',
   ];
   let seed = 20261123;
   const random = () => {
@@ -169,7 +173,7 @@ test('the fast path agrees with remark on a thousand generated markdown snippets
       if (shape < 0.1) text = pick(['# ', '## ', '###\t', '#', '####### ']) + text.replace(/\n/g, ' ');
       else if (shape < 0.3) text = text.split('\n').map((line) => (random() < 0.8 ? '> ' : '>') + line).join('\n');
       else if (shape < 0.45) {
-        const marker = pick(['- ', '* ', '+ ', '1. ', '2) ', '-  ', '[ ] ']);
+        const marker = pick(['- ', '* ', '+ ', '1. ', '2) ', '-  ', '[ ] ', '- [ ] ', '* [x] ']);
         text = text.split(/\n| (?=[A-Z])/).map((line) => (random() < 0.9 ? marker : pick(['- ', '3. ', '  ', ''])) + line.trim()).join('\n');
       } else if (shape < 0.5) text = `${pick(['```', '~~~', '````', '``` js'])}\n${text}\n${pick(['```', '~~~', '````', ''])}`;
       paragraphs.push(text);
