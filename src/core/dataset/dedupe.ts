@@ -94,7 +94,10 @@ export function findNearDuplicates<T>(
   threshold: number,
   group: (item: T) => string = () => '',
 ): Array<NearDuplicate<T>> {
-  const buckets = new Map<number, number[]>();
+  // One map per band, keyed by the band's hash as a signed 32-bit integer: small-integer
+  // keys stay on V8's fast path (a combined 36-bit key is a heap number: about twice as slow to look up).
+  const buckets = Array.from({ length: BANDS }, () => new Map<number, number[]>());
+  const seenBy = new Int32Array(items.length).fill(-1);
   const exact = new Map<number, Uint32Array>();
   const exactOf = (i: number) => {
     let s = exact.get(i);
@@ -114,12 +117,13 @@ export function findNearDuplicates<T>(
     groups.push(myGroup);
     if (!mine) return; // no words, nothing to compare
     const keys = bandKeys(mine, myGroup);
-    const seen = new Set<number>();
     let match: { of: number; similarity: number } | undefined;
-    for (const key of keys) {
-      for (const other of buckets.get(key) ?? []) {
-        if (seen.has(other)) continue;
-        seen.add(other);
+    for (let band = 0; band < BANDS; band++) {
+      const members = buckets[band]?.get(keys[band] ?? 0);
+      if (!members) continue;
+      for (const other of members) {
+        if (seenBy[other] === index) continue;
+        seenBy[other] = index;
         if (groups[other] !== myGroup || agreement(mine, dense[other]) < threshold - 0.2) continue;
         const similarity = jaccard(exactOf(index), exactOf(other));
         if (similarity >= threshold && (!match || similarity > match.similarity)) match = { of: other, similarity };
@@ -130,10 +134,12 @@ export function findNearDuplicates<T>(
       found.push({ duplicate: candidate.item, of: kept.item, similarity: match.similarity });
       return; // a duplicate is dropped, so it does not become a bucket member
     }
-    for (const key of keys) {
-      const list = buckets.get(key);
+    for (let band = 0; band < BANDS; band++) {
+      const map = buckets[band];
+      const key = keys[band] ?? 0;
+      const list = map?.get(key);
       if (list) list.push(index);
-      else buckets.set(key, [index]);
+      else map?.set(key, [index]);
     }
   });
   return found;
@@ -147,14 +153,14 @@ function agreement(a: Uint32Array, b: Uint32Array | undefined): number {
   return same / BINS;
 }
 
-/** One number per band (band index in the low bits), salted by the group so groups rarely share a bucket. */
-function bandKeys(s: Uint32Array, group: string): number[] {
-  const keys: number[] = [];
+/** One hash per band, salted by the group so groups rarely share a bucket. */
+function bandKeys(s: Uint32Array, group: string): Int32Array {
+  const keys = new Int32Array(BANDS);
   const salt = fnv1a(group);
   for (let band = 0; band < BANDS; band++) {
     let h = salt ^ band;
     for (let r = 0; r < ROWS; r++) h = mix32(h ^ (s[band * ROWS + r] ?? EMPTY));
-    keys.push(h * BANDS + band);
+    keys[band] = h | 0;
   }
   return keys;
 }

@@ -26,12 +26,12 @@ export async function writeDataset(folder: string, build: DatasetBuild): Promise
     manifest: path.join(dir, 'manifest.json'),
   };
   await Promise.all([
-    writeAtomically(files.train, jsonLines(build.train.map(exampleRecord))),
-    writeAtomically(files.val, jsonLines(build.val.map(exampleRecord))),
-    writeAtomically(files.documents, jsonLines(build.documents.map(documentRecord))),
+    writeAtomically(files.train, jsonLines(build.train, exampleRecord)),
+    writeAtomically(files.val, jsonLines(build.val, exampleRecord)),
+    writeAtomically(files.documents, jsonLines(build.documents, documentRecord)),
   ]);
   // The manifest last: its presence says the folder is complete.
-  await writeAtomically(files.manifest, `${JSON.stringify(build.manifest, null, 2)}\n`);
+  await writeAtomically(files.manifest, [`${JSON.stringify(build.manifest, null, 2)}\n`]);
   return files;
 }
 
@@ -45,12 +45,38 @@ function documentRecord(d: DocumentRecord): object {
   return { doc: d.doc, path: d.path, title: d.title, split: d.split, words: d.words, text: d.text };
 }
 
-function jsonLines(records: object[]): string {
-  return records.map((r) => `${JSON.stringify(r)}\n`).join('');
+/** About a megabyte of lines at a time: no file-sized string (copied by every young-generation GC while it lives), few writes. */
+const CHUNK_CHARS = 1 << 20;
+
+function* jsonLines<T>(items: readonly T[], record: (item: T) => object): Generator<string> {
+  let lines: string[] = [];
+  let size = 0;
+  for (const item of items) {
+    const line = `${JSON.stringify(record(item))}\n`;
+    lines.push(line);
+    size += line.length;
+    if (size >= CHUNK_CHARS) {
+      yield lines.join('');
+      lines = [];
+      size = 0;
+    }
+  }
+  if (lines.length > 0) yield lines.join('');
 }
 
-async function writeAtomically(file: string, content: string): Promise<void> {
+async function writeAtomically(file: string, chunks: Iterable<string>): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temporary, content, 'utf8');
+  const handle = await fs.open(temporary, 'w');
+  try {
+    for (const chunk of chunks) {
+      const bytes = Buffer.from(chunk, 'utf8');
+      for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
+    }
+  } catch (error) {
+    await handle.close();
+    await fs.rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
   await fs.rename(temporary, file);
 }
