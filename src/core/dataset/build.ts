@@ -4,7 +4,7 @@
 // writing the folder is write.ts's job.
 
 import { findEssays, type SkippedFile } from '../corpus/discover';
-import { loadMarkdownParser } from '../corpus/markdown';
+import { ParsePool } from '../corpus/parse-pool';
 import { compareStrings, excerpt, formatCount } from '../corpus/text';
 import { capDocumentShare } from './cap';
 import { findNearDuplicates, mergeSketches, unionOf } from './dedupe';
@@ -27,6 +27,11 @@ export interface BuildDatasetOptions extends Partial<DatasetSettings> {
   folder: string;
   signal?: AbortSignal;
   onProgress?: (progress: BuildProgress) => void;
+  /**
+   * Worker threads that parse the essays (default: one per core, at most 4; 1 parses
+   * in-process). Not a dataset setting: the output is the same whatever the number.
+   */
+  parseWorkers?: number;
 }
 
 /** One line of documents.jsonl: evaluation reads held-out essays from here. */
@@ -65,7 +70,7 @@ const TOO_SMALL_WORDS = 5_000;
 const SMALL_WORDS = 20_000;
 
 export async function buildDataset(options: BuildDatasetOptions): Promise<DatasetBuild> {
-  const { folder, signal, onProgress, ...overrides } = options;
+  const { folder, signal, onProgress, parseWorkers, ...overrides } = options;
   const settings = resolveDatasetSettings(overrides);
   const timings: Record<string, number> = {};
   let lapStart = performance.now();
@@ -75,15 +80,30 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<Datase
     lapStart = now;
   };
 
+  // The workers start now and load the parser while the files are found and read.
+  const pool = new ParsePool(parseWorkers);
+  try {
+    return { ...(await build(folder, settings, { pool, lap, signal, onProgress })), timings };
+  } finally {
+    await pool.close();
+  }
+}
+
+interface BuildContext {
+  pool: ParsePool;
+  lap: (step: string) => void;
+  signal: AbortSignal | undefined;
+  onProgress: ((progress: BuildProgress) => void) | undefined;
+}
+
+async function build(folder: string, settings: DatasetSettings, { pool, lap, signal, onProgress }: BuildContext): Promise<Omit<DatasetBuild, 'timings'>> {
   onProgress?.({ stage: 'finding', message: `Looking for essays in ${folder}` });
   const found = await findEssays(folder, { include: settings.include, exclude: settings.exclude, maxFileBytes: settings.maxFileBytes, ...(signal ? { signal } : {}) });
   if (found.files.length === 0) throw new DatasetError(nothingFound(found.root, settings, found.skipped), 'no-essays', found.skipped);
-  lap('find');
-  const parse = await loadMarkdownParser();
-  lap('load parser');
+  lap('discover/read');
   const prepared = await prepareDocuments(found.files, {
     root: found.root,
-    parse,
+    parser: pool,
     settings,
     ...(signal ? { signal } : {}),
     onFile: (done, total) => onProgress?.({ stage: 'reading', message: `Reading essays (${done}/${total})`, done, total }),
@@ -99,7 +119,7 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<Datase
   const built = prepared.essays.flatMap((essay) => pairsForDocument(essay, settings));
   lap('pairs');
   const { kept: unique, duplicates } = dropNearDuplicatePairs(built, prepared, settings.nearDuplicateSimilarity);
-  lap('near-duplicate pairs');
+  lap('dedupe pairs');
   const trainPairs = unique.filter((p) => !valDocs.has(p.doc)).sort(byDocumentThenTier);
   const val = unique.filter((p) => valDocs.has(p.doc)).sort(byDocumentThenTier);
   const capped = capDocumentShare(trainPairs, settings.maxDocumentShare);
@@ -141,7 +161,7 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<Datase
   for (const p of val) count(manifest, 'val', p.tier);
   manifest.warnings.push(...sizeWarnings(manifest, capped.effectiveShare > settings.maxDocumentShare));
   lap('cap and manifest');
-  return { manifest, train, val, documents, timings };
+  return { manifest, train, val, documents };
 }
 
 /** Near-duplicate pairs within a tier (two essays sharing a long passage): the first in document order stays. */

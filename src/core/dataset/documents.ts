@@ -4,8 +4,9 @@
 import { stripBoilerplate, stripSignoffs, detectRepeatedSignoffs, type RemovedBoilerplate } from '../corpus/boilerplate';
 import type { EssayFile, SkippedFile } from '../corpus/discover';
 import { draftLinksFromFrontMatter, earlierVersionsFromGit, isInDraftsFolder, matchDraftTwins, type DraftOrigin } from '../corpus/drafts';
-import type { MarkdownParser } from '../corpus/markdown';
-import { parseEssay, type ParsedEssay, type ProseBlock, type RemovedMarkup } from '../corpus/parse';
+import type { ParsedEssay, ProseBlock, RemovedMarkup } from '../corpus/parse';
+import type { ParsedFile, SourceFile } from '../corpus/parse-files';
+import type { ParseOptions } from '../corpus/parse-pool';
 import { compareStrings, wordHashes } from '../corpus/text';
 import { ParagraphLedger, findNearDuplicates, jaccard, mergeSketches, shinglesOf, sketch, unionOf } from './dedupe';
 import type { DatasetSettings } from './options';
@@ -28,9 +29,14 @@ export interface PreparedCorpus {
   drafts: { found: number; used: Record<DraftOrigin, number> };
 }
 
+/** Parses files, in the order given (a ParsePool: worker threads or in-process). */
+export interface EssayParser {
+  parseAll(files: readonly SourceFile[], options?: ParseOptions): Promise<ParsedFile[]>;
+}
+
 export interface PrepareContext {
   root: string;
-  parse: MarkdownParser;
+  parser: EssayParser;
   settings: DatasetSettings;
   signal?: AbortSignal;
   onFile?: (done: number, total: number) => void;
@@ -57,19 +63,25 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
     drafts: { found: 0, used: { 'drafts folder': 0, 'front matter': 0, 'git history': 0 } },
   };
 
+  const parsedFiles = await ctx.parser.parseAll(files, {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onFile ? { onProgress: ctx.onFile } : {}),
+  });
   const parsed = new Map<string, ParsedEssay>();
-  for (let i = 0; i < files.length; i++) {
-    const file = files[i];
-    if (!file) continue;
-    if (i % 32 === 31) await yieldToEventLoop(ctx.signal); // keep the editor responsive and cancellable
-    const essay = parseEssay(file.text, file.path, ctx.parse);
+  // Each block's word hashes came with the parse (computed on the worker threads); a
+  // block changed since (a sign-off cut from it) is a new object and is hashed here.
+  const blockWords = new Map<ProseBlock, Uint32Array>();
+  const wordsOf = (block: ProseBlock) => blockWords.get(block) ?? wordHashes(block.text);
+  files.forEach((file, i) => {
+    const result = parsedFiles[i];
+    if (!result) return;
+    const { essay } = result;
     parsed.set(file.path, essay);
+    rememberWords(blockWords, result);
     for (const w of essay.warnings) out.warnings.push(`${file.path}: ${w}`);
     addMarkup(out.markup, essay.removed);
-    ctx.onFile?.(i + 1, files.length);
-  }
-
-  ctx.lap?.('parse');
+  });
+  ctx.signal?.throwIfAborted();
 
   // Drafts are inputs for T1, never essays of their own.
   const paths = [...parsed.keys()];
@@ -88,6 +100,8 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
   for (const [draft, finished] of links.links) addDraft(draft, finished, 'front matter');
   for (const [draft, finished] of twins.twins) addDraft(draft, finished, 'drafts folder');
 
+  ctx.lap?.('parse');
+
   // Boilerplate, per block, then sign-offs that recur across the essays.
   const cleaned = new Map<string, ProseBlock[]>();
   for (const [p, essay] of parsed) {
@@ -101,6 +115,7 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
     cleaned.set(p, kept);
     for (const r of removed) out.boilerplate.push({ ...r, doc: p });
   }
+  ctx.lap?.('boilerplate');
 
   // The first copy of a repeated paragraph or essay is the one kept; shorter paths go
   // first, so "walk.md" wins over "walk copy.md" and "Copy of walk.md".
@@ -114,7 +129,7 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
       out.skipped.push({ path: p, reason: essay.blocks.length === 0 && essay.removed.codeBlocks + essay.removed.html === 0 ? 'no text' : 'no prose left after removing code, HTML, links and boilerplate' });
       continue;
     }
-    let words = blocks.map((b) => wordHashes(b.text));
+    let words = blocks.map(wordsOf);
     const total = sumOf(words.map((w) => w.length));
     const repeats = ledger.repeats(words);
     if (repeats.size > 0) {
@@ -132,7 +147,6 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
     candidates.push({ essay: toDocument(p, essay, blocks, words.map((w) => w.length)), hashes: hashBlocks(words) });
   }
 
-  ctx.lap?.('clean');
   const near = findNearDuplicates(
     candidates.map(({ essay, hashes }) => ({ item: essay.doc, sketch: mergeSketches(hashes.sketches), shingles: () => unionOf(hashes.shingles) })),
     settings.nearDuplicateSimilarity,
@@ -150,8 +164,8 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
   }
   out.essays.sort((a, b) => compareStrings(a.doc, b.doc));
 
-  ctx.lap?.('near-duplicate essays');
-  await attachDrafts(out, ctx, fileDrafts, cleaned, signoffs);
+  ctx.lap?.('dedupe');
+  await attachDrafts(out, ctx, fileDrafts, cleaned, signoffs, blockWords);
   ctx.lap?.('drafts');
   return out;
 }
@@ -163,6 +177,7 @@ async function attachDrafts(
   fileDrafts: Map<string, Array<{ path: string; origin: DraftOrigin }>>,
   cleaned: Map<string, ProseBlock[]>,
   signoffs: ReadonlySet<string>,
+  blockWords: Map<ProseBlock, Uint32Array>,
 ): Promise<void> {
   const { settings } = ctx;
   const history =
@@ -170,34 +185,45 @@ async function attachDrafts(
       ? await earlierVersionsFromGit(ctx.root, out.essays.map((e) => e.doc), { maxPerDoc: settings.maxDraftsPerEssay, ...(ctx.signal ? { signal: ctx.signal } : {}) })
       : undefined;
   if (history?.note) out.warnings.push(history.note);
+  const versions = out.essays.flatMap((e) => (history?.versions.get(e.doc) ?? []).map((v) => ({ path: e.doc, label: v.label, text: v.markdown })));
+  const parsedVersions = versions.length > 0 ? await ctx.parser.parseAll(versions, ctx.signal ? { signal: ctx.signal } : {}) : [];
+  const wordsOf = (block: ProseBlock) => blockWords.get(block) ?? wordHashes(block.text);
 
+  let nextVersion = 0;
   for (const essay of out.essays) {
     const sources: Array<{ origin: DraftOrigin; label: string; blocks: ProseBlock[] }> = [];
     for (const d of fileDrafts.get(essay.doc) ?? []) sources.push({ origin: d.origin, label: d.path, blocks: cleaned.get(d.path) ?? [] });
-    for (const v of history?.versions.get(essay.doc) ?? []) {
-      const version = parseEssay(v.markdown, essay.doc, ctx.parse);
-      const stripped = stripSignoffs(stripBoilerplate(version.blocks).blocks, signoffs).blocks;
-      sources.push({ origin: 'git history', label: v.label, blocks: stripped });
+    for (; versions[nextVersion]?.path === essay.doc; nextVersion++) {
+      const version = parsedVersions[nextVersion];
+      if (!version) continue;
+      rememberWords(blockWords, version);
+      const stripped = stripSignoffs(stripBoilerplate(version.essay.blocks).blocks, signoffs).blocks;
+      sources.push({ origin: 'git history', label: versions[nextVersion]?.label ?? '', blocks: stripped });
     }
     out.drafts.found += sources.length;
     if (sources.length === 0) continue;
     const hashes = out.hashes.get(essay.doc);
     const essayShingles = unionOf(hashes?.essay.shingles ?? []);
-    const essayVocabulary = new Set(essay.blocks.flatMap((b) => [...wordHashes(b.text)]));
+    const essayVocabulary = new Set(essay.blocks.flatMap((b) => [...wordsOf(b)]));
     for (const source of sources) {
       if (essay.drafts.length >= settings.maxDraftsPerEssay) break;
-      const words = source.blocks.map((b) => wordHashes(b.text));
-      const blockWords = words.map((w) => w.length);
-      const total = sumOf(blockWords);
+      const words = source.blocks.map(wordsOf);
+      const counts = words.map((w) => w.length);
+      const total = sumOf(counts);
       if (total < MIN_DRAFT_WORDS) continue;
       const draftHashes = hashBlocks(words);
       if (jaccard(unionOf(draftHashes.shingles), essayShingles) >= SAME_TEXT_SIMILARITY) continue;
       if (vocabularyOverlap(words, essayVocabulary) < MIN_DRAFT_VOCABULARY_OVERLAP) continue;
-      essay.drafts.push({ origin: source.origin, label: source.label, blocks: source.blocks, blockWords, words: total });
+      essay.drafts.push({ origin: source.origin, label: source.label, blocks: source.blocks, blockWords: counts, words: total });
       hashes?.drafts.push(draftHashes);
       out.drafts.used[source.origin]++;
     }
   }
+}
+
+/** Keeps a parsed file's word hashes, by block, for the steps after parsing. */
+function rememberWords(blockWords: Map<ProseBlock, Uint32Array>, { essay, words }: ParsedFile): void {
+  essay.blocks.forEach((b, k) => blockWords.set(b, words[k] ?? wordHashes(b.text)));
 }
 
 function toDocument(doc: string, essay: ParsedEssay, blocks: ProseBlock[], blockWords: number[]): EssayDocument {
@@ -238,13 +264,4 @@ function sumOf(values: readonly number[]): number {
   let s = 0;
   for (const v of values) s += v;
   return s;
-}
-
-function yieldToEventLoop(signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    setImmediate(() => {
-      if (signal?.aborted) reject(signal.reason instanceof Error ? signal.reason : new DOMException('Aborted', 'AbortError'));
-      else resolve();
-    });
-  });
 }

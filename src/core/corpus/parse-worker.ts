@@ -1,0 +1,35 @@
+// The parse pool's worker thread (bundled as dist/parse-worker.js; started from this
+// source under tsx in tests and benchmarks). It loads the markdown parser as soon as
+// it starts, then answers each batch of files with their parsed essays, in order.
+
+import { parentPort } from 'node:worker_threads';
+import { loadMarkdownParser } from './markdown';
+import { packWords, parseFile, type SourceFile } from './parse-files';
+import type { ParsedEssay } from './parse';
+
+export interface ParseRequest {
+  id: number;
+  files: SourceFile[];
+}
+
+export type ParseReply =
+  | { id: number; essays: ParsedEssay[]; lengths: number[]; hashes: Uint32Array }
+  /** The pool parses the batch again in-process: a real parse error then surfaces there, with its stack. */
+  | { id: number; error: string };
+
+const port = parentPort;
+if (port) {
+  const parser = loadMarkdownParser(); // warm up while the main thread looks for the files
+  port.on('message', async (request: ParseRequest) => {
+    try {
+      const parse = await parser;
+      const parsed = request.files.map((f) => parseFile(f, parse));
+      const { lengths, hashes } = packWords(parsed);
+      const reply: ParseReply = { id: request.id, essays: parsed.map((p) => p.essay), lengths, hashes };
+      port.postMessage(reply, [hashes.buffer as ArrayBuffer]);
+    } catch (error) {
+      const reply: ParseReply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+      port.postMessage(reply);
+    }
+  });
+}
