@@ -29,6 +29,7 @@ export function dataReport(manifest: unknown): DataReport | null {
   const pairs = isObj(manifest.pairs) ? manifest.pairs : {};
   const settings = isObj(manifest.settings) ? manifest.settings : {};
   const bp = isObj(manifest.boilerplate) ? manifest.boilerplate : null;
+  const cap = isObj(manifest.cap) ? manifest.cap : {};
   return {
     source: str(manifest.source),
     documents: { total: num(docs.total), train: num(docs.train), val: num(docs.val) },
@@ -38,7 +39,9 @@ export function dataReport(manifest: unknown): DataReport | null {
     shares: objs(manifest.perDocumentShare)
       .map((d) => ({ doc: str(d.doc) ?? '?', pairs: num(d.pairs) ?? 0, share: num(d.share) ?? 0 }))
       .sort((a, b) => b.share - a.share || a.doc.localeCompare(b.doc)),
-    maxShare: num(settings.maxDocumentShare),
+    // The cap applied: with few documents the builder relaxes the setting (no single
+    // essay could stay under 20% of five), and essays under the relaxed cap are fine.
+    maxShare: num(cap.effectiveShare) ?? num(settings.maxDocumentShare),
     boilerplate: bp && {
       removed: num(bp.removed) ?? 0,
       byKind: counts(bp.byKind).map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count),

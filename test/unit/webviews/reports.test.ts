@@ -25,6 +25,11 @@ test('the data report reads the manifest contract: tiers, documents, shares larg
   assert.deepEqual(dataReport({})?.tiers, []);
 });
 
+test('the share limit is the cap the builder applied (relaxed for few essays), not the bare setting', () => {
+  const manifest = { settings: { maxDocumentShare: 0.2 }, cap: { maxShare: 0.2, effectiveShare: 0.34, perDocumentLimit: 12, droppedPairs: 0 } };
+  assert.equal(dataReport(manifest)!.maxShare, 0.34);
+});
+
 test('eval.json is rendered generically: base/tuned pairs become comparisons, nesting becomes groups', () => {
   const tree = scoreTree({
     perplexity: { base: 21.5, tuned: 14.2, docs: 3, ratio_ci: { low: 0.61, high: 0.7 }, per_doc: [1, 2, 3, 4, 5], detail: { a: { b: 1 } } },
