@@ -41,8 +41,8 @@ const contexts = [
       extension: 'src/extension.ts',
       cli: 'src/cli.ts',
       'inference-worker': 'src/inference/worker.ts',
-      // The dataset build's parse pool starts this beside extension.js/cli.js (src/core/corpus/parse-pool.ts).
-      'parse-worker': 'src/core/corpus/parse-worker.ts',
+      // The dataset build's parse pool starts this beside extension.js/cli.js (src/core/dataset/parse-pool.ts).
+      'parse-worker': 'src/core/dataset/parse-worker.ts',
     }),
     outdir: 'dist',
   }),

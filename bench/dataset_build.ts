@@ -14,7 +14,7 @@ import { promises as fs, readdirSync, readFileSync, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultParseWorkers } from '../src/core/corpus/parse-pool';
+import { defaultParseWorkers } from '../src/core/dataset/parse-pool';
 import { buildDataset } from '../src/core/dataset/build';
 import { writeDataset } from '../src/core/dataset/write';
 import { countWords } from '../src/core/corpus/text';

@@ -3,13 +3,22 @@
 // is a second for a thousand essays). Anything else goes to `yaml`, which also
 // reports broken YAML. front-matter.test.ts checks both paths agree.
 
-import * as YAML from 'yaml';
+import type * as Yaml from 'yaml';
+
+let yamlModule: typeof Yaml | undefined;
+
+/** `yaml` is loaded on first use: most essays never need it, and loading it costs about 0.1 s in each parse worker. */
+function yamlPackage(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  yamlModule ??= require('yaml') as typeof Yaml;
+  return yamlModule;
+}
 
 /** The fields, or a warning (without the file name) and no fields when the YAML is broken. */
 export function readFrontMatter(yaml: string): { fields: Record<string, unknown>; warning?: string } {
   const simple = simpleFrontMatter(yaml);
   if (simple) return { fields: simple };
-  const doc = YAML.parseDocument(yaml, { prettyErrors: false, uniqueKeys: false });
+  const doc = yamlPackage().parseDocument(yaml, { prettyErrors: false, uniqueKeys: false });
   const error = doc.errors[0];
   if (error) {
     // Line in the file: +1 to count from one, +1 for the opening `---`.

@@ -4,7 +4,7 @@
 // writing the folder is write.ts's job.
 
 import { findEssays, type SkippedFile } from '../corpus/discover';
-import { ParsePool } from '../corpus/parse-pool';
+import { ParsePool } from './parse-pool';
 import { compareStrings, excerpt, formatCount } from '../corpus/text';
 import { capDocumentShare } from './cap';
 import { findNearDuplicates, mergeSketches, unionOf } from './dedupe';

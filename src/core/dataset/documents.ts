@@ -5,11 +5,11 @@ import { stripBoilerplate, stripSignoffs, detectRepeatedSignoffs, type RemovedBo
 import type { EssayFile, SkippedFile } from '../corpus/discover';
 import { draftLinksFromFrontMatter, earlierVersionsFromGit, isInDraftsFolder, matchDraftTwins, type DraftOrigin } from '../corpus/drafts';
 import type { ParsedEssay, ProseBlock, RemovedMarkup } from '../corpus/parse';
-import type { ParsedFile, SourceFile } from '../corpus/parse-files';
-import type { ParseOptions } from '../corpus/parse-pool';
-import { compareStrings, wordHashes } from '../corpus/text';
-import { ParagraphLedger, findNearDuplicates, jaccard, mergeSketches, shinglesOf, sketch, unionOf } from './dedupe';
+import { compareStrings } from '../corpus/text';
+import { ParagraphLedger, findNearDuplicates, jaccard, mergeSketches, unionOf } from './dedupe';
 import type { DatasetSettings } from './options';
+import { blockData, type BlockData, type ParsedFile, type SourceFile } from './parse-files';
+import type { ParseOptions } from './parse-pool';
 import type { EssayDocument } from './types';
 
 export interface BlockHashes {
@@ -68,16 +68,16 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
     ...(ctx.onFile ? { onProgress: ctx.onFile } : {}),
   });
   const parsed = new Map<string, ParsedEssay>();
-  // Each block's word hashes came with the parse (computed on the worker threads); a
-  // block changed since (a sign-off cut from it) is a new object and is hashed here.
-  const blockWords = new Map<ProseBlock, Uint32Array>();
-  const wordsOf = (block: ProseBlock) => blockWords.get(block) ?? wordHashes(block.text);
+  // Each block's hashes came with the parse (computed on the worker threads); a block
+  // changed since (a sign-off cut from it) is a new object and is hashed here.
+  const known = new Map<ProseBlock, BlockData>();
+  const dataOf = (block: ProseBlock) => known.get(block) ?? blockData(block.text);
   files.forEach((file, i) => {
     const result = parsedFiles[i];
     if (!result) return;
     const { essay } = result;
     parsed.set(file.path, essay);
-    rememberWords(blockWords, result);
+    remember(known, result);
     for (const w of essay.warnings) out.warnings.push(`${file.path}: ${w}`);
     addMarkup(out.markup, essay.removed);
   });
@@ -129,7 +129,7 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
       out.skipped.push({ path: p, reason: essay.blocks.length === 0 && essay.removed.codeBlocks + essay.removed.html === 0 ? 'no text' : 'no prose left after removing code, HTML, links and boilerplate' });
       continue;
     }
-    let words = blocks.map(wordsOf);
+    let words = blocks.map((b) => dataOf(b).words);
     const total = sumOf(words.map((w) => w.length));
     const repeats = ledger.repeats(words);
     if (repeats.size > 0) {
@@ -144,7 +144,7 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
       words = words.filter((_, i) => !repeats.has(i));
     }
     ledger.add(p, words);
-    candidates.push({ essay: toDocument(p, essay, blocks, words.map((w) => w.length)), hashes: hashBlocks(words) });
+    candidates.push({ essay: toDocument(p, essay, blocks, words.map((w) => w.length)), hashes: hashesOf(blocks.map(dataOf)) });
   }
 
   const near = findNearDuplicates(
@@ -165,7 +165,7 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
   out.essays.sort((a, b) => compareStrings(a.doc, b.doc));
 
   ctx.lap?.('dedupe');
-  await attachDrafts(out, ctx, fileDrafts, cleaned, signoffs, blockWords);
+  await attachDrafts(out, ctx, fileDrafts, cleaned, signoffs, known);
   ctx.lap?.('drafts');
   return out;
 }
@@ -177,7 +177,7 @@ async function attachDrafts(
   fileDrafts: Map<string, Array<{ path: string; origin: DraftOrigin }>>,
   cleaned: Map<string, ProseBlock[]>,
   signoffs: ReadonlySet<string>,
-  blockWords: Map<ProseBlock, Uint32Array>,
+  known: Map<ProseBlock, BlockData>,
 ): Promise<void> {
   const { settings } = ctx;
   const history =
@@ -187,7 +187,7 @@ async function attachDrafts(
   if (history?.note) out.warnings.push(history.note);
   const versions = out.essays.flatMap((e) => (history?.versions.get(e.doc) ?? []).map((v) => ({ path: e.doc, label: v.label, text: v.markdown })));
   const parsedVersions = versions.length > 0 ? await ctx.parser.parseAll(versions, ctx.signal ? { signal: ctx.signal } : {}) : [];
-  const wordsOf = (block: ProseBlock) => blockWords.get(block) ?? wordHashes(block.text);
+  const dataOf = (block: ProseBlock) => known.get(block) ?? blockData(block.text);
 
   let nextVersion = 0;
   for (const essay of out.essays) {
@@ -196,7 +196,7 @@ async function attachDrafts(
     for (; versions[nextVersion]?.path === essay.doc; nextVersion++) {
       const version = parsedVersions[nextVersion];
       if (!version) continue;
-      rememberWords(blockWords, version);
+      remember(known, version);
       const stripped = stripSignoffs(stripBoilerplate(version.essay.blocks).blocks, signoffs).blocks;
       sources.push({ origin: 'git history', label: versions[nextVersion]?.label ?? '', blocks: stripped });
     }
@@ -204,14 +204,15 @@ async function attachDrafts(
     if (sources.length === 0) continue;
     const hashes = out.hashes.get(essay.doc);
     const essayShingles = unionOf(hashes?.essay.shingles ?? []);
-    const essayVocabulary = new Set(essay.blocks.flatMap((b) => [...wordsOf(b)]));
+    const essayVocabulary = new Set(essay.blocks.flatMap((b) => [...dataOf(b).words]));
     for (const source of sources) {
       if (essay.drafts.length >= settings.maxDraftsPerEssay) break;
-      const words = source.blocks.map(wordsOf);
+      const data = source.blocks.map(dataOf);
+      const words = data.map((d) => d.words);
       const counts = words.map((w) => w.length);
       const total = sumOf(counts);
       if (total < MIN_DRAFT_WORDS) continue;
-      const draftHashes = hashBlocks(words);
+      const draftHashes = hashesOf(data);
       if (jaccard(unionOf(draftHashes.shingles), essayShingles) >= SAME_TEXT_SIMILARITY) continue;
       if (vocabularyOverlap(words, essayVocabulary) < MIN_DRAFT_VOCABULARY_OVERLAP) continue;
       essay.drafts.push({ origin: source.origin, label: source.label, blocks: source.blocks, blockWords: counts, words: total });
@@ -221,9 +222,9 @@ async function attachDrafts(
   }
 }
 
-/** Keeps a parsed file's word hashes, by block, for the steps after parsing. */
-function rememberWords(blockWords: Map<ProseBlock, Uint32Array>, { essay, words }: ParsedFile): void {
-  essay.blocks.forEach((b, k) => blockWords.set(b, words[k] ?? wordHashes(b.text)));
+/** Keeps a parsed file's block data, by block, for the steps after parsing. */
+function remember(known: Map<ProseBlock, BlockData>, { essay, blocks }: ParsedFile): void {
+  essay.blocks.forEach((b, k) => known.set(b, blocks[k] ?? blockData(b.text)));
 }
 
 function toDocument(doc: string, essay: ParsedEssay, blocks: ProseBlock[], blockWords: number[]): EssayDocument {
@@ -235,10 +236,9 @@ function toDocument(doc: string, essay: ParsedEssay, blocks: ProseBlock[], block
   return d;
 }
 
-/** Shingles and MinHash sketches per block, from the blocks' word hashes. */
-export function hashBlocks(words: readonly Uint32Array[]): BlockHashes {
-  const shingleSets = words.map(shinglesOf);
-  return { shingles: shingleSets, sketches: shingleSets.map(sketch) };
+/** Shingles and MinHash sketches, block by block. */
+function hashesOf(blocks: readonly BlockData[]): BlockHashes {
+  return { shingles: blocks.map((b) => b.shingles), sketches: blocks.map((b) => b.sketch) };
 }
 
 /** Jaccard similarity of the two texts' vocabularies: a rewrite keeps its words even when it changes every sentence. */

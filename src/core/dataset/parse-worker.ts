@@ -3,9 +3,9 @@
 // it starts, then answers each batch of files with their parsed essays, in order.
 
 import { parentPort } from 'node:worker_threads';
-import { loadMarkdownParser } from './markdown';
-import { packWords, parseFile, type SourceFile } from './parse-files';
-import type { ParsedEssay } from './parse';
+import { loadMarkdownParser } from '../corpus/markdown';
+import { packBlocks, parseFile, type SourceFile } from './parse-files';
+import type { ParsedEssay } from '../corpus/parse';
 
 export interface ParseRequest {
   id: number;
@@ -13,7 +13,7 @@ export interface ParseRequest {
 }
 
 export type ParseReply =
-  | { id: number; essays: ParsedEssay[]; lengths: number[]; hashes: Uint32Array }
+  | { id: number; essays: ParsedEssay[]; lengths: Uint32Array; values: Uint32Array }
   /** The pool parses the batch again in-process: a real parse error then surfaces there, with its stack. */
   | { id: number; error: string };
 
@@ -24,9 +24,9 @@ if (port) {
     try {
       const parse = await parser;
       const parsed = request.files.map((f) => parseFile(f, parse));
-      const { lengths, hashes } = packWords(parsed);
-      const reply: ParseReply = { id: request.id, essays: parsed.map((p) => p.essay), lengths, hashes };
-      port.postMessage(reply, [hashes.buffer as ArrayBuffer]);
+      const { lengths, values } = packBlocks(parsed);
+      const reply: ParseReply = { id: request.id, essays: parsed.map((p) => p.essay), lengths, values };
+      port.postMessage(reply, [lengths.buffer as ArrayBuffer, values.buffer as ArrayBuffer]);
     } catch (error) {
       const reply: ParseReply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
       port.postMessage(reply);

@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { loadMarkdownParser, type MarkdownParser } from './markdown';
-import { parseFile, unpackWords, type ParsedFile, type SourceFile } from './parse-files';
+import { loadMarkdownParser, type MarkdownParser } from '../corpus/markdown';
+import { parseFile, unpackBlocks, type ParsedFile, type SourceFile } from './parse-files';
 import type { ParseReply, ParseRequest } from './parse-worker';
 
 /** More workers than this gain little: the main thread's share of the build starts to dominate. */
@@ -138,7 +138,7 @@ export class ParsePool {
           if (reply.id !== index) return;
           stop();
           if ('error' in reply) inProcess(index);
-          else complete(index, unpackWords(reply.essays, { lengths: reply.lengths, hashes: reply.hashes }));
+          else complete(index, unpackBlocks(reply.essays, reply));
           feed(slot);
         };
         const onGone = () => {

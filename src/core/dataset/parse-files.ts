@@ -1,0 +1,80 @@
+// One markdown file → its parsed essay and, for each block, what the later steps compare
+// (word hashes, shingles, MinHash sketch): the unit of work the parse pool hands to worker
+// threads (parse-worker.ts) or does in-process. Both call this one function, so the
+// dataset cannot depend on where a file was parsed.
+
+import type { MarkdownParser } from '../corpus/markdown';
+import { parseEssay, type ParsedEssay } from '../corpus/parse';
+import { wordHashes } from '../corpus/text';
+import { shinglesOf, sketch } from './dedupe';
+
+export interface SourceFile {
+  /** The document id (or, for a git version, the id of the essay it is a version of). */
+  path: string;
+  text: string;
+}
+
+/** A block's text as the dedupe and pairing steps see it. */
+export interface BlockData {
+  /** wordHashes() of the text: counted, and compared paragraph by paragraph. */
+  words: Uint32Array;
+  shingles: Uint32Array;
+  sketch: Uint32Array;
+}
+
+export interface ParsedFile {
+  essay: ParsedEssay;
+  /** One per block of essay.blocks, in order. */
+  blocks: BlockData[];
+}
+
+export function blockData(text: string): BlockData {
+  const words = wordHashes(text);
+  const shingles = shinglesOf(words);
+  return { words, shingles, sketch: sketch(shingles) };
+}
+
+export function parseFile(file: SourceFile, parse: MarkdownParser): ParsedFile {
+  const essay = parseEssay(file.text, file.path, parse);
+  return { essay, blocks: essay.blocks.map((b) => blockData(b.text)) };
+}
+
+/**
+ * A batch's block data in three buffers, so it crosses to the main thread as three
+ * transfers instead of copies of tens of thousands of small arrays.
+ */
+export interface PackedBlocks {
+  /** Per block: words, then shingles, then sketch lengths. */
+  lengths: Uint32Array;
+  values: Uint32Array;
+}
+
+export function packBlocks(files: readonly ParsedFile[]): PackedBlocks {
+  const arrays = files.flatMap((f) => f.blocks.flatMap((b) => [b.words, b.shingles, b.sketch]));
+  const lengths = new Uint32Array(arrays.length);
+  let total = 0;
+  arrays.forEach((a, i) => {
+    lengths[i] = a.length;
+    total += a.length;
+  });
+  const values = new Uint32Array(total);
+  let at = 0;
+  for (const a of arrays) {
+    values.set(a, at);
+    at += a.length;
+  }
+  return { lengths, values };
+}
+
+/** The inverse of packBlocks: views into the one buffer. */
+export function unpackBlocks(essays: readonly ParsedEssay[], packed: PackedBlocks): ParsedFile[] {
+  let index = 0;
+  let at = 0;
+  const next = () => {
+    const length = packed.lengths[index++] ?? 0;
+    const view = packed.values.subarray(at, at + length);
+    at += length;
+    return view;
+  };
+  return essays.map((essay) => ({ essay, blocks: essay.blocks.map(() => ({ words: next(), shingles: next(), sketch: next() })) }));
+}
