@@ -31,6 +31,8 @@ export const PLACEHOLDER = /^vdplainq(\d+)q$/;
 
 /** Line starts that open a block (heading, quote, list, setext/thematic rule) or indent. */
 const BLOCK_START = /^(?:[ \t#>+\-=]|\*+(?:[ \t]|$)|\d{1,9}[.)])/;
+/** A thematic break of underscores (BLOCK_START covers `*` and `-` ones). */
+const UNDERSCORE_RULE = /^_(?:[ \t]*_){2,}[ \t]*$/;
 /** An ordered list marker that does not start at 1 (a leading digit rules out every other block start). */
 const ORDERED_NOT_FROM_ONE = /^(?!0*1[.)])\d{1,9}[.)]/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
@@ -141,18 +143,22 @@ interface Neighbours {
 }
 
 function neighbours(pieces: ReadonlyArray<string | LineGroup>, index: number): Neighbours {
-  const firstLine = (step: number): string | undefined => {
+  const group = (step: number): string[] | undefined => {
     for (let k = index + step; k >= 0 && k < pieces.length; k += step) {
       const piece = pieces[k];
-      if (piece !== undefined && typeof piece !== 'string') return piece.lines[0] ?? '';
+      if (piece !== undefined && typeof piece !== 'string') return piece.lines;
     }
     return undefined;
   };
-  const next = firstLine(1);
-  const previous = firstLine(-1);
+  const next = group(1)?.[0];
+  const previous = group(-1) ?? [];
+  const indented = (line: string | undefined) => line !== undefined && /^[ \t]/.test(line);
   return {
-    nextIndented: next !== undefined && /^[ \t]/.test(next),
-    listBeside: [next, previous].some((line) => line !== undefined && LIST_START.test(line)),
+    nextIndented: indented(next),
+    // A list may start on any line of the group before (after a quote, or interrupting a
+    // paragraph), and an indented group before may belong to a list item (or be code,
+    // after which micromark reads "2)" as text): in each case the list is remark's.
+    listBeside: (next !== undefined && LIST_START.test(next)) || indented(previous[0]) || previous.some((line) => LIST_START.test(line)),
   };
 }
 
@@ -202,7 +208,11 @@ function simpleGroup(lines: string[], context: InlineContext, around: Neighbours
   if (lines.some((line) => TABLE_DELIMITER_ROW.test(line) || (line.startsWith('>') && TABLE_DELIMITER_ROW.test(line.slice(1))))) return undefined;
   if (first.startsWith('[^')) {
     const definition = SIMPLE_FOOTNOTE_DEFINITION.exec(first);
-    if (!definition || around.nextIndented || !isPlainContent(definition[1] ?? '') || !lines.slice(1).every(isPlainContent)) return undefined;
+    const content = definition?.[1] ?? '';
+    // On a line of its own, the note may open a list, heading or quote: it ends with the line,
+    // and only its count is kept. Fences, HTML and nested definitions could run on.
+    const contained = lines.length === 1 && !/^(?:<|`{3}|~{3})/.test(content) && !FOOTNOTE_DEFINITION.test(content);
+    if (!definition || around.nextIndented || !(isPlainContent(content) || contained) || !lines.slice(1).every(isPlainContent)) return undefined;
     return [{ kind: 'footnote' }];
   }
   if (LIST_START.test(first)) return simpleList(lines, context, around);
@@ -291,9 +301,11 @@ function splitGroups(lines: string[]): Array<string | LineGroup> {
  */
 function isParagraphLine(line: string, continuation = false): boolean {
   if (BLOCK_START.test(line) && !(continuation && ORDERED_NOT_FROM_ONE.test(line))) return false;
-  // A tab in trailing whitespace makes hard-break rules subtle; leave such lines to remark.
+  if (line.startsWith('_') && UNDERSCORE_RULE.test(line)) return false; // `___`, `_ _ _`: a thematic break
+  // A tab in trailing whitespace makes hard-break rules subtle, and a backslash at the end
+  // is a hard break; leave such lines to remark.
   const last = line[line.length - 1];
-  return !(last === '\t' || (last === ' ' && /\t[ \t]*$/.test(line)));
+  return !(last === '\t' || last === '\\' || (last === ' ' && /\t[ \t]*$/.test(line)));
 }
 
 /** Lines of a paragraph as remark reads them: two trailing spaces make a hard break, other line ends a space. */

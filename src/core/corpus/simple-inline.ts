@@ -48,6 +48,9 @@ const INLINE_LINK = /\[([^[\]]*)\]\(([^\s()<>\\]*)\)/g;
 const FOOTNOTE_REFERENCE = /\[\^([A-Za-z0-9-]+)\]/g;
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
+const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/;
+/** Whitespace for the flanking rules (the start and end of the text count as a line break). */
+const SPACE = new Set([' ', '\n', '\t']);
 const DELIMITER = /[_*]/g;
 /** Before an opening `_`/`*`: nothing, whitespace, or punctuation that opens. */
 const OPENS_AFTER = new Set([' ', '\n', '\t', '(', '"', "'", '“', '‘', '—', '–', '-', '/']);
@@ -67,7 +70,15 @@ interface Range {
 /** Brackets that could still mean something without definitions: a link with an unusual destination, a reference, an image. */
 const BRACKET_SYNTAX = /\]\(|\]\[|!\[|\[\^/;
 
-export function simpleInline(text: string, { footnotes, literalBrackets }: InlineContext): SimpleInline | undefined {
+/** Punctuation with no inline meaning here: escaped, it is itself, and the backslash goes. */
+const SAFE_ESCAPE = /\\([!"#$%',./:;=?{|}+-])/g;
+
+export function simpleInline(source: string, { footnotes, literalBrackets }: InlineContext): SimpleInline | undefined {
+  let text = source;
+  if (text.includes('\\')) {
+    text = text.replace(SAFE_ESCAPE, '$1');
+    if (text.includes('\\')) return undefined; // any other backslash (a hard break, an escaped delimiter) is remark's
+  }
   const plain = !text.includes('[') && !text.includes(']') && !text.includes('_') && !text.includes('*');
   if (plain) return hasHardSyntax(text) ? undefined : { prose: text, visible: text, outside: text, links: 0 };
 
@@ -147,14 +158,18 @@ function findFootnotes(text: string, links: readonly Range[], footnotes: Readonl
 }
 
 /**
- * `_`/`*` runs of length 1–2 that are certainly openers (after whitespace or opening
- * punctuation, before a letter) or closers (after a letter or closing punctuation,
- * before whitespace or punctuation), properly nested; undefined otherwise. Opaque
- * ranges (links, footnote markers) are atoms the emphasis may surround.
+ * The `_`/`*` runs of length 1–2 that pair up as emphasis. Each run must be certainly
+ * an opener (after whitespace or opening punctuation, before a letter; or after
+ * whitespace, before punctuation), certainly a closer (after a letter or closing
+ * punctuation, before whitespace or punctuation), or flank nothing (spaces on both
+ * sides: "2 * 3"); pairs must nest. A closer with nothing open (unless punctuation on
+ * both sides lets it open) and an opener never closed are plain text, as CommonMark
+ * leaves them. Undefined for anything subtler.
+ * Opaque ranges (links, footnote markers) are atoms the emphasis may surround.
  */
 function emphasisDelimiters(text: string, opaque: readonly Range[]): Range[] | undefined {
-  const found: Range[] = [];
-  const open: Array<{ char: string; length: number }> = [];
+  const pairs: Range[] = [];
+  const open: Array<{ char: string; length: number; start: number }> = [];
   let next = 0;
   for (let i = 0; i < text.length; ) {
     const skip = opaque[next];
@@ -178,20 +193,24 @@ function emphasisDelimiters(text: string, opaque: readonly Range[]): Range[] | u
     const before = i === 0 ? '\n' : (text[i - 1] ?? '\n');
     const after = j >= text.length ? '\n' : (text[j] ?? '\n');
     if (length > 2) return undefined;
-    const opens = OPENS_AFTER.has(before) && WORD_CHAR.test(after);
+    const opens = (OPENS_AFTER.has(before) && WORD_CHAR.test(after)) || (SPACE.has(before) && ASCII_PUNCTUATION.test(after));
     const closes = (WORD_CHAR.test(before) || CLOSES_AFTER.has(before)) && CLOSES_BEFORE.has(after);
     if (opens) {
-      open.push({ char: c, length });
+      open.push({ char: c, length, start: i });
     } else if (closes) {
       const top = open.pop();
-      if (!top || top.char !== c || top.length !== length) return undefined;
-    } else {
+      if (top) {
+        if (top.char !== c || top.length !== length) return undefined;
+        pairs.push({ start: top.start, end: top.start + length }, { start: i, end: j });
+      } else if (!(WORD_CHAR.test(before) || SPACE.has(after))) {
+        open.push({ char: c, length, start: i }); // punctuation on both sides: with nothing to close, it may open
+      }
+    } else if (!(SPACE.has(before) && SPACE.has(after))) {
       return undefined;
     }
-    found.push({ start: i, end: j });
     i = j;
   }
-  return open.length === 0 ? found : undefined;
+  return pairs.sort((a, b) => a.start - b.start);
 }
 
 /** A link whose text is its own address says nothing in prose. */

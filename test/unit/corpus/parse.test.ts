@@ -156,6 +156,9 @@ test('the fast path agrees with remark on a thousand generated markdown snippets
     '\n5. ', '\n1. ', '\n01) ', '\n1878.', '\n12) x', '\n> 3. ',
     // brackets that are plain text unless the document defines references
     '[sic]', '[Latin] ', ' [a]', '[x][]', '[x][y]', '[]', '![x]', '[a [b](u) c]', '[t](u "x")', '\n\n[x]: /u\n', '\n\n[Sic]: /u "t"\n',
+    // escapes, and emphasis runs that stay text or open before punctuation
+    '\\"', '\\.', '\\', '\\\\', '\\_', 'a\\', ' _$c_', ' *"q"* ', ' * ', ' _ ', '_lib.', 'II._,', '._.', '(_', '_)', ' __', '__ ', '\n_ _ _\n', '\n___',
+    '\n\n[^1]: 11.\n', '\n\n[^b]: - x\n', '\n\n[^1]: # h\n', '\n\n[^1]: > q\n', '\n\n[^zz]: ***\n',
   ];
   let seed = 20261123;
   const random = () => {
