@@ -142,12 +142,39 @@ function slotsOf(doc: EssayDocument): PromptSlots {
   return slots;
 }
 
-/** Paragraphs are separated by a blank line, as in the writer's markdown. */
+/** Blocks joined, and where each block starts in the text. */
+interface JoinedBlocks {
+  count: number;
+  text: string;
+  starts: number[];
+}
+
+const joined = new WeakMap<ReadonlyArray<{ text: string }>, JoinedBlocks>();
+
+/**
+ * Paragraphs are separated by a blank line, as in the writer's markdown. Every run of
+ * blocks is a slice of the whole text, joined once per block list: V8 keeps a slice as a
+ * reference into that text, so the pairs (four copies of the corpus between them) cost
+ * no copying and no garbage collection. Block lists are not changed once pairs are cut.
+ */
 export function joinBlocks(blocks: ReadonlyArray<{ text: string }>, start: number, end: number): string {
-  return blocks
-    .slice(start, end)
-    .map((b) => b.text)
-    .join('\n\n');
+  const from = Math.max(0, Math.min(start, blocks.length));
+  const to = Math.max(from, Math.min(end, blocks.length));
+  if (to === from) return '';
+  if (to - from === 1) return blocks[from]?.text ?? '';
+  let all = joined.get(blocks);
+  if (all?.count !== blocks.length) {
+    const starts: number[] = [];
+    let at = 0;
+    for (const b of blocks) {
+      starts.push(at);
+      at += b.text.length + 2;
+    }
+    all = { count: blocks.length, text: blocks.map((b) => b.text).join('\n\n'), starts };
+    joined.set(blocks, all);
+  }
+  const endAt = to < blocks.length ? (all.starts[to] ?? 0) - 2 : all.text.length;
+  return all.text.slice(all.starts[from], endAt);
 }
 
 /** End index of the longest run of blocks from the start within `maxWords` (at least one block). */

@@ -66,8 +66,11 @@ export function packBlocks(files: readonly ParsedFile[]): PackedBlocks {
   return { lengths, values };
 }
 
-/** The inverse of packBlocks: views into the one buffer. */
+/** The inverse of packBlocks: views into the one buffer. Throws when the two do not fit together. */
 export function unpackBlocks(essays: readonly ParsedEssay[], packed: PackedBlocks): ParsedFile[] {
+  const blocks = essays.reduce((n, e) => n + e.blocks.length, 0);
+  const total = packed.lengths.reduce((n, length) => n + length, 0);
+  if (packed.lengths.length !== 3 * blocks || total !== packed.values.length) throw new Error('packed block data does not match the essays');
   let index = 0;
   let at = 0;
   const next = () => {

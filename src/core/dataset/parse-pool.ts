@@ -137,8 +137,14 @@ export class ParsePool {
         const onMessage = (reply: ParseReply) => {
           if (reply.id !== index) return;
           stop();
-          if ('error' in reply) inProcess(index);
-          else complete(index, unpackBlocks(reply.essays, reply));
+          let parsed: ParsedFile[] | undefined;
+          try {
+            if (!('error' in reply)) parsed = unpackBlocks(reply.essays, reply);
+          } catch {
+            parsed = undefined; // an answer we cannot read (a worker script from another build)
+          }
+          if (parsed) complete(index, parsed);
+          else inProcess(index);
           feed(slot);
         };
         const onGone = () => {
