@@ -5,6 +5,7 @@
 // a pair made of blocks is sketched without hashing its text again.
 
 import { fnv1a, wordHashes } from '../corpus/text';
+import { BandBuckets } from './band-buckets';
 
 const SHINGLE = 5;
 const BINS = 64;
@@ -48,7 +49,12 @@ export function sketch(shingleSet: Uint32Array): Uint32Array {
 /** Element-wise minimum: the sketch of the union of the texts. */
 export function mergeSketches(sketches: readonly Uint32Array[]): Uint32Array {
   const out = new Uint32Array(BINS).fill(EMPTY);
-  for (const s of sketches) for (let i = 0; i < BINS; i++) if ((s[i] ?? EMPTY) < (out[i] ?? EMPTY)) out[i] = s[i] ?? EMPTY;
+  for (const s of sketches) {
+    for (let i = 0; i < BINS; i++) {
+      const v = s[i] as number; // every sketch has BINS bins
+      if (v < (out[i] as number)) out[i] = v;
+    }
+  }
   return out;
 }
 
@@ -94,19 +100,11 @@ export function findNearDuplicates<T>(
   threshold: number,
   group: (item: T) => string = () => '',
 ): Array<NearDuplicate<T>> {
-  // One map per band, keyed by the band's hash as a signed 32-bit integer: small-integer
-  // keys stay on V8's fast path (a combined 36-bit key is a heap number: about twice as slow to look up).
-  const buckets = Array.from({ length: BANDS }, () => new Map<number, number[]>());
+  const buckets = new BandBuckets(items.length * BANDS);
   const seenBy = new Int32Array(items.length).fill(-1);
-  const exact = new Map<number, Uint32Array>();
-  const exactOf = (i: number) => {
-    let s = exact.get(i);
-    if (!s) {
-      s = items[i]?.shingles() ?? new Uint32Array(0);
-      exact.set(i, s);
-    }
-    return s;
-  };
+  const exact: Array<Uint32Array | undefined> = [];
+  const exactOf = (i: number) => (exact[i] ??= items[i]?.shingles() ?? new Uint32Array(0));
+  const salts = new Map<string, number>();
   const dense: Array<Uint32Array | undefined> = [];
   const groups: string[] = [];
   const found: Array<NearDuplicate<T>> = [];
@@ -116,12 +114,13 @@ export function findNearDuplicates<T>(
     dense.push(mine);
     groups.push(myGroup);
     if (!mine) return; // no words, nothing to compare
-    const keys = bandKeys(mine, myGroup);
+    let salt = salts.get(myGroup);
+    if (salt === undefined) salts.set(myGroup, (salt = fnv1a(myGroup)));
+    const keys = bandKeys(mine, salt);
     let match: { of: number; similarity: number } | undefined;
     for (let band = 0; band < BANDS; band++) {
-      const members = buckets[band]?.get(keys[band] ?? 0);
-      if (!members) continue;
-      for (const other of members) {
+      for (let entry = buckets.first(band, keys[band] as number); entry >= 0; entry = buckets.next(entry)) {
+        const other = buckets.item(entry);
         if (seenBy[other] === index) continue;
         seenBy[other] = index;
         if (groups[other] !== myGroup || agreement(mine, dense[other]) < threshold - 0.2) continue;
@@ -134,13 +133,7 @@ export function findNearDuplicates<T>(
       found.push({ duplicate: candidate.item, of: kept.item, similarity: match.similarity });
       return; // a duplicate is dropped, so it does not become a bucket member
     }
-    for (let band = 0; band < BANDS; band++) {
-      const map = buckets[band];
-      const key = keys[band] ?? 0;
-      const list = map?.get(key);
-      if (list) list.push(index);
-      else map?.set(key, [index]);
-    }
+    for (let band = 0; band < BANDS; band++) buckets.add(band, keys[band] as number, index);
   });
   return found;
 }
@@ -153,10 +146,9 @@ function agreement(a: Uint32Array, b: Uint32Array | undefined): number {
   return same / BINS;
 }
 
-/** One hash per band, salted by the group so groups rarely share a bucket. */
-function bandKeys(s: Uint32Array, group: string): Int32Array {
+/** One hash per band, salted by the group (fnv1a of its name) so groups rarely share a bucket. */
+function bandKeys(s: Uint32Array, salt: number): Int32Array {
   const keys = new Int32Array(BANDS);
-  const salt = fnv1a(group);
   for (let band = 0; band < BANDS; band++) {
     let h = salt ^ band;
     for (let r = 0; r < ROWS; r++) h = mix32(h ^ (s[band * ROWS + r] ?? EMPTY));
@@ -180,8 +172,10 @@ function mix32(h: number): number {
  * the next filled bin, salted by the distance (densified one-permutation hashing).
  */
 function densify(raw: Uint32Array): Uint32Array | undefined {
-  if (raw.every((v) => v === EMPTY)) return undefined;
-  if (!raw.includes(EMPTY)) return raw;
+  let empty = 0;
+  for (let i = 0; i < BINS; i++) if (raw[i] === EMPTY) empty++;
+  if (empty === BINS) return undefined;
+  if (empty === 0) return raw;
   const out = new Uint32Array(BINS);
   for (let i = 0; i < BINS; i++) {
     let k = 0;
