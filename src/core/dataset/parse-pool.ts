@@ -178,7 +178,7 @@ export class ParsePool {
 }
 
 function startWorker(script: string): Worker {
-  const options = { execArgv: [] as string[], ...(process.env.VD_YOUNG ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.VD_YOUNG) } } : {}) }; // not the parent's flags (an inspector port, --cpu-prof)
+  const options = { execArgv: [] as string[] }; // not the parent's flags (an inspector port, --cpu-prof)
   // Node cannot start a worker from a .ts file itself: register tsx first, found from the script's folder whatever the cwd.
   const register = `require(require.resolve('tsx/cjs', { paths: [${JSON.stringify(path.dirname(script))}] }));`;
   const worker = script.endsWith('.ts') ? new Worker(`${register} require(${JSON.stringify(script)});`, { ...options, eval: true }) : new Worker(script, options);
