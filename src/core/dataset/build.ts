@@ -4,7 +4,6 @@
 // writing the folder is write.ts's job.
 
 import { findEssays, type SkippedFile } from '../corpus/discover';
-import { ParsePool } from './parse-pool';
 import { compareStrings, excerpt, formatCount } from '../corpus/text';
 import { capDocumentShare } from './cap';
 import { findNearDuplicates, mergeSketches, unionOf } from './dedupe';
@@ -12,6 +11,7 @@ import { prepareDocuments, type BlockHashes, type PreparedCorpus } from './docum
 import { emptyTierCounts, type DatasetManifest } from './manifest';
 import { resolveDatasetSettings, type DatasetSettings } from './options';
 import { joinBlocks, pairsForDocument } from './pairs';
+import { ParsePool } from './parse-pool';
 import { splitByDocument } from './split';
 import { TIERS, type BuiltPair, type TrainingExample } from './types';
 

@@ -4,8 +4,8 @@
 
 import { parentPort } from 'node:worker_threads';
 import { loadMarkdownParser } from '../corpus/markdown';
-import { packBlocks, parseFile, type SourceFile } from './parse-files';
 import type { ParsedEssay } from '../corpus/parse';
+import { packBlocks, parseFile, type SourceFile } from './parse-files';
 
 export interface ParseRequest {
   id: number;
