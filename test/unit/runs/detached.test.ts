@@ -18,11 +18,14 @@ run = sys.argv[1]
 f = open(os.path.join(run, "events.jsonl"), "a")
 def emit(**e):
     f.write(json.dumps(e) + "\n"); f.flush()
-def stop(*_):
-    emit(event="train.cancelled", step=2); sys.exit(0)
-signal.signal(signal.SIGTERM, stop)
+# Like the real engine, the handler only asks for a stop: writing from inside it could
+# land in the middle of another write to the same file (a reentrant-call error).
+stopping = []
+signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
 emit(event="train.started", config={}, dataset={"train_pairs": 1, "val_pairs": 1})
 for step in range(1, 1000):
+    if stopping:
+        emit(event="train.cancelled", step=step - 1); sys.exit(0)
     emit(event="train.progress", step=step, epoch=0.1, loss=2.0, lr=1e-4)
     sys.stderr.write("step %d\n" % step); sys.stderr.flush()
     if os.environ.get("CRASH_AT") == str(step):
