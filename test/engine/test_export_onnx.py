@@ -56,6 +56,9 @@ def feeds(model, input_ids, attention_mask, past=None, keep=0):
 
 
 def run(sess, feed) -> dict[str, np.ndarray]:
+    # The q8 graph's cache is float16: give each input the type the graph declares.
+    half = {i.name for i in sess.get_inputs() if i.type == "tensor(float16)"}
+    feed = {k: v.astype(np.float16) if k in half else v for k, v in feed.items()}
     names = [o.name for o in sess.get_outputs()]
     return dict(zip(names, sess.run(None, feed)))
 
@@ -76,8 +79,22 @@ def test_graph_names_and_shapes_are_the_ones_transformers_js_reads(tiny, exporte
     assert list(outputs) == ["logits", *[n.replace("past_key_values", "present") for n in cache]]
     assert outputs["logits"] == ["batch_size", "num_logits", tiny.config.vocab_size]
     assert outputs["present.0.key"] == ["batch_size", kv_heads, "total_sequence_length", head_dim]
-    q8_inputs = {i.name: i.shape for i in session(exported["q8"]).get_inputs()}
-    assert q8_inputs == {k: v[0] for k, v in inputs.items()}
+    q8 = session(exported["q8"])
+    assert {i.name: i.shape for i in q8.get_inputs()} == {k: v[0] for k, v in inputs.items()}
+    assert {o.name: o.shape for o in q8.get_outputs()} == outputs
+    # q8: the same cache, in float16 (kv_cache.py); transformers.js types the empty cache from it.
+    assert {i.type for i in q8.get_inputs() if i.name in cache} == {"tensor(float16)"}
+    assert {o.type for o in q8.get_outputs() if o.name.startswith("present.")} == {"tensor(float16)"}
+
+
+def test_layers_read_the_kv_heads_as_they_are_and_compute_no_shapes(exported):
+    """attention.py: no repeat_kv (an Expand copying the cache per layer and step) and no
+    Shape/Gather glue inside the layers (kernel launches on every step)."""
+    import onnx
+
+    graph = onnx.load(str(exported["fp32"])).graph
+    in_layers = [n.op_type for n in graph.node if "/layers." in n.name]
+    assert in_layers and not {"Expand", "Shape", "Gather"} & set(in_layers)
 
 
 def test_no_past_matches_pytorch_on_untraced_shapes(tiny, exported):
@@ -145,3 +162,23 @@ def test_q8_is_weight_quantized_smaller_and_close(tiny, exported):
         want = tiny(input_ids=ids).logits.numpy()
     # int8 weights: close, not equal (the Node parity test measures token agreement).
     assert np.abs(got - want).max() < 0.05 * np.abs(want).max()
+
+
+def test_q8_float16_cache_round_trips(tiny, exported):
+    """A q8 prefix's float16 cache fed back for the next tokens (as generate does) gives what
+    one pass over the whole sequence gives, and matches PyTorch within the q8 tolerance."""
+    sess = session(exported["q8"])
+    ids = torch.randint(0, tiny.config.vocab_size, (1, 10), generator=torch.Generator().manual_seed(5))
+    mask = torch.ones_like(ids)
+    whole = run(sess, feeds(tiny, ids, mask))["logits"]
+    first = run(sess, feeds(tiny, ids[:, :7], mask[:, :7]))
+    layers = cache_geometry(tiny.config)[0]
+    assert first["present.0.key"].dtype == np.float16
+    past = [(torch.from_numpy(first[f"present.{i}.key"].astype(np.float32)),
+             torch.from_numpy(first[f"present.{i}.value"].astype(np.float32))) for i in range(layers)]
+    rest = run(sess, feeds(tiny, ids[:, 7:], mask, past=past))
+    assert rest["present.0.key"].shape[2] == 10
+    np.testing.assert_allclose(rest["logits"], whole[:, 7:], atol=2e-2 * np.abs(whole).max())
+    with torch.no_grad():
+        want = tiny(input_ids=ids).logits[:, 7:].numpy()
+    assert np.abs(rest["logits"] - want).max() < 0.05 * np.abs(want).max()

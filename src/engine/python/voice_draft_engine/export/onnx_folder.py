@@ -33,7 +33,10 @@ MARKER = "voice-draft-export.json"
 # Bump when the graph, the quantization or the folder layout changes: cached base
 # exports with another format are rebuilt instead of reused.
 # 2: q8 MatMulNBits at accuracy level 4 (format 1's q8 ran 10x slower than fp32).
-EXPORT_FORMAT = 2
+# 3: attention without repeated KV heads and with constant reshapes (attention.py), and
+#    the q8 cache in float16 (kv_cache.py): format 2 spent most of a decode step after a
+#    long prefix copying the cache.
+EXPORT_FORMAT = 3
 FP32_FILE = "onnx/model.onnx"
 Q8_FILE = "onnx/model_quantized.onnx"
 

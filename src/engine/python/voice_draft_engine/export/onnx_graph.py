@@ -31,6 +31,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from .attention import export_attention
+
 log = logging.getLogger(__name__)
 
 # 18 is the first opset where ReduceMean takes its axes as an input, the form the
@@ -163,7 +165,7 @@ def export_decoder(model: Any, path: Path) -> Path:
     scratch = path.parent / f".{path.stem}-trace"
     scratch.mkdir(exist_ok=True)
     traced = scratch / path.name
-    with torch.no_grad(), warnings.catch_warnings():
+    with torch.no_grad(), warnings.catch_warnings(), export_attention(model):
         # The tracer warns about every Python-level branch in transformers' cache and mask
         # code; each is either shape-independent or checked by the export tests.
         warnings.simplefilter("ignore")

@@ -1,0 +1,135 @@
+"""Attention as the exported graph computes it: no repeated KV heads, little shape glue.
+
+Two changes, both used only while tracing (`export_attention`); the model keeps eager
+attention otherwise, so the export's parity check compares against transformers' own code.
+
+- Grouped queries. transformers' eager attention repeats each key/value head for the
+  query heads that share it (`repeat_kv`: an Expand per layer and step). In the graph
+  that copies the whole cache, three times over for SmolLM2 (9 query heads, 3 KV
+  heads), on every decode step: ~19% of a step at 1,500 cached positions. Here the query
+  heads are grouped instead ([b, kv_heads, group * q_len, head_dim], a free reshape) and
+  attend to the KV heads as they are: the same products and sums.
+- Constant reshapes (Llama and Qwen2 attention). transformers writes `view(*shape[:-1],
+  -1, head_dim)` and `x.shape[-1] // 2`; the tracer turns each into Shape/Gather/
+  Unsqueeze/Concat nodes, ~35 of a layer's ~80 nodes, each a kernel launch per step.
+  ONNX Reshape copies a dimension given as 0, so every reshape here is one node with a
+  constant shape, and the rotary halves are constant slices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import MethodType
+from typing import Any
+
+NAME = "voice_draft_grouped"
+# Attention modules whose forward `lean_forward` reproduces (same projections, full rotary,
+# no per-head norms); any other model keeps its own forward and still gets grouped queries.
+LEAN_CLASSES = ("LlamaAttention", "Qwen2Attention")
+
+
+def grouped_attention(module: Any, query: Any, key: Any, value: Any, attention_mask: Any,
+                      scaling: float, dropout: float = 0.0, **kwargs: Any) -> tuple[Any, None]:
+    """query [b, heads, q, d], key/value [b, kv_heads, t, d], mask [b, 1, q, t] (additive) or None
+    -> ([b, q, heads, d], None), the layout transformers' attention functions return."""
+    import torch
+
+    # Python ints, not traced sizes: the reshapes below must see constants (they are fixed by the config).
+    heads, kv_heads, d = (int(n) for n in (query.shape[1], key.shape[1], query.shape[3]))
+    # Query head h reads KV head h // group (repeat_kv's order): consecutive heads share one.
+    q = reshape(query, [0, kv_heads, -1, d])                         # [b, kv, group*q, d]
+    scores = torch.matmul(q, key.transpose(2, 3)) * scaling          # [b, kv, group*q, t]
+    if attention_mask is not None:
+        # One row per query head for the mask's [b, 1, q, t] broadcast (a reshape, no copy).
+        scores = reshape(scores, [0, heads, -1, 0]) + attention_mask
+    probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
+    out = torch.matmul(reshape(probs, [0, kv_heads, -1, 0]), value)  # [b, kv, group*q, d]
+    return reshape(out, [0, heads, -1, d]).transpose(1, 2), None
+
+
+def reshape(x: Any, shape: list[int]) -> Any:
+    """`x` reshaped, ONNX style: 0 keeps that dimension, -1 is inferred. Traced as one
+    Reshape with a constant shape (torch's reshape would trace the kept sizes as Shape ops).
+    Always give one -1: torch.onnx's shape inference rejects a 0 without one."""
+    import torch
+
+    class Reshape(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, t: Any) -> Any:  # noqa: ARG004 - autograd's signature
+            return t.reshape([t.shape[i] if n == 0 else n for i, n in enumerate(shape)])
+
+        @staticmethod
+        def symbolic(g: Any, t: Any) -> Any:
+            return g.op("Reshape", t, g.op("Constant", value_t=torch.tensor(shape, dtype=torch.int64)))
+
+    return Reshape.apply(x)
+
+
+def lean_forward(self: Any, hidden_states: Any, position_embeddings: Any, attention_mask: Any,
+                 past_key_values: Any = None, **kwargs: Any) -> tuple[Any, None]:
+    """LlamaAttention/Qwen2Attention.forward with constant reshapes and slices (see above)."""
+    import torch
+
+    # transformers before 4.56 passed the cache as `past_key_value`.
+    cache = past_key_values if past_key_values is not None else kwargs.get("past_key_value")
+
+    d = self.head_dim
+    heads = self.config.num_attention_heads
+    kv_heads = heads // self.num_key_value_groups
+    q = reshape(self.q_proj(hidden_states), [0, -1, heads, d]).transpose(1, 2)
+    k = reshape(self.k_proj(hidden_states), [0, -1, kv_heads, d]).transpose(1, 2)
+    v = reshape(self.v_proj(hidden_states), [0, -1, kv_heads, d]).transpose(1, 2)
+    cos, sin = (t.unsqueeze(1) for t in position_embeddings)
+
+    def rotate_half(x: Any) -> Any:
+        return torch.cat((-x[..., d // 2:], x[..., :d // 2]), dim=-1)
+
+    q = q * cos + rotate_half(q) * sin
+    k = k * cos + rotate_half(k) * sin
+    if cache is not None:
+        k, v = cache.update(k, v, self.layer_idx)
+    out, _ = grouped_attention(self, q, k, v, attention_mask, self.scaling)
+    return self.o_proj(reshape(out, [0, -1, heads * d])), None
+
+
+@contextmanager
+def export_attention(model: Any) -> Iterator[None]:
+    """Trace `model` with grouped attention (and the lean forward where it applies);
+    its configs and modules are as before afterwards."""
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, eager_mask
+
+    AttentionInterface.register(NAME, grouped_attention)
+    # The same additive float mask eager attention gets (a custom name would otherwise get none).
+    AttentionMaskInterface.register(NAME, eager_mask)
+    configs = list({id(c): c for c in _configs(model)}.values())
+    before = [c._attn_implementation for c in configs]
+    lean = [m for m in model.modules() if _lean_applies(m)]
+    try:
+        for c in configs:
+            c._attn_implementation = NAME
+        for m in lean:
+            m.forward = MethodType(lean_forward, m)
+        yield
+    finally:
+        for m in lean:
+            del m.forward  # back to the class's forward
+        for c, impl in zip(configs, before):
+            c._attn_implementation = impl
+
+
+def _lean_applies(module: Any) -> bool:
+    if type(module).__name__ not in LEAN_CLASSES or getattr(module, "sliding_window", None):
+        return False
+    cfg = module.config
+    rotary = getattr(cfg, "partial_rotary_factor", 1.0) == 1.0
+    parts = ("q_proj", "k_proj", "v_proj", "o_proj", "head_dim", "scaling", "layer_idx", "num_key_value_groups")
+    return rotary and all(hasattr(module, p) for p in parts)
+
+
+def _configs(model: Any) -> Iterator[Any]:
+    for module in model.modules():
+        config = getattr(module, "config", None)
+        if config is not None and hasattr(config, "_attn_implementation"):
+            yield config
