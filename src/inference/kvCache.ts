@@ -1,11 +1,14 @@
-// Key/value-cache reuse across keystrokes. The worker keeps the cache of its last
-// request; the next prompt usually shares all but its last few tokens with it (the
-// writer typed a character, or rejected the suggestion). The cache is cropped to the
-// longest common token prefix and only the rest is computed. At least one prompt token
-// is always left uncached: its logits are what the next token is sampled from.
-// Type-only: this file builds tensors and caches with the constructors of the ones it is given,
-// so it needs no runtime import of transformers.js (an ES module; this code is CommonJS).
-import type { DynamicCache, Tensor } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
+// The key/value cache, kept in buffers the worker owns. Each decode step reads the past
+// keys/values from one buffer and ONNX Runtime writes the present ones (past + this
+// step's) straight into the other, which it is handed as a pre-allocated output: no
+// output is allocated, copied out to JavaScript or garbage-collected per token, and the
+// two buffers swap roles each step. The buffers grow (doubling) when a sequence outgrows
+// them and are otherwise reused from request to request.
+//
+// Across keystrokes the next prompt usually shares all but its last few tokens with the
+// last request (the writer typed a character, or rejected the suggestion): the cache is
+// cropped to the longest common token prefix and only the rest is computed. At least one
+// prompt token is always left uncached: its logits are what the next token is sampled from.
 
 export function commonPrefixLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = Math.min(a.length, b.length);
@@ -22,67 +25,106 @@ export function reusableLength(cachedIds: ArrayLike<number>, cachedLength: numbe
   return Math.max(0, i);
 }
 
-type Float = Float32Array | Float64Array | Uint16Array;
+export type KvArray = Float32Array | Uint16Array;
+export type KvType = 'float32' | 'float16';
 
-/** The first `keep` positions of a [batch, heads, seq, headDim] tensor (a copy: ONNX Runtime needs contiguous inputs). */
-export function cropTensor(t: Tensor, keep: number): Tensor {
-  const dims = t.dims;
-  const seq = dims.at(-2)!;
-  if (keep === seq) return t;
-  if (keep > seq || keep < 0) throw new RangeError(`cannot crop a cache of ${seq} positions to ${keep}`);
-  const width = dims.at(-1)!;
-  const outer = dims.slice(0, -2).reduce((a, b) => a * b, 1);
-  const src = t.data as Float;
-  const Ctor = src.constructor as new (n: number) => Float;
-  const out = new Ctor(outer * keep * width);
-  for (let o = 0; o < outer; o++) out.set(src.subarray(o * seq * width, o * seq * width + keep * width), o * keep * width);
-  const TensorCtor = t.constructor as new (type: string, data: Float, dims: number[]) => Tensor;
-  return new TensorCtor(t.type, out, [...dims.slice(0, -2), keep, width]);
+/** One cache entry's shape: [1, heads, positions, headDim] (the optimum/transformers.js layout). */
+export interface KvLayout {
+  /** Input names of the past entries (`past_key_values.3.value`), in the session's order. */
+  names: string[];
+  heads: number;
+  headDim: number;
+  type: KvType;
 }
 
-/** The cache's sequence length (0 when empty). */
-export function cacheLength(cache: DynamicCache): number {
-  return cache.get_seq_length();
+/**
+ * Keeps the positions `[0, keep)` of a [heads, length, headDim] block that starts at the
+ * front of `data`, moving each head's rows down so the block stays contiguous ([heads, keep, headDim]).
+ */
+export function cropInPlace(data: KvArray, heads: number, length: number, headDim: number, keep: number): void {
+  if (keep > length || keep < 0) throw new RangeError(`cannot crop a cache of ${length} positions to ${keep}`);
+  if (keep === length) return;
+  const from = length * headDim;
+  const to = keep * headDim;
+  // Head 0 is already in place; later heads move down, never over a head not yet moved.
+  for (let h = 1; h < heads; h++) data.copyWithin(h * to, h * from, h * from + to);
 }
 
-/** A cache holding the first `keep` positions of `cache`. */
-export function cropCache(cache: DynamicCache, keep: number): DynamicCache {
-  const entries: Record<string, Tensor> = {};
-  for (const [name, tensor] of Object.entries(cache) as Array<[string, Tensor]>) {
-    entries[name] = name.startsWith('past_key_values.') ? cropTensor(tensor, keep) : tensor;
-  }
-  const CacheCtor = cache.constructor as new (entries: Record<string, Tensor>) => DynamicCache;
-  return new CacheCtor(entries);
-}
-
-/** The cache of the last request and the token ids it covers. */
-export class KvCacheSlot {
+export class KvCache {
+  /** Token ids whose keys/values the cache holds (`length` of them). */
   private ids: number[] = [];
-  private cache: DynamicCache | undefined;
+  private front: KvArray[];
+  private back: KvArray[];
+  /** Positions held. */
+  length = 0;
+
+  constructor(readonly layout: KvLayout, capacity = 256) {
+    this.front = layout.names.map(() => this.allocate(capacity));
+    this.back = layout.names.map(() => this.allocate(capacity));
+  }
+
+  /** Positions a buffer can hold. */
+  get capacity(): number {
+    return this.front[0]!.length / (this.layout.heads * this.layout.headDim);
+  }
 
   /**
-   * The cache for a new prompt, cropped to what it shares with the last one, and how many
-   * prompt tokens that covers. The slot is emptied: the caller stores the new cache after generating.
+   * Prepares for a prompt: keeps the positions it shares with what the cache holds (at
+   * least one prompt token left to compute) and returns how many that is. `reuse: false`
+   * empties the cache.
    */
-  take(prompt: readonly number[]): { cache: DynamicCache | undefined; reused: number } {
-    const cache = this.cache;
-    const ids = this.ids;
-    this.clear();
-    if (!cache) return { cache: undefined, reused: 0 };
-    const length = cacheLength(cache);
-    const reused = reusableLength(ids, length, prompt);
-    if (reused === 0) return { cache: undefined, reused: 0 };
-    return { cache: reused === length ? cache : cropCache(cache, reused), reused };
+  prepare(prompt: readonly number[], reuse: boolean): number {
+    const keep = reuse ? reusableLength(this.ids, this.length, prompt) : 0;
+    const { heads, headDim } = this.layout;
+    if (keep > 0) for (const data of this.front) cropInPlace(data, heads, this.length, headDim, keep);
+    this.length = keep;
+    this.ids = prompt.slice(0, keep);
+    return keep;
   }
 
-  /** `ids`: the whole sequence (prompt + generated); the cache covers a prefix of it. */
-  store(ids: readonly number[], cache: DynamicCache): void {
-    this.ids = [...ids];
-    this.cache = cache;
+  /** The past entry `i` as a [heads, length, headDim] view of the buffer. */
+  past(i: number): KvArray {
+    return this.front[i]!.subarray(0, this.layout.heads * this.length * this.layout.headDim);
+  }
+
+  /** Makes room for `total` positions (before a step takes its views of the buffers). */
+  reserve(total: number): void {
+    if (total > this.capacity) this.grow(total);
+  }
+
+  /** Where step output `i` goes: a [heads, total, headDim] view of the other buffer. */
+  present(i: number, total: number): KvArray {
+    if (total > this.capacity) throw new RangeError(`${total} positions do not fit a cache of ${this.capacity} (reserve first)`);
+    return this.back[i]!.subarray(0, this.layout.heads * total * this.layout.headDim);
+  }
+
+  /** After a step wrote the present entries: they become the past, covering `ids`. */
+  advance(ids: readonly number[]): void {
+    [this.front, this.back] = [this.back, this.front];
+    this.length = ids.length;
+    this.ids = ids.slice();
   }
 
   clear(): void {
+    this.length = 0;
     this.ids = [];
-    this.cache = undefined;
+  }
+
+  private allocate(positions: number): KvArray {
+    const n = this.layout.heads * positions * this.layout.headDim;
+    return this.layout.type === 'float16' ? new Uint16Array(n) : new Float32Array(n);
+  }
+
+  private grow(total: number): void {
+    let positions = this.capacity;
+    while (positions < total) positions *= 2;
+    // The past (front) keeps its contents; the back is overwritten by the step anyway.
+    const size = this.length * this.layout.heads * this.layout.headDim;
+    this.front = this.front.map((old) => {
+      const fresh = this.allocate(positions);
+      fresh.set(old.subarray(0, size));
+      return fresh;
+    });
+    this.back = this.back.map(() => this.allocate(positions));
   }
 }

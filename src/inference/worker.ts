@@ -7,8 +7,10 @@ import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamicCache, PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
-import { KvCacheSlot } from './kvCache';
+import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
+import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import { Decoder } from './decoder';
+import type { KvCache } from './kvCache';
 import { modelFiles } from './modelLocator';
 import { buildContinuationPrompt, joinSuggestion, plainPrompt, type TokenCounter } from './prompt';
 import {
@@ -46,10 +48,14 @@ interface Loaded {
   tokenizer: PreTrainedTokenizer;
   counter: TokenCounter;
   eos: number[];
+  decoder: Decoder;
+  /** Ghost text's cache, carried from keystroke to keystroke. */
+  kept: KvCache;
+  /** For requests that do not reuse one (rewrites): they leave ghost text's cache alone. */
+  scratch: KvCache;
 }
 
 let loaded: Loaded | undefined;
-const kv = new KvCacheSlot();
 const queue: HostMessage[] = [];
 let running: { id: number; interrupted: boolean } | undefined;
 let pumping = false;
@@ -106,7 +112,6 @@ async function handle(m: HostMessage): Promise<void> {
 }
 
 async function unload(): Promise<void> {
-  kv.clear();
   const old = loaded;
   loaded = undefined;
   if (old) await old.model.dispose();
@@ -148,7 +153,14 @@ async function load(m: ModelLoad): Promise<void> {
     device = 'cpu';
     model = await open(device);
   }
-  loaded = { dir: m.dir, device, dtype, model, tokenizer, counter: memoizedCounter(tokenizer), eos: eosIds(model, tokenizer) };
+  // transformers.js loads the files and the tokenizer; the decode loop runs its session (decoder.ts).
+  const session = (model as unknown as { sessions: Record<string, InferenceSession | undefined> }).sessions.model;
+  if (!session) throw new Error(`${m.dir}: transformers.js made no decoder session of the model`);
+  const decoder = new Decoder(session, Tensor);
+  loaded = {
+    dir: m.dir, device, dtype, model, tokenizer, counter: memoizedCounter(tokenizer), eos: eosIds(model, tokenizer),
+    decoder, kept: decoder.newCache(), scratch: decoder.newCache(),
+  };
   send({ type: 'model.loaded', id: m.id, dir: m.dir, device, dtype, fallbackReason, ms: Math.round(performance.now() - t0) });
 }
 
@@ -180,48 +192,11 @@ function memoizedCounter(tokenizer: PreTrainedTokenizer): TokenCounter {
   };
 }
 
-interface SuggestionStop {
-  (inputIds: Array<Array<number | bigint>>): boolean[];
-  reason: StopKind | 'interrupted' | undefined;
-  text: string;
-}
-
-/** A stopping criterion: the stop rules or an interrupt end generation; streams the text so far. */
-function suggestionStop(
-  tf: Transformers,
-  job: { id: number; interrupted: boolean },
-  promptLength: number,
-  decode: (ids: number[]) => string,
-  request: GenerateStart,
-): SuggestionStop {
-  class Stop extends tf.StoppingCriteria {
-    reason: StopKind | 'interrupted' | undefined;
-    text = '';
-    private lastSent = '';
-
-    override _call(inputIds: Array<Array<number | bigint>>): boolean[] {
-      const ids = (inputIds[0] ?? []).slice(promptLength).map(Number);
-      // A token can end inside a multi-byte character: hold back the replacement character until it completes.
-      const text = decode(ids).replace(/\uFFFD+$/, '');
-      const check = checkStop(text, request.stop);
-      this.text = check.text;
-      if (request.stream && this.text !== this.lastSent) {
-        this.lastSent = this.text;
-        send({ type: 'generate.text', id: request.id, text: this.text });
-      }
-      if (check.stop) this.reason = check.reason;
-      else if (job.interrupted) this.reason = 'interrupted';
-      return [this.reason !== undefined];
-    }
-  }
-  return new Stop() as unknown as SuggestionStop;
-}
-
 async function generate(m: GenerateStart): Promise<void> {
   const t0 = performance.now();
-  const tf = await library;
   if (!loaded) throw new Error('no model is loaded (send model.load first)');
-  const { model, tokenizer } = loaded;
+  const { tokenizer, decoder } = loaded;
+  const eosIds = loaded.eos;
   const empty = (reason: StopReason) => send({ type: 'generate.done', id: m.id, text: '', reason, stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, ms: Math.round(performance.now() - t0) } });
 
   let promptIds: number[];
@@ -244,36 +219,34 @@ async function generate(m: GenerateStart): Promise<void> {
   const job = { id: m.id, interrupted: false };
   running = job;
   try {
-    const { cache, reused } = m.reuseCache ? kv.take(promptIds) : { cache: undefined, reused: 0 };
-    const decode = (ids: number[]) => joinSuggestion({ trimmedWhitespace: leadingTrim },
-      tokenizer.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false }));
-    const stopper = suggestionStop(tf, job, promptIds.length, decode, m);
-    const n = promptIds.length;
-    const { temperature, topK, repetitionPenalty, maxNewTokens } = m.sampling;
-    const out = (await model.generate({
-      input_ids: new tf.Tensor('int64', BigInt64Array.from(promptIds, BigInt), [1, n]),
-      attention_mask: new tf.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
-      ...(cache ? { past_key_values: cache } : {}),
-      max_new_tokens: maxNewTokens,
-      do_sample: temperature > 0,
-      temperature: temperature > 0 ? temperature : 1,
-      top_k: topK,
-      repetition_penalty: repetitionPenalty,
-      eos_token_id: loaded.eos,
-      stopping_criteria: [stopper],
-      return_dict_in_generate: true,
-    } as Record<string, unknown>)) as { sequences: Tensor; past_key_values: DynamicCache };
-
-    const sequence = Array.from(out.sequences.data as BigInt64Array, Number);
-    if (m.reuseCache) kv.store(sequence, out.past_key_values);
-    const generated = sequence.slice(n);
-    let reason: StopReason = stopper.reason ?? 'max-tokens';
-    if (!stopper.reason && generated.length > 0 && loaded.eos.includes(generated[generated.length - 1]!)) reason = 'eos';
+    const decode = (ids: readonly number[]) => joinSuggestion({ trimmedWhitespace: leadingTrim },
+      tokenizer.decode(ids as number[], { skip_special_tokens: true, clean_up_tokenization_spaces: false }));
+    let stopReason: StopKind | 'interrupted' | undefined;
+    let lastSent = '';
+    const { generated, reused, eos } = await decoder.generate({
+      prompt: promptIds,
+      sampling: m.sampling,
+      eos: eosIds,
+      cache: m.reuseCache ? loaded.kept : loaded.scratch,
+      reuseCache: m.reuseCache,
+      onToken: (ids) => {
+        // A token can end inside a multi-byte character: hold back the replacement character until it completes.
+        const check = checkStop(decode(ids).replace(/\uFFFD+$/, ''), m.stop);
+        if (m.stream && check.text !== lastSent) {
+          lastSent = check.text;
+          send({ type: 'generate.text', id: m.id, text: check.text });
+        }
+        // Interrupts arrive between steps: onnxruntime-node starts each run from setImmediate, so the event loop turns.
+        stopReason = check.stop ? check.reason : job.interrupted ? 'interrupted' : undefined;
+        return stopReason !== undefined;
+      },
+    });
+    const reason: StopReason = stopReason ?? (eos ? 'eos' : 'max-tokens');
     const raw = decode(generated);
     const text = m.prompt.kind === 'continuation' ? finalizeSuggestion(raw, m.stop) : checkStop(raw, m.stop).text.trim();
     send({
       type: 'generate.done', id: m.id, text, reason,
-      stats: { promptTokens: n, reusedTokens: reused, newTokens: generated.length, ms: Math.round(performance.now() - t0) },
+      stats: { promptTokens: promptIds.length, reusedTokens: reused, newTokens: generated.length, ms: Math.round(performance.now() - t0) },
     });
   } finally {
     running = undefined;

@@ -1,0 +1,130 @@
+// The decode loop: runs the exported decoder (an optimum-style ONNX graph: input_ids,
+// attention_mask, position_ids, past_key_values.* in; logits, present.* out) one token at
+// a time on an ONNX Runtime session. It replaces transformers.js's generate() in the
+// worker because per token that spent more time around the session than in it: every
+// step allocated the whole key/value cache anew, copied it out of ONNX Runtime into
+// JavaScript and left the old one to the garbage collector. Here the cache lives in two
+// buffers per entry that ONNX Runtime reads from and writes into (kvCache.ts).
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { KvCache, type KvLayout, type KvType } from './kvCache';
+import type { SamplingOptions } from './protocol';
+import { pickToken } from './sampling';
+
+/** onnxruntime-node's Tensor class: the one the session's own package checks inputs against. */
+export type TensorClass = typeof Tensor;
+
+export interface DecodeRequest {
+  prompt: readonly number[];
+  sampling: SamplingOptions;
+  eos: readonly number[];
+  /** Where the keys/values go (Decoder.newCache()); it is left holding this request's. */
+  cache: KvCache;
+  /** Start from what `cache` holds, cropped to the prefix it shares with this prompt. */
+  reuseCache: boolean;
+  /** After each new token, with all tokens generated so far: true stops generation. */
+  onToken?: (generated: readonly number[]) => boolean;
+  /** [0, 1) for sampling; Math.random by default. */
+  random?: () => number;
+}
+
+export interface DecodeResult {
+  generated: number[];
+  /** Prompt tokens whose keys/values came from the cache. */
+  reused: number;
+  /** The last generated token is an end-of-sequence token. */
+  eos: boolean;
+}
+
+const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
+
+/** The cache layout from the session's inputs: [batch, heads, past, headDim] entries. */
+export function kvLayout(session: Pick<InferenceSession, 'inputMetadata'>): KvLayout {
+  const entries = session.inputMetadata.filter((m) => PAST.test(m.name));
+  if (entries.length === 0) throw new Error('The ONNX model has no past_key_values inputs: it was not exported with a key/value cache.');
+  const first = entries[0]!;
+  if (!first.isTensor) throw new Error(`${first.name} is not a tensor input.`);
+  const [, heads, , headDim] = first.shape;
+  if (typeof heads !== 'number' || typeof headDim !== 'number') {
+    throw new Error(`${first.name} has no fixed head count and size (shape ${JSON.stringify(first.shape)}).`);
+  }
+  if (first.type !== 'float16' && first.type !== 'float32') throw new Error(`${first.name} is ${first.type}; float16 or float32 expected.`);
+  return { names: entries.map((m) => m.name), heads, headDim, type: first.type as KvType };
+}
+
+export class Decoder {
+  readonly layout: KvLayout;
+  private readonly presentNames: string[];
+  private readonly takesPositions: boolean;
+  private readonly takesLogitsToKeep: boolean;
+  /** Ones for the attention mask, sliced to each step's length. */
+  private ones = new BigInt64Array(0);
+
+  constructor(private readonly session: InferenceSession, private readonly TensorCtor: TensorClass) {
+    const layout = kvLayout(session);
+    this.layout = layout;
+    this.presentNames = layout.names.map((n) => n.replace(PAST, 'present.$1.$2'));
+    const missing = this.presentNames.filter((n) => !session.outputNames.includes(n));
+    if (missing.length > 0) throw new Error(`The ONNX model lacks the outputs ${missing.slice(0, 2).join(', ')}${missing.length > 2 ? '…' : ''}.`);
+    this.takesPositions = session.inputNames.includes('position_ids');
+    this.takesLogitsToKeep = session.inputNames.includes('num_logits_to_keep');
+  }
+
+  /** An empty cache for this model (its buffers are reused by every request given it). */
+  newCache(): KvCache {
+    return new KvCache(this.layout);
+  }
+
+  async generate(req: DecodeRequest): Promise<DecodeResult> {
+    const reused = req.cache.prepare(req.prompt, req.reuseCache);
+    const generated: number[] = [];
+    if (req.sampling.maxNewTokens <= 0) return { generated, reused, eos: false };
+    const fed = [...req.prompt];
+    const seen = new Set(req.prompt);
+    let input = req.prompt.slice(reused);
+    for (;;) {
+      const logits = await this.step(req.cache, input, fed);
+      const token = pickToken(logits, seen, req.sampling, req.random);
+      generated.push(token);
+      seen.add(token);
+      const eos = req.eos.includes(token);
+      if (eos || generated.length >= req.sampling.maxNewTokens || req.onToken?.(generated)) return { generated, reused, eos };
+      fed.push(token);
+      input = [token];
+    }
+  }
+
+  /**
+   * Computes `input` (the last tokens of `fed`) on top of the cache; the cache then covers
+   * all of `fed`. Returns the logits of the last input token.
+   */
+  private async step(cache: KvCache, input: readonly number[], fed: readonly number[]): Promise<Float32Array> {
+    const T = this.TensorCtor;
+    const { heads, headDim, type } = cache.layout;
+    const past = cache.length;
+    const total = past + input.length;
+    if (total !== fed.length) throw new Error(`decode step covers ${total} positions but ${fed.length} tokens were fed`);
+    cache.reserve(total);
+    if (this.ones.length < total) this.ones = new BigInt64Array(Math.max(total, this.ones.length * 2)).fill(1n);
+
+    const feeds: Record<string, Tensor> = {
+      input_ids: new T('int64', BigInt64Array.from(input, BigInt), [1, input.length]),
+      attention_mask: new T('int64', this.ones.subarray(0, total), [1, total]),
+    };
+    if (this.takesPositions) feeds.position_ids = new T('int64', BigInt64Array.from(input, (_, i) => BigInt(past + i)), [1, input.length]);
+    if (this.takesLogitsToKeep) feeds.num_logits_to_keep = new T('int64', BigInt64Array.of(1n), []);
+    // Outputs ONNX Runtime writes into: the cache's other buffers (logits: it allocates).
+    const fetches: Record<string, Tensor | null> = { logits: null };
+    cache.layout.names.forEach((name, i) => {
+      feeds[name] = new T(type, cache.past(i), [1, heads, past, headDim]);
+      fetches[this.presentNames[i]!] = new T(type, cache.present(i, total), [1, heads, total, headDim]);
+    });
+
+    const out = await this.session.run(feeds, fetches);
+    cache.advance(fed);
+    const logits = out.logits!;
+    if (logits.type !== 'float32') throw new Error(`The ONNX model's logits are ${logits.type}; float32 expected.`);
+    const vocab = logits.dims.at(-1)!;
+    const rows = logits.size / vocab;
+    return (logits.data as Float32Array).subarray((rows - 1) * vocab, rows * vocab);
+  }
+}

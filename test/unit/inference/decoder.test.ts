@@ -1,0 +1,87 @@
+// The decode loop against transformers.js's own generate() on the real offline model
+// (fp32: the q8 model quantizes activations per call, so only fp32 must match exactly).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import { Decoder, kvLayout } from '../../../src/inference/decoder';
+import { KvCache } from '../../../src/inference/kvCache';
+import type { SamplingOptions } from '../../../src/inference/protocol';
+import { onnxModelDir, transformers } from './realModel';
+
+type Transformers = Awaited<ReturnType<typeof transformers>>;
+let tf: Transformers;
+let model: Awaited<ReturnType<Transformers['AutoModelForCausalLM']['from_pretrained']>>;
+let ids: (text: string) => number[];
+let decoder: Decoder;
+
+before(async () => {
+  tf = await transformers();
+  const dir = onnxModelDir();
+  const tokenizer = await tf.AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+  ids = (text) => tokenizer.encode(text);
+  model = await tf.AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype: 'fp32', session_options: { intraOpNumThreads: 2 } });
+  decoder = new Decoder((model as unknown as { sessions: { model: InferenceSession } }).sessions.model, Tensor);
+});
+after(() => model.dispose());
+
+const greedy = (maxNewTokens: number, repetitionPenalty = 1): SamplingOptions => ({ temperature: 0, topK: 0, repetitionPenalty, maxNewTokens });
+
+/** transformers.js's greedy continuation of `prompt`. */
+async function reference(prompt: number[], maxNewTokens: number, repetitionPenalty = 1): Promise<number[]> {
+  const n = prompt.length;
+  const out = (await model.generate({
+    input_ids: new tf.Tensor('int64', BigInt64Array.from(prompt, BigInt), [1, n]),
+    attention_mask: new tf.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
+    max_new_tokens: maxNewTokens, min_new_tokens: maxNewTokens, do_sample: false, repetition_penalty: repetitionPenalty,
+  } as Record<string, unknown>)) as { data: BigInt64Array };
+  return Array.from(out.data, Number).slice(n);
+}
+
+const opening = 'The lighthouse keeper climbed the stairs every evening, and';
+
+test('the cache layout comes from the session: SmolLM2 has 30 layers of 3 KV heads of 64', () => {
+  const layout = decoder.layout;
+  assert.equal(layout.names.length, 60);
+  assert.deepEqual([layout.heads, layout.headDim, layout.type], [3, 64, 'float32']);
+  assert.throws(() => kvLayout({ inputMetadata: [] }), /no past_key_values/);
+});
+
+test('greedy decoding writes exactly what transformers.js generate() writes, with and without a repetition penalty', { timeout: 600_000 }, async () => {
+  const prompt = ids(opening);
+  for (const penalty of [1, 1.3]) {
+    const want = await reference(prompt, 12, penalty);
+    const got = await decoder.generate({ prompt, cache: decoder.newCache(), reuseCache: false, eos: [], sampling: greedy(12, penalty) });
+    assert.deepEqual(got.generated, want, `repetition penalty ${penalty}`);
+    assert.equal(got.reused, 0);
+  }
+});
+
+test('a reused, cropped cache and a cache that grew give what a fresh one gives', { timeout: 600_000 }, async () => {
+  const cache = new KvCache(decoder.layout, 4); // small: every request below outgrows it
+  const first = await decoder.generate({ prompt: ids(opening), cache, reuseCache: true, eos: [], sampling: greedy(8) });
+  assert.equal(cache.length, ids(opening).length + 7, 'the cache covers the prompt and all but the last token');
+  assert.ok(cache.capacity >= cache.length);
+  // The writer rejected the suggestion and typed something else: the cache holds the old suggestion too.
+  const next = ids('The lighthouse keeper climbed the stairs every evening, but one night');
+  const warm = await decoder.generate({ prompt: next, cache, reuseCache: true, eos: [], sampling: greedy(10) });
+  assert.ok(warm.reused >= 8 && warm.reused < next.length, `reused ${warm.reused} of ${next.length}`);
+  const cold = await decoder.generate({ prompt: next, cache: decoder.newCache(), reuseCache: true, eos: [], sampling: greedy(10) });
+  assert.equal(cold.reused, 0);
+  assert.deepEqual(warm.generated, cold.generated);
+  assert.notDeepEqual(first.generated, [], 'the first request wrote something');
+});
+
+test('generation stops at an end token or when the caller says so', { timeout: 600_000 }, async () => {
+  const prompt = ids(opening);
+  const [firstToken] = await reference(prompt, 1);
+  const ended = await decoder.generate({ prompt, cache: decoder.newCache(), reuseCache: false, eos: [firstToken!], sampling: greedy(12) });
+  assert.deepEqual(ended, { generated: [firstToken], reused: 0, eos: true });
+  const seen: number[] = [];
+  const stopped = await decoder.generate({
+    prompt, cache: decoder.newCache(), reuseCache: false, eos: [], sampling: greedy(12),
+    onToken: (generated) => { seen.push(generated.length); return generated.length === 3; },
+  });
+  assert.equal(stopped.generated.length, 3);
+  assert.deepEqual(seen, [1, 2, 3]);
+  assert.deepEqual((await decoder.generate({ prompt, cache: decoder.newCache(), reuseCache: false, eos: [], sampling: greedy(0) })).generated, []);
+});
