@@ -28,8 +28,9 @@ export interface BuildDatasetOptions extends Partial<DatasetSettings> {
   signal?: AbortSignal;
   onProgress?: (progress: BuildProgress) => void;
   /**
-   * Worker threads that parse the essays (default: one per core, at most 4; 1 parses
-   * in-process). Not a dataset setting: the output is the same whatever the number.
+   * Worker threads that parse the essays (default: defaultParseWorkers(): one per core, at
+   * most 4, from 4 cores up; below that, and with 1, the main thread parses). Not a
+   * dataset setting: the output is the same whatever the number.
    */
   parseWorkers?: number;
 }

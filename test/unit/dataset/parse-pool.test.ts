@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadMarkdownParser } from '../../../src/core/corpus/markdown';
 import { parseFile, type SourceFile } from '../../../src/core/dataset/parse-files';
-import { ParsePool, parseWorkerScript } from '../../../src/core/dataset/parse-pool';
+import { ParsePool, defaultParseWorkers, parseWorkerScript } from '../../../src/core/dataset/parse-pool';
 import { buildDataset } from '../../../src/core/dataset/build';
 import { writeDataset } from '../../../src/core/dataset/write';
 import { BIERCE_NOTES, MACDOWELL, corporaMissing, essay, folderWith, prose } from '../corpus/fixtures';
@@ -128,6 +128,10 @@ test('a worker that dies mid-batch, or answers with an error, leaves its batches
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the default pool parses in-process below 4 cores, one worker per core (at most 4) from there', () => {
+  assert.deepEqual([1, 2, 3, 4, 6, 16].map((cores) => defaultParseWorkers(cores)), [1, 1, 1, 4, 4, 4]);
 });
 
 test('one worker, or no worker script, parses in-process; an aborted parse rejects', async () => {
