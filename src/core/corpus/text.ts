@@ -7,44 +7,53 @@
  * hand (no regex, no strings) because it runs over every word of every essay.
  */
 export function countWords(text: string): number {
-  return scanWords(text, false).length;
+  return scanWords(text).length;
 }
 
 /** FNV-1a hashes of the lower-cased words of `text`, in order: shingles and repeat checks use these. */
 export function wordHashes(text: string): Uint32Array {
-  return scanWords(text, true).slice();
+  return scanWords(text).slice();
 }
 
 let scratch = new Uint32Array(4096);
 
-function scanWords(text: string, hash: boolean): Uint32Array {
+/** ASCII code → the code lower-cased when it is a letter or digit, 0 when it is not part of a word. */
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) ASCII_WORD[c] = c;
+for (let c = 97; c <= 122; c++) ASCII_WORD[c] = c;
+for (let c = 65; c <= 90; c++) ASCII_WORD[c] = c + 32;
+
+function scanWords(text: string): Uint32Array {
   let n = 0;
   let i = 0;
   const length = text.length;
   while (i < length) {
     let c = text.charCodeAt(i);
-    if (!isWordCode(c, text, i)) {
+    if (c < 128 ? ASCII_WORD[c] === 0 : !isWordCode(c, text, i)) {
       i++;
       continue;
     }
     let h = 0x811c9dc5;
     for (;;) {
-      // one run of letters/digits
-      while (i < length && isWordCode((c = text.charCodeAt(i)), text, i)) {
-        if (hash) {
-          if (c < 128) {
-            h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
-          } else {
-            const lower = lowerOf(text.codePointAt(i) ?? c);
-            for (let k = 0; k < lower.length; k++) h = Math.imul(h ^ lower.charCodeAt(k), 0x01000193);
-          }
+      // one run of letters/digits, ASCII by table (most of prose), the rest through isWordCode
+      while (i < length) {
+        c = text.charCodeAt(i);
+        if (c < 128) {
+          const lower = ASCII_WORD[c] as number;
+          if (lower === 0) break;
+          h = Math.imul(h ^ lower, 0x01000193);
+          i++;
+        } else {
+          if (!isWordCode(c, text, i)) break;
+          const lower = lowerOf(text.codePointAt(i) ?? c);
+          for (let k = 0; k < lower.length; k++) h = Math.imul(h ^ lower.charCodeAt(k), 0x01000193);
+          i += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
         }
-        i += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
       }
       // an apostrophe or hyphen joins two runs into one word
       const joiner = i < length ? text.charCodeAt(i) : 0;
       if ((joiner === 39 || joiner === 0x2019 || joiner === 45) && i + 1 < length && isWordCode(text.charCodeAt(i + 1), text, i + 1)) {
-        if (hash) h = Math.imul(h ^ joiner, 0x01000193);
+        h = Math.imul(h ^ joiner, 0x01000193);
         i++;
         continue;
       }
