@@ -27,7 +27,8 @@ def tiny(request: pytest.FixtureRequest, tiny_model_dir: Path, tmp_path_factory:
 @pytest.fixture(scope="module")
 def exported(tiny, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("onnx")
-    fp32 = export_decoder(tiny, folder / "model.onnx")
+    fp32 = folder / "model.onnx"
+    assert export_decoder(tiny, fp32), "every layer's attention is split (new_key_values.* outputs)"
     q8 = folder / "model_quantized.onnx"
     quantize_q8(fp32, q8)
     return {"fp32": fp32, "q8": q8}
@@ -76,25 +77,52 @@ def test_graph_names_and_shapes_are_the_ones_transformers_js_reads(tiny, exporte
     for name in cache:
         # transformers.js fills `batch_size`, sets every other named axis to 0, keeps numbers.
         assert inputs[name] == (["batch_size", kv_heads, "past_sequence_length", head_dim], "tensor(float)")
-    assert list(outputs) == ["logits", *[n.replace("past_key_values", "present") for n in cache]]
+    assert list(outputs) == ["logits", *[n.replace("past_key_values", "present") for n in cache],
+                             *[n.replace("past_key_values", "new_key_values") for n in cache]]
     assert outputs["logits"] == ["batch_size", "num_logits", tiny.config.vocab_size]
     assert outputs["present.0.key"] == ["batch_size", kv_heads, "total_sequence_length", head_dim]
+    assert outputs["new_key_values.0.key"] == ["batch_size", kv_heads, "sequence_length", head_dim]
     q8 = session(exported["q8"])
     assert {i.name: i.shape for i in q8.get_inputs()} == {k: v[0] for k, v in inputs.items()}
     assert {o.name: o.shape for o in q8.get_outputs()} == outputs
-    # q8: the same cache, in float16 (kv_cache.py); transformers.js types the empty cache from it.
-    assert {i.type for i in q8.get_inputs() if i.name in cache} == {"tensor(float16)"}
-    assert {o.type for o in q8.get_outputs() if o.name.startswith("present.")} == {"tensor(float16)"}
+    # q8: the same cache, float32 (nothing copies it, so halving it would only add casts).
+    assert {i.type for i in q8.get_inputs() if i.name in cache} == {"tensor(float)"}
+    assert {o.type for o in q8.get_outputs() if o.name != "logits"} == {"tensor(float)"}
 
 
 def test_layers_read_the_kv_heads_as_they_are_and_compute_no_shapes(exported):
-    """attention.py: no repeat_kv (an Expand copying the cache per layer and step) and no
-    Shape/Gather glue inside the layers (kernel launches on every step)."""
+    """attention.py: no repeat_kv (an Expand copying the cache per layer and step), no
+    Shape/Gather glue inside the layers (kernel launches on every step) but the past's
+    length for the split, and nothing that copies the past except the present outputs'
+    Concat (no one-input Concat copies left by the tracer)."""
+    import onnx
+
+    for path in exported.values():
+        graph = onnx.load(str(path)).graph
+        in_layers = [n.op_type for n in graph.node if "/layers." in n.name]
+        assert in_layers and "Expand" not in in_layers
+        past = {i.name for i in graph.input if i.name.startswith("past_key_values.")}
+        presents = {o.name for o in graph.output if o.name.startswith("present.")}
+        copies = [n for n in graph.node if n.op_type == "Concat" and past & set(n.input)]
+        assert {n.output[0] for n in copies} == presents and all(len(n.input) == 2 for n in copies)
+
+
+def test_attention_never_reads_present(tiny, exported):
+    """What the editor fetches (logits and new_key_values.*) needs no present.* Concat: the
+    graph computes attention from the past and the new positions apart."""
     import onnx
 
     graph = onnx.load(str(exported["fp32"])).graph
-    in_layers = [n.op_type for n in graph.node if "/layers." in n.name]
-    assert in_layers and not {"Expand", "Shape", "Gather"} & set(in_layers)
+    producers = {o: n for n in graph.node for o in n.output}
+    needed, stack = set(), ["logits", *[o.name for o in graph.output if o.name.startswith("new_key_values.")]]
+    while stack:
+        node = producers.get(stack.pop())
+        if node is None or id(node) in needed:
+            continue
+        needed.add(id(node))
+        stack.extend(node.input)
+    concat_of_past = [n for n in graph.node if n.op_type == "Concat" and any(i.startswith("past_key_values.") for i in n.input)]
+    assert concat_of_past and not any(id(n) in needed for n in concat_of_past)
 
 
 def test_no_past_matches_pytorch_on_untraced_shapes(tiny, exported):
@@ -164,8 +192,8 @@ def test_q8_is_weight_quantized_smaller_and_close(tiny, exported):
     assert np.abs(got - want).max() < 0.05 * np.abs(want).max()
 
 
-def test_q8_float16_cache_round_trips(tiny, exported):
-    """A q8 prefix's float16 cache fed back for the next tokens (as generate does) gives what
+def test_q8_cache_round_trips(tiny, exported):
+    """A q8 prefix's cache fed back for the next tokens (as generate does) gives what
     one pass over the whole sequence gives, and matches PyTorch within the q8 tolerance."""
     sess = session(exported["q8"])
     ids = torch.randint(0, tiny.config.vocab_size, (1, 10), generator=torch.Generator().manual_seed(5))
@@ -173,7 +201,7 @@ def test_q8_float16_cache_round_trips(tiny, exported):
     whole = run(sess, feeds(tiny, ids, mask))["logits"]
     first = run(sess, feeds(tiny, ids[:, :7], mask[:, :7]))
     layers = cache_geometry(tiny.config)[0]
-    assert first["present.0.key"].dtype == np.float16
+    assert first["present.0.key"].dtype == np.float32
     past = [(torch.from_numpy(first[f"present.{i}.key"].astype(np.float32)),
              torch.from_numpy(first[f"present.{i}.value"].astype(np.float32))) for i in range(layers)]
     rest = run(sess, feeds(tiny, ids[:, 7:], mask, past=past))
@@ -182,3 +210,34 @@ def test_q8_float16_cache_round_trips(tiny, exported):
     with torch.no_grad():
         want = tiny(input_ids=ids).logits[:, 7:].numpy()
     assert np.abs(rest["logits"] - want).max() < 0.05 * np.abs(want).max()
+
+
+def test_a_kept_cache_with_unused_rows_gives_the_whole_pass(tiny, exported):
+    """The editor's binding (kvCache.ts, kept): each layer's past is a buffer with more rows
+    than are in use, the attention mask is 0 over the unused ones (they hold stale values),
+    position_ids count real tokens, and only logits and new_key_values.* are fetched; the
+    new rows are copied in after each step. Prompt, a few tokens, then one at a time."""
+    layers, kv_heads, head_dim = cache_geometry(tiny.config)
+    ids = torch.randint(0, tiny.config.vocab_size, (1, 12), generator=torch.Generator().manual_seed(6))
+    for path in exported.values():
+        sess = session(path)
+        want = run(sess, feeds(tiny, ids, torch.ones_like(ids)))["logits"]
+        rows = 16
+        cache = {f"{i}.{kind}": np.random.default_rng(7).standard_normal((1, kv_heads, rows, head_dim)).astype(np.float32)
+                 for i in range(layers) for kind in ("key", "value")}
+        names = ["logits", *[f"new_key_values.{key}" for key in cache]]
+        done = 0
+        for step in (5, 3, 1, 1, 1, 1):
+            past = rows if done else 0
+            mask = np.zeros((1, past + step), np.int64)
+            mask[0, :done] = 1
+            mask[0, past:] = 1
+            feed = {"input_ids": ids[:, done:done + step].numpy(), "attention_mask": mask,
+                    "position_ids": np.arange(done, done + step, dtype=np.int64)[None],
+                    "num_logits_to_keep": np.array(0, dtype=np.int64)}
+            feed.update({f"past_key_values.{key}": (buf if past else buf[:, :, :0]) for key, buf in cache.items()})
+            out = dict(zip(names, sess.run(names, feed)))
+            np.testing.assert_allclose(out["logits"], want[:, done:done + step], atol=2e-4 * max(1, np.abs(want).max()))
+            for key, buf in cache.items():
+                buf[:, :, done:done + step] = out[f"new_key_values.{key}"]
+            done += step

@@ -14,6 +14,14 @@ attention otherwise, so the export's parity check compares against transformers'
   Unsqueeze/Concat nodes, ~35 of a layer's ~80 nodes, each a kernel launch per step.
   ONNX Reshape copies a dimension given as 0, so every reshape here is one node with a
   constant shape, and the rotary halves are constant slices.
+- Attention over the past and the new positions apart (Llama and Qwen2 attention, format
+  4). Scores against the past and against the step's own keys are computed separately and
+  joined (a few thousand floats), so attention never reads `present`, the past with the new
+  positions appended: producing it copies the whole cache on every step. The graph still
+  outputs `present.N.*` (transformers.js feeds them back), and also `new_key_values.N.*`,
+  the step's positions alone: the editor's decode loop fetches those instead and appends
+  them to its own buffers, and ONNX Runtime runs only what the fetched outputs need, so
+  the copy never happens there. The cache is float32 again: nothing copies it to halve.
 """
 
 from __future__ import annotations
@@ -46,6 +54,26 @@ def grouped_attention(module: Any, query: Any, key: Any, value: Any, attention_m
     probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
     out = torch.matmul(reshape(probs, [0, kv_heads, -1, 0]), value)  # [b, kv, group*q, d]
     return reshape(out, [0, heads, -1, d]).transpose(1, 2), None
+
+
+def split_attention(module: Any, query: Any, past_key: Any, past_value: Any, key: Any, value: Any,
+                    attention_mask: Any, scaling: float) -> Any:
+    """grouped_attention over Concat(past, new) without building it: query [b, heads, q, d],
+    past [b, kv_heads, p, d], key/value [b, kv_heads, q, d] (this step's), mask [b, 1, q, p+q]
+    -> [b, q, heads, d]."""
+    import torch
+
+    heads, kv_heads, d = (int(n) for n in (query.shape[1], past_key.shape[1], query.shape[3]))
+    # Scaled before the products: the query is small, the joined scores are not (a long prompt's are ~100 MB).
+    q = reshape(query * scaling, [0, kv_heads, -1, d])                  # [b, kv, group*q, d]
+    scores = torch.cat([torch.matmul(q, past_key.transpose(2, 3)),
+                        torch.matmul(q, key.transpose(2, 3))], dim=-1)  # [b, kv, group*q, p+q]
+    if attention_mask is not None:
+        scores = reshape(scores, [0, heads, -1, 0]) + attention_mask
+    probs = reshape(torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype), [0, kv_heads, -1, 0])
+    past = past_key.shape[2]
+    out = torch.matmul(probs[..., :past], past_value) + torch.matmul(probs[..., past:], value)
+    return reshape(out, [0, heads, -1, d]).transpose(1, 2)
 
 
 def reshape(x: Any, shape: list[int]) -> Any:
@@ -87,16 +115,37 @@ def lean_forward(self: Any, hidden_states: Any, position_embeddings: Any, attent
 
     q = q * cos + rotate_half(q) * sin
     k = k * cos + rotate_half(k) * sin
-    if cache is not None:
-        k, v = cache.update(k, v, self.layer_idx)
-    out, _ = grouped_attention(self, q, k, v, attention_mask, self.scaling)
+    if cache is not None and getattr(self, "_voice_draft_split", False):
+        layer = cache.layers[self.layer_idx]
+        past_k, past_v = layer.keys, layer.values
+        cache.update(k, v, self.layer_idx)  # present.N.*, for transformers.js; attention does not read it
+        self._voice_draft_new = (k, v)      # new_key_values.N.* (onnx_graph.decoder_module)
+        out = split_attention(self, q, past_k, past_v, k, v, attention_mask, self.scaling)
+    else:
+        if cache is not None:
+            k, v = cache.update(k, v, self.layer_idx)
+        out, _ = grouped_attention(self, q, k, v, attention_mask, self.scaling)
     return self.o_proj(reshape(out, [0, -1, heads * d])), None
+
+
+def splits_attention(model: Any, num_layers: int) -> bool:
+    """Whether every layer's attention is traced split (split_attention), giving new_key_values.*."""
+    return sum(1 for m in model.modules() if _lean_applies(m)) == num_layers
+
+
+def new_positions(model: Any) -> list[Any] | None:
+    """After a traced forward: each layer's (key, value) of the step's positions, in layer
+    order, when every attention layer computed them (split_attention); else None."""
+    layers = [m for m in model.modules() if type(m).__name__ in LEAN_CLASSES]
+    news = [getattr(m, "_voice_draft_new", None) for m in layers]
+    return news if news and all(n is not None for n in news) else None
 
 
 @contextmanager
 def export_attention(model: Any) -> Iterator[None]:
-    """Trace `model` with grouped attention (and the lean forward where it applies);
-    its configs and modules are as before afterwards."""
+    """Trace `model` with grouped attention (and the lean forward, with attention split
+    between past and new positions, where it applies); its configs and modules are as
+    before afterwards."""
     from transformers import AttentionInterface
     from transformers.masking_utils import AttentionMaskInterface, eager_mask
 
@@ -111,10 +160,13 @@ def export_attention(model: Any) -> Iterator[None]:
             c._attn_implementation = NAME
         for m in lean:
             m.forward = MethodType(lean_forward, m)
+            m._voice_draft_split = True
         yield
     finally:
         for m in lean:
             del m.forward  # back to the class's forward
+            del m._voice_draft_split
+            m.__dict__.pop("_voice_draft_new", None)
         for c, impl in zip(configs, before):
             c._attn_implementation = impl
 
@@ -133,3 +185,24 @@ def _configs(model: Any) -> Iterator[Any]:
         config = getattr(module, "config", None)
         if config is not None and hasattr(config, "_attn_implementation"):
             yield config
+
+
+def tidy_copies(model: Any) -> int:
+    """Wire whatever reads a one-input Concat of a graph input (a copy the tracer leaves where
+    transformers' cache concatenates onto an empty one) to the input itself, and drop the
+    copies: each would copy a layer's whole past on every step. Returns how many went."""
+    graph = model.graph
+    inputs = {i.name for i in graph.input}
+    copies = {n.output[0]: n.input[0] for n in graph.node
+              if n.op_type == "Concat" and len(n.input) == 1 and n.input[0] in inputs}
+    outputs = {o.name for o in graph.output}
+    if not copies or copies.keys() & outputs:
+        return 0
+    for node in graph.node:
+        for i, name in enumerate(node.input):
+            if name in copies:
+                node.input[i] = copies[name]
+    keep = [n for n in graph.node if n.output[0] not in copies]
+    del graph.node[:]
+    graph.node.extend(keep)
+    return len(copies)

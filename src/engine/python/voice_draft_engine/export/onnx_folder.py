@@ -36,7 +36,10 @@ MARKER = "voice-draft-export.json"
 # 3: attention without repeated KV heads and with constant reshapes (attention.py), and
 #    the q8 cache in float16 (kv_cache.py): format 2 spent most of a decode step after a
 #    long prefix copying the cache.
-EXPORT_FORMAT = 3
+# 4: attention over the past and the new positions apart, and new_key_values.* outputs
+#    (attention.py): the editor keeps the cache and no step copies it; the q8 cache is
+#    float32 again.
+EXPORT_FORMAT = 4
 FP32_FILE = "onnx/model.onnx"
 Q8_FILE = "onnx/model_quantized.onnx"
 
@@ -147,7 +150,8 @@ def export_folder(model: Any, tokenizer: Any, final: Path, source: dict[str, Any
 
         progress("onnx", "tracing the model to ONNX (float32)", 5)
         t = time.monotonic()
-        fp32 = export_decoder(model, tmp / FP32_FILE)
+        fp32 = tmp / FP32_FILE
+        new_outputs = export_decoder(model, fp32)
         fp32_seconds = time.monotonic() - t
         progress("verify", "checking the ONNX graph against PyTorch", 45)
         gap = verify_fp32(model, fp32, tokenizer)
@@ -159,7 +163,10 @@ def export_folder(model: Any, tokenizer: Any, final: Path, source: dict[str, Any
         q8_seconds = time.monotonic() - t
 
         files = {rel: _bytes(tmp / rel) for rel in (FP32_FILE, Q8_FILE)}
+        # "split": attention reads past and new positions apart and the graph also outputs the
+        # new ones (new_key_values.*), so a caller keeping the cache never has it copied.
         marker = {"format": EXPORT_FORMAT, "source": source, "files": files,
+                  "attention": "split" if new_outputs else "appended",
                   "fp32_logit_gap": gap, "q8_method": q8_method, "seconds": round(time.monotonic() - started, 2)}
         (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
         progress("install", f"installing {final.name}", 98)

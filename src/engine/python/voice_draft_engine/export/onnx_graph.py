@@ -11,6 +11,12 @@ first-step cache from the graph's input shapes:
     num_logits_to_keep          []                                     int64 (0 = all positions)
     -> logits                   [batch_size, num_logits, vocab]
     -> present.N.key/value      [batch_size, kv_heads, total_sequence_length, head_dim]
+    -> new_key_values.N.key/value [batch_size, kv_heads, sequence_length, head_dim]
+
+`new_key_values` (format 4, where every layer's attention is split, attention.py) are the
+step's own positions: a caller that keeps the cache itself fetches them instead of
+`present` and the graph never copies the past. transformers.js takes the cache from the
+outputs named `present*` and leaves the others alone.
 
 The cache's head count and head size must be fixed numbers and the batch axis must be
 called `batch_size`: transformers.js fills those two in and sets every other named axis
@@ -31,7 +37,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .attention import export_attention
+from .attention import export_attention, new_positions, splits_attention, tidy_copies
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,10 @@ OPSET = 18
 EXTERNAL_DATA_BYTES = 1_800_000_000
 
 
+# The step's own keys/values (format 4): fetched instead of present.* by a caller that keeps the cache.
+NEW = "new_key_values"
+
+
 def cache_names(num_layers: int, prefix: str) -> list[str]:
     return [f"{prefix}.{i}.{kind}" for i in range(num_layers) for kind in ("key", "value")]
 
@@ -52,11 +62,12 @@ def input_names(num_layers: int) -> list[str]:
             "num_logits_to_keep"]
 
 
-def output_names(num_layers: int) -> list[str]:
-    return ["logits", *cache_names(num_layers, "present")]
+def output_names(num_layers: int, new: bool) -> list[str]:
+    return ["logits", *cache_names(num_layers, "present"), *(cache_names(num_layers, NEW) if new else [])]
 
 
-def dynamic_axes(num_layers: int) -> dict[str, dict[int, str]]:
+
+def dynamic_axes(num_layers: int, new: bool) -> dict[str, dict[int, str]]:
     axes: dict[str, dict[int, str]] = {
         "input_ids": {0: "batch_size", 1: "sequence_length"},
         "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
@@ -67,6 +78,8 @@ def dynamic_axes(num_layers: int) -> dict[str, dict[int, str]]:
         axes[name] = {0: "batch_size", 2: "past_sequence_length"}
     for name in cache_names(num_layers, "present"):
         axes[name] = {0: "batch_size", 2: "total_sequence_length"}
+    for name in cache_names(num_layers, NEW) if new else []:
+        axes[name] = {0: "batch_size", 2: "sequence_length"}
     return axes
 
 
@@ -126,10 +139,12 @@ def decoder_module(model: Any) -> Any:
             keep = torch.where(k > 0, torch.minimum(k, seq), seq)
             index = torch.arange(keep, dtype=torch.long) + (seq - keep)
             logits = self.lm.lm_head(hidden.index_select(1, index))
-            presents: list[Any] = []
+            caches: list[Any] = []
             for layer in out.past_key_values.layers:
-                presents += [layer.keys, layer.values]
-            return (logits, *presents)
+                caches += [layer.keys, layer.values]
+            for k, v in new_positions(self.lm) or []:
+                caches += [k, v]
+            return (logits, *caches)
 
     return DecoderWithPast(model).eval()
 
@@ -149,16 +164,18 @@ def example_inputs(model: Any, batch: int = 2, seq: int = 3, past: int = 2) -> t
     return (input_ids, attention_mask, position_ids, *cache, torch.tensor(0, dtype=torch.long))
 
 
-def export_decoder(model: Any, path: Path) -> Path:
-    """Write `model` (a HF causal LM, eager attention, float32, CPU) as `path`.
+def export_decoder(model: Any, path: Path) -> bool:
+    """Write `model` (a HF causal LM, eager attention, float32, CPU) as `path`; weights over
+    EXTERNAL_DATA_BYTES go to `<name>_data` beside it.
 
-    Returns the path; weights over EXTERNAL_DATA_BYTES go to `<name>_data` beside it.
+    Returns whether the graph has the `new_key_values` outputs (format 4's split attention).
     """
     import onnx
     import torch
 
     check_exportable(model.config)
     num_layers = cache_geometry(model.config)[0]
+    new = splits_attention(model, num_layers)
     module = decoder_module(model)
     args = example_inputs(model)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,23 +188,24 @@ def export_decoder(model: Any, path: Path) -> Path:
         warnings.simplefilter("ignore")
         torch.onnx.export(
             module, args, str(traced), dynamo=False, opset_version=OPSET,
-            input_names=input_names(num_layers), output_names=output_names(num_layers),
-            dynamic_axes=dynamic_axes(num_layers), do_constant_folding=True,
+            input_names=input_names(num_layers), output_names=output_names(num_layers, new),
+            dynamic_axes=dynamic_axes(num_layers, new), do_constant_folding=True,
         )
     written = list(scratch.iterdir())
+    proto = onnx.load(str(traced), load_external_data=True)
+    tidy_copies(proto)
     if written == [traced] and traced.stat().st_size <= EXTERNAL_DATA_BYTES:
-        traced.replace(path)
+        onnx.save_model(proto, str(path))
     else:
         # Past 2 GiB the tracer writes one file per weight; gather them into one `<name>_data`
         # file, the name transformers.js and ONNX Runtime look for.
-        proto = onnx.load(str(traced), load_external_data=True)
         onnx.save_model(proto, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
                         location=path.name + "_data", size_threshold=1024)
-        del proto
+    del proto
     for leftover in scratch.iterdir():
         leftover.unlink()
     scratch.rmdir()
-    return path
+    return new
 
 
 def external_data_file(path: Path) -> Path | None:

@@ -14,11 +14,12 @@ Two ONNX Runtime quantizers, each on what it does well:
   without 8-bit MatMulNBits.
 - The embedding table (a Gather, a quarter of a 135M model): int8 via `quantize_dynamic`,
   dequantized after the lookup. MatMulNBits' Gather path is 4-bit only.
-- The key/value cache in float16 (kv_cache.py): it is what a long prefix's decode steps
-  spend their time moving.
+- The key/value cache: float32 when the graph has `new_key_values` outputs (format 4's
+  split attention: no step copies the cache, and float16 would add a cast of it each step);
+  otherwise float16 (kv_cache.py), since a Concat copying it is what a long prefix's
+  decode steps spend their time on.
 
-The q8 file is about a third of the float32 one (181 MB for SmolLM2-135M). Its cache inputs
-and outputs are float16; the float32 file's stay float32.
+The q8 file is about a third of the float32 one (181 MB for SmolLM2-135M).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import logging
 from pathlib import Path
 
 from .kv_cache import half_kv_cache
-from .onnx_graph import external_data_file
+from .onnx_graph import NEW, external_data_file
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,10 @@ def _finish(dst: Path, large: bool) -> str:
     import onnx
 
     proto = onnx.load(str(dst), load_external_data=True)
-    halved = half_kv_cache(proto)
-    if not halved:
+    # With new_key_values outputs nothing copies the cache: halving it would only add casts.
+    split = any(o.name.startswith(NEW + ".") for o in proto.graph.output)
+    halved = not split and half_kv_cache(proto)
+    if not split and not halved:
         log.warning("the q8 graph's cache is not appended as expected; it stays float32")
     if large:
         dst.with_name(dst.name + ".data").unlink(missing_ok=True)
