@@ -3,8 +3,9 @@
 // a time on an ONNX Runtime session. It replaces transformers.js's generate() in the
 // worker because per token that spent more time around the session than in it: every
 // step allocated the whole key/value cache anew, copied it out of ONNX Runtime into
-// JavaScript and left the old one to the garbage collector. Here the cache lives in two
-// buffers per entry that ONNX Runtime reads from and writes into (kvCache.ts).
+// JavaScript and left the old one to the garbage collector. Here the cache lives in
+// buffers ONNX Runtime reads from and writes into (kvCache.ts), and with an export of
+// format 4 no step copies it at all.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { KvCache, type KvLayout, type KvType } from './kvCache';
 import type { SamplingOptions } from './protocol';
@@ -37,8 +38,8 @@ export interface DecodeResult {
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 
-/** The cache layout from the session's inputs: [batch, heads, past, headDim] entries. */
-export function kvLayout(session: Pick<InferenceSession, 'inputMetadata'>): KvLayout {
+/** The cache layout from the session's inputs ([batch, heads, past, headDim] entries) and outputs. */
+export function kvLayout(session: Pick<InferenceSession, 'inputMetadata' | 'outputNames'>): KvLayout {
   const entries = session.inputMetadata.filter((m) => PAST.test(m.name));
   if (entries.length === 0) throw new Error('The ONNX model has no past_key_values inputs: it was not exported with a key/value cache.');
   const first = entries[0]!;
@@ -48,30 +49,33 @@ export function kvLayout(session: Pick<InferenceSession, 'inputMetadata'>): KvLa
     throw new Error(`${first.name} has no fixed head count and size (shape ${JSON.stringify(first.shape)}).`);
   }
   if (first.type !== 'float16' && first.type !== 'float32') throw new Error(`${first.name} is ${first.type}; float16 or float32 expected.`);
-  return { names: entries.map((m) => m.name), heads, headDim, type: first.type as KvType };
+  const names = entries.map((m) => m.name);
+  // Export format 4 also outputs each step's own positions: the cache is kept, never copied.
+  const kept = names.every((n) => session.outputNames.includes(n.replace(PAST, 'new_key_values.$1.$2')));
+  return { names, heads, headDim, type: first.type as KvType, kept };
 }
 
 export class Decoder {
   readonly layout: KvLayout;
-  private readonly presentNames: string[];
+  /** What each past entry's step output is called: new_key_values.N.* (kept) or present.N.* (appended). */
+  private readonly outputNames: string[];
   private readonly takesPositions: boolean;
   private readonly takesLogitsToKeep: boolean;
-  /** Ones for the attention mask, sliced to each step's length. */
-  private ones = new BigInt64Array(0);
 
-  constructor(private readonly session: InferenceSession, private readonly TensorCtor: TensorClass) {
+  /** `appended`: use the appending binding even where the export allows keeping the cache (tests compare the two). */
+  constructor(private readonly session: InferenceSession, private readonly TensorCtor: TensorClass, options: { appended?: boolean } = {}) {
     const layout = kvLayout(session);
-    this.layout = layout;
-    this.presentNames = layout.names.map((n) => n.replace(PAST, 'present.$1.$2'));
-    const missing = this.presentNames.filter((n) => !session.outputNames.includes(n));
+    this.layout = options.appended ? { ...layout, kept: false } : layout;
+    this.outputNames = this.layout.names.map((n) => n.replace(PAST, this.layout.kept ? 'new_key_values.$1.$2' : 'present.$1.$2'));
+    const missing = this.outputNames.filter((n) => !session.outputNames.includes(n));
     if (missing.length > 0) throw new Error(`The ONNX model lacks the outputs ${missing.slice(0, 2).join(', ')}${missing.length > 2 ? '…' : ''}.`);
     this.takesPositions = session.inputNames.includes('position_ids');
     this.takesLogitsToKeep = session.inputNames.includes('num_logits_to_keep');
   }
 
   /** An empty cache for this model (its buffers are reused by every request given it). */
-  newCache(): KvCache {
-    return new KvCache(this.layout);
+  newCache(capacity?: number): KvCache {
+    return new KvCache(this.layout, capacity);
   }
 
   async generate(req: DecodeRequest): Promise<DecodeResult> {
@@ -100,23 +104,23 @@ export class Decoder {
   private async step(cache: KvCache, input: readonly number[], fed: readonly number[]): Promise<Float32Array> {
     const T = this.TensorCtor;
     const { heads, headDim, type } = cache.layout;
-    const past = cache.length;
-    const total = past + input.length;
-    if (total !== fed.length) throw new Error(`decode step covers ${total} positions but ${fed.length} tokens were fed`);
-    cache.reserve(total);
-    if (this.ones.length < total) this.ones = new BigInt64Array(Math.max(total, this.ones.length * 2)).fill(1n);
+    const start = cache.length;
+    if (start + input.length !== fed.length) throw new Error(`decode step covers ${start + input.length} positions but ${fed.length} tokens were fed`);
+    const b = cache.bind(input.length);
 
     const feeds: Record<string, Tensor> = {
       input_ids: new T('int64', BigInt64Array.from(input, BigInt), [1, input.length]),
-      attention_mask: new T('int64', this.ones.subarray(0, total), [1, total]),
+      attention_mask: new T('int64', b.mask, [1, b.mask.length]),
     };
-    if (this.takesPositions) feeds.position_ids = new T('int64', BigInt64Array.from(input, (_, i) => BigInt(past + i)), [1, input.length]);
+    // Positions count real tokens only: a kept cache's unused rows are masked, not counted.
+    if (this.takesPositions) feeds.position_ids = new T('int64', BigInt64Array.from(input, (_, i) => BigInt(start + i)), [1, input.length]);
     if (this.takesLogitsToKeep) feeds.num_logits_to_keep = new T('int64', BigInt64Array.of(1n), []);
-    // Outputs ONNX Runtime writes into: the cache's other buffers (logits: it allocates).
+    // Outputs ONNX Runtime writes into the cache's buffers; logits it allocates. Outputs not
+    // fetched are not computed: a kept cache's step never builds present.* (the copy).
     const fetches: Record<string, Tensor | null> = { logits: null };
     cache.layout.names.forEach((name, i) => {
-      feeds[name] = new T(type, cache.past(i), [1, heads, past, headDim]);
-      fetches[this.presentNames[i]!] = new T(type, cache.present(i, total), [1, heads, total, headDim]);
+      feeds[name] = new T(type, b.past(i), [1, heads, b.pastPositions, headDim]);
+      fetches[this.outputNames[i]!] = new T(type, b.output(i), [1, heads, b.outputPositions, headDim]);
     });
 
     const out = await this.session.run(feeds, fetches);

@@ -1,9 +1,15 @@
-// The key/value cache, kept in buffers the worker owns. Each decode step reads the past
-// keys/values from one buffer and ONNX Runtime writes the present ones (past + this
-// step's) straight into the other, which it is handed as a pre-allocated output: no
-// output is allocated, copied out to JavaScript or garbage-collected per token, and the
-// two buffers swap roles each step. The buffers grow (doubling) when a sequence outgrows
-// them and are otherwise reused from request to request.
+// The key/value cache, kept in buffers the worker owns and hands to ONNX Runtime as inputs
+// and as pre-allocated outputs, so no step allocates a cache, copies one out to
+// JavaScript or leaves one to the garbage collector. Two bindings, by export:
+//
+// - kept (export format 4, whose graph also outputs each step's own positions as
+//   `new_key_values.*`): one buffer per entry, [heads, capacity, headDim]. A step reads
+//   the whole buffer as its past, with the attention mask zero over the rows not in use,
+//   and writes only its new positions, which are then copied into their rows. Nothing
+//   copies the cache; the capacity grows in small steps, so few masked rows are read.
+// - appended (older exports: present = Concat(past, new)): two buffers per entry; a step
+//   reads the past ([heads, length, headDim], packed) from one and ONNX Runtime writes the
+//   present into the other, and they swap.
 //
 // Across keystrokes the next prompt usually shares all but its last few tokens with the
 // last request (the writer typed a character, or rejected the suggestion): the cache is
@@ -35,7 +41,24 @@ export interface KvLayout {
   heads: number;
   headDim: number;
   type: KvType;
+  /** The kept binding (the graph outputs new_key_values.*); else appended. */
+  kept: boolean;
 }
+
+/** What one step reads and writes for each entry, and which of the positions it attends to are real. */
+export interface StepBinding {
+  /** Positions of the past fed (rows of each past buffer). */
+  pastPositions: number;
+  past(i: number): KvArray;
+  /** Positions of what ONNX Runtime writes: the new ones (kept) or past + new (appended). */
+  outputPositions: number;
+  output(i: number): KvArray;
+  /** 1 for a real position, 0 for an unused row: pastPositions + the new positions. */
+  mask: BigInt64Array;
+}
+
+/** Rows a kept cache grows by: at most this many masked rows are read per step. */
+const KEPT_GROWTH = 128;
 
 /**
  * Keeps the positions `[0, keep)` of a [heads, length, headDim] block that starts at the
@@ -53,19 +76,24 @@ export function cropInPlace(data: KvArray, heads: number, length: number, headDi
 export class KvCache {
   /** Token ids whose keys/values the cache holds (`length` of them). */
   private ids: number[] = [];
+  /** The cache: kept, [heads, room, headDim] per entry; appended, the past ([heads, length, headDim]). */
   private front: KvArray[];
+  /** Appended: where the present goes. Kept: where the step's new positions go. */
   private back: KvArray[];
+  /** Positions each front buffer has room for. */
+  private room: number;
+  private step: { input: number; mask: BigInt64Array } | undefined;
   /** Positions held. */
   length = 0;
 
-  constructor(readonly layout: KvLayout, capacity = 256) {
+  constructor(readonly layout: KvLayout, capacity = layout.kept ? KEPT_GROWTH : 256) {
+    this.room = capacity;
     this.front = layout.names.map(() => this.allocate(capacity));
-    this.back = layout.names.map(() => this.allocate(capacity));
+    this.back = layout.names.map(() => this.allocate(layout.kept ? 1 : capacity));
   }
 
-  /** Positions a buffer can hold. */
   get capacity(): number {
-    return this.front[0]!.length / (this.layout.heads * this.layout.headDim);
+    return this.room;
   }
 
   /**
@@ -75,34 +103,75 @@ export class KvCache {
    */
   prepare(prompt: readonly number[], reuse: boolean): number {
     const keep = reuse ? reusableLength(this.ids, this.length, prompt) : 0;
-    const { heads, headDim } = this.layout;
-    if (keep > 0) for (const data of this.front) cropInPlace(data, heads, this.length, headDim, keep);
+    const { heads, headDim, kept } = this.layout;
+    // Kept rows past `keep` are masked out and overwritten; appended ones must be packed.
+    if (keep > 0 && !kept) for (const data of this.front) cropInPlace(data, heads, this.length, headDim, keep);
     this.length = keep;
     this.ids = prompt.slice(0, keep);
     return keep;
   }
 
-  /** The past entry `i` as a [heads, length, headDim] view of the buffer. */
-  past(i: number): KvArray {
-    return this.front[i]!.subarray(0, this.layout.heads * this.length * this.layout.headDim);
+  /** The buffers and mask for a step computing `input` new positions on top of the cache. */
+  bind(input: number): StepBinding {
+    const { heads, headDim, kept } = this.layout;
+    const total = this.length + input;
+    if (!kept) {
+      if (total > this.room) this.grow(total);
+      const held = heads * this.length * headDim;
+      this.step = { input, mask: new BigInt64Array(total).fill(1n) };
+      return {
+        pastPositions: this.length,
+        past: (i) => this.front[i]!.subarray(0, held),
+        outputPositions: total,
+        output: (i) => this.back[i]!.subarray(0, heads * total * headDim),
+        mask: this.step.mask,
+      };
+    }
+    if (total > this.room) this.grow(Math.ceil(total / KEPT_GROWTH) * KEPT_GROWTH);
+    if (this.back[0]!.length < heads * input * headDim) this.back = this.back.map(() => this.allocateFor(heads * input * headDim));
+    // An empty cache is fed as no past at all: a long first prompt would otherwise attend to every masked row.
+    const pastPositions = this.length === 0 ? 0 : this.room;
+    const mask = new BigInt64Array(pastPositions + input);
+    mask.fill(1n, 0, this.length);
+    mask.fill(1n, pastPositions);
+    this.step = { input, mask };
+    return {
+      pastPositions,
+      past: (i) => (pastPositions === 0 ? this.front[i]!.subarray(0, 0) : this.front[i]!),
+      outputPositions: input,
+      output: (i) => this.back[i]!.subarray(0, heads * input * headDim),
+      mask,
+    };
   }
 
-  /** Makes room for `total` positions (before a step takes its views of the buffers). */
-  reserve(total: number): void {
-    if (total > this.capacity) this.grow(total);
-  }
-
-  /** Where step output `i` goes: a [heads, total, headDim] view of the other buffer. */
-  present(i: number, total: number): KvArray {
-    if (total > this.capacity) throw new RangeError(`${total} positions do not fit a cache of ${this.capacity} (reserve first)`);
-    return this.back[i]!.subarray(0, this.layout.heads * total * this.layout.headDim);
-  }
-
-  /** After a step wrote the present entries: they become the past, covering `ids`. */
+  /** After the step bound last wrote its outputs: the cache holds `ids` (all positions fed so far). */
   advance(ids: readonly number[]): void {
-    [this.front, this.back] = [this.back, this.front];
+    const step = this.step;
+    if (!step || ids.length !== this.length + step.input) throw new Error('advance() follows the bind() of the same step');
+    const { heads, headDim, kept } = this.layout;
+    if (!kept) {
+      [this.front, this.back] = [this.back, this.front];
+    } else {
+      const n = step.input * headDim;
+      this.front.forEach((data, i) => {
+        const fresh = this.back[i]!;
+        for (let h = 0; h < heads; h++) data.set(fresh.subarray(h * n, (h + 1) * n), (h * this.room + this.length) * headDim);
+      });
+    }
+    this.step = undefined;
     this.length = ids.length;
     this.ids = ids.slice();
+  }
+
+  /** The positions held for entry `i`, as [heads, length, headDim] (a copy). */
+  positions(i: number): KvArray {
+    const { heads, headDim, kept } = this.layout;
+    const stride = kept ? this.room : this.length;
+    const out = this.allocateFor(heads * this.length * headDim);
+    for (let h = 0; h < heads; h++) {
+      out.set(this.front[i]!.subarray(h * stride * headDim, (h * stride + this.length) * headDim), h * this.length * headDim);
+    }
+    return out;
   }
 
   clear(): void {
@@ -111,20 +180,34 @@ export class KvCache {
   }
 
   private allocate(positions: number): KvArray {
-    const n = this.layout.heads * positions * this.layout.headDim;
+    return this.allocateFor(this.layout.heads * positions * this.layout.headDim);
+  }
+
+  private allocateFor(n: number): KvArray {
     return this.layout.type === 'float16' ? new Uint16Array(n) : new Float32Array(n);
   }
 
-  private grow(total: number): void {
-    let positions = this.capacity;
-    while (positions < total) positions *= 2;
-    // The past (front) keeps its contents; the back is overwritten by the step anyway.
-    const size = this.length * this.layout.heads * this.layout.headDim;
+  /** Room for `positions` (appended: at least, doubling), keeping what is held. */
+  private grow(positions: number): void {
+    const { heads, headDim, kept } = this.layout;
+    if (!kept) {
+      while (this.room < positions) this.room *= 2;
+      const held = heads * this.length * headDim;
+      this.front = this.front.map((old) => {
+        const fresh = this.allocate(this.room);
+        fresh.set(old.subarray(0, held));
+        return fresh;
+      });
+      this.back = this.back.map(() => this.allocate(this.room));
+      return;
+    }
+    // Kept: each head's rows move from head * room to head * positions.
+    const held = this.length * headDim;
     this.front = this.front.map((old) => {
       const fresh = this.allocate(positions);
-      fresh.set(old.subarray(0, size));
+      for (let h = 0; h < heads; h++) fresh.set(old.subarray(h * this.room * headDim, h * this.room * headDim + held), h * positions * headDim);
       return fresh;
     });
-    this.back = this.back.map(() => this.allocate(positions));
+    this.room = positions;
   }
 }

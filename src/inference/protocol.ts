@@ -9,7 +9,7 @@ export type StopAt = 'sentence' | 'paragraph' | 'none';
 export interface SamplingOptions {
   /** 0 = greedy (deterministic). */
   temperature: number;
-  /** 0 = no top-k cut. transformers.js ignores top_p, so top-k is the only nucleus-like cut. */
+  /** 0 = no top-k cut. The only nucleus-like cut (sampling.ts; transformers.js, too, ignored top_p). */
   topK: number;
   /** 1 = off. */
   repetitionPenalty: number;

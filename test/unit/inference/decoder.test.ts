@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { Decoder, kvLayout } from '../../../src/inference/decoder';
-import { KvCache } from '../../../src/inference/kvCache';
 import type { SamplingOptions } from '../../../src/inference/protocol';
 import { onnxModelDir, transformers } from './realModel';
 
@@ -12,7 +11,9 @@ type Transformers = Awaited<ReturnType<typeof transformers>>;
 let tf: Transformers;
 let model: Awaited<ReturnType<Transformers['AutoModelForCausalLM']['from_pretrained']>>;
 let ids: (text: string) => number[];
+/** The default export's own binding (kept, from export format 4) and the appending one. */
 let decoder: Decoder;
+let appending: Decoder;
 
 before(async () => {
   tf = await transformers();
@@ -20,7 +21,9 @@ before(async () => {
   const tokenizer = await tf.AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   ids = (text) => tokenizer.encode(text);
   model = await tf.AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype: 'fp32', session_options: { intraOpNumThreads: 2 } });
-  decoder = new Decoder((model as unknown as { sessions: { model: InferenceSession } }).sessions.model, Tensor);
+  const session = (model as unknown as { sessions: { model: InferenceSession } }).sessions.model;
+  decoder = new Decoder(session, Tensor);
+  appending = new Decoder(session, Tensor, { appended: true });
 });
 after(() => model.dispose());
 
@@ -43,29 +46,34 @@ test('the cache layout comes from the session: SmolLM2 has 30 layers of 3 KV hea
   const layout = decoder.layout;
   assert.equal(layout.names.length, 60);
   assert.deepEqual([layout.heads, layout.headDim, layout.type], [3, 64, 'float32']);
-  assert.throws(() => kvLayout({ inputMetadata: [] }), /no past_key_values/);
+  assert.ok(layout.kept, 'export format 4 outputs new_key_values.* (npm run setup rebuilds an older default export)');
+  assert.equal(appending.layout.kept, false);
+  assert.throws(() => kvLayout({ inputMetadata: [], outputNames: [] }), /no past_key_values/);
 });
 
 test('greedy decoding writes exactly what transformers.js generate() writes, with and without a repetition penalty', { timeout: 600_000 }, async () => {
   const prompt = ids(opening);
   for (const penalty of [1, 1.3]) {
     const want = await reference(prompt, 12, penalty);
-    const got = await decoder.generate({ prompt, cache: decoder.newCache(), reuseCache: false, eos: [], sampling: greedy(12, penalty) });
-    assert.deepEqual(got.generated, want, `repetition penalty ${penalty}`);
-    assert.equal(got.reused, 0);
+    for (const d of [decoder, appending]) {
+      const got = await d.generate({ prompt, cache: d.newCache(), reuseCache: false, eos: [], sampling: greedy(12, penalty) });
+      assert.deepEqual(got.generated, want, `repetition penalty ${penalty}, ${d.layout.kept ? 'kept' : 'appended'} cache`);
+      assert.equal(got.reused, 0);
+    }
   }
 });
 
-test('a reused, cropped cache and a cache that grew give what a fresh one gives', { timeout: 600_000 }, async () => {
-  const cache = new KvCache(decoder.layout, 4); // small: every request below outgrows it
-  const first = await decoder.generate({ prompt: ids(opening), cache, reuseCache: true, eos: [], sampling: greedy(8) });
+for (const kept of [true, false]) test(`a reused, cropped cache and a cache that grew give what a fresh one gives (${kept ? 'kept' : 'appended'})`, { timeout: 600_000 }, async () => {
+  const d = kept ? decoder : appending;
+  const cache = d.newCache(4); // small: every request below outgrows it
+  const first = await d.generate({ prompt: ids(opening), cache, reuseCache: true, eos: [], sampling: greedy(8) });
   assert.equal(cache.length, ids(opening).length + 7, 'the cache covers the prompt and all but the last token');
   assert.ok(cache.capacity >= cache.length);
   // The writer rejected the suggestion and typed something else: the cache holds the old suggestion too.
   const next = ids('The lighthouse keeper climbed the stairs every evening, but one night');
-  const warm = await decoder.generate({ prompt: next, cache, reuseCache: true, eos: [], sampling: greedy(10) });
+  const warm = await d.generate({ prompt: next, cache, reuseCache: true, eos: [], sampling: greedy(10) });
   assert.ok(warm.reused >= 8 && warm.reused < next.length, `reused ${warm.reused} of ${next.length}`);
-  const cold = await decoder.generate({ prompt: next, cache: decoder.newCache(), reuseCache: true, eos: [], sampling: greedy(10) });
+  const cold = await d.generate({ prompt: next, cache: d.newCache(), reuseCache: true, eos: [], sampling: greedy(10) });
   assert.equal(cold.reused, 0);
   assert.deepEqual(warm.generated, cold.generated);
   assert.notDeepEqual(first.generated, [], 'the first request wrote something');

@@ -25,25 +25,62 @@ test('cropping in place keeps the first positions of every head, contiguous', ()
   assert.throws(() => cropInPlace(block(2, 3, 2), 2, 3, 2, 4), RangeError);
 });
 
-test('the cache swaps buffers each step, crops to the shared prefix and grows keeping its contents', () => {
-  const layout = { names: ['past_key_values.0.key', 'past_key_values.0.value'], heads: 2, headDim: 2, type: 'float32' as const };
-  const cache = new KvCache(layout, 2);
-  assert.equal(cache.prepare([5, 6, 7], true), 0, 'an empty cache reuses nothing');
-  cache.reserve(3);
-  assert.ok(cache.capacity >= 3);
-  // A step wrote 3 positions: [2 heads, 3 positions, 2] into the present buffers.
-  for (const i of [0, 1]) cache.present(i, 3).set(block(2, 3, 2));
-  cache.advance([5, 6, 7]);
-  assert.equal(cache.length, 3);
-  assert.deepEqual([...cache.past(1)], [...block(2, 3, 2)]);
+/** [heads, length, dim] with value = head*100 + pos*10 + d + offset. */
+const rows = (heads: number, from: number, to: number, dim: number) =>
+  Float32Array.from({ length: heads * (to - from) * dim }, (_, i) => {
+    const h = Math.floor(i / ((to - from) * dim));
+    const p = from + Math.floor((i % ((to - from) * dim)) / dim);
+    return h * 100 + p * 10 + (i % dim);
+  });
 
-  // The writer changed the last token: positions 0..1 are kept, cropped contiguous.
-  assert.equal(cache.prepare([5, 6, 9, 10], true), 2);
-  assert.deepEqual([...cache.past(0)], [0, 1, 10, 11, 100, 101, 110, 111]);
-  cache.reserve(40);
-  assert.ok(cache.capacity >= 40);
-  assert.deepEqual([...cache.past(0)], [0, 1, 10, 11, 100, 101, 110, 111], 'growing keeps the past');
-  assert.equal(cache.prepare([5, 6, 9, 10], false), 0, 'no reuse: empty');
-  assert.equal(cache.past(0).length, 0);
-  assert.throws(() => cache.present(0, 1000), RangeError);
-});
+for (const kept of [false, true]) {
+  test(`the ${kept ? 'kept' : 'appended'} cache binds each step, crops to the shared prefix and grows keeping its contents`, () => {
+    const layout = { names: ['past_key_values.0.key', 'past_key_values.0.value'], heads: 2, headDim: 2, type: 'float32' as const, kept };
+    const cache = new KvCache(layout, 2);
+    /** A step over tokens [from, to): what ONNX Runtime would write, as the binding asks. */
+    const step = (from: number, to: number, ids: number[]) => {
+      const b = cache.bind(to - from);
+      assert.equal(b.mask.length, b.pastPositions + to - from);
+      for (const i of [0, 1]) {
+        assert.equal(b.past(i).length, 2 * b.pastPositions * 2);
+        const out = b.output(i);
+        // Appended: present = past + new; kept: the new positions alone.
+        out.set(kept ? rows(2, from, to, 2) : rows(2, 0, to, 2));
+        assert.equal(out.length, 2 * b.outputPositions * 2);
+      }
+      cache.advance(ids);
+      return b;
+    };
+    assert.equal(cache.prepare([5, 6, 7], true), 0, 'an empty cache reuses nothing');
+    const first = step(0, 3, [5, 6, 7]);
+    assert.equal(first.pastPositions, 0, 'an empty cache is fed as no past');
+    assert.deepEqual([...first.mask], [1n, 1n, 1n]);
+    assert.equal(cache.length, 3);
+    assert.deepEqual([...cache.positions(1)], [...rows(2, 0, 3, 2)]);
+
+    // The writer changed the last token: positions 0..1 are kept.
+    assert.equal(cache.prepare([5, 6, 9, 10], true), 2);
+    assert.deepEqual([...cache.positions(0)], [0, 1, 10, 11, 100, 101, 110, 111]);
+    const second = step(2, 4, [5, 6, 9, 10]);
+    if (kept) {
+      // The whole buffer is the past; rows 2.. are not in use and masked out.
+      assert.equal(second.pastPositions, cache.capacity);
+      assert.deepEqual([...second.mask.subarray(0, 3)], [1n, 1n, 0n]);
+      assert.deepEqual([...second.mask.subarray(second.pastPositions)], [1n, 1n]);
+      assert.equal(second.mask.reduce((a, b) => a + b, 0n), 4n);
+    } else {
+      assert.equal(second.pastPositions, 2);
+      assert.deepEqual([...second.mask], [1n, 1n, 1n, 1n]);
+    }
+    assert.deepEqual([...cache.positions(0)], [...rows(2, 0, 4, 2)]);
+
+    // A long next step outgrows the buffers: what is held stays.
+    assert.equal(cache.prepare([5, 6, 9, 10, ...Array.from({ length: 300 }, (_, i) => i)], true), 4);
+    step(4, 304, [5, 6, 9, 10, ...Array.from({ length: 300 }, (_, i) => i)]);
+    assert.ok(cache.capacity >= 304);
+    assert.deepEqual([...cache.positions(1)], [...rows(2, 0, 304, 2)]);
+    assert.throws(() => cache.advance([1, 2]), /follows the bind/);
+    assert.equal(cache.prepare([5, 6], false), 0, 'no reuse: empty');
+    assert.equal(cache.positions(0).length, 0);
+  });
+}
