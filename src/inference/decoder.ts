@@ -4,8 +4,8 @@
 // worker because per token that spent more time around the session than in it: every
 // step allocated the whole key/value cache anew, copied it out of ONNX Runtime into
 // JavaScript and left the old one to the garbage collector. Here the cache lives in
-// buffers ONNX Runtime reads from and writes into (kvCache.ts), and with an export of
-// format 4 no step copies it at all.
+// buffers ONNX Runtime reads from and writes into (kvCache.ts); with an export of format
+// 4 attention reads the past as it is and only the step's new positions come back.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { KvCache, type KvLayout, type KvType } from './kvCache';
 import type { SamplingOptions } from './protocol';
@@ -115,8 +115,8 @@ export class Decoder {
     // Positions count real tokens only: a kept cache's unused rows are masked, not counted.
     if (this.takesPositions) feeds.position_ids = new T('int64', BigInt64Array.from(input, (_, i) => BigInt(start + i)), [1, input.length]);
     if (this.takesLogitsToKeep) feeds.num_logits_to_keep = new T('int64', BigInt64Array.of(1n), []);
-    // Outputs ONNX Runtime writes into the cache's buffers; logits it allocates. Outputs not
-    // fetched are not computed: a kept cache's step never builds present.* (the copy).
+    // Outputs ONNX Runtime writes into the cache's buffers; logits it allocates. (It still
+    // computes present.* for a kept cache, unfetched: it runs every node of the graph.)
     const fetches: Record<string, Tensor | null> = { logits: null };
     cache.layout.names.forEach((name, i) => {
       feeds[name] = new T(type, b.past(i), [1, heads, b.pastPositions, headDim]);

@@ -5,8 +5,8 @@
 // - kept (export format 4, whose graph also outputs each step's own positions as
 //   `new_key_values.*`): one buffer per entry, [heads, capacity, headDim]. A step reads
 //   the whole buffer as its past, with the attention mask zero over the rows not in use,
-//   and writes only its new positions, which are then copied into their rows. Nothing
-//   copies the cache; the capacity grows in small steps, so few masked rows are read.
+//   and fetches only its new positions, which are then copied into their rows; cropping
+//   moves nothing. The capacity grows in small steps, so few masked rows are read.
 // - appended (older exports: present = Concat(past, new)): two buffers per entry; a step
 //   reads the past ([heads, length, headDim], packed) from one and ONNX Runtime writes the
 //   present into the other, and they swap.

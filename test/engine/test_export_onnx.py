@@ -85,7 +85,7 @@ def test_graph_names_and_shapes_are_the_ones_transformers_js_reads(tiny, exporte
     q8 = session(exported["q8"])
     assert {i.name: i.shape for i in q8.get_inputs()} == {k: v[0] for k, v in inputs.items()}
     assert {o.name: o.shape for o in q8.get_outputs()} == outputs
-    # q8: the same cache, float32 (nothing copies it, so halving it would only add casts).
+    # q8: the same cache, float32 (attention reads the past as it is; halving it would add casts).
     assert {i.type for i in q8.get_inputs() if i.name in cache} == {"tensor(float)"}
     assert {o.type for o in q8.get_outputs() if o.name != "logits"} == {"tensor(float)"}
 

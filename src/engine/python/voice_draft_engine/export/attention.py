@@ -19,9 +19,10 @@ attention otherwise, so the export's parity check compares against transformers'
   joined (a few thousand floats), so attention never reads `present`, the past with the new
   positions appended: producing it copies the whole cache on every step. The graph still
   outputs `present.N.*` (transformers.js feeds them back), and also `new_key_values.N.*`,
-  the step's positions alone: the editor's decode loop fetches those instead and appends
-  them to its own buffers, and ONNX Runtime runs only what the fetched outputs need, so
-  the copy never happens there. The cache is float32 again: nothing copies it to halve.
+  the step's positions alone: the editor's decode loop fetches those and keeps the cache
+  in its own buffers. (ONNX Runtime still runs present's Concat, unfetched: it runs every
+  node.) The cache is float32 again: with nothing reading a copy, float16 would only add
+  casts. A 24-token suggestion after 1,500 tokens: ~0.94 s instead of ~1.35 s.
 """
 
 from __future__ import annotations

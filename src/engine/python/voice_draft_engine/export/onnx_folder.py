@@ -37,7 +37,7 @@ MARKER = "voice-draft-export.json"
 #    the q8 cache in float16 (kv_cache.py): format 2 spent most of a decode step after a
 #    long prefix copying the cache.
 # 4: attention over the past and the new positions apart, and new_key_values.* outputs
-#    (attention.py): the editor keeps the cache and no step copies it; the q8 cache is
+#    (attention.py): the editor keeps the cache and attention never reads a copy; the q8 cache is
 #    float32 again.
 EXPORT_FORMAT = 4
 FP32_FILE = "onnx/model.onnx"

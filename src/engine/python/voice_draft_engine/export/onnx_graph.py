@@ -15,7 +15,7 @@ first-step cache from the graph's input shapes:
 
 `new_key_values` (format 4, where every layer's attention is split, attention.py) are the
 step's own positions: a caller that keeps the cache itself fetches them instead of
-`present` and the graph never copies the past. transformers.js takes the cache from the
+`present`, and attention never reads a copy of the past. transformers.js takes the cache from the
 outputs named `present*` and leaves the others alone.
 
 The cache's head count and head size must be fixed numbers and the batch axis must be

@@ -15,7 +15,7 @@ Two ONNX Runtime quantizers, each on what it does well:
 - The embedding table (a Gather, a quarter of a 135M model): int8 via `quantize_dynamic`,
   dequantized after the lookup. MatMulNBits' Gather path is 4-bit only.
 - The key/value cache: float32 when the graph has `new_key_values` outputs (format 4's
-  split attention: no step copies the cache, and float16 would add a cast of it each step);
+  split attention: attention reads the past as it is, and float16 would add a cast of it each step);
   otherwise float16 (kv_cache.py), since a Concat copying it is what a long prefix's
   decode steps spend their time on.
 
@@ -87,7 +87,7 @@ def _finish(dst: Path, large: bool) -> str:
     import onnx
 
     proto = onnx.load(str(dst), load_external_data=True)
-    # With new_key_values outputs nothing copies the cache: halving it would only add casts.
+    # With new_key_values outputs attention reads the past as it is: halving it would only add casts.
     split = any(o.name.startswith(NEW + ".") for o in proto.graph.output)
     halved = not split and half_kv_cache(proto)
     if not split and not halved:
