@@ -196,7 +196,6 @@ async function generate(m: GenerateStart): Promise<void> {
   const t0 = performance.now();
   if (!loaded) throw new Error('no model is loaded (send model.load first)');
   const { tokenizer, decoder } = loaded;
-  const eosIds = loaded.eos;
   const empty = (reason: StopReason) => send({ type: 'generate.done', id: m.id, text: '', reason, stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, ms: Math.round(performance.now() - t0) } });
 
   let promptIds: number[];
@@ -226,7 +225,7 @@ async function generate(m: GenerateStart): Promise<void> {
     const { generated, reused, eos } = await decoder.generate({
       prompt: promptIds,
       sampling: m.sampling,
-      eos: eosIds,
+      eos: loaded.eos,
       cache: m.reuseCache ? loaded.kept : loaded.scratch,
       reuseCache: m.reuseCache,
       onToken: (ids) => {

@@ -241,3 +241,34 @@ def test_a_kept_cache_with_unused_rows_gives_the_whole_pass(tiny, exported):
             for key, buf in cache.items():
                 buf[:, :, done:done + step] = out[f"new_key_values.{key}"]
             done += step
+
+
+def test_an_architecture_without_split_attention_gets_the_float16_appended_cache(tiny_model_dir: Path, tmp_path: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch):
+    """Where the lean attention does not apply, the graph appends the cache as optimum's does
+    (no new_key_values), with no one-input copies of the past, and the q8 cache is float16
+    (kv_cache.py); fed back as generate does, it gives what one pass gives."""
+    import onnx
+
+    from voice_draft_engine.export import attention
+
+    monkeypatch.setattr(attention, "_lean_applies", lambda module: False)
+    tiny = load_causal_lm(tiny_model_dir)
+    fp32, q8 = tmp_path / "model.onnx", tmp_path / "model_quantized.onnx"
+    assert not export_decoder(tiny, fp32)
+    assert quantize_q8(fp32, q8).endswith("+kv-fp16")
+    graph = onnx.load(str(fp32)).graph
+    assert not [o.name for o in graph.output if o.name.startswith("new_key_values.")]
+    past = {i.name for i in graph.input if i.name.startswith("past_key_values.")}
+    assert not [n for n in graph.node if n.op_type == "Concat" and len(n.input) == 1 and n.input[0] in past]
+    sess = session(q8)
+    ids = torch.randint(0, tiny.config.vocab_size, (1, 10), generator=torch.Generator().manual_seed(5))
+    mask = torch.ones_like(ids)
+    whole = run(sess, feeds(tiny, ids, mask))["logits"]
+    first = run(sess, feeds(tiny, ids[:, :7], mask[:, :7]))
+    assert first["present.0.key"].dtype == np.float16
+    layers = cache_geometry(tiny.config)[0]
+    past = [(torch.from_numpy(first[f"present.{i}.key"].astype(np.float32)),
+             torch.from_numpy(first[f"present.{i}.value"].astype(np.float32))) for i in range(layers)]
+    rest = run(sess, feeds(tiny, ids[:, 7:], mask, past=past))
+    np.testing.assert_allclose(rest["logits"], whole[:, 7:], atol=2e-2 * np.abs(whole).max())

@@ -57,7 +57,7 @@ def grouped_attention(module: Any, query: Any, key: Any, value: Any, attention_m
     return reshape(out, [0, heads, -1, d]).transpose(1, 2), None
 
 
-def split_attention(module: Any, query: Any, past_key: Any, past_value: Any, key: Any, value: Any,
+def split_attention(query: Any, past_key: Any, past_value: Any, key: Any, value: Any,
                     attention_mask: Any, scaling: float) -> Any:
     """grouped_attention over Concat(past, new) without building it: query [b, heads, q, d],
     past [b, kv_heads, p, d], key/value [b, kv_heads, q, d] (this step's), mask [b, 1, q, p+q]
@@ -121,7 +121,7 @@ def lean_forward(self: Any, hidden_states: Any, position_embeddings: Any, attent
         past_k, past_v = layer.keys, layer.values
         cache.update(k, v, self.layer_idx)  # present.N.*, for transformers.js; attention does not read it
         self._voice_draft_new = (k, v)      # new_key_values.N.* (onnx_graph.decoder_module)
-        out = split_attention(self, q, past_k, past_v, k, v, attention_mask, self.scaling)
+        out = split_attention(q, past_k, past_v, k, v, attention_mask, self.scaling)
     else:
         if cache is not None:
             k, v = cache.update(k, v, self.layer_idx)

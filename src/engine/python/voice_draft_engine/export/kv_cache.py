@@ -34,19 +34,12 @@ def half_kv_cache(model: Any) -> bool:
     producer = {out: node for node in graph.node for out in node.output}
     inputs = {i.name: i for i in graph.input if i.name.startswith(PAST)}
     outputs = {o.name: o for o in graph.output if o.name.startswith(PRESENT)}
-    plan = []  # (concat node, past input name, identity-concat in between or None)
+    plan = []  # (concat node, past input name); the tracer's one-input copies are gone (attention.tidy_copies)
     for name in outputs:
         concat = producer.get(name)
-        if concat is None or concat.op_type != "Concat" or len(concat.input) != 2:
+        if concat is None or concat.op_type != "Concat" or len(concat.input) != 2 or concat.input[0] not in inputs:
             return False
-        past, between = concat.input[0], None
-        if past not in inputs:
-            # The tracer may leave a one-input Concat (a copy) between the past and its append.
-            between = producer.get(past)
-            if between is None or between.op_type != "Concat" or len(between.input) != 1 or between.input[0] not in inputs:
-                return False
-            past = between.input[0]
-        plan.append((concat, past, between))
+        plan.append((concat, concat.input[0]))
     if not plan or len(plan) != len(inputs):
         return False
 
@@ -56,13 +49,10 @@ def half_kv_cache(model: Any) -> bool:
     for node in graph.node:
         for name in node.input:
             consumers.setdefault(name, []).append(node)
-    for concat, past, between in plan:
+    for concat, past in plan:
         present = concat.output[0]
         inputs[past].type.tensor_type.elem_type = TensorProto.FLOAT16
         outputs[present].type.tensor_type.elem_type = TensorProto.FLOAT16
-        if between is not None:
-            between.op_type = "Identity"
-            del between.attribute[:]
         new16 = f"{present}/new_f16"
         casts_before[id(concat)] = helper.make_node("Cast", [concat.input[1]], [new16], name=f"{present}/to_f16",
                                                     to=TensorProto.FLOAT16)
