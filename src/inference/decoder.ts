@@ -115,8 +115,9 @@ export class Decoder {
     // Positions count real tokens only: a kept cache's unused rows are masked, not counted.
     if (this.takesPositions) feeds.position_ids = new T('int64', BigInt64Array.from(input, (_, i) => BigInt(start + i)), [1, input.length]);
     if (this.takesLogitsToKeep) feeds.num_logits_to_keep = new T('int64', BigInt64Array.of(1n), []);
-    // Outputs ONNX Runtime writes into the cache's buffers; logits it allocates. (It still
-    // computes present.* for a kept cache, unfetched: it runs every node of the graph.)
+    // Outputs ONNX Runtime writes into the cache's buffers; logits it allocates. (A session
+    // whose graph still has present.* computes them unfetched, since ONNX Runtime runs every
+    // node: the worker's, from decoderSession.ts, has none.)
     const fetches: Record<string, Tensor | null> = { logits: null };
     cache.layout.names.forEach((name, i) => {
       feeds[name] = new T(type, b.past(i), [1, heads, b.pastPositions, headDim]);

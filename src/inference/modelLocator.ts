@@ -20,6 +20,11 @@ export interface ModelFiles {
 
 const FILE_OF: Record<Dtype, string> = { q8: 'model_quantized.onnx', fp32: 'model.onnx' };
 
+/** The path of the ONNX file of `dtype` in a folder `modelFiles` found it in. */
+export function modelFile(dir: string, files: ModelFiles, dtype: Dtype): string {
+  return join(dir, files.subfolder, FILE_OF[dtype]);
+}
+
 /** The ONNX files a model folder holds, or undefined when it is not a usable model folder. */
 export function modelFiles(dir: string): ModelFiles | undefined {
   if (!existsSync(join(dir, 'config.json')) || !existsSync(join(dir, 'tokenizer.json'))) return undefined;

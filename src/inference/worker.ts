@@ -1,17 +1,19 @@
-// The inference worker: transformers.js + onnxruntime-node on a worker thread, because
-// loading a model and each session.run block their thread for up to seconds, and the
-// extension host's thread must never stall. One model at a time (swapped when the
+// The inference worker: onnxruntime-node (the decode loop, decoder.ts) and transformers.js
+// (the tokenizer) on a worker thread, because loading a model and each session.run block
+// their thread for up to seconds, and the extension host's thread must never stall. One model at a time (swapped when the
 // voice changes), local files only. Requests run one after another; generation stops
 // between tokens when interrupted (terminating the thread mid-run aborts the process).
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
+import type { PreTrainedTokenizer } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { Decoder } from './decoder';
 import type { KvCache } from './kvCache';
-import { modelFiles } from './modelLocator';
+import { openDecoderSession } from './decoderSession';
+import { modelFile, modelFiles } from './modelLocator';
 import { buildContinuationPrompt, joinSuggestion, plainPrompt, type TokenCounter } from './prompt';
 import {
   isHostMessage,
@@ -44,7 +46,7 @@ interface Loaded {
   dir: string;
   device: Device;
   dtype: Dtype;
-  model: PreTrainedModel;
+  session: InferenceSession;
   tokenizer: PreTrainedTokenizer;
   counter: TokenCounter;
   eos: number[];
@@ -114,7 +116,7 @@ async function handle(m: HostMessage): Promise<void> {
 async function unload(): Promise<void> {
   const old = loaded;
   loaded = undefined;
-  if (old) await old.model.dispose();
+  if (old) await old.session.release();
 }
 
 async function load(m: ModelLoad): Promise<void> {
@@ -122,56 +124,29 @@ async function load(m: ModelLoad): Promise<void> {
   const files = modelFiles(m.dir);
   if (!files) throw new Error(`${m.dir} is not an ONNX model folder (config.json, tokenizer.json, onnx/model*.onnx)`);
   const dtype: Dtype = files.dtypes.includes(m.dtype) ? m.dtype : files.dtypes[0]!;
-  const { AutoModelForCausalLM, AutoTokenizer } = await library;
+  const { AutoTokenizer } = await library;
   await unload();
   const tokenizer = await AutoTokenizer.from_pretrained(m.dir, { local_files_only: true });
-  const open = (device: Device) => AutoModelForCausalLM.from_pretrained(m.dir, {
-    local_files_only: true,
-    dtype,
-    device,
-    subfolder: files.subfolder,
-    session_options: {
-      intraOpNumThreads: m.threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      // Idle pool threads sleep instead of spinning: on a busy 2-core machine a spinning
-      // thread takes the core its partner needs (ghost text after 1,500 tokens, load 5.6:
-      // 5.1 s spinning, 2.9 s not), and between tokens it burns CPU the editor needs. On an
-      // idle machine spinning was ~10% faster per decode step.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    },
-  });
-  let device: Device = m.device;
-  let fallbackReason: string | undefined;
-  let model: PreTrainedModel;
-  try {
-    model = await open(device);
-  } catch (e) {
-    if (device !== 'cuda') throw e;
-    // CUDA needs onnxruntime-node's CUDA provider files, CUDA 12 and cuDNN 9; any of them missing throws.
-    fallbackReason = `CUDA was asked for but could not be used (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); using the CPU.`;
-    device = 'cpu';
-    model = await open(device);
-  }
-  // transformers.js loads the files and the tokenizer; the decode loop runs its session (decoder.ts).
-  const session = (model as unknown as { sessions: Record<string, InferenceSession | undefined> }).sessions.model;
-  if (!session) throw new Error(`${m.dir}: transformers.js made no decoder session of the model`);
+  const { session, device, fallbackReason } = await openDecoderSession(modelFile(m.dir, files, dtype), { device: m.device, threads: m.threads });
   const decoder = new Decoder(session, Tensor);
   loaded = {
-    dir: m.dir, device, dtype, model, tokenizer, counter: memoizedCounter(tokenizer), eos: eosIds(model, tokenizer),
+    dir: m.dir, device, dtype, session, tokenizer, counter: memoizedCounter(tokenizer), eos: eosIds(m.dir, tokenizer),
     decoder, kept: decoder.newCache(), scratch: decoder.newCache(),
   };
   send({ type: 'model.loaded', id: m.id, dir: m.dir, device, dtype, fallbackReason, ms: Math.round(performance.now() - t0) });
 }
 
-function eosIds(model: PreTrainedModel, tokenizer: PreTrainedTokenizer): number[] {
+/** Tokens that end a generation: the model's generation config's, its config's and the tokenizer's. */
+function eosIds(dir: string, tokenizer: PreTrainedTokenizer): number[] {
   const ids = new Set<number>();
   const add = (v: unknown) => {
     if (typeof v === 'number') ids.add(v);
     else if (Array.isArray(v)) v.forEach(add);
   };
-  add((model.generation_config as { eos_token_id?: unknown } | undefined)?.eos_token_id);
-  add((model.config as { eos_token_id?: unknown }).eos_token_id);
+  for (const name of ['generation_config.json', 'config.json']) {
+    const file = join(dir, name);
+    if (existsSync(file)) add((JSON.parse(readFileSync(file, 'utf8')) as { eos_token_id?: unknown }).eos_token_id);
+  }
   add(tokenizer.eos_token_id);
   return [...ids];
 }

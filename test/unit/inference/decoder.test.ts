@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { Decoder, kvLayout } from '../../../src/inference/decoder';
+import { openDecoderSession } from '../../../src/inference/decoderSession';
+import { modelFile, modelFiles } from '../../../src/inference/modelLocator';
 import type { SamplingOptions } from '../../../src/inference/protocol';
 import { onnxModelDir, transformers } from './realModel';
 
@@ -14,6 +16,9 @@ let ids: (text: string) => number[];
 /** The default export's own binding (kept, from export format 4) and the appending one. */
 let decoder: Decoder;
 let appending: Decoder;
+/** The worker's own: the session decoderSession.ts opens, without present.*. */
+let trimmed: Decoder;
+let trimmedSession: InferenceSession;
 
 before(async () => {
   tf = await transformers();
@@ -24,8 +29,14 @@ before(async () => {
   const session = (model as unknown as { sessions: { model: InferenceSession } }).sessions.model;
   decoder = new Decoder(session, Tensor);
   appending = new Decoder(session, Tensor, { appended: true });
+  trimmedSession = (await openDecoderSession(modelFile(dir, modelFiles(dir)!, 'fp32'), { device: 'cpu', threads: 2 })).session;
+  trimmed = new Decoder(trimmedSession, Tensor);
 });
-after(() => model.dispose());
+after(async () => {
+  await model.dispose();
+  await trimmedSession.release();
+});
+const name = (d: Decoder) => (d === trimmed ? 'trimmed' : d.layout.kept ? 'kept' : 'appended');
 
 const greedy = (maxNewTokens: number, repetitionPenalty = 1): SamplingOptions => ({ temperature: 0, topK: 0, repetitionPenalty, maxNewTokens });
 
@@ -48,6 +59,8 @@ test('the cache layout comes from the session: SmolLM2 has 30 layers of 3 KV hea
   assert.deepEqual([layout.heads, layout.headDim, layout.type], [3, 64, 'float32']);
   assert.ok(layout.kept, 'export format 4 outputs new_key_values.* (npm run setup rebuilds an older default export)');
   assert.equal(appending.layout.kept, false);
+  assert.ok(trimmed.layout.kept);
+  assert.ok(!trimmedSession.outputNames.some((n) => n.startsWith('present.')), 'the worker\'s session has no present outputs');
   assert.throws(() => kvLayout({ inputMetadata: [], outputNames: [] }), /no past_key_values/);
 });
 
@@ -55,16 +68,16 @@ test('greedy decoding writes exactly what transformers.js generate() writes, wit
   const prompt = ids(opening);
   for (const penalty of [1, 1.3]) {
     const want = await reference(prompt, 12, penalty);
-    for (const d of [decoder, appending]) {
+    for (const d of [decoder, appending, trimmed]) {
       const got = await d.generate({ prompt, cache: d.newCache(), reuseCache: false, eos: [], sampling: greedy(12, penalty) });
-      assert.deepEqual(got.generated, want, `repetition penalty ${penalty}, ${d.layout.kept ? 'kept' : 'appended'} cache`);
+      assert.deepEqual(got.generated, want, `repetition penalty ${penalty}, ${name(d)} cache`);
       assert.equal(got.reused, 0);
     }
   }
 });
 
-for (const kept of [true, false]) test(`a reused, cropped cache and a cache that grew give what a fresh one gives (${kept ? 'kept' : 'appended'})`, { timeout: 600_000 }, async () => {
-  const d = kept ? decoder : appending;
+for (const kind of ['kept', 'appended', 'trimmed'] as const) test(`a reused, cropped cache and a cache that grew give what a fresh one gives (${kind})`, { timeout: 600_000 }, async () => {
+  const d = { kept: decoder, appended: appending, trimmed }[kind];
   const cache = d.newCache(4); // small: every request below outgrows it
   const first = await d.generate({ prompt: ids(opening), cache, reuseCache: true, eos: [], sampling: greedy(8) });
   assert.equal(cache.length, ids(opening).length + 7, 'the cache covers the prompt and all but the last token');
