@@ -17,7 +17,15 @@ export interface OpenedSession {
 }
 
 export async function openDecoderSession(file: string, options: { device: Device; threads: number }): Promise<OpenedSession> {
-  const { bytes, droppedOutputs } = pruneOutputs(readFileSync(file), presentOutputsToDrop);
+  // A file cut short (a full disk during export) or not ONNX at all.
+  const unreadable = (e: unknown) => new Error(`${file} cannot be read as an ONNX model (${firstLine(e)}): export the voice again, or run set-up for the default model.`, { cause: e });
+  let pruned: ReturnType<typeof pruneOutputs>;
+  try {
+    pruned = pruneOutputs(readFileSync(file), presentOutputsToDrop);
+  } catch (e) {
+    throw unreadable(e);
+  }
+  const { bytes, droppedOutputs } = pruned;
   const open = (device: Device) => InferenceSession.create(bytes, {
     executionProviders: [device],
     intraOpNumThreads: options.threads,
@@ -35,12 +43,17 @@ export async function openDecoderSession(file: string, options: { device: Device
       },
     },
   });
-  if (options.device !== 'cuda') return { session: await open('cpu'), device: 'cpu', droppedOutputs };
+  const onCpu = () => open('cpu').catch((e: unknown) => { throw unreadable(e); });
+  if (options.device !== 'cuda') return { session: await onCpu(), device: 'cpu', droppedOutputs };
   try {
     return { session: await open('cuda'), device: 'cuda', droppedOutputs };
   } catch (e) {
     // CUDA needs onnxruntime-node's CUDA provider files, CUDA 12 and cuDNN 9; any of them missing throws.
-    const fallbackReason = `CUDA was asked for but could not be used (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); using the CPU.`;
-    return { session: await open('cpu'), device: 'cpu', fallbackReason, droppedOutputs };
+    const fallbackReason = `CUDA was asked for but could not be used (${firstLine(e)}); using the CPU.`;
+    return { session: await onCpu(), device: 'cpu', fallbackReason, droppedOutputs };
   }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
 }

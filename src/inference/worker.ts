@@ -1,7 +1,7 @@
 // The inference worker: onnxruntime-node (the decode loop, decoder.ts) and transformers.js
 // (the tokenizer) on a worker thread, because loading a model and each session.run block
-// their thread for up to seconds, and the extension host's thread must never stall. One model at a time (swapped when the
-// voice changes), local files only. Requests run one after another; generation stops
+// their thread for up to seconds, and the extension host's thread must never stall. One
+// model at a time (swapped when the voice changes), local files only. Requests run one after another; generation stops
 // between tokens when interrupted (terminating the thread mid-run aborts the process).
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
@@ -145,7 +145,12 @@ function eosIds(dir: string, tokenizer: PreTrainedTokenizer): number[] {
   };
   for (const name of ['generation_config.json', 'config.json']) {
     const file = join(dir, name);
-    if (existsSync(file)) add((JSON.parse(readFileSync(file, 'utf8')) as { eos_token_id?: unknown }).eos_token_id);
+    if (!existsSync(file)) continue;
+    try {
+      add((JSON.parse(readFileSync(file, 'utf8')) as { eos_token_id?: unknown }).eos_token_id);
+    } catch (e) {
+      throw new Error(`${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}): export the voice again, or run set-up for the default model.`, { cause: e });
+    }
   }
   add(tokenizer.eos_token_id);
   return [...ids];

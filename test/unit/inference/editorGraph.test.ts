@@ -1,7 +1,7 @@
 // The decode loop's trimmed graph: present.* dropped where new_key_values.* exist, with the
 // nodes and weights only they needed, on small graphs built with onnx and on the real export.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -86,6 +86,16 @@ test('the decode session loads from memory and still finds weights stored beside
   } finally {
     await opened.session.release();
   }
+});
+
+test('a model file cut short is a clear error that says what to do', async () => {
+  const whole = readFileSync(join(dir, 'graph.onnx'));
+  const cut = join(dir, 'cut.onnx');
+  writeFileSync(cut, whole.subarray(0, whole.length - 40));
+  await assert.rejects(openDecoderSession(cut, { device: 'cpu', threads: 1 }), /cut\.onnx cannot be read as an ONNX model \(.*\): export the voice again/);
+  // Cut just after the graph (the opset imports lost) it parses, and ONNX Runtime is the one to refuse it.
+  writeFileSync(cut, whole.subarray(0, fields(whole).find((f) => f.number === 7)!.end));
+  await assert.rejects(openDecoderSession(cut, { device: 'cpu', threads: 1 }), /cut\.onnx cannot be read as an ONNX model \(.*\): export the voice again/);
 });
 
 test('the real export loses its 60 present outputs and their Concats, and nothing else', async () => {
