@@ -127,10 +127,11 @@ async function load(m: ModelLoad): Promise<void> {
   const { AutoTokenizer } = await library;
   await unload();
   const tokenizer = await AutoTokenizer.from_pretrained(m.dir, { local_files_only: true });
+  const eos = eosIds(m.dir, tokenizer);
   const { session, device, fallbackReason } = await openDecoderSession(modelFile(m.dir, files, dtype), { device: m.device, threads: m.threads });
   const decoder = new Decoder(session, Tensor);
   loaded = {
-    dir: m.dir, device, dtype, session, tokenizer, counter: memoizedCounter(tokenizer), eos: eosIds(m.dir, tokenizer),
+    dir: m.dir, device, dtype, session, tokenizer, counter: memoizedCounter(tokenizer), eos,
     decoder, kept: decoder.newCache(), scratch: decoder.newCache(),
   };
   send({ type: 'model.loaded', id: m.id, dir: m.dir, device, dtype, fallbackReason, ms: Math.round(performance.now() - t0) });

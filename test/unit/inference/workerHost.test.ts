@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { GenerateRequest } from '../../../src/inference/workerHost';
 import { InferenceWorkerHost, isAbortError } from '../../../src/inference/workerHost';
@@ -94,4 +97,16 @@ test('asking for CUDA where it cannot work falls back to the CPU and says why', 
 test('a folder that is not a model is a clear error, not a crash', async () => {
   await assert.rejects(host.ensureModel({ dir: '/nonexistent', device: 'cpu', dtype: 'q8', threads: 1 }), /not an ONNX model folder/);
   assert.equal(host.restarts, 1);
+});
+
+test('a model folder with a broken generation config names the file and what to do', async () => {
+  const model = onnxModelDir();
+  const broken = mkdtempSync(join(tmpdir(), 'vd-broken-config-'));
+  try {
+    for (const entry of readdirSync(model)) if (entry !== 'generation_config.json') symlinkSync(join(model, entry), join(broken, entry));
+    writeFileSync(join(broken, 'generation_config.json'), '{"eos_token_id": [2,');
+    await assert.rejects(host.ensureModel({ dir: broken, device: 'cpu', dtype: 'q8', threads: 1 }), /generation_config\.json is not valid JSON .*: export the voice again/);
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
+  }
 });
