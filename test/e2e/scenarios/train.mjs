@@ -2,6 +2,7 @@
 // trains, the progress notification and the status bar follow the engine, and the
 // run ends with the new voice active. The tiny test model keeps it to a minute or two.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { repoRoot } from '../harness.mjs';
@@ -9,6 +10,10 @@ import { poll } from '../workbench.mjs';
 import { userSettings } from '../writingModel.mjs';
 
 const corpus = join(repoRoot, '..', 'shared', 'corpora', 'bierce-notes');
+// Without the shared corpora (a clone on its own), the demo's sample workspace: notes from
+// Debian's dict-devil, which set-up installs, written by the CLI the build made.
+const dictDevil = '/usr/share/dictd/devil.index';
+const cli = join(repoRoot, 'dist', 'cli.js');
 
 function enginePython() {
   const cache = process.env.VOICE_DRAFT_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'), 'voice-draft');
@@ -20,16 +25,20 @@ export default {
   // Data, a real (tiny) training run and its ONNX export: minutes, not seconds.
   timeoutMs: 900_000,
   skip() {
-    if (!existsSync(corpus)) return `no sample corpus at ${corpus}`;
+    if (!existsSync(corpus) && !existsSync(dictDevil)) return `no sample corpus at ${corpus} and no ${dictDevil} (run npm run setup)`;
     if (!existsSync(enginePython())) return `no engine environment at ${enginePython()} (run npm run setup)`;
     return undefined;
   },
   async prepare({ workspace }) {
     // The essays: a copy of some Bierce notes beside the fixture's own (enough for a
     // dataset, few enough that the tiny model trains in a minute on a busy CPU).
-    mkdirSync(join(workspace, 'bierce-notes'), { recursive: true });
-    for (const name of readdirSync(join(corpus, 'notes')).sort().slice(0, 20)) {
-      cpSync(join(corpus, 'notes', name), join(workspace, 'bierce-notes', name));
+    if (existsSync(corpus)) {
+      mkdirSync(join(workspace, 'bierce-notes'), { recursive: true });
+      for (const name of readdirSync(join(corpus, 'notes')).sort().slice(0, 20)) {
+        cpSync(join(corpus, 'notes', name), join(workspace, 'bierce-notes', name));
+      }
+    } else {
+      execFileSync(process.execPath, [cli, 'sample-workspace', join(workspace, 'bierce-notes'), '--notes', '20'], { stdio: 'inherit' });
     }
     // code-server reads machine-scoped settings only from <user-data>/Machine/settings.json.
     const machine = join(dirname(workspace), 'user-data', 'Machine');
