@@ -76,10 +76,11 @@ export function pruneOutputs(model: Uint8Array, drop: (outputNames: readonly str
     for (const input of n.inputs) if (input) needed.add(input);
   }
   const inputs = new Set(parts.filter((f) => f.number === GRAPH_INPUT).map((f) => name(f, VALUE_INFO_NAME)));
+  const droppedFields = new Set(outputs.filter((o) => dropped.has(o.name)).map((o) => o.f));
   const keep = (f: Field): boolean => {
     switch (f.number) {
       case GRAPH_NODE: return live.has(f);
-      case GRAPH_OUTPUT: return !dropped.has(name(f, VALUE_INFO_NAME));
+      case GRAPH_OUTPUT: return !droppedFields.has(f);
       case GRAPH_INITIALIZER: { const n = name(f, TENSOR_NAME); return needed.has(n) || inputs.has(n); }
       case GRAPH_VALUE_INFO: return needed.has(name(f, VALUE_INFO_NAME));
       default: return true;

@@ -148,15 +148,11 @@ export class KvCache {
   advance(ids: readonly number[]): void {
     const step = this.step;
     if (!step || ids.length !== this.length + step.input) throw new Error('advance() follows the bind() of the same step');
-    const { heads, headDim, kept } = this.layout;
+    const { kept } = this.layout;
     if (!kept) {
       [this.front, this.back] = [this.back, this.front];
     } else {
-      const n = step.input * headDim;
-      this.front.forEach((data, i) => {
-        const fresh = this.back[i]!;
-        for (let h = 0; h < heads; h++) data.set(fresh.subarray(h * n, (h + 1) * n), (h * this.room + this.length) * headDim);
-      });
+      this.front.forEach((data, i) => this.copyRows(this.back[i]!, step.input, data, this.room, step.input, this.length));
     }
     this.step = undefined;
     this.length = ids.length;
@@ -166,11 +162,8 @@ export class KvCache {
   /** The positions held for entry `i`, as [heads, length, headDim] (a copy). */
   positions(i: number): KvArray {
     const { heads, headDim, kept } = this.layout;
-    const stride = kept ? this.room : this.length;
     const out = this.allocateFor(heads * this.length * headDim);
-    for (let h = 0; h < heads; h++) {
-      out.set(this.front[i]!.subarray(h * stride * headDim, (h * stride + this.length) * headDim), h * this.length * headDim);
-    }
+    this.copyRows(this.front[i]!, kept ? this.room : this.length, out, this.length, this.length);
     return out;
   }
 
@@ -202,12 +195,23 @@ export class KvCache {
       return;
     }
     // Kept: each head's rows move from head * room to head * positions.
-    const held = this.length * headDim;
     this.front = this.front.map((old) => {
       const fresh = this.allocate(positions);
-      for (let h = 0; h < heads; h++) fresh.set(old.subarray(h * this.room * headDim, h * this.room * headDim + held), h * positions * headDim);
+      this.copyRows(old, this.room, fresh, positions, this.length);
       return fresh;
     });
     this.room = positions;
+  }
+
+  /**
+   * Copies the first `rows` positions of each head from `from`, laid out [heads, fromRows,
+   * headDim], into `to`, laid out [heads, toRows, headDim], starting at position `at` there.
+   */
+  private copyRows(from: KvArray, fromRows: number, to: KvArray, toRows: number, rows: number, at = 0): void {
+    const { heads, headDim } = this.layout;
+    for (let h = 0; h < heads; h++) {
+      const start = h * fromRows * headDim;
+      to.set(from.subarray(start, start + rows * headDim), (h * toRows + at) * headDim);
+    }
   }
 }

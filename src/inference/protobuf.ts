@@ -13,7 +13,7 @@ export interface Field {
 
 const VARINT = 0;
 const FIXED64 = 1;
-const LEN = 2;
+export const WIRE_LEN = 2;
 const FIXED32 = 5;
 
 export function readVarint(buf: Uint8Array, pos: number): { value: number; next: number } {
@@ -42,7 +42,7 @@ export function fields(buf: Uint8Array, start = 0, end = buf.length): Field[] {
       case VARINT: fieldEnd = readVarint(buf, valueStart).next; break;
       case FIXED64: fieldEnd = valueStart + 8; break;
       case FIXED32: fieldEnd = valueStart + 4; break;
-      case LEN: {
+      case WIRE_LEN: {
         const len = readVarint(buf, valueStart);
         valueStart = len.next;
         fieldEnd = valueStart + len.value;
@@ -65,7 +65,7 @@ export function fieldString(buf: Uint8Array, f: Field): string {
 
 /** The strings of a message's fields numbered `number` (a repeated string field). */
 export function strings(buf: Uint8Array, message: Field, number: number): string[] {
-  return fields(buf, message.valueStart, message.end).filter((f) => f.number === number && f.wire === LEN).map((f) => fieldString(buf, f));
+  return fields(buf, message.valueStart, message.end).filter((f) => f.number === number && f.wire === WIRE_LEN).map((f) => fieldString(buf, f));
 }
 
 /** Writes `value` as a varint at `pos`; returns the position after it. */
@@ -78,5 +78,3 @@ export function writeVarint(buf: Uint8Array, pos: number, value: number): number
   buf[pos++] = v;
   return pos;
 }
-
-export { LEN as WIRE_LEN };
