@@ -66,7 +66,6 @@ def output_names(num_layers: int, new: bool) -> list[str]:
     return ["logits", *cache_names(num_layers, "present"), *(cache_names(num_layers, NEW) if new else [])]
 
 
-
 def dynamic_axes(num_layers: int, new: bool) -> dict[str, dict[int, str]]:
     axes: dict[str, dict[int, str]] = {
         "input_ids": {0: "batch_size", 1: "sequence_length"},
