@@ -98,12 +98,11 @@ def reshape(x: Any, shape: list[int]) -> Any:
 
 
 def lean_forward(self: Any, hidden_states: Any, position_embeddings: Any, attention_mask: Any,
-                 past_key_values: Any = None, **kwargs: Any) -> tuple[Any, None]:
+                 **kwargs: Any) -> tuple[Any, None]:
     """LlamaAttention/Qwen2Attention.forward with constant reshapes and slices (see above)."""
     import torch
 
-    # transformers before 4.56 passed the cache as `past_key_value`.
-    cache = past_key_values if past_key_values is not None else kwargs.get("past_key_value")
+    cache = layer_cache(kwargs)
 
     d = self.head_dim
     heads = self.config.num_attention_heads
@@ -129,6 +128,16 @@ def lean_forward(self: Any, hidden_states: Any, position_embeddings: Any, attent
             k, v = cache.update(k, v, self.layer_idx)
         out, _ = grouped_attention(self, q, k, v, attention_mask, self.scaling)
     return self.o_proj(reshape(out, [0, -1, heads * d])), None
+
+
+# The keyword a decoder layer hands its attention the cache under: `cache` from transformers
+# 5.24, `past_key_values` before, `past_key_value` before 4.56. A cache that arrives under
+# none of them would silently trace attention without the past (a mask wider than the keys).
+CACHE_KWARGS = ("cache", "past_key_values", "past_key_value")
+
+
+def layer_cache(kwargs: dict[str, Any]) -> Any:
+    return next((kwargs[k] for k in CACHE_KWARGS if kwargs.get(k) is not None), None)
 
 
 def splits_attention(model: Any, num_layers: int) -> bool:

@@ -32,6 +32,7 @@ shapes other than the traced ones and compare with PyTorch.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import warnings
 from pathlib import Path
@@ -117,6 +118,8 @@ def decoder_module(model: Any) -> Any:
     from transformers import DynamicCache
 
     num_layers = cache_geometry(model.config)[0]
+    # transformers 5.24 renamed the models' `past_key_values` argument to `cache`.
+    cache_kwarg = "cache" if "cache" in inspect.signature(model.model.forward).parameters else "past_key_values"
 
     class DecoderWithPast(nn.Module):
         def __init__(self, lm: Any) -> None:
@@ -129,7 +132,7 @@ def decoder_module(model: Any) -> Any:
             for i in range(num_layers):
                 cache.update(past[2 * i], past[2 * i + 1], i)
             out = self.lm.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                                past_key_values=cache, use_cache=True)
+                                use_cache=True, **{cache_kwarg: cache})
             hidden = out.last_hidden_state
             # Keep the last k positions (k = 0: all). Built from index arithmetic, not a Python
             # slice, so that k stays an input of the graph instead of a traced constant.
@@ -139,7 +142,7 @@ def decoder_module(model: Any) -> Any:
             index = torch.arange(keep, dtype=torch.long) + (seq - keep)
             logits = self.lm.lm_head(hidden.index_select(1, index))
             caches: list[Any] = []
-            for layer in out.past_key_values.layers:
+            for layer in cache.layers:  # updated in place: the past with the step appended
                 caches += [layer.keys, layer.values]
             for k, v in new_positions(self.lm) or []:
                 caches += [k, v]
