@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 start=$(date +%s)
+use_node22
 
 bash scripts/setup.sh
 step "Build"

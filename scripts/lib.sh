@@ -21,3 +21,32 @@ need_debs() {
     return 1
   fi
 }
+
+# Node 22 or newer for everything the scripts run (the packaging tools need it; Node 20 is past
+# its end of life). An older node on PATH is bootstrapped once: npm installs Node 24 (the
+# `node` package carries the official binary) into the cache, and PATH puts it first.
+NODE_HOME="$VOICE_DRAFT_CACHE/node24"
+node24_bin() {  # the bin/ folder of the Node 24 that use_node22 installed, if it is there
+  local d
+  for d in "$NODE_HOME"/node_modules/node/node_modules/node-*/bin; do
+    [ -x "$d/node" ] && { echo "$d"; return 0; }
+  done
+  return 0
+}
+use_node22() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  [ "$major" -ge 22 ] && return 0
+  local bin
+  bin=$(node24_bin)
+  if [ -z "$bin" ]; then
+    echo "Node $(node -v 2>/dev/null || echo 'is missing'); installing Node 24 from npm into $NODE_HOME" >&2
+    local tmp="$NODE_HOME.tmp.$$"
+    rm -rf "$tmp" && mkdir -p "$tmp"
+    npm install --prefix "$tmp" --no-save --no-package-lock --no-audit --no-fund --loglevel=error node@24 >&2
+    rm -rf "$NODE_HOME" && mv "$tmp" "$NODE_HOME"
+    bin=$(node24_bin)
+    [ -n "$bin" ] || { echo "npm installed node@24 but no node binary was found under $NODE_HOME" >&2; return 1; }
+  fi
+  export PATH="$bin:$PATH"
+}

@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 start=$(date +%s)
+use_node22
 
 step "Debian packages"
 need_debs dict-devil python3-venv openssh-server openssh-client rsync
@@ -22,9 +23,10 @@ else
 fi
 
 step "Training engine environment ($ENGINE_VENV)"
-# torch==2.13.0 is the CPU build on this kind of machine; a GPU machine passes its own spec.
+# From the locks (src/engine/python/locks): the CPU build of torch on a Linux machine without an
+# NVIDIA GPU, PyPI's elsewhere; VOICE_DRAFT_TORCH=cpu|cuda overrides. Seconds when the venv is current.
 PYTHONPATH=src/engine/python python3 -m voice_draft_engine setup \
-  --venv "$ENGINE_VENV" --torch "${VOICE_DRAFT_TORCH:-torch==2.13.0}" --extras export,eval,dev \
+  --venv "$ENGINE_VENV" --torch "${VOICE_DRAFT_TORCH:-auto}" \
   | node scripts/show-events.mjs
 
 step "Offline default model (SmolLM2-135M-Instruct)"

@@ -67,7 +67,7 @@ export class EngineService {
         { location: vscode.ProgressLocation.Notification, title: 'Voice Draft: setting up the training engine', cancellable: true },
         async (progress, token) => {
           let last = 0;
-          const { terminal } = await runEngineToCompletion(localEngine(base, ['setup', '--venv', venv, '--extras', 'export,eval']), {
+          const { terminal } = await runEngineToCompletion(localEngine(base, ['setup', '--venv', venv]), {
             signal: abortOnCancel(token),
             onStderr: (l) => this.log.info(`[setup] ${l}`),
             onEvent: (e: EngineEvent) => {

@@ -54,8 +54,8 @@ export interface RemoteEngine {
 }
 
 const PKG_SKIP = new Set(['__pycache__', '.pytest_cache']);
-/** What the host gets of the package folder: the code, and pyproject.toml for `setup` (pip installs the engine's dependencies from it). */
-const PKG_ENTRIES = ['voice_draft_engine', 'pyproject.toml'];
+/** What the host gets of the package folder: the code, and the locks `setup` installs the engine's dependencies from. */
+const PKG_ENTRIES = ['voice_draft_engine', 'locks', 'pyproject.toml'];
 
 async function packageEntries(dir: string): Promise<string[]> {
   const names = await readdir(dir);
@@ -152,7 +152,7 @@ export async function ensureRemoteEngine(host: RemoteHost, opts: EnsureOptions =
   }
   if (t.python) throw new RemoteError(`The engine cannot run on ${t.host} with ${t.python}: ${problems.join('; ')}`, 'Point it at a Python with PyTorch, or leave it empty to let Voice Draft set one up.');
   try {
-    await runEngineToCompletion(remoteEngineInvocation(t, 'python3', engineDir, ['setup', '--venv', venv, '--extras', 'export,eval']), { ...run, killGraceMs: 10_000 });
+    await runEngineToCompletion(remoteEngineInvocation(t, 'python3', engineDir, ['setup', '--venv', venv]), { ...run, killGraceMs: 10_000 });
   } catch (e) {
     const why = e instanceof EngineReportedError ? e.message : e instanceof Error ? e.message : String(e);
     throw new RemoteError(`Setting up the engine on ${t.host} failed: ${why}`, `Before that: ${problems.join('; ')}`);

@@ -29,8 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="report Python, torch, device and a recommended setup")
     setup = sub.add_parser("setup", help="create or repair the engine's virtual environment (stdlib only)")
     setup.add_argument("--venv", help="venv folder (default: <cache>/engine/venv)")
-    setup.add_argument("--torch", dest="torch_spec", help="torch requirement installed first, e.g. torch==2.13.0")
-    setup.add_argument("--extras", default="", help="comma-separated engine extras: export,eval,qlora,dev")
+    setup.add_argument("--torch", default="auto", choices=("auto", "cpu", "cuda"),
+                       help="which locked torch build: cpu (Linux x86-64, no CUDA), cuda (PyPI's), auto (by machine)")
     setup.add_argument("--dry-run", action="store_true", help="report the plan (setup.plan), change nothing")
     setup.add_argument("--no-install", action="store_true", help="create or repair the venv only; install nothing")
     train = sub.add_parser("train", help="train a voice adapter in a run folder (DESIGN §3)")
@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "setup":
             from .setup_env import run_setup
 
-            return run_setup(sink, venv=args.venv, torch_spec=args.torch_spec, extras=args.extras.split(","),
-                             dry_run=args.dry_run, install=not args.no_install)
+            return run_setup(sink, venv=args.venv, torch=args.torch, dry_run=args.dry_run,
+                             install=not args.no_install)
         if args.command == "train":
             from .train import run_train_command
 

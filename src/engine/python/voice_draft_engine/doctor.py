@@ -12,6 +12,7 @@ from . import PROTOCOL_VERSION, __version__
 from .hardware import detect, recommend
 from .paths import cache_root
 from .protocol import EventSink
+from .versions import EXPORT, TRAIN, report, require_tested
 
 
 def _version(dist: str) -> str | None:
@@ -28,6 +29,9 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 def run_doctor(sink: EventSink) -> int:
+    """engine.ready, or `unsupported_versions` when a library is outside the tested range
+    (the engine would otherwise fail later, deep inside a training or an export)."""
+    require_tested(TRAIN, "The engine")
     import torch
 
     hw = detect()
@@ -43,6 +47,7 @@ def run_doctor(sink: EventSink) -> int:
         peft=_version("peft"),
         bitsandbytes=_version("bitsandbytes"),
         onnx=_version("onnx"),
+        versions=report({**TRAIN, **EXPORT}),
         **hw.as_event(),
         cache=str(cache_root()),
         disk_free_gib=free_gib,

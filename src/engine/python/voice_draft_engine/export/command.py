@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..protocol import EngineError, EventSink
+from ..versions import EXPORT, TRAIN, require_tested
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def run_export_command(sink: EventSink, args: argparse.Namespace) -> int:
         raise EngineError("usage", "export needs either --run DIR or --model FOLDER --out DIR.")
     if args.model and not args.out:
         raise EngineError("usage", "export --model needs --out DIR.")
+    require_tested({**TRAIN, **EXPORT}, "The export")
     with _cancel_on_sigterm():
         if args.run:
             export_run(Path(args.run).resolve(), sink, base_gguf=args.base_gguf, gguf_dtype=args.base_gguf_dtype,
