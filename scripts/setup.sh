@@ -25,15 +25,20 @@ fi
 step "Training engine environment ($ENGINE_VENV)"
 # From the locks (src/engine/python/locks): the CPU build of torch on a Linux machine without an
 # NVIDIA GPU, PyPI's elsewhere; VOICE_DRAFT_TORCH=cpu|cuda overrides. Seconds when the venv is current.
+t=$(date +%s)
 PYTHONPATH=src/engine/python python3 -m voice_draft_engine setup \
   --venv "$ENGINE_VENV" --torch "${VOICE_DRAFT_TORCH:-auto}" \
   | node scripts/show-events.mjs
+echo "engine environment: $(elapsed "$t")"
 
 step "Offline default model (SmolLM2-135M-Instruct)"
+t=$(date +%s)
 PYTHONPATH=src/engine/python "$ENGINE_PY" -m voice_draft_engine model build-default | node scripts/show-events.mjs
+echo "default model: $(elapsed "$t")"
 
 step "Offline default model for writing (ONNX export for transformers.js)"
 DEFAULT_ONNX="$VOICE_DRAFT_CACHE/models/smollm2-135m-instruct-onnx"
+t=$(date +%s)
 # Complete and of the current export format (an older format's q8 ran 10x slower).
 if PYTHONPATH=src/engine/python "$ENGINE_PY" -c 'import sys; from pathlib import Path; from voice_draft_engine.export.onnx_folder import is_complete; sys.exit(0 if is_complete(Path(sys.argv[1])) else 1)' "$DEFAULT_ONNX"; then
   echo "up to date"
@@ -41,5 +46,6 @@ else
   PYTHONPATH=src/engine/python "$ENGINE_PY" -m voice_draft_engine export \
     --model "$VOICE_DRAFT_CACHE/models/smollm2-135m-instruct" --out "$DEFAULT_ONNX" | node scripts/show-events.mjs
 fi
+echo "default model's ONNX export: $(elapsed "$t")"
 
 echo "set-up done in $(elapsed "$start")"
