@@ -96,6 +96,15 @@ def test_eval_writes_scores_and_speaks_the_protocol(trained_run: Path, env: dict
         assert delta is not None and delta >= 0
         cosine = scores["stylometry"]["char_cosine"][side]
         assert 0 <= cosine <= 1
+    # Delta on matched lengths: each side pools as many words; 8 short samples are too few to trust.
+    style = scores["stylometry"]
+    assert style["words"]["base"] == style["words"]["tuned"] == style["words"]["floor"] == style["words_used"] > 0
+    assert style["words_used"] <= min(style["words_generated"].values())
+    assert style["words_used"] < style["min_words"] and style["reliable"] is False
+    assert f"{style['words_used']} words per side" in style["unreliable_reason"]
+    summary = scores["summary"]
+    assert summary["gap_closed_reliable"] is False and summary["delta_words"] == style["words_used"]
+    assert summary["delta_min_words"] == style["min_words"]
     a = scores["attribution"]
     assert a.get("tuned_share") is not None, a.get("skipped")
     assert a["ci"][0] <= a["tuned_share"] <= a["ci"][1]

@@ -18,7 +18,8 @@ from voice_draft_engine.voice_metrics.bootstrap import bootstrap_ci, percentile_
 from voice_draft_engine.voice_metrics.habits import (first_person_claims, gives_personal_context, habit_rates,
                                                      length_report)
 from voice_draft_engine.voice_metrics.stylometry import (DeltaSpace, StyleComparison, burrows_delta,
-                                                         char_ngram_cosine, gap_closed, tokenize, truncate_words)
+                                                         char_ngram_cosine, gap_closed, matched_lengths, style_report,
+                                                         tokenize, truncate_words, word_count, writer_pieces)
 
 CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 
@@ -111,6 +112,118 @@ def test_style_comparison_gap_and_determinism(bierce: list[str], macdowell: list
     ci = like_writer["delta"]["base_ci"]
     assert ci[0] <= like_writer["delta"]["base"] <= ci[1]
     assert report(units_same, seed=1)["delta"]["base_ci"] != ci
+
+
+# ------------------------------------- short samples (issue #19): matched lengths
+
+def _halves(text: str) -> tuple[str, str]:
+    """A document's first and second half, split at a paragraph break."""
+    paras = text.split("\n\n")
+    return "\n\n".join(paras[: len(paras) // 2]), "\n\n".join(paras[len(paras) // 2:])
+
+
+@pytest.fixture(scope="module")
+def short_samples(bierce: list[str], macdowell: list[str]) -> dict:
+    """MacDowell as the writer; samples as an eval makes them, with known answers.
+
+    The held-out essays' first halves are the held-out text the floor is cut
+    from; "tuned" samples are paragraphs of their second halves (the writer's
+    own unseen text, so the right gap closed is about 100%), made from the same
+    documents as the floor, as eval prompts are. "base" samples are another
+    author's: 168 words of Bierce each, the base's median in issue #19.
+    """
+    writer, heldout = macdowell[:17], macdowell[17:]
+    firsts = {f"doc{i}": _halves(t)[0] for i, t in enumerate(heldout)}
+    own = [(f"doc{i}", p) for i, t in enumerate(heldout) for p in paragraphs(_halves(t)[1], 80)]
+    own = [own[k] for k in np.random.default_rng(0).permutation(len(own))[:24]]
+    others = [p for t in bierce for p in paragraphs(t, 168)]
+    base = [truncate_words(p, 168) for p in others[:24]]
+    return {"writer": writer, "heldout": firsts, "sources": [d for d, _ in own], "own": [p for _, p in own],
+            "base": base}
+
+
+def _report(s: dict, tuned_words: int, seed: int = 0) -> dict:
+    tuned = [truncate_words(p, tuned_words) for p in s["own"]]
+    return style_report(s["writer"], s["heldout"], s["base"], tuned, s["sources"], resamples=300, seed=seed)
+
+
+def test_own_text_cut_short_closes_the_gap_to_a_longer_other_author(short_samples: dict) -> None:
+    """The old evaluation (each side pooled as written, floor = median length x samples) gave 147% here,
+    1,186% at 45 words and no figure at 30: the base's 3,655 words made it look as close as the writer."""
+    rep = _report(short_samples, 60)
+    words = rep["words"]
+    assert words["base"] == words["tuned"] == words["floor"] == rep["words_used"] == 24 * 60
+    assert rep["words_generated"]["base"] > 2 * rep["words_used"]
+    assert rep["delta"]["tuned"] < rep["delta"]["base"]
+    assert 0.7 < rep["gap_closed"] < 1.3, rep["gap_closed"]  # 110%: the own text is about as close as the floor
+    assert rep["delta"]["gap_closed_ci"][0] <= rep["gap_closed"] <= rep["delta"]["gap_closed_ci"][1]
+    assert rep["reliable"] is True and rep["unreliable_reason"] is None
+    assert rep["delta"]["base_minus_floor_ci"][0] > 0
+
+
+def test_own_text_is_closer_than_another_author_at_the_same_short_length(short_samples: dict) -> None:
+    for words in (30, 45):  # 720 and 1,080 words per side
+        rep = _report(short_samples, words)
+        assert rep["words_used"] == 24 * words
+        assert rep["delta"]["tuned"] < rep["delta"]["base"], (words, rep["delta"])
+        assert rep["gap_closed"] is not None and rep["gap_closed"] > 0, (words, rep["gap_closed"])
+
+
+def test_too_little_text_is_flagged_with_the_length_it_needs(short_samples: dict) -> None:
+    rep = _report(short_samples, 10)  # 240 words per side: a coin toss between authors
+    assert rep["words_used"] == 240 < rep["min_words"]
+    assert rep["reliable"] is False
+    assert "240 words" in rep["unreliable_reason"] and str(rep["min_words"]) in rep["unreliable_reason"]
+    # Above the minimum, the same samples are trusted.
+    assert _report(short_samples, 45)["reliable"] is True
+
+
+def test_writing_more_does_not_buy_a_closer_delta(short_samples: dict) -> None:
+    """Tuned = base's own text cut short: after matching both sides are the same text, so the same Delta."""
+    s = short_samples
+    base = [truncate_words(p, 150) for p in s["own"]]
+    tuned = [truncate_words(p, 25) for p in s["own"]]
+    rep = style_report(s["writer"], s["heldout"], base, tuned, s["sources"], resamples=100)
+    assert rep["delta"]["tuned"] == pytest.approx(rep["delta"]["base"], abs=1e-12)
+    # Unmatched, the longer side was much closer: 1,000+ more words lower Delta by a third.
+    space = DeltaSpace.fit(s["writer"])
+    assert space.delta(base) < 0.8 * space.delta(tuned)
+
+
+def test_min_words_grows_with_the_word_list(macdowell: list[str]) -> None:
+    spaces = [DeltaSpace.fit(macdowell[:17], n_words=n) for n in (50, 100, 200)]
+    needed = [s.min_words for s in spaces]
+    assert needed == sorted(needed) and needed[0] < needed[-1]
+    assert needed[1] == math.ceil(1 / spaces[1].writer_freq.min())
+    assert 500 < needed[1] < 2000  # 912 for these essays
+
+
+def test_matched_lengths_and_writer_pieces() -> None:
+    assert matched_lengths(["one two three", "a b", ""], ["x y", "p q r s", "z"]) == [2, 2, 0]
+    docs = {"a": HAND[0], "b": HAND[1]}  # 45 and 40 words
+    pieces = writer_pieces(docs, [("a", 10), ("a", 5), ("b", 7), (None, 3), ("a", 30), ("b", 1000)])
+    assert pieces[:3] == ["The river ran past the mill, and the miller watched", "it, as he had watched",
+                          "In the spring the water rose and"]
+    assert pieces[3] == "the wheel turned"  # no document asked for: the one with the most words left
+    assert word_count(pieces[4]) == 30 and pieces[4].endswith("charge for the trip")
+    assert pieces[5] is None  # no document has 1,000 words left
+
+
+def test_paired_report_is_deterministic_and_resamples_triples(short_samples: dict) -> None:
+    rep = _report(short_samples, 60)
+    assert _report(short_samples, 60) == rep
+    other = _report(short_samples, 60, seed=1)
+    assert other["delta"]["gap_closed_ci"] != rep["delta"]["gap_closed_ci"]
+    assert other["gap_closed"] == rep["gap_closed"]
+    for side in ("base", "tuned", "floor"):
+        low, high = rep["delta"][f"{side}_ci"]
+        assert low <= rep["delta"][side] <= high
+    sc = StyleComparison(short_samples["writer"])
+    sc.add_group("base", short_samples["base"][:3])
+    sc.add_group("tuned", short_samples["own"][:4])
+    sc.add_group("floor", short_samples["own"][:4])
+    with pytest.raises(ValueError):
+        sc.report(resamples=10, paired=True)
 
 
 # ------------------------------------------------------------------ attribution

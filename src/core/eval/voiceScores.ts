@@ -16,15 +16,22 @@ export interface EvalSummary {
   delta_tuned?: number;
   delta_floor?: number;
   gap_closed?: number;
+  /** false: too little text for Delta, or no measurable gap (absent in eval.json written before it). */
+  gap_closed_reliable?: boolean;
+  delta_words?: number;
+  delta_min_words?: number;
   attributed_to_writer?: number;
   slop_per_1000_words_base?: number;
   slop_per_1000_words_tuned?: number;
 }
 
-/** The headline numbers, from eval.json's `summary` or an `eval.done` event's. */
+/** The headline numbers (and the reliability flag), from eval.json's `summary` or an `eval.done` event's. */
 export function parseSummary(v: unknown): EvalSummary {
-  const out: Record<string, number> = {};
-  if (isObj(v)) for (const [k, x] of Object.entries(v)) { const n = num(x); if (n !== undefined) out[k] = n; }
+  const out: Record<string, number | boolean> = {};
+  if (isObj(v)) {
+    for (const [k, x] of Object.entries(v)) { const n = num(x); if (n !== undefined) out[k] = n; }
+    if (typeof v.gap_closed_reliable === 'boolean') out.gap_closed_reliable = v.gap_closed_reliable;
+  }
   return out as EvalSummary;
 }
 
@@ -52,10 +59,17 @@ export function summaryLine(s: EvalSummary): string {
   if (s.perplexity_base !== undefined && s.perplexity_tuned !== undefined) {
     parts.push(`held-out perplexity ${fixed(s.perplexity_base, 1)} → ${fixed(s.perplexity_tuned, 1)}`);
   }
-  if (s.gap_closed !== undefined) parts.push(`${pct(s.gap_closed)} of the style gap to your writing closed`);
+  if (s.gap_closed !== undefined) parts.push(`${pct(s.gap_closed)} of the style gap to your writing closed${untrusted(s)}`);
   else if (s.delta_base !== undefined && s.delta_tuned !== undefined) parts.push(`style distance ${fixed(s.delta_base)} → ${fixed(s.delta_tuned)}`);
   if (s.attributed_to_writer !== undefined) parts.push(`${pct(s.attributed_to_writer)} of tuned paragraphs read as yours`);
   return parts.length ? `${parts.join('; ')}.` : 'No scores.';
+}
+
+/** Why the gap closed is not to be trusted, as a parenthesis; '' when it is (or eval.json predates the flag). */
+function untrusted(s: EvalSummary): string {
+  if (s.gap_closed_reliable !== false) return '';
+  const words = s.delta_words !== undefined && s.delta_min_words !== undefined && s.delta_words < s.delta_min_words;
+  return words ? ` (unreliable: ${s.delta_words} of the ${s.delta_min_words} words it needs)` : ' (unreliable: no measurable gap)';
 }
 
 export type Row = [metric: string, base: string, tuned: string, writer: string, note: string];
@@ -75,8 +89,10 @@ export function scoreRows(e: Obj): Row[] {
   rows.push(['held-out perplexity (lower = closer)', fixed(num(at(p, 'base'))), fixed(num(at(p, 'tuned'))), '',
     `tuned/base ${fixed(num(at(p, 'ratio')), 3)} ${interval(at(p, 'ratio_ci'), (n) => fixed(n, 3))}`.trim()]);
   const d = at(e, 'stylometry', 'delta');
+  const reason = at(e, 'stylometry', 'unreliable_reason');
+  const why = at(e, 'stylometry', 'reliable') === false ? `unreliable${typeof reason === 'string' ? `: ${reason}` : ''}` : '';
   rows.push(["Burrows' Delta (lower = closer)", fixed(num(at(d, 'base'))), fixed(num(at(d, 'tuned'))), `${fixed(num(at(d, 'floor')))} held-out`,
-    `gap closed ${pct(num(at(d, 'gap_closed')))} ${interval(at(d, 'gap_closed_ci'), pct)}`.trim()]);
+    [`gap closed ${pct(num(at(d, 'gap_closed')))}`, interval(at(d, 'gap_closed_ci'), pct), why].filter(Boolean).join(' ')]);
   const c = at(e, 'stylometry', 'char_cosine');
   rows.push(['char 3-gram cosine (higher = closer)', fixed(num(at(c, 'base')), 3), fixed(num(at(c, 'tuned')), 3), `${fixed(num(at(c, 'floor')), 3)} held-out`,
     `gap closed ${pct(num(at(c, 'gap_closed')))} ${interval(at(c, 'gap_closed_ci'), pct)}`.trim()]);

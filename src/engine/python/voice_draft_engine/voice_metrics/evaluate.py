@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import signal
-import statistics
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from .bootstrap import DEFAULT_CONFIDENCE
 from .habits import HABITS, habit_rates, length_report
 from .settings import EvalSettings
 from .perplexity import perplexity_report, score_documents, token_ids
-from .stylometry import StyleComparison, chunk_text, word_count
+from .stylometry import style_report, word_count
 
 log = logging.getLogger(__name__)
 
@@ -96,21 +95,6 @@ def _writer_lengths(train_pairs: list[dict[str, Any]]) -> dict[str, list[int]]:
     return out
 
 
-def _floor_units(heldout_texts: list[str], unit_words: int, count: int) -> list[str]:
-    """Held-out writer text cut into pieces as long as the generated outputs, taking turns across documents.
-
-    Delta and cosine depend on how much text is pooled, so the writer's floor is
-    measured on as many words as the models were given.
-    """
-    chunks = [chunk_text(t, unit_words) for t in heldout_texts]
-    out: list[str] = []
-    for i in range(max((len(c) for c in chunks), default=0)):
-        for c in chunks:
-            if i < len(c) and len(out) < count:
-                out.append(c[i])
-    return out
-
-
 class Progress:
     """`eval.progress` events; percent is the share of the stages' estimated work (generation dominates)."""
 
@@ -155,7 +139,10 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
         raise EngineError("no_documents", f"{dataset / 'documents.jsonl'} is missing or empty.",
                           "Evaluation needs the dataset's documents.jsonl: rebuild the dataset with this version.")
     writer_texts = [d["text"] for d in documents if d.get("split") == "train" and d.get("text")]
-    heldout_texts = [d["text"] for d in documents if d.get("split") == "val" and d.get("text")]
+    # Held-out documents by id: the stylometry floor is cut from the document each prompt came from.
+    heldout_docs = {str(d.get("doc") or f"#{i}"): d["text"] for i, d in enumerate(documents)
+                    if d.get("split") == "val" and d.get("text")}
+    heldout_texts = list(heldout_docs.values())
     if not heldout_texts or not writer_texts:
         raise EngineError("no_heldout", "The dataset has no held-out (or no training) documents to evaluate on.",
                           "Raise voiceDraft.data.validationRatio or add essays, then rebuild the dataset.")
@@ -204,7 +191,7 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
                 max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
 
     progress.stage("scores", 0.0, "stylometry, attribution and habits")
-    report = _scores(prompts, outputs, writer_texts, heldout_texts, _read_jsonl(dataset / "train.jsonl"), settings, progress)
+    report = _scores(prompts, outputs, writer_texts, heldout_docs, _read_jsonl(dataset / "train.jsonl"), settings, progress)
     report["perplexity"] = perplexity
     report["samples"] = [
         {"prompt_id": prompts[s.prompt].id, "tier": prompts[s.prompt].tier, "seed": s.seed,
@@ -238,26 +225,23 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
 
 
 def _scores(prompts: list[Prompt], outputs: dict[str, list[generation.Sample]], writer_texts: list[str],
-            heldout_texts: list[str], train_pairs: list[dict[str, Any]], settings: EvalSettings,
+            heldout_docs: dict[str, str], train_pairs: list[dict[str, Any]], settings: EvalSettings,
             progress: Progress) -> dict[str, Any]:
     texts = {k: [s.text for s in v] for k, v in outputs.items()}
 
-    # Stylometry: the writer's floor is measured on as much held-out text as the tuned model wrote.
-    unit_words = max(20, int(statistics.median([word_count(t) for t in texts["tuned"]] or [0])))
+    # Stylometry on matched lengths: each base/tuned pair cut to the shorter side, the
+    # floor cut from the held-out document the prompt came from (stylometry.style_report).
     try:
-        style = StyleComparison(writer_texts, n_words=settings.mfw)
-        style.add_group("base", texts["base"])
-        style.add_group("tuned", texts["tuned"])
-        style.add_group("floor", _floor_units(heldout_texts, unit_words, len(texts["tuned"])))
-        stylometry = style.report(resamples=settings.resamples, seed=settings.seed)
-        stylometry["floor_unit_words"] = unit_words
+        stylometry = style_report(writer_texts, heldout_docs, texts["base"], texts["tuned"],
+                                  sources=[prompts[s.prompt].doc for s in outputs["tuned"]], n_words=settings.mfw,
+                                  resamples=settings.resamples, seed=settings.seed)
     except ValueError as e:  # a corpus too small to give word frequencies a spread
-        stylometry = {"skipped": str(e), "gap_closed": None}
+        stylometry = {"skipped": str(e), "gap_closed": None, "reliable": False, "unreliable_reason": str(e)}
     progress.stage("scores", 0.3, "attribution classifier")
 
     # Attribution
     writer_paras = [p for t in writer_texts for p in paragraphs(t)]
-    heldout_paras = [p for t in heldout_texts for p in paragraphs(t)]
+    heldout_paras = [p for t in heldout_docs.values() for p in paragraphs(t)]
     base_paras = [p for t in texts["base"] for p in paragraphs(t)]
     tuned_paras = [p for t in texts["tuned"] for p in paragraphs(t)]
     counts = {"writer": len(writer_paras), "base": len(base_paras), "tuned": len(tuned_paras)}
@@ -317,6 +301,10 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "delta_tuned": s.get("delta", {}).get("tuned"),
         "delta_floor": s.get("delta", {}).get("floor"),
         "gap_closed": s.get("gap_closed"),
+        # False: too little text, or no measurable gap (stylometry.unreliable_reason says which).
+        "gap_closed_reliable": s.get("reliable"),
+        "delta_words": s.get("words_used"),
+        "delta_min_words": s.get("min_words"),
         "attributed_to_writer": a.get("tuned_share"),
         "slop_per_1000_words_base": habit_total("base"),
         "slop_per_1000_words_tuned": habit_total("tuned"),
