@@ -15,6 +15,7 @@ import { affects } from '../config';
 import { Commands } from '../features/commandIds';
 import { dashboardHtml, newNonce } from './dashboardHtml';
 import { type HostMessage, parseWebviewMessage, type Role, type RunControls, type WebviewMessage } from './protocol';
+import { SelfTestHost } from './selfTestHost';
 
 /** What the dashboard can ask of the rest of the extension (wired in extension.ts). */
 export interface RunActions {
@@ -70,6 +71,10 @@ class DashboardSession implements vscode.Disposable {
   private pinned: boolean;
   private compare: string | null = null;
   private stopRootWatch: (() => void) | undefined;
+  /** "Which is yours?": the open session of the primary run and its history. */
+  private readonly selfTest = new SelfTestHost();
+  /** eval.json as last seen per run, so the self-test's pairs are re-read only when it changes. */
+  private readonly evalSeen = new Map<string, string>();
 
   constructor(private readonly deps: DashboardDeps, runDir: string | undefined, private readonly onDispose: () => void) {
     const bundle = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webviews');
@@ -184,6 +189,16 @@ class DashboardSession implements vscode.Disposable {
         // The evaluator writes eval.json into the run folder; the file watch brings it here.
         if (this.known.has(msg.dir)) await vscode.commands.executeCommand(Commands.evaluateVoice, msg.dir);
         return;
+      case 'selftest/start':
+        if (this.known.has(msg.dir) && msg.dir === this.selected) this.post(await this.selfTest.start(msg.dir));
+        return;
+      case 'selftest/finish': {
+        if (!this.known.has(msg.dir)) return;
+        const result = await this.selfTest.finish(msg.dir, msg.session, msg.picks);
+        if (result) this.post(result);
+        else this.deps.log.warn(`dashboard: ignored self-test picks for a session that is not open (${msg.session})`);
+        return;
+      }
       default: {
         const never: never = msg;
         return never;
@@ -203,6 +218,7 @@ class DashboardSession implements vscode.Disposable {
   }
 
   private select(dir: string): void {
+    if (dir !== this.selected) this.selfTest.drop();
     this.selected = dir;
     if (this.compare === dir) {
       this.compare = null;
@@ -244,6 +260,7 @@ class DashboardSession implements vscode.Disposable {
   /** Stops every feed until the webview is ready again. */
   private pause(): void {
     this.ready = false;
+    this.selfTest.drop(); // the reloaded webview has lost its session
     for (const f of this.feeds.values()) f.abort();
     this.feeds.clear();
   }
@@ -258,7 +275,13 @@ class DashboardSession implements vscode.Disposable {
       const controls = await this.controls(dir);
       if (stop.signal.aborted) return;
       await watchRun(dir, {
-        onSnapshot: (snapshot) => this.post({ type: 'run/snapshot', role, snapshot, controls }),
+        onSnapshot: (snapshot) => {
+          this.post({ type: 'run/snapshot', role, snapshot, controls });
+          if (role === 'primary') {
+            this.evalSeen.set(dir, evalKey(snapshot.files.evaluation));
+            void this.sendSelfTest(dir);
+          }
+        },
         onEvents: (events) => {
           this.post({ type: 'run/events', role, dir, events, lastEventMs: Date.now() });
           // A run that starts, resumes or ends changes what can be done with it.
@@ -270,6 +293,11 @@ class DashboardSession implements vscode.Disposable {
         onFiles: (files) => {
           this.post({ type: 'run/files', role, dir, files });
           if (role === 'primary') void this.sendControls(dir);
+          // A new evaluation brings new pairs (training's checkpoints change nothing here).
+          if (role === 'primary' && this.evalSeen.get(dir) !== evalKey(files.evaluation)) {
+            this.evalSeen.set(dir, evalKey(files.evaluation));
+            void this.sendSelfTest(dir);
+          }
         },
         onError: (e) => log.warn(`dashboard: reading ${dir} failed: ${String(e)}`),
       }, stop.signal);
@@ -277,6 +305,14 @@ class DashboardSession implements vscode.Disposable {
       log.error(`dashboard: following ${dir} failed: ${String(e)}`);
       this.post({ type: 'host/notice', level: 'error', text: `Could not read the run folder ${dir}: ${String(e)}` });
     });
+  }
+
+  private async sendSelfTest(dir: string): Promise<void> {
+    try {
+      this.post(await this.selfTest.status(dir));
+    } catch (e) {
+      this.deps.log.warn(`dashboard: reading the self-test of ${dir} failed: ${String(e)}`);
+    }
   }
 
   private async sendControls(dir: string): Promise<void> {
@@ -312,6 +348,13 @@ class DashboardSession implements vscode.Disposable {
     this.panel.dispose();
     this.onDispose();
   }
+}
+
+/** Which evaluation eval.json holds: its creation time and sample count (null: none). */
+function evalKey(evaluation: unknown): string {
+  if (typeof evaluation !== 'object' || evaluation === null) return 'none';
+  const e = evaluation as { created?: unknown; samples?: unknown };
+  return JSON.stringify([e.created ?? null, Array.isArray(e.samples) ? e.samples.length : 0]);
 }
 
 /**

@@ -5,6 +5,7 @@
 // The webview says `webview/ready` before the host posts anything.
 import type { RunSnapshot } from '../core/runs/snapshot';
 import type { RunState } from '../core/runs/runFolder';
+import type { SelfTestHistory, SelfTestScore, SelfTestSessionScore, Side } from '../core/eval/selfTest';
 import { type EngineEvent, parseEvent } from '../engine/protocol';
 
 /** The primary run, or the second run whose curves are overlaid on it. */
@@ -32,6 +33,19 @@ export interface RunControls {
 
 export type RunFilesUpdate = Omit<RunSnapshot['files'], 'config'>;
 
+export type { SelfTestHistory, SelfTestScore, Side };
+
+/** One pair of "Which is yours?" as the webview sees it: which side is the writer's stays with the host. */
+export interface SelfTestTrialView {
+  /** The end of the opening both texts continue, when known whole. */
+  opening: string | null;
+  a: string;
+  b: string;
+}
+
+/** Most picks one session may report (a session shows at most this many pairs). */
+export const MAX_SELF_TEST_PICKS = 100;
+
 export type HostMessage =
   | { type: 'run/list'; runsRoot: string; runs: RunChoice[]; selected: string | null; compare: string | null }
   | { type: 'run/snapshot'; role: Role; snapshot: RunSnapshot; controls: RunControls }
@@ -39,6 +53,10 @@ export type HostMessage =
   | { type: 'run/files'; role: Role; dir: string; files: RunFilesUpdate }
   | { type: 'run/controls'; dir: string; controls: RunControls }
   | { type: 'compare/cleared' }
+  /** The self-test of the primary run: how many pairs it offers (none: why) and its history. */
+  | { type: 'selftest/status'; dir: string; available: number; sessionSize: number; reason: string | null; history: SelfTestHistory }
+  | { type: 'selftest/session'; dir: string; session: string; trials: SelfTestTrialView[] }
+  | { type: 'selftest/result'; dir: string; session: string; score: SelfTestScore; history: SelfTestHistory }
   | { type: 'host/notice'; level: 'info' | 'error'; text: string };
 
 export type RunAction = 'action/cancel' | 'action/resume' | 'action/activate' | 'action/export' | 'action/openFolder' | 'action/evaluate';
@@ -48,7 +66,10 @@ export type WebviewMessage =
   | { type: 'run/select'; dir: string }
   | { type: 'compare/select'; dir: string | null }
   | { type: RunAction; dir: string }
-  | { type: 'action/copy'; text: string };
+  | { type: 'action/copy'; text: string }
+  | { type: 'selftest/start'; dir: string }
+  /** The writer's pick per pair shown, in order; fewer than the session's pairs when they stopped early. */
+  | { type: 'selftest/finish'; dir: string; session: string; picks: Side[] };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -70,6 +91,14 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
       return isStr(value.dir) || value.dir === null ? { type: 'compare/select', dir: value.dir } : undefined;
     case 'action/copy':
       return isStr(value.text) ? { type: 'action/copy', text: value.text } : undefined;
+    case 'selftest/start':
+      return isStr(value.dir) ? { type: 'selftest/start', dir: value.dir } : undefined;
+    case 'selftest/finish': {
+      const { picks } = value;
+      if (!isStr(value.dir) || !isStr(value.session) || !Array.isArray(picks)) return undefined;
+      if (picks.length === 0 || picks.length > MAX_SELF_TEST_PICKS || !picks.every(isSide)) return undefined;
+      return { type: 'selftest/finish', dir: value.dir, session: value.session, picks: picks.slice() };
+    }
     default:
       return RUN_ACTIONS.includes(value.type) && isStr(value.dir) ? { type: value.type as RunAction, dir: value.dir } : undefined;
   }
@@ -104,11 +133,56 @@ export function parseHostMessage(value: unknown): HostMessage | undefined {
     }
     case 'compare/cleared':
       return { type: 'compare/cleared' };
+    case 'selftest/status': {
+      const history = parseHistoryView(value.history);
+      if (!isStr(value.dir) || !isCount(value.available) || !isCount(value.sessionSize) || !history) return undefined;
+      const reason = isStr(value.reason) ? value.reason : null;
+      return { type: 'selftest/status', dir: value.dir, available: value.available, sessionSize: value.sessionSize, reason, history };
+    }
+    case 'selftest/session': {
+      // All or nothing: the picks sent back are matched to the host's trials by position.
+      if (!isStr(value.dir) || !isStr(value.session) || !Array.isArray(value.trials) || value.trials.length > MAX_SELF_TEST_PICKS) return undefined;
+      const trials = value.trials.map(parseTrial);
+      if (trials.length === 0 || !trials.every((t): t is SelfTestTrialView => t !== undefined)) return undefined;
+      return { type: 'selftest/session', dir: value.dir, session: value.session, trials };
+    }
+    case 'selftest/result': {
+      const score = parseScore(value.score);
+      const history = parseHistoryView(value.history);
+      return isStr(value.dir) && isStr(value.session) && score && history
+        ? { type: 'selftest/result', dir: value.dir, session: value.session, score, history }
+        : undefined;
+    }
     case 'host/notice':
       return (value.level === 'info' || value.level === 'error') && isStr(value.text) ? { type: 'host/notice', level: value.level, text: value.text } : undefined;
     default:
       return undefined;
   }
+}
+
+const isSide = (v: unknown): v is Side => v === 'A' || v === 'B';
+const isCount = (v: unknown): v is number => isNum(v) && Number.isInteger(v) && v >= 0;
+const isShare = (v: unknown): v is number => isNum(v) && v >= 0 && v <= 1;
+
+function parseTrial(v: unknown): SelfTestTrialView | undefined {
+  if (!isObj(v) || !isStr(v.a) || !isStr(v.b) || !(v.opening === null || v.opening === undefined || isStr(v.opening))) return undefined;
+  return { opening: isStr(v.opening) ? v.opening : null, a: v.a, b: v.b };
+}
+
+function parseScore(v: unknown): SelfTestScore | undefined {
+  if (!isObj(v) || !isCount(v.k) || !isCount(v.n) || v.n === 0 || v.k > v.n) return undefined;
+  if (!isShare(v.share) || !isShare(v.low) || !isShare(v.high) || v.low > v.high) return undefined;
+  return { k: v.k, n: v.n, share: v.share, low: v.low, high: v.high };
+}
+
+/** Malformed sessions are dropped; a malformed overall score is no overall score. */
+function parseHistoryView(v: unknown): SelfTestHistory | undefined {
+  if (!isObj(v) || !Array.isArray(v.sessions)) return undefined;
+  const sessions = v.sessions.flatMap((s): SelfTestSessionScore[] => {
+    const sc = parseScore(s);
+    return sc && isObj(s) && isStr(s.date) ? [{ ...sc, date: s.date, evalCreated: isStr(s.evalCreated) ? s.evalCreated : null }] : [];
+  });
+  return { sessions, overall: parseScore(v.overall) ?? null };
 }
 
 function isRunChoice(v: unknown): v is RunChoice {

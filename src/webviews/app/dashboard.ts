@@ -2,7 +2,8 @@
 // shared protocol: it says `webview/ready`, then folds every host message into
 // DashboardState and redraws the parts that message changed, once per frame.
 // Curves and canaries sit side by side ("loss lied": never the curve alone),
-// voice scores and the data report below them.
+// voice scores and the data report below them, then the writer's own blind test
+// of the voice ("Which is yours?").
 import './elements.js';
 import { parseHostMessage } from '../protocol';
 import { Canaries } from './canaries';
@@ -11,6 +12,7 @@ import { DataSection } from './dataReport';
 import { fill, h } from './dom';
 import { Header } from './header';
 import { Scores } from './scores';
+import { SelfTest } from './selfTest';
 import { DashboardState, type Part } from './state';
 import { onThemeChange } from './theme';
 import { send } from './vscodeApi';
@@ -22,6 +24,7 @@ const curves = new Curves();
 const canaries = new Canaries();
 const scores = new Scores();
 const data = new DataSection();
+const selfTest = new SelfTest(state.selfTest);
 
 const app = document.getElementById('app')!;
 app.replaceChildren(
@@ -29,6 +32,7 @@ app.replaceChildren(
   notice,
   h('div', { class: 'side-by-side' }, curves.el, canaries.el),
   h('div', { class: 'side-by-side' }, scores.el, data.el),
+  selfTest.el,
 );
 app.removeAttribute('aria-busy');
 
@@ -54,6 +58,7 @@ function render(): void {
       case 'canaries': canaries.update(state.primary, state.compare); break;
       case 'data': data.update(state.primary?.files.manifest ?? null); break;
       case 'scores': scores.update(state.primary, state.compare); break;
+      case 'selftest': selfTest.update(); break;
       case 'notice':
         fill(notice, state.notice ? h('p', { class: `notice-${state.notice.level}` }, state.notice.text) : null);
         break;

@@ -5,8 +5,9 @@
 import type { RunSnapshot } from '../../core/runs/snapshot';
 import type { HostMessage, Role, RunChoice, RunControls } from '../protocol';
 import { applyEvents, modelFromEvents, type RunModel } from '../viewModel';
+import { SelfTestModel } from './selfTestModel';
 
-export type Part = 'list' | 'header' | 'curves' | 'canaries' | 'data' | 'scores' | 'notice';
+export type Part = 'list' | 'header' | 'curves' | 'canaries' | 'data' | 'scores' | 'notice' | 'selftest';
 
 export interface RunView {
   dir: string;
@@ -25,6 +26,8 @@ export class DashboardState {
   compare: RunView | null = null;
   controls: RunControls | null = null;
   notice: { level: 'info' | 'error'; text: string } | null = null;
+  /** "Which is yours?" for the primary run. */
+  readonly selfTest = new SelfTestModel();
 
   /** Applies one host message; returns the parts of the page to redraw. */
   apply(msg: HostMessage): Set<Part> {
@@ -47,7 +50,8 @@ export class DashboardState {
           this.primary = view;
           this.controls = msg.controls;
           this.notice = null;
-          return new Set(['header', 'curves', 'canaries', 'data', 'scores', 'notice']);
+          this.selfTest.reset(view.dir);
+          return new Set(['header', 'curves', 'canaries', 'data', 'scores', 'notice', 'selftest']);
         }
         this.compare = view;
         return new Set(['curves', 'canaries', 'scores']);
@@ -78,7 +82,12 @@ export class DashboardState {
         return new Set(['list', 'curves', 'canaries', 'scores']);
       case 'host/notice':
         this.notice = { level: msg.level, text: msg.text };
-        return new Set(['notice']);
+        // A failed start or save leaves the self-test waiting for an answer that will not come.
+        return new Set(msg.level === 'error' && this.selfTest.interrupted() ? ['notice', 'selftest'] : ['notice']);
+      case 'selftest/status':
+      case 'selftest/session':
+      case 'selftest/result':
+        return new Set(this.selfTest.apply(msg) ? ['selftest'] : []);
       default: {
         const never: never = msg;
         return never;

@@ -15,7 +15,7 @@ const snapshot = (dir: string, steps: number[]): RunSnapshot => ({
 test('live events extend the shown run; events of a run no longer shown are dropped', () => {
   const s = new DashboardState();
   assert.deepEqual([...s.apply({ type: 'run/snapshot', role: 'primary', snapshot: snapshot('/a', [1, 2]), controls })].sort(),
-    ['canaries', 'curves', 'data', 'header', 'notice', 'scores']);
+    ['canaries', 'curves', 'data', 'header', 'notice', 'scores', 'selftest']);
   assert.deepEqual([...s.apply({ type: 'run/events', role: 'primary', dir: '/a', events: [progress(3)], lastEventMs: 9 })].sort(), ['curves', 'header']);
   assert.deepEqual(s.primary?.model.train.step, [1, 2, 3]);
   assert.equal(s.primary?.lastEventMs, 9);
