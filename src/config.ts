@@ -88,9 +88,9 @@ export function trainingSettings(): TrainingSettings {
   const c = section();
   return {
     baseModel: c.get<string>('baseModel', ''),
-    loraRank: c.get<number>('training.loraRank', 16),
-    loraAlpha: c.get<number>('training.loraAlpha', 32),
-    learningRate: c.get<number>('training.learningRate', 1e-4),
+    loraRank: c.get<number>('training.loraRank', 64),
+    loraAlpha: c.get<number>('training.loraAlpha', 128),
+    learningRate: c.get<number>('training.learningRate', 1e-3),
     epochs: c.get<number>('training.epochs', 3),
     launcher: c.get<TrainingLauncher>('training.launcher', 'none'),
     processes: c.get<number>('training.processes', 0),

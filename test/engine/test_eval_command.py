@@ -23,7 +23,7 @@ ENGINE = [sys.executable, "-m", "voice_draft_engine"]
 # Small but real: 4 prompts x 2 samples per model, 96 tokens each (a paragraph of 40+
 # words each, enough for the attribution classifier's minimum of 5 a side).
 EVAL_ARGS = ["--samples", "2", "--prompts", "4", "--max-new-tokens", "96", "--resamples", "200",
-             "--perplexity-tokens", "4000"]
+             "--perplexity-tokens", "4000", "--continuation-prompts", "3", "--continuation-tokens", "48"]
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +88,24 @@ def test_eval_writes_scores_and_speaks_the_protocol(trained_run: Path, env: dict
     assert p["base"] > 1 and p["tuned"] > 1 and p["base"] != p["tuned"]  # the adapter changes the model
     assert p["tokens"] > 0 and p["ratio"] == pytest.approx(p["tuned"] / p["base"])
 
-    samples = scores["samples"]
+    samples = [s for s in scores["samples"] if s["mode"] == "task"]
     assert len(samples) == 2 * settings["prompts_used"]
     assert any(s["base"] != s["tuned"] for s in samples)
+    # The run was trained in the plain framing (the default): tasks are asked as documents to continue.
+    assert settings["framing"] == "plain" and all(s["prompt"].startswith("# ") for s in samples)
+
+    # Plain continuations, as ghost text asks: each beside the writer's own next paragraph.
+    continued = [s for s in scores["samples"] if s["mode"] == "continuation"]
+    assert len(continued) == 2 * settings["continuations_used"] and 1 <= settings["continuations_used"] <= 3
+    assert all(s["reference"] and "\n\n" not in s["tuned"] for s in continued)
+    cont = scores["continuation"]
+    assert set(cont) == {"stylometry", "attribution", "chat_residue", "length"}
+    assert cont["length"]["samples"] == len(continued) and cont["length"]["writer_median_words"] >= 25
+    for block in (cont["chat_residue"], scores["chat_residue"]):
+        assert set(block) == {"base", "tuned"} and 0 <= block["tuned"]["share"] <= 1
+    for key in ("attributed_continuation", "gap_closed_continuation", "chat_residue_continuation",
+                "chat_residue_instruction", "length_ratio_continuation"):
+        assert key in scores["summary"]
     for side in ("base", "tuned", "floor"):
         delta = scores["stylometry"]["delta"][side]
         assert delta is not None and delta >= 0

@@ -19,17 +19,24 @@ from typing import Any
 from .files import write_json
 from .config import TrainConfig
 from .data import Dataset, format_prompt, has_chat_template
+from .framing import document_prompt
 
 FILE = "canaries.json"
 NOVEL_TOPIC = "Write a short essay about assembling flat-pack furniture with a friend."
 LONG_FORM = "Write a long essay, in several paragraphs, about what a city sounds like at night."
+# The same topics as essay titles, for the plain framing.
+NOVEL_TITLE = "Assembling Flat-Pack Furniture with a Friend"
+LONG_TITLE = "What a City Sounds Like at Night"
 
 
 @dataclass
 class Canary:
     id: str
-    prompt: str
+    prompt: str  # what the writer reads: the instruction, or the document's title
     max_new_tokens: int
+    # The plain framing's prompt (framing.document_prompt): the model continues this text.
+    # None: `prompt` is a user message, asked through the chat template.
+    document: str | None = None
 
 
 def _covered_title(dataset: Dataset) -> str | None:
@@ -48,8 +55,12 @@ def _covered_title(dataset: Dataset) -> str | None:
 
 def default_canaries(dataset: Dataset, cfg: TrainConfig) -> list[Canary]:
     n = cfg.canary_max_new_tokens
-    canaries = []
     title = _covered_title(dataset)
+    if cfg.framing == "plain":  # the start of an essay with that title, continued as ghost text would be
+        topics = [("covered-topic", title, n)] if title else []
+        topics += [("novel-topic", NOVEL_TITLE, n), ("long-form", LONG_TITLE, 2 * n)]
+        return [Canary(cid, t, tokens, document_prompt(t)) for cid, t, tokens in topics]
+    canaries = []
     if title:
         canaries.append(Canary("covered-topic", f"Write a short essay titled \"{title}\".", n))
     canaries.append(Canary("novel-topic", NOVEL_TOPIC, n))
@@ -60,7 +71,9 @@ def default_canaries(dataset: Dataset, cfg: TrainConfig) -> list[Canary]:
 def configured_canaries(dataset: Dataset, cfg: TrainConfig) -> list[Canary]:
     if cfg.canary_prompts is None:
         return default_canaries(dataset, cfg)
-    return [Canary(p["id"], p["prompt"], int(p.get("max_new_tokens", cfg.canary_max_new_tokens)))
+    plain = cfg.framing == "plain"
+    return [Canary(p["id"], p["prompt"], int(p.get("max_new_tokens", cfg.canary_max_new_tokens)),
+                   p.get("document", document_prompt(p["prompt"]) if plain else None))
             for p in cfg.canary_prompts]
 
 
@@ -82,10 +95,13 @@ def generate(model: Any, tokenizer: Any, canary: Canary, system: str | None, sam
     RNG as it was (training's dropout must not depend on how many canaries ran)."""
     import torch
 
-    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": canary.prompt}]
     device = next(model.parameters()).device
-    inputs = tokenizer(format_prompt(tokenizer, messages), add_special_tokens=not has_chat_template(tokenizer),
-                       return_tensors="pt").to(device)
+    if canary.document is not None:
+        inputs = tokenizer(canary.document, add_special_tokens=True, return_tensors="pt").to(device)
+    else:
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": canary.prompt}]
+        inputs = tokenizer(format_prompt(tokenizer, messages), add_special_tokens=not has_chat_template(tokenizer),
+                           return_tensors="pt").to(device)
     was_training = model.training
     model.eval()
     devices = [device.index or 0] if device.type == "cuda" else []

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .framing import plain_pair
 from .protocol import EngineError
 
 log = logging.getLogger(__name__)
@@ -172,15 +173,23 @@ class Tokenized:
     truncated: bool = False  # the answer was cut to fit max_seq_len
 
 
-def tokenize_example(example: dict[str, Any], tokenizer: Any, max_seq_len: int) -> list[Tokenized]:
+def tokenize_example(example: dict[str, Any], tokenizer: Any, max_seq_len: int, framing: str = "chat",
+                     titles: dict[str, str] | None = None) -> list[Tokenized]:
     """One example as token ids and labels; long raw text becomes several windows, a long
-    instruction pair keeps its prompt and as much of the answer as fits (or is dropped)."""
+    instruction pair keeps its prompt and as much of the answer as fits (or is dropped).
+    In the plain framing (framing.py) a generating pair is a document the model continues."""
     eid = str(example.get("id", "?"))
     if example["tier"] == "raw":
         return _tokenize_raw(eid, example["text"], tokenizer, max_seq_len)
-    messages = example["messages"]
-    prompt = prompt_ids(tokenizer, messages[:-1])
-    target_text = _target_text(tokenizer, messages)
+    plain = plain_pair(example, titles or {}) if framing == "plain" else None
+    if plain is not None:
+        prompt_text, answer, ends_piece = plain
+        prompt = tokenizer(prompt_text, add_special_tokens=True)["input_ids"]
+        target_text = answer + ((tokenizer.eos_token or "") if ends_piece else "")
+    else:
+        messages = example["messages"]
+        prompt = prompt_ids(tokenizer, messages[:-1])
+        target_text = _target_text(tokenizer, messages)
     target = tokenizer(target_text, add_special_tokens=False)["input_ids"]
     room = max_seq_len - len(prompt)
     if room < len(target):
@@ -218,14 +227,15 @@ class Encoded:
     tiers: dict[str, int] = field(default_factory=dict)
 
 
-def encode_split(examples: Iterable[dict[str, Any]], tokenizer: Any, max_seq_len: int) -> Encoded:
+def encode_split(examples: Iterable[dict[str, Any]], tokenizer: Any, max_seq_len: int, framing: str = "chat",
+                 titles: dict[str, str] | None = None) -> Encoded:
     out: list[Tokenized] = []
     pairs = truncated = dropped = 0
     tiers: Counter[str] = Counter()
     for example in examples:
         pairs += 1
         tiers[example["tier"]] += 1
-        pieces = tokenize_example(example, tokenizer, max_seq_len)
+        pieces = tokenize_example(example, tokenizer, max_seq_len, framing, titles)
         if not pieces:
             dropped += 1
         truncated += any(p.truncated for p in pieces)

@@ -43,6 +43,27 @@ def detect() -> Hardware:
     return Hardware(device="cpu", gpu=None, gpu_memory_gib=None, gpu_count=0, bf16=False)
 
 
+def training_defaults(hw: Hardware) -> dict[str, Any]:
+    """The recipe's shape for this hardware class: fields a run's config.json leaves out.
+
+    Chosen with bench/voice_recipe.py (README, "Voice recipe"): on a CPU, 60 optimizer steps
+    of 4 rows of 512 tokens fit the ~30-minute budget on 2 cores and, at the default learning
+    rate, take the voice most of the way. A GPU trains TrainConfig's epochs on 1,024-token rows
+    (its micro-batch comes with the recommended base model, `recommend`).
+    """
+    if hw.device == "cpu":
+        return {"micro_batch_size": 2, "gradient_accumulation_steps": 2, "max_seq_len": 512, "max_steps": 60}
+    return {}
+
+
+def apply_hardware_defaults(cfg: Any, explicit: set[str], hw: Hardware) -> None:
+    """Fill the hardware-dependent fields the writer did not set (a resumed run's config is
+    resolved already, so nothing changes for it)."""
+    for name, value in training_defaults(hw).items():
+        if name not in explicit:
+            setattr(cfg, name, value)
+
+
 def recommend(hw: Hardware) -> dict[str, Any]:
     """A base model and micro-batch that train in reasonable time on this hardware.
 
@@ -64,6 +85,6 @@ def recommend(hw: Hardware) -> dict[str, Any]:
     if hw.device == "mps":
         return {"base_model": "Qwen/Qwen2.5-0.5B-Instruct", "micro_batch_size": 2, "qlora": False,
                 "why": "Apple silicon trains 0.5B models in minutes; QLoRA is CUDA-only."}
-    return {"base_model": "offline:smollm2-135m-instruct", "micro_batch_size": 1, "qlora": False,
+    return {"base_model": "offline:smollm2-135m-instruct", "micro_batch_size": 2, "qlora": False,
             "why": "No GPU found: the built-in 135M model trains on a CPU in minutes; "
                    "train bigger voices on a GPU host (voiceDraft.engine.remoteHost)."}

@@ -38,11 +38,13 @@ from .data import (Batch, Dataset, Encoded, batches_of, check_mask, check_packin
 from .default_model import save_tokenizer
 from .distributed import World, joined
 from .files import write_json
-from .hardware import detect, recommend
+from .framing import titles_by_doc
+from .hardware import apply_hardware_defaults, detect, recommend
 from .loop import LoopState, Metrics, steps_in_epoch, token_loss_sum, train
 from .model_setup import pick_device, prepare_model
 from .models import resolve_base_model
 from .protocol import EngineError, EventSink
+from .versions import TRAIN, require_tested
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +131,18 @@ def starting_point(run_dir: Path, resume: bool) -> tuple[TrainConfig, Path | Non
         if isinstance(current, dict):
             config |= {k: current[k] for k in EXECUTION_FIELDS if k in current}
         return TrainConfig.from_dict(config, where=str(resume_from / "config.json")), resume_from
-    return TrainConfig.load(run_dir / "config.json"), None
+    cfg = TrainConfig.load(run_dir / "config.json")
+    apply_hardware_defaults(cfg, set(_config_overrides(run_dir)), detect())
+    return cfg, None
+
+
+def _config_overrides(run_dir: Path) -> dict[str, Any]:
+    """The fields the run's config.json sets (TrainConfig.load has checked them)."""
+    try:
+        data = json.loads((run_dir / "config.json").read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def clear_earlier_attempt(run_dir: Path) -> None:
@@ -171,11 +184,12 @@ class Batches:
 
 
 def make_batches(dataset: Dataset, tokenizer: Any, cfg: TrainConfig) -> Batches:
-    train_set = encode_split(dataset.train, tokenizer, cfg.max_seq_len)
+    titles = titles_by_doc(dataset.documents)
+    train_set = encode_split(dataset.train, tokenizer, cfg.max_seq_len, cfg.framing, titles)
     if not train_set.examples:
         raise EngineError("dataset_invalid", f"No training example fits in max_seq_len={cfg.max_seq_len} tokens.",
                           "Raise max_seq_len in the run's config.json, or rebuild the dataset with shorter pairs.")
-    val_set = encode_split(dataset.val, tokenizer, cfg.max_seq_len)
+    val_set = encode_split(dataset.val, tokenizer, cfg.max_seq_len, cfg.framing, titles)
     pad, rows_per_batch = pad_token_id(tokenizer), cfg.micro_batch_size or 1
     epochs = [batches_of(epoch_rows(train_set.examples, e, cfg.seed, cfg.max_seq_len, cfg.packing), rows_per_batch, pad)
               for e in range(cfg.epochs)]
@@ -353,6 +367,7 @@ def _write_output(run_dir: Path, cfg: TrainConfig, model: Any, tokenizer: Any, s
 def run_train_command(sink: EventSink, run: str, resume: bool, worker: bool = False) -> int:
     """`train --run DIR [--resume]`: under the config's launcher (launch.py), or here; `--worker`
     is one of the launcher's processes."""
+    require_tested(TRAIN, "Training")
     if not worker:
         from .launch import launch_if_configured
 

@@ -14,6 +14,10 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--samples", type=int, default=d.samples, help=f"samples per prompt and model (default {d.samples})")
     p.add_argument("--prompts", type=int, default=d.prompts, help=f"held-out prompts to use (default {d.prompts})")
     p.add_argument("--max-new-tokens", type=int, default=d.max_new_tokens, help=f"tokens per sample (default {d.max_new_tokens})")
+    p.add_argument("--continuation-prompts", type=int, default=d.continuation_prompts,
+                   help=f"held-out paragraph boundaries to continue as ghost text would (default {d.continuation_prompts})")
+    p.add_argument("--continuation-tokens", type=int, default=d.continuation_tokens,
+                   help=f"tokens per continuation; each is cut at its first paragraph break (default {d.continuation_tokens})")
     p.add_argument("--seed", type=int, default=d.seed, help=f"sampling and bootstrap seed (default {d.seed})")
     p.add_argument("--resamples", type=int, default=d.resamples, help=f"bootstrap resamples (default {d.resamples})")
     p.add_argument("--perplexity-tokens", type=int, default=d.perplexity_tokens,
@@ -24,9 +28,11 @@ def run_eval_command(sink: EventSink, args: argparse.Namespace) -> int:
     from ..protocol import EngineError
     from .evaluate import run_eval
 
-    for name in ("samples", "prompts", "max_new_tokens", "resamples", "perplexity_tokens"):
+    for name in ("samples", "prompts", "max_new_tokens", "resamples", "perplexity_tokens", "continuation_prompts",
+                 "continuation_tokens"):
         if getattr(args, name) < 1:
             raise EngineError("usage", f"--{name.replace('_', '-')} must be at least 1.")
     settings = EvalSettings(samples=args.samples, prompts=args.prompts, max_new_tokens=args.max_new_tokens,
-                            seed=args.seed, resamples=args.resamples, perplexity_tokens=args.perplexity_tokens)
+                            seed=args.seed, resamples=args.resamples, perplexity_tokens=args.perplexity_tokens,
+                            continuation_prompts=args.continuation_prompts, continuation_tokens=args.continuation_tokens)
     return run_eval(sink, args.run, settings)

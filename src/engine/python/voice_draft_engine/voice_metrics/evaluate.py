@@ -1,9 +1,15 @@
 """`eval --run DIR`: base vs tuned on the run's held-out documents, written to eval.json.
 
 Stages (each an `eval.progress` event): load the run, score the held-out text
-(perplexity), generate from prompts made of the held-out documents' titles and
-openings (fixed seeds), then the model-free scores (stylometry, attribution,
-habits, length). eval.json is written atomically at the end, so a cancelled or
+(perplexity), generate (fixed seeds) from two kinds of prompt made of the held-out
+documents, then the model-free scores (stylometry, attribution, habits, chat residue,
+length) for each kind:
+
+- tasks: the held-out documents' titles and openings (T2/T3/T4), asked the way the run
+  was trained (its framing: a document to continue, or the chat template);
+- continuations: the essay before a paragraph boundary as plain text, as ghost text
+  asks, each sample cut at its first paragraph break and set beside the writer's own
+  next paragraph (`continuation` in eval.json). eval.json is written atomically at the end, so a cancelled or
 failed evaluation never leaves a half-written file over a good one; the stream
 ends with `eval.done {path, summary}` or `error`.
 """
@@ -20,9 +26,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..checkpoint import write_json
+from ..framing import document_prompt, opening_of, titles_by_doc
 from ..protocol import EngineError, EventSink
 from . import generation
 from .attribution import attribute, paragraphs
+from .chat_residue import chat_residue
+from .continuations import ContinuationPrompt, continuation_prompts, sample_continuations
 from .bootstrap import DEFAULT_CONFIDENCE
 from .habits import HABITS, habit_rates, length_report
 from .settings import EvalSettings
@@ -56,9 +65,16 @@ class Prompt:
     tier: str  # the tier whose shape the prompt has (T2/T4: from a title, T3: from an opening)
     messages: list[dict[str, str]]
     user: str  # the user's words: shown with the samples, and they decide whether an "I" in the answer is invented
+    # The plain framing's prompt (framing.py): the document the model continues; None asks `messages`.
+    document: str | None = None
+
+    @property
+    def asked(self) -> list[dict[str, str]] | str:
+        return self.document if self.document is not None else self.messages
 
 
-def held_out_prompts(val_pairs: list[dict[str, Any]], limit: int) -> list[Prompt]:
+def held_out_prompts(val_pairs: list[dict[str, Any]], limit: int, titles: dict[str, str] | None = None,
+                     framing: str = "chat") -> list[Prompt]:
     """Prompts from the held-out documents' own pairs: titles (T2/T4) and openings (T3).
 
     The dataset builder already wrote them in the exact shape training used,
@@ -75,7 +91,12 @@ def held_out_prompts(val_pairs: list[dict[str, Any]], limit: int) -> list[Prompt
         prompt_messages = [m for m in messages if m.get("role") != "assistant"]
         user = " ".join(m.get("content", "") for m in prompt_messages if m.get("role") == "user")
         kind = "opening" if tier == "T3" else "title"
-        by_kind[kind].append(Prompt(str(pair["id"]), str(pair.get("doc", "")), tier, prompt_messages, user))
+        document = None
+        if framing == "plain":  # asked as training asked it: the start of the document
+            title = (titles or {}).get(str(pair.get("doc", "")))
+            document = document_prompt(title, opening_of(pair) if tier == "T3" else "")
+            user = document
+        by_kind[kind].append(Prompt(str(pair["id"]), str(pair.get("doc", "")), tier, prompt_messages, user, document))
     out: list[Prompt] = []
     titles, openings = by_kind["title"], by_kind["opening"]
     for i in range(max(len(titles), len(openings))):
@@ -146,7 +167,10 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
     if not heldout_texts or not writer_texts:
         raise EngineError("no_heldout", "The dataset has no held-out (or no training) documents to evaluate on.",
                           "Raise voiceDraft.data.validationRatio or add essays, then rebuild the dataset.")
-    prompts = held_out_prompts(_read_jsonl(dataset / "val.jsonl"), settings.prompts)
+    framing = _run_framing(run)
+    prompts = held_out_prompts(_read_jsonl(dataset / "val.jsonl"), settings.prompts, titles_by_doc(documents), framing)
+    cont_prompts = continuation_prompts([d for d in documents if d.get("split") == "val" and d.get("text")],
+                                        settings.continuation_prompts)
     if not prompts:
         raise EngineError("no_prompts", "The held-out documents have no title or opening pairs (T2/T3/T4) to prompt with.",
                           "Add longer essays, or raise voiceDraft.data.validationRatio, then rebuild the dataset.")
@@ -174,7 +198,7 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
     perplexity = perplexity_report(base_scores, tuned_scores, settings.resamples, settings.seed)
 
     # ---- generation, same prompts and seeds for both
-    total = 2 * settings.samples * len(prompts)
+    total = 2 * settings.samples * (len(prompts) + len(cont_prompts))
     made = 0
 
     def gen_progress(which: str, n: int) -> None:
@@ -183,21 +207,32 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
         progress.stage("generate", made / total, f"writing with the {which} model ({made}/{total} samples)")
 
     outputs: dict[str, list[generation.Sample]] = {}
+    continued: dict[str, list[Any]] = {}
     for which in ("base", "tuned"):
         with pair.use(which) as model:
             outputs[which] = generation.sample_prompts(
-                model, tokenizer, [p.messages for p in prompts], samples=settings.samples, seed=settings.seed,
+                model, tokenizer, [p.asked for p in prompts], samples=settings.samples, seed=settings.seed,
                 max_new_tokens=settings.max_new_tokens, temperature=settings.temperature, top_k=settings.top_k,
+                max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
+            continued[which] = sample_continuations(
+                model, tokenizer, cont_prompts, samples=settings.samples, seed=settings.seed,
+                max_new_tokens=settings.continuation_tokens, temperature=settings.temperature, top_k=settings.top_k,
                 max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
 
     progress.stage("scores", 0.0, "stylometry, attribution and habits")
     report = _scores(prompts, outputs, writer_texts, heldout_docs, _read_jsonl(dataset / "train.jsonl"), settings, progress)
     report["perplexity"] = perplexity
+    report["continuation"] = _continuation_scores(cont_prompts, continued, writer_texts, heldout_docs, settings)
     report["samples"] = [
-        {"prompt_id": prompts[s.prompt].id, "tier": prompts[s.prompt].tier, "seed": s.seed,
+        {"prompt_id": prompts[s.prompt].id, "mode": "task", "tier": prompts[s.prompt].tier, "seed": s.seed,
          "prompt": prompts[s.prompt].user[:400],
          "base": outputs["base"][i].text, "tuned": outputs["tuned"][i].text}
         for i, s in enumerate(outputs["tuned"])
+    ] + [
+        {"prompt_id": cont_prompts[s.prompt].id, "mode": "continuation", "tier": "continuation", "seed": s.seed,
+         "prompt": cont_prompts[s.prompt].opening[-400:], "reference": cont_prompts[s.prompt].reference,
+         "base": continued["base"][i].text, "tuned": continued["tuned"][i].text}
+        for i, s in enumerate(continued["tuned"])
     ]
     summary = _summary(report)
     out = {
@@ -208,8 +243,11 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
         "attribution": report["attribution"],
         "habits": report["habits"],
         "length": report["length"],
-        "settings": {**asdict(settings), "confidence": DEFAULT_CONFIDENCE, "model": model_info,
-                     "prompts_used": len(prompts), "heldout_documents": len(heldout_texts),
+        "chat_residue": report["chat_residue"],
+        "continuation": report["continuation"],
+        "settings": {**asdict(settings), "confidence": DEFAULT_CONFIDENCE, "model": model_info, "framing": framing,
+                     "prompts_used": len(prompts), "continuations_used": len(cont_prompts),
+                     "heldout_documents": len(heldout_texts),
                      "writer_documents": len(writer_texts)},
         "samples": report["samples"],
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -239,22 +277,7 @@ def _scores(prompts: list[Prompt], outputs: dict[str, list[generation.Sample]], 
         stylometry = {"skipped": str(e), "gap_closed": None, "reliable": False, "unreliable_reason": str(e)}
     progress.stage("scores", 0.3, "attribution classifier")
 
-    # Attribution
-    writer_paras = [p for t in writer_texts for p in paragraphs(t)]
-    heldout_paras = [p for t in heldout_docs.values() for p in paragraphs(t)]
-    base_paras = [p for t in texts["base"] for p in paragraphs(t)]
-    tuned_paras = [p for t in texts["tuned"] for p in paragraphs(t)]
-    counts = {"writer": len(writer_paras), "base": len(base_paras), "tuned": len(tuned_paras)}
-    if min(counts.values()) < settings.min_paragraphs:
-        # A classifier fitted on a handful of paragraphs reports noise: say why instead.
-        attribution: dict[str, Any] = {
-            "tuned_share": None, "paragraphs": counts,
-            "skipped": f"too few paragraphs of 40+ words (writer {counts['writer']}, base {counts['base']}, "
-                       f"tuned {counts['tuned']}; {settings.min_paragraphs} each needed): "
-                       "raise --samples or --max-new-tokens"}
-    else:
-        attribution = attribute(writer_paras, base_paras, tuned_paras, heldout_paras,
-                                seed=settings.seed, resamples=settings.resamples).as_json()
+    attribution = _attribution(writer_texts, heldout_docs, texts, settings)
     progress.stage("scores", 0.8, "habits and length")
 
     # Habits: per habit, base vs tuned with the writer's own rate beside them.
@@ -283,12 +306,69 @@ def _scores(prompts: list[Prompt], outputs: dict[str, list[generation.Sample]], 
             "truncated_share": {"base": rep["base"]["truncated_share"], "tuned": rep["tuned"]["truncated_share"]},
             "samples": rep["tuned"]["samples"],
         }
-    return {"stylometry": stylometry, "attribution": attribution, "habits": habits, "length": length}
+    residue = {k: chat_residue(texts[k], writer_texts).as_json() for k in ("base", "tuned")}
+    return {"stylometry": stylometry, "attribution": attribution, "habits": habits, "length": length,
+            "chat_residue": residue}
+
+
+def _attribution(writer_texts: list[str], heldout_docs: dict[str, str], texts: dict[str, list[str]],
+                 settings: EvalSettings) -> dict[str, Any]:
+    writer_paras = [p for t in writer_texts for p in paragraphs(t)]
+    heldout_paras = [p for t in heldout_docs.values() for p in paragraphs(t)]
+    base_paras = [p for t in texts["base"] for p in paragraphs(t)]
+    tuned_paras = [p for t in texts["tuned"] for p in paragraphs(t)]
+    counts = {"writer": len(writer_paras), "base": len(base_paras), "tuned": len(tuned_paras)}
+    if min(counts.values()) < settings.min_paragraphs:
+        # A classifier fitted on a handful of paragraphs reports noise: say why instead.
+        return {"tuned_share": None, "paragraphs": counts,
+                "skipped": f"too few paragraphs of 40+ words (writer {counts['writer']}, base {counts['base']}, "
+                           f"tuned {counts['tuned']}; {settings.min_paragraphs} each needed): "
+                           "raise --samples or --max-new-tokens"}
+    return attribute(writer_paras, base_paras, tuned_paras, heldout_paras,
+                     seed=settings.seed, resamples=settings.resamples).as_json()
+
+
+def _continuation_scores(prompts: list[ContinuationPrompt], samples: dict[str, list[Any]], writer_texts: list[str],
+                         heldout_docs: dict[str, str], settings: EvalSettings) -> dict[str, Any]:
+    """Ghost text's own figures: stylometry, attribution, chat residue and paragraph length of
+    the plain continuations, the writer's own next paragraphs beside them."""
+    texts = {k: [s.text for s in v] for k, v in samples.items()}
+    if not prompts:
+        return {"skipped": "the held-out documents have no paragraph of 25+ words after another"}
+    try:
+        stylometry = style_report(writer_texts, heldout_docs, texts["base"], texts["tuned"],
+                                  sources=[prompts[s.prompt].doc for s in samples["tuned"]], n_words=settings.mfw,
+                                  resamples=settings.resamples, seed=settings.seed)
+    except ValueError as e:
+        stylometry = {"skipped": str(e), "gap_closed": None, "reliable": False, "unreliable_reason": str(e)}
+    references = [word_count(prompts[s.prompt].reference) for s in samples["tuned"]]
+    lengths = {k: length_report(texts[k], references, settings.continuation_tokens, [s.truncated for s in v])
+               for k, v in samples.items()}
+    return {
+        "stylometry": stylometry,
+        "attribution": _attribution(writer_texts, heldout_docs, texts, settings),
+        "chat_residue": {k: chat_residue(texts[k], writer_texts).as_json() for k in ("base", "tuned")},
+        "length": {"writer_median_words": lengths["tuned"]["writer_median_words"],
+                   "median_words": {k: lengths[k]["median_words"] for k in lengths},
+                   "ratio_to_writer": {k: lengths[k]["ratio"] for k in lengths},
+                   "truncated_share": {k: lengths[k]["truncated_share"] for k in lengths},
+                   "samples": lengths["tuned"]["samples"]},
+    }
+
+
+def _run_framing(run: Path) -> str:
+    """How the run was trained to be asked (config.json's framing; runs from before it: chat)."""
+    try:
+        config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "chat"
+    return config.get("framing", "chat") if isinstance(config, dict) else "chat"
 
 
 def _summary(report: dict[str, Any]) -> dict[str, Any]:
     """A few headline numbers for the dashboard header, status messages and the CLI."""
     p, s, a, h = report["perplexity"], report["stylometry"], report["attribution"], report["habits"]
+    c = report["continuation"]
 
     def habit_total(which: str) -> float | None:
         values = [h[k][which] for k in ("hashtags", "calls_to_action", "stock_phrases")]
@@ -308,6 +388,16 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "attributed_to_writer": a.get("tuned_share"),
         "slop_per_1000_words_base": habit_total("base"),
         "slop_per_1000_words_tuned": habit_total("tuned"),
+        "chat_residue_instruction": report["chat_residue"]["tuned"]["share"],
+        "chat_residue_instruction_base": report["chat_residue"]["base"]["share"],
+        # Plain continuations, as ghost text writes them.
+        "attributed_continuation": c.get("attribution", {}).get("tuned_share"),
+        "attributed_continuation_base": c.get("attribution", {}).get("base_share"),
+        "gap_closed_continuation": c.get("stylometry", {}).get("gap_closed"),
+        "gap_closed_continuation_reliable": c.get("stylometry", {}).get("reliable"),
+        "chat_residue_continuation": c.get("chat_residue", {}).get("tuned", {}).get("share"),
+        "chat_residue_continuation_base": c.get("chat_residue", {}).get("base", {}).get("share"),
+        "length_ratio_continuation": c.get("length", {}).get("ratio_to_writer", {}).get("tuned"),
     }
 
 

@@ -106,24 +106,30 @@ def fit_messages(tokenizer: Any, messages: list[dict[str, str]], max_tokens: int
     return trial
 
 
-def sample_prompts(model: Any, tokenizer: Any, prompts: list[list[dict[str, str]]], *, samples: int, seed: int,
+def sample_prompts(model: Any, tokenizer: Any, prompts: list[list[dict[str, str]] | str], *, samples: int, seed: int,
                    max_new_tokens: int, temperature: float, top_k: int, max_prompt_tokens: int = 768,
                    progress: Callable[[int], None] | None = None) -> list[Sample]:
     """`samples` completions of every prompt (prompt-major order), prompt i under seed + i.
+    A prompt is chat messages, or a document's start in the plain framing (continued as is).
 
     Base and tuned are called with the same seeds, so their differences are the
     tuning's. canaries.generate forks the RNG, so nothing else shifts the stream.
     """
     from ..canaries import Canary, generate
+    from .continuations import fit_opening
 
     out: list[Sample] = []
-    for i, messages in enumerate(prompts):
-        fitted = fit_messages(tokenizer, messages, max_prompt_tokens)
-        system = next((m["content"] for m in fitted if m.get("role") == "system"), None)
-        user = "\n\n".join(m["content"] for m in fitted if m.get("role") == "user")
+    for i, asked in enumerate(prompts):
         sampling = {"temperature": temperature, "top_k": top_k, "top_p": 1.0, "max_new_tokens": max_new_tokens,
                     "num_samples": samples, "seed": seed + i}
-        for text in generate(model, tokenizer, Canary(f"eval-{i}", user, max_new_tokens), system, sampling):
+        if isinstance(asked, str):
+            canary, system = Canary(f"eval-{i}", asked[-400:], max_new_tokens, fit_opening(tokenizer, asked, max_prompt_tokens)), None
+        else:
+            fitted = fit_messages(tokenizer, asked, max_prompt_tokens)
+            system = next((m["content"] for m in fitted if m.get("role") == "system"), None)
+            user = "\n\n".join(m["content"] for m in fitted if m.get("role") == "user")
+            canary = Canary(f"eval-{i}", user, max_new_tokens)
+        for text in generate(model, tokenizer, canary, system, sampling):
             tokens = len(tokenizer(text, add_special_tokens=False)["input_ids"])
             # generate() returns text only; a re-read within a few tokens of the cap
             # means the model was still writing when it was stopped.

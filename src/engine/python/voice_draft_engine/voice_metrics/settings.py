@@ -16,6 +16,11 @@ class EvalSettings:
     prompts: int = 12
     # ~150 words: several paragraphs, so attribution has paragraphs to judge.
     max_new_tokens: int = 200
+    # Plain continuations (what ghost text writes): held-out essays cut at paragraph
+    # boundaries; each sample is the first paragraph the model writes, within this many tokens
+    # (a long paragraph of the writer's is ~150 words, ~200 tokens).
+    continuation_prompts: int = 12
+    continuation_tokens: int = 200
     # Sampled as the canaries and the editor sample (temperature + top-k; transformers.js
     # ignores top-p), so the scores describe the text a writer will actually see.
     temperature: float = 0.8

@@ -1,0 +1,95 @@
+"""Plain continuations, asked the way ghost text asks: the prose before the cursor, no chat.
+
+Each prompt is a held-out essay cut at a paragraph boundary: the paragraphs before the cut
+(the oldest dropped to fit a token budget, as the editor drops them), a blank line, and the
+model writes on. The sample is cut at its first paragraph break, as ghost text set to stop
+at a paragraph is, and set beside the writer's own next paragraph (`reference`): the length
+goal compares the two, and the dashboard's blind test shows them side by side.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .stylometry import word_count
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Paragraphs shorter than this are headings, verse lines or captions: never a reference.
+MIN_REFERENCE_WORDS = 25
+
+
+@dataclass
+class ContinuationPrompt:
+    id: str
+    doc: str
+    opening: str  # what the model continues (ends with a blank line)
+    reference: str  # the writer's own next paragraph
+
+
+def continuation_prompts(heldout: list[dict[str, Any]], limit: int) -> list[ContinuationPrompt]:
+    """Cuts at paragraph boundaries of the held-out documents, spread over each essay
+    (beginning, middle and end before the places in between) and documents taking turns,
+    so a small `limit` still covers several essays and places in them."""
+    per_doc: list[list[ContinuationPrompt]] = []
+    for d in sorted(heldout, key=lambda d: str(d.get("doc"))):
+        paras = [p.strip() for p in _PARAGRAPH_BREAK.split(str(d.get("text", ""))) if p.strip()]
+        cuts = [k for k in range(1, len(paras)) if word_count(paras[k]) >= MIN_REFERENCE_WORDS]
+        # Golden-ratio order: each next cut falls in the largest stretch not yet sampled.
+        cuts = [cuts[i] for i in sorted(range(len(cuts)), key=lambda i: (i * 0.6180339887) % 1.0)]
+        doc_prompts = [ContinuationPrompt(f"{d.get('doc')}#cont-{k}", str(d.get("doc")),
+                                          "\n\n".join(paras[:k]) + "\n\n", paras[k]) for k in cuts]
+        if doc_prompts:
+            per_doc.append(doc_prompts)
+    out: list[ContinuationPrompt] = []
+    for i in range(max((len(p) for p in per_doc), default=0)):
+        for doc_prompts in per_doc:
+            if i < len(doc_prompts) and len(out) < limit:
+                out.append(doc_prompts[i])
+    return out
+
+
+def fit_opening(tokenizer: Any, opening: str, max_tokens: int) -> str:
+    """The opening's last paragraphs that fit `max_tokens` (the editor keeps the text nearest the cursor)."""
+    paras = [p for p in _PARAGRAPH_BREAK.split(opening) if p.strip()]
+    while len(paras) > 1 and len(tokenizer(("\n\n".join(paras)), add_special_tokens=True)["input_ids"]) > max_tokens:
+        paras = paras[1:]
+    text = "\n\n".join(paras)
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    if len(ids) > max_tokens:  # one huge paragraph: keep its end
+        text = tokenizer.decode(ids[-max_tokens:])
+    return text + "\n\n"
+
+
+def first_paragraph(text: str) -> str:
+    """A sample up to its first paragraph break: what ghost text stopping at a paragraph shows."""
+    return _PARAGRAPH_BREAK.split(text.strip(), maxsplit=1)[0].strip()
+
+
+@dataclass
+class ContinuationSample:
+    prompt: int
+    seed: int
+    text: str  # the first paragraph the model wrote
+    truncated: bool  # it was still writing that paragraph when max_new_tokens ran out
+
+
+def sample_continuations(model: Any, tokenizer: Any, prompts: list[ContinuationPrompt], *, samples: int, seed: int,
+                         max_new_tokens: int, temperature: float, top_k: int, max_prompt_tokens: int,
+                         progress: Callable[[int], None] | None = None) -> list[ContinuationSample]:
+    """`samples` continuations per prompt under seed + i, the same seeds for base and tuned."""
+    from ..canaries import Canary, generate
+
+    out: list[ContinuationSample] = []
+    for i, p in enumerate(prompts):
+        opening = fit_opening(tokenizer, p.opening, max_prompt_tokens)
+        sampling = {"temperature": temperature, "top_k": top_k, "top_p": 1.0, "max_new_tokens": max_new_tokens,
+                    "num_samples": samples, "seed": seed + i}
+        for text in generate(model, tokenizer, Canary(p.id, p.opening[-400:], max_new_tokens, opening), None, sampling):
+            paragraph = first_paragraph(text)
+            ended = paragraph != text.strip() or len(tokenizer(text, add_special_tokens=False)["input_ids"]) < max_new_tokens - 3
+            out.append(ContinuationSample(i, seed + i, paragraph, not ended))
+        if progress is not None:
+            progress(samples)
+    return out
