@@ -167,12 +167,12 @@ def restore_checkpoint(checkpoint: Path, *, model: Any, optimizer: Any, schedule
     return read_state(checkpoint)
 
 
-def prune_checkpoints(run_dir: Path, keep: int, best_step: int | None) -> None:
-    """Keep the newest `keep` checkpoints and the best one; the rest only cost disk."""
+def prune_checkpoints(run_dir: Path, keep: int, *best_steps: int | None) -> None:
+    """Keep the newest `keep` checkpoints and the best ones (by loss, by voice); the rest only cost disk."""
     found = list_checkpoints(run_dir)
     newest = {step for step, _ in found[-keep:]} if keep > 0 else set()
     for step, path in found:
-        if step not in newest and step != best_step:
+        if step not in newest and step not in best_steps:
             shutil.rmtree(path, ignore_errors=True)
 
 

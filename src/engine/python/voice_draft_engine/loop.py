@@ -37,6 +37,10 @@ class LoopState:
     best_step: int | None = None
     evals_without_improvement: int = 0
     last_eval_step: int | None = None
+    # The caller's voice score at evaluations (train.py, voice_check.py): the loop only keeps it
+    # here so a resumed run still knows which checkpoint sounded most like the writer.
+    best_voice_score: float | None = None
+    best_voice_step: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -45,6 +45,7 @@ from .model_setup import pick_device, prepare_model
 from .models import resolve_base_model
 from .protocol import EngineError, EventSink
 from .versions import TRAIN, require_tested
+from .voice_check import VoiceCheck
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +269,10 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         else:
             book.generate_base(model, tokenizer, prepared.autocast_dtype)
 
+    # Base continuations and the writer-vs-base classifier for the voice score at each evaluation.
+    voice_check = VoiceCheck(run_dir, dataset)
+    voice_on = world.main and not stop.is_set() and voice_check.start(model, tokenizer, resumed=resume_from is not None)
+
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, betas=(0.9, 0.999))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, batches.total_steps))
@@ -288,6 +293,11 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
     def on_eval(step: int, val_loss: float, improved: bool) -> None:
         sink.emit("train.eval", step=step, val_loss=round(val_loss, 5), val_ppl=round(math.exp(min(val_loss, 50)), 3),
                   best=improved)
+        if voice_on:  # also when a stop is pending: a resumed run must choose as an uninterrupted one
+            voice = voice_check.score(model, tokenizer, step)
+            sink.emit("train.voice", **voice.as_event())
+            if state.best_voice_score is None or voice.score > state.best_voice_score:
+                state.best_voice_score, state.best_voice_step = voice.score, step
 
     def on_epoch_end(epoch: int) -> None:
         if not world.main:
@@ -303,7 +313,7 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
             return
         path = ckpt.save_checkpoint(run_dir, model=model, optimizer=optimizer, scheduler=scheduler, state=s,
                                     config=resolved, full_finetune=cfg.full_finetune)
-        ckpt.prune_checkpoints(run_dir, cfg.keep_checkpoints, s.best_step)
+        ckpt.prune_checkpoints(run_dir, cfg.keep_checkpoints, s.best_step, s.best_voice_step)
         last_checkpoint = path
         sink.emit("train.checkpoint", step=s.step, path=_relative(path, run_dir))
 
@@ -338,18 +348,28 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
     if epoch_label >= 1 and not book.has_epoch(epoch_label):
         book.record_epoch(epoch_label, state.step, model, tokenizer, sink, prepared.autocast_dtype)
 
-    output = _write_output(run_dir, cfg, model, tokenizer, state)
+    chosen, chosen_by = chosen_checkpoint(state)
+    output = _write_output(run_dir, cfg, model, tokenizer, chosen)
     sink.emit("train.done", adapter=output, best_step=state.best_step, best_val_loss=state.best_val_loss,
               steps=state.step, seconds=round(time.monotonic() - started, 2),
-              stopped_early=outcome == "early_stop", outcome=outcome, full_model=cfg.full_finetune)
+              stopped_early=outcome == "early_stop", outcome=outcome, full_model=cfg.full_finetune,
+              chosen_step=chosen, chosen_by=chosen_by, best_voice_score=state.best_voice_score)
     return "done"
 
 
-def _write_output(run_dir: Path, cfg: TrainConfig, model: Any, tokenizer: Any, state: LoopState) -> str:
-    """The best checkpoint's weights (the last ones without a val set) as adapter/ (PEFT
+def chosen_checkpoint(state: LoopState) -> tuple[int | None, str]:
+    """The step whose weights become the voice: the best voice score (voice_check.py), else
+    the lowest val loss (a run where the check was off), else the last weights (None)."""
+    if state.best_voice_step is not None:
+        return state.best_voice_step, "voice"
+    return state.best_step, "loss"
+
+
+def _write_output(run_dir: Path, cfg: TrainConfig, model: Any, tokenizer: Any, step: int | None) -> str:
+    """The chosen checkpoint's weights (the last ones without one) as adapter/ (PEFT
     format), or model/ for full fine-tuning, with the tokenizer beside them."""
-    if state.best_step is not None:
-        best = run_dir / ckpt.CHECKPOINTS / ckpt.checkpoint_name(state.best_step)
+    if step is not None:
+        best = run_dir / ckpt.CHECKPOINTS / ckpt.checkpoint_name(step)
         if best.is_dir():
             ckpt.load_weights(model, best, cfg.full_finetune)
         else:

@@ -95,6 +95,15 @@ def _classifier(seed: int):
     return LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced", random_state=seed)
 
 
+def fit_writer_classifier(writer: Sequence[str], base: Sequence[str], seed: int = 0):
+    """The writer-vs-base classifier fitted on all of both: texts -> P(writer) for each."""
+    texts = list(writer) + list(base)
+    labels = np.array([1] * len(writer) + [0] * len(base))
+    featurize = _featurizer(texts)
+    model = _classifier(seed).fit(featurize(texts), labels)
+    return lambda paragraphs: model.predict_proba(featurize(list(paragraphs)))[:, 1]
+
+
 @dataclass
 class AttributionResult:
     tuned_share: float

@@ -1,0 +1,124 @@
+"""A quick voice score at every evaluation, so the voice is chosen by voice, not by loss.
+
+The seeds' lesson: validation loss can stay flat while the voice changes a lot ("the loss
+lied"), and the lowest loss is not the checkpoint that sounds most like the writer. So at
+each evaluation the model continues a few fixed openings of the writer's essays (fixed
+seeds: every checkpoint answers the same prompts), and a writer-vs-base classifier, fitted
+once on the writer's paragraphs and the base model's continuations of the same openings,
+says how much each continuation reads like the writer. The score is the mean probability;
+the exported voice is the best-scoring checkpoint (train.py), unless the writer picks
+another (`export --checkpoint`).
+
+Burrows' Delta is reported with it but does not choose: a check writes ~200 words, and
+Delta needs several hundred before it ranks an author's own text above another's
+(voice_metrics/stylometry.py, DeltaSpace.min_words).
+
+Cost on a CPU: one batch of `SAMPLES` short continuations per evaluation, a few seconds
+for the 135M model. Needs scikit-learn (the engine's lock has it); without it, or without
+enough writer text, the check is off and the loss chooses, as before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .data import Dataset
+from .files import write_json
+
+log = logging.getLogger(__name__)
+
+FILE = "voice-check.json"
+PROMPTS = 4
+SAMPLES = 2  # per prompt
+MAX_NEW_TOKENS = 64
+SEED = 4321
+MIN_WRITER_PARAGRAPHS = 8
+
+
+@dataclass
+class VoiceScore:
+    step: int
+    score: float  # mean P(writer) of the continuations, 0..1
+    attributed: float  # share of continuations the classifier takes for the writer
+    delta: float | None  # Burrows' Delta of the pooled continuations to the writer (lower: closer)
+    samples: int
+
+    def as_event(self) -> dict[str, Any]:
+        return {"step": self.step, "score": round(self.score, 4), "attributed": round(self.attributed, 4),
+                "delta": None if self.delta is None else round(self.delta, 4), "samples": self.samples}
+
+
+class VoiceCheck:
+    """Fixed continuation prompts, the base model's answers and the classifier fitted on them."""
+
+    def __init__(self, run_dir: Path, dataset: Dataset) -> None:
+        from .voice_metrics.attribution import paragraphs
+        from .voice_metrics.continuations import continuation_prompts
+
+        self.path = run_dir / FILE
+        docs = [d for d in dataset.documents if d.get("text")]
+        held_out = [d for d in docs if d.get("split") == "val"]
+        # Held-out openings when there are any: the voice must carry to essays it never saw.
+        self.prompts = continuation_prompts(held_out or docs, PROMPTS)
+        self.writer_texts = [d["text"] for d in docs if d.get("split", "train") == "train"]
+        self.writer = [p for t in self.writer_texts for p in paragraphs(t)]
+        self.base: list[str] = []
+        self._probability: Callable[[list[str]], Any] | None = None
+        self._style: Any = None
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.prompts) and len(self.writer) >= MIN_WRITER_PARAGRAPHS
+
+    def _write(self, model: Any, tokenizer: Any) -> list[str]:
+        from .voice_metrics.continuations import sample_continuations
+
+        made = sample_continuations(model, tokenizer, self.prompts, samples=SAMPLES, seed=SEED,
+                                    max_new_tokens=MAX_NEW_TOKENS, temperature=0.8, top_k=50, max_prompt_tokens=384)
+        return [s.text for s in made]
+
+    def start(self, model: Any, tokenizer: Any, resumed: bool) -> bool:
+        """Base continuations (from voice-check.json on a resume), then the classifier.
+        False when the check cannot run here (it is then off for the run)."""
+        if not self.usable:
+            log.info("voice check off: too few essays or paragraphs to score a voice on")
+            return False
+        try:
+            from .voice_metrics.attribution import fit_writer_classifier
+            from .voice_metrics.stylometry import DeltaSpace
+        except ImportError as e:  # no scikit-learn on a host with its own Python
+            log.warning("voice check off: %s", e)
+            return False
+        if resumed and self.path.is_file():
+            self.base = json.loads(self.path.read_text(encoding="utf-8")).get("base", [])
+        if not self.base:
+            disable = getattr(model, "disable_adapter", None)
+            if resumed and disable is None:  # a resumed full fine-tune has no base model left to ask
+                log.warning("voice check off: %s is missing and the base model is not at hand", FILE)
+                return False
+            if disable is not None:
+                with disable():
+                    self.base = self._write(model, tokenizer)
+            else:
+                self.base = self._write(model, tokenizer)
+        self._probability = fit_writer_classifier(self.writer, [t for t in self.base if t.strip()] or [""], SEED)
+        try:
+            self._style = DeltaSpace.fit(self.writer_texts)
+        except ValueError:  # a corpus too small to give word frequencies a spread
+            self._style = None
+        write_json(self.path, {"format": 1, "prompts": [p.id for p in self.prompts], "seed": SEED,
+                               "max_new_tokens": MAX_NEW_TOKENS, "base": self.base})
+        return True
+
+    def score(self, model: Any, tokenizer: Any, step: int) -> VoiceScore:
+        texts = [t for t in self._write(model, tokenizer) if t.strip()] or [""]
+        assert self._probability is not None
+        probs = self._probability(texts)
+        delta = None
+        if self._style is not None:
+            delta = self._style.delta(texts)
+        return VoiceScore(step, float(probs.mean()), float((probs >= 0.5).mean()), delta, len(texts))
