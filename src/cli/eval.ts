@@ -5,7 +5,7 @@ import { formatTable, readEvalJson, scoreRows } from '../core/eval/voiceScores';
 import { runEngineCommand, reportEngineFailure } from './engine';
 import { printEngineProgress } from './progress';
 
-const NUMERIC_OPTIONS = ['--samples', '--prompts', '--max-new-tokens', '--seed', '--resamples', '--perplexity-tokens'];
+const NUMERIC_OPTIONS = ['--samples', '--prompts', '--max-new-tokens', '--continuation-prompts', '--continuation-tokens', '--seed', '--resamples', '--perplexity-tokens'];
 const USAGE = `usage: voice-draft eval <run folder> [--json] [--verbose] ${NUMERIC_OPTIONS.map((o) => `[${o} N]`).join(' ')}\n`;
 
 export async function evalCommand(args: string[]): Promise<number> {

@@ -23,6 +23,13 @@ export interface EvalSummary {
   attributed_to_writer?: number;
   slop_per_1000_words_base?: number;
   slop_per_1000_words_tuned?: number;
+  /** Plain continuations, as ghost text asks (absent in eval.json written before them). */
+  attributed_continuation?: number;
+  attributed_continuation_base?: number;
+  gap_closed_continuation?: number;
+  chat_residue_continuation?: number;
+  chat_residue_instruction?: number;
+  length_ratio_continuation?: number;
 }
 
 /** The headline numbers (and the reliability flag), from eval.json's `summary` or an `eval.done` event's. */
@@ -62,6 +69,9 @@ export function summaryLine(s: EvalSummary): string {
   if (s.gap_closed !== undefined) parts.push(`${pct(s.gap_closed)} of the style gap to your writing closed${untrusted(s)}`);
   else if (s.delta_base !== undefined && s.delta_tuned !== undefined) parts.push(`style distance ${fixed(s.delta_base)} → ${fixed(s.delta_tuned)}`);
   if (s.attributed_to_writer !== undefined) parts.push(`${pct(s.attributed_to_writer)} of tuned paragraphs read as yours`);
+  if (s.attributed_continuation !== undefined) parts.push(`${pct(s.attributed_continuation)} of its continuations read as yours`);
+  const residue = Math.max(s.chat_residue_continuation ?? 0, s.chat_residue_instruction ?? 0);
+  if (residue > 0) parts.push(`${pct(residue)} of samples talk like a chat assistant`);
   return parts.length ? `${parts.join('; ')}.` : 'No scores.';
 }
 
@@ -103,6 +113,12 @@ export function scoreRows(e: Obj): Row[] {
   } else {
     rows.push(['attributed to the writer', '—', '—', '—', String(at(a, 'skipped') ?? 'not computed')]);
   }
+  const residue = at(e, 'chat_residue');
+  if (isObj(residue)) {
+    rows.push(['chat residue (share of samples)', pct(num(at(residue, 'base', 'share'))), pct(num(at(residue, 'tuned', 'share'))), '',
+      examplesNote(at(residue, 'tuned', 'examples'))]);
+  }
+  rows.push(...continuationRows(at(e, 'continuation')));
   const h = at(e, 'habits');
   for (const [key, label] of HABIT_LABELS) {
     rows.push([label, fixed(num(at(h, key, 'base'))), fixed(num(at(h, key, 'tuned'))), fixed(num(at(h, key, 'writer'))), '']);
@@ -116,6 +132,31 @@ export function scoreRows(e: Obj): Row[] {
     }
   }
   return rows;
+}
+
+/** Ghost text's own figures: plain continuations of held-out essays beside the writer's next paragraph. */
+function continuationRows(c: unknown): Row[] {
+  if (!isObj(c)) return [];
+  const rows: Row[] = [];
+  const a = at(c, 'attribution');
+  rows.push(num(at(a, 'tuned_share')) !== undefined
+    ? ['continuations attributed to the writer', `${pct(num(at(a, 'base_share')))} (cv)`, `${pct(num(at(a, 'tuned_share')))} ${interval(at(a, 'ci'), pct)}`,
+      `${pct(num(at(a, 'writer_heldout_share')))} held-out`, 'ghost text, plain continuation']
+    : ['continuations attributed to the writer', '—', '—', '—', String(at(a, 'skipped') ?? at(c, 'skipped') ?? 'not computed')]);
+  const d = at(c, 'stylometry', 'delta');
+  const why = at(c, 'stylometry', 'reliable') === false ? 'unreliable' : '';
+  rows.push(["continuations' Burrows' Delta", fixed(num(at(d, 'base'))), fixed(num(at(d, 'tuned'))), `${fixed(num(at(d, 'floor')))} held-out`,
+    [`gap closed ${pct(num(at(d, 'gap_closed')))}`, why].filter(Boolean).join(' ')]);
+  rows.push(['continuations with chat residue', pct(num(at(c, 'chat_residue', 'base', 'share'))), pct(num(at(c, 'chat_residue', 'tuned', 'share'))), '',
+    examplesNote(at(c, 'chat_residue', 'tuned', 'examples'))]);
+  const l = at(c, 'length');
+  rows.push(['continuation length (median words)', fixed(num(at(l, 'median_words', 'base')), 0), fixed(num(at(l, 'median_words', 'tuned')), 0),
+    `${fixed(num(at(l, 'writer_median_words')), 0)} next paragraph`, `tuned/writer ${fixed(num(at(l, 'ratio_to_writer', 'tuned')))}`]);
+  return rows;
+}
+
+function examplesNote(v: unknown): string {
+  return Array.isArray(v) && typeof v[0] === 'string' ? `e.g. "${v[0].slice(0, 60)}"` : '';
 }
 
 /** Rows as an aligned plain-text table with a header. */

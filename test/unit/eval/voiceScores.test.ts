@@ -67,3 +67,25 @@ test('readEvalJson: the file when it parses, undefined otherwise', async () => {
   await writeFile(join(dir, 'eval.json'), '{"half":');
   assert.equal(await readEvalJson(dir), undefined);
 });
+
+test('continuations and chat residue: their own rows and a word in the summary line', () => {
+  const withCont = {
+    ...EVAL,
+    chat_residue: { base: { share: 0.5, examples: ['Sure! Here is your essay about music and more'] }, tuned: { share: 0, examples: [] } },
+    continuation: {
+      attribution: { tuned_share: 0.85, ci: [0.7, 0.95], base_share: 0.1, writer_heldout_share: 0.9 },
+      stylometry: { delta: { base: 1.1, tuned: 0.6, floor: 0.5, gap_closed: 0.83 }, reliable: true },
+      chat_residue: { base: { share: 0.25 }, tuned: { share: 0, examples: [] } },
+      length: { writer_median_words: 98, median_words: { base: 60, tuned: 90 }, ratio_to_writer: { base: 0.61, tuned: 0.92 } },
+    },
+  };
+  const rows = scoreRows(withCont);
+  const byName = new Map(rows.map((r) => [r[0], r]));
+  assert.deepEqual(byName.get('chat residue (share of samples)')?.slice(1, 3), ['50%', '0%']);
+  assert.deepEqual(byName.get('continuations attributed to the writer')?.slice(1, 3), ['10% (cv)', '85% [70%, 95%]']);
+  assert.equal(byName.get("continuations' Burrows' Delta")?.[4], 'gap closed 83%');
+  assert.equal(byName.get('continuation length (median words)')?.[4], 'tuned/writer 0.92');
+  assert.equal(scoreRows(EVAL).some((r) => r[0].startsWith('continuation')), false);  // older eval.json: no rows
+  const line = summaryLine(parseSummary({ ...EVAL.summary, attributed_continuation: 0.85, chat_residue_continuation: 0, chat_residue_instruction: 0.1 }));
+  assert.match(line, /85% of its continuations read as yours; 10% of samples talk like a chat assistant\.$/);
+});
