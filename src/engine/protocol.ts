@@ -52,8 +52,35 @@ export interface TrainCanary {
   base: string[];
   tuned: string[];
 }
+/**
+ * The quick voice score after an evaluation (issue #19): the run's continuations of fixed
+ * held-out openings, scored by a writer-vs-base classifier. Absent when the check is off.
+ */
+export interface TrainVoice {
+  event: 'train.voice';
+  step: number;
+  /** Mean probability (0..1) that the continuations are the writer's. */
+  score: number;
+  /** Share (0..1) of the continuations the classifier takes for the writer's. */
+  attributed: number;
+  /** Burrows' Delta of the pooled continuations to the writer (lower: closer); too few words to choose by. */
+  delta: Num;
+  samples: number;
+}
 export interface TrainCheckpoint { event: 'train.checkpoint'; step: number; path: string }
-export interface TrainDone { event: 'train.done'; adapter: string; best_step: number | null; best_val_loss: Num; [extra: string]: unknown }
+export interface TrainDone {
+  event: 'train.done';
+  adapter: string;
+  /** Lowest validation loss. */
+  best_step: number | null;
+  best_val_loss: Num;
+  /** The checkpoint exported as the voice (absent in runs before the voice check: best_step). */
+  chosen_step?: number | null;
+  /** What chose it: "voice" (best voice score) or "loss" (the check was off, or an older engine). */
+  chosen_by?: string;
+  best_voice_score?: Num;
+  [extra: string]: unknown;
+}
 export interface TrainCancelled { event: 'train.cancelled'; step?: number; checkpoint?: string | null }
 export interface ExportArtifact { event: 'export.artifact'; path: string; bytes: number; seconds?: number }
 export interface ExportDone { event: 'export.done'; onnx?: string | null; onnx_base?: string | null; gguf?: string | null; seconds?: number }
@@ -63,7 +90,7 @@ export interface UnknownEvent { event: 'unknown'; name: string; raw: Record<stri
 
 export type EngineEvent =
   | EngineReady | StageProgress | SetupDone | ModelReady
-  | TrainStarted | TrainProgress | TrainEval | TrainCanary | TrainCheckpoint | TrainDone | TrainCancelled
+  | TrainStarted | TrainProgress | TrainEval | TrainVoice | TrainCanary | TrainCheckpoint | TrainDone | TrainCancelled
   | ExportArtifact | ExportDone | EvalDone | EngineErrorEvent | UnknownEvent;
 
 /** Events after which the engine has nothing more to say for this command. */
@@ -81,6 +108,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isNumOrNull = (v: unknown): v is Num => v === null || isNum(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
+const isShare = (v: unknown): v is number => isNum(v) && v >= 0 && v <= 1;
 const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
 
 /** Fields each known event must carry; a known event missing them is malformed. */
@@ -95,6 +123,8 @@ const REQUIRED: Record<string, (o: Record<string, unknown>) => boolean> = {
   'train.started': (o) => isObj(o.config) && isObj(o.dataset),
   'train.progress': (o) => isNum(o.step) && isNum(o.epoch) && isNumOrNull(o.loss) && isNum(o.lr),
   'train.eval': (o) => isNum(o.step) && isNumOrNull(o.val_loss),
+  'train.voice': (o) => isNum(o.step) && isShare(o.score) && isShare(o.attributed) && isNumOrNull(o.delta)
+    && isNum(o.samples) && o.samples >= 1,
   'train.canary': (o) => isNum(o.epoch) && isStr(o.prompt_id) && isStrArr(o.base) && isStrArr(o.tuned),
   'train.checkpoint': (o) => isNum(o.step) && isStr(o.path),
   'train.done': (o) => isStr(o.adapter),

@@ -1,6 +1,7 @@
 // The charts the dashboard draws, as data: which series each chart has, on one
 // increasing x axis shared by the primary run and the run it is compared with.
-// Pure, like the view-model it reads.
+// The voice score sits right after the loss: the checkpoint is chosen by it, and
+// the two together show when the loss lied. Pure, like the view-model it reads.
 import type { RunModel } from './viewModel';
 
 type Y = number | null;
@@ -17,8 +18,14 @@ export interface ChartSeries {
 }
 
 export interface ChartData {
-  id: 'loss' | 'ppl' | 'lr' | 'speed';
+  id: 'loss' | 'voice' | 'ppl' | 'lr' | 'speed';
   title: string;
+  /** A fixed y range (percentages: 0..100); absent = fitted to the data. */
+  yRange?: [number, number];
+  /** Appended to the y axis' tick labels ('%'). */
+  unit?: string;
+  /** Why a chart without points is empty, when that is more than "no points yet". */
+  emptyText?: string;
   /** Union of every series' steps: two runs share one x axis. */
   x: number[];
   series: ChartSeries[];
@@ -40,7 +47,13 @@ export function align(lines: readonly Line[]): { x: number[]; ys: Y[][] } {
 
 interface SeriesSpec { id: string; label: string; role: SeriesRole; line: (m: RunModel) => Line }
 
-const CHARTS: { id: ChartData['id']; title: string; series: SeriesSpec[]; compare: string[] }[] = [
+/** Shares (0..1) as percentages, the unit the chart and its table show. */
+const asPercent = (ys: readonly number[]): number[] => ys.map((y) => y * 100);
+
+const VOICE_OFF = 'No voice score for this run: the voice check was off (too little of the writer\'s text, or no scikit-learn), '
+  + 'or an engine from before the check trained it; validation loss chose the checkpoint.';
+
+const CHARTS: { id: ChartData['id']; title: string; series: SeriesSpec[]; compare: string[]; yRange?: [number, number]; unit?: string }[] = [
   {
     id: 'loss',
     title: 'Loss',
@@ -51,6 +64,18 @@ const CHARTS: { id: ChartData['id']; title: string; series: SeriesSpec[]; compar
     ],
     // The raw curve of a second run would bury both; its smoothed and validation curves compare.
     compare: ['train-loss-smoothed', 'val-loss'],
+  },
+  {
+    id: 'voice',
+    title: 'Voice score',
+    series: [
+      // Mean probability that the continuations are the writer's: the exported checkpoint is its best.
+      { id: 'voice-score', label: 'voice score (%)', role: 'val', line: (m) => ({ x: m.voice.step, y: asPercent(m.voice.score) }) },
+      { id: 'voice-attributed', label: 'attributed to the writer (%)', role: 'val', line: (m) => ({ x: m.voice.step, y: asPercent(m.voice.attributed) }) },
+    ],
+    compare: ['voice-score', 'voice-attributed'],
+    yRange: [0, 100],
+    unit: '%',
   },
   {
     id: 'ppl',
@@ -72,7 +97,7 @@ const CHARTS: { id: ChartData['id']; title: string; series: SeriesSpec[]; compar
   },
 ];
 
-/** The four charts, with a second run's curves overlaid when one is given. */
+/** The charts, with a second run's curves overlaid when one is given. */
 export function chartData(primary: RunModel, compare?: { model: RunModel; name: string }): ChartData[] {
   return CHARTS.map((c) => {
     const specs = [
@@ -82,8 +107,24 @@ export function chartData(primary: RunModel, compare?: { model: RunModel; name: 
       })) : []),
     ];
     const { x, ys } = align(specs.map((s) => s.line));
-    return { id: c.id, title: c.title, x, series: specs.map((s, i) => ({ id: s.id, label: s.label, run: s.run, role: s.role, values: ys[i]! })) };
+    return {
+      id: c.id,
+      title: c.title,
+      ...(c.yRange && { yRange: c.yRange }),
+      ...(c.unit && { unit: c.unit }),
+      ...(c.id === 'voice' && x.length === 0 && voiceCheckOff(primary) && { emptyText: VOICE_OFF }),
+      x,
+      series: specs.map((s, i) => ({ id: s.id, label: s.label, run: s.run, role: s.role, values: ys[i]! })),
+    };
   });
+}
+
+/**
+ * Evaluations but no voice score: the check is off. A live run's first evaluation is
+ * scored a few seconds after it is reported, so one evaluation alone proves nothing yet.
+ */
+function voiceCheckOff(m: RunModel): boolean {
+  return m.voice.step.length === 0 && m.val.step.length >= (m.state === 'running' ? 2 : 1);
 }
 
 /** Points a series really has (not the nulls that alignment added). */

@@ -1,10 +1,13 @@
 // What the dashboard knows about a run, derived from engine events and nothing
 // else: train/validation series (raw and smoothed), canary samples, status and
-// the header's summary (charts: chartModel.ts, diffs: canaryModel.ts). No DOM and
+// the header's summary, including the voice score at each evaluation and the
+// checkpoint chosen by it (charts: chartModel.ts, diffs: canaryModel.ts). No DOM and
 // no I/O, so the webview app and the Node unit tests run the same code.
 // `applyEvents` folds events into a model it owns (appending, so a live run costs
 // O(new events)).
 import type { RunState } from '../core/runs/runFolder';
+import { bestVoice, checkpointChoice, type ChosenBy } from '../core/runs/voiceChoice';
+import { formatNumber } from './reports';
 import type { EngineErrorEvent, EngineEvent, TrainCancelled, TrainDone, TrainStarted } from '../engine/protocol';
 
 /** TensorBoard's default: visibly smoother than raw per-step loss, still follows a short run's shape. */
@@ -14,6 +17,8 @@ type Y = number | null;
 
 export interface TrainSeries { step: number[]; epoch: number[]; loss: Y[]; smoothed: Y[]; lr: number[]; tokensPerS: Y[] }
 export interface ValSeries { step: number[]; loss: Y[]; ppl: Y[] }
+/** The voice score after each evaluation (`train.voice`): score and attributed are shares, 0..1. */
+export interface VoiceSeries { step: number[]; score: number[]; attributed: number[]; delta: Y[]; samples: number[] }
 
 export interface CanarySample {
   epoch: number;
@@ -28,6 +33,8 @@ export interface RunModel {
   state: RunState;
   train: TrainSeries;
   val: ValSeries;
+  /** Empty when the run's voice check was off, and in runs from before it. */
+  voice: VoiceSeries;
   /** Canaries from the event stream, keyed `promptId\u0000epoch` (a resumed epoch replaces its samples). */
   canaries: Map<string, CanarySample>;
   started: TrainStarted | null;
@@ -49,6 +56,7 @@ export function emptyModel(smoothing = DEFAULT_SMOOTHING): RunModel {
     state: 'new',
     train: { step: [], epoch: [], loss: [], smoothed: [], lr: [], tokensPerS: [] },
     val: { step: [], loss: [], ppl: [] },
+    voice: { step: [], score: [], attributed: [], delta: [], samples: [] },
     canaries: new Map(),
     started: null,
     device: null,
@@ -98,6 +106,16 @@ function applyEvent(m: RunModel, e: EngineEvent): void {
       m.val.step.push(e.step);
       m.val.loss.push(e.val_loss);
       m.val.ppl.push(e.val_ppl ?? (e.val_loss === null ? null : Math.exp(e.val_loss)));
+      return;
+    }
+    case 'train.voice': {
+      // A resumed run re-scores the evaluations it replays: the new point replaces the old.
+      truncate(m.voice, firstAtOrAfter(m.voice.step, e.step));
+      m.voice.step.push(e.step);
+      m.voice.score.push(e.score);
+      m.voice.attributed.push(e.attributed);
+      m.voice.delta.push(e.delta);
+      m.voice.samples.push(e.samples);
       return;
     }
     case 'train.canary':
@@ -162,7 +180,7 @@ function firstAtOrAfter(xs: number[], value: number): number {
   return i;
 }
 
-function truncate(series: TrainSeries | ValSeries, length: number): void {
+function truncate(series: TrainSeries | ValSeries | VoiceSeries, length: number): void {
   for (const values of Object.values(series) as unknown[][]) values.length = Math.min(values.length, length);
 }
 
@@ -204,8 +222,18 @@ export interface RunSummaryView {
   totalSteps: number | null;
   epoch: number | null;
   etaS: number | null;
+  /** Lowest validation loss: the engine's once done, else the lowest evaluation so far. */
   bestStep: number | null;
   bestValLoss: number | null;
+  /**
+   * The checkpoint exported as the voice and what chose it: the engine's choice once done
+   * (old runs: by loss, its best step); before that the best so far by the engine's rule
+   * (the highest voice score when the run reports any, else the lowest validation loss).
+   */
+  chosenStep: number | null;
+  chosenBy: ChosenBy;
+  /** Best voice score (0..1), null when the run has none. */
+  bestVoiceScore: number | null;
   baseModel: string | null;
   device: string | null;
   error: EngineErrorEvent | null;
@@ -217,6 +245,11 @@ export function summarize(m: RunModel, times: RunTimes, config: Record<string, u
   const end = m.state === 'running' ? nowMs : times.lastEventMs;
   // The engine times a finished training itself; otherwise the events file's times are all there is.
   const measured = m.state === 'done' && typeof m.done?.seconds === 'number' ? m.done.seconds * 1000 : null;
+  const bestStep = m.done?.best_step ?? best?.step ?? null;
+  const voiceSoFar = bestVoice(m.voice.step.map((step, i) => ({ step, score: m.voice.score[i]! })));
+  const choice = m.state === 'done' && m.done ? checkpointChoice(m.done)
+    : voiceSoFar ? { chosenStep: voiceSoFar.step, chosenBy: 'voice' as const, bestVoiceScore: voiceSoFar.score }
+      : { chosenStep: bestStep, chosenBy: 'loss' as const, bestVoiceScore: null };
   return {
     state: m.state,
     durationMs: measured ?? (times.startedMs !== null && end !== null ? Math.max(0, end - times.startedMs) : null),
@@ -225,8 +258,11 @@ export function summarize(m: RunModel, times: RunTimes, config: Record<string, u
     epoch: m.train.epoch.at(-1) ?? null,
     etaS: m.state === 'running' ? m.etaS : null,
     // The engine's own choice wins (it early-stops on val loss); else the lowest eval seen so far.
-    bestStep: m.done?.best_step ?? best?.step ?? null,
+    bestStep,
     bestValLoss: m.done?.best_val_loss ?? best?.loss ?? null,
+    chosenStep: choice.chosenStep,
+    chosenBy: choice.chosenBy,
+    bestVoiceScore: choice.bestVoiceScore ?? voiceSoFar?.score ?? null,
     baseModel: typeof resolved.base_model === 'string' ? resolved.base_model : null,
     device: m.device ? (m.device.gpu ? `${m.device.device} (${m.device.gpu})` : m.device.device) : null,
     error: m.state === 'failed' ? m.error : null,
@@ -239,4 +275,27 @@ function bestEval(m: RunModel): { step: number; loss: number } | undefined {
     if (loss !== null && (!best || loss < best.loss)) best = { step: m.val.step[i]!, loss };
   });
   return best;
+}
+
+/** A share (0..1) as a whole percentage: 0.62 -> "62%". */
+export function percent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+/**
+ * The header's best-step line. Chosen by voice: "voice: step 40 (best voice score 62%;
+ * lowest val loss at step 60)"; chosen by loss (the check off, or an older run): the
+ * step and its validation loss, as before. Null before the first evaluation.
+ */
+export function bestStepText(sum: RunSummaryView): string | null {
+  if (sum.chosenBy === 'voice' && sum.chosenStep !== null) {
+    const facts = [
+      sum.bestVoiceScore !== null ? `best voice score ${percent(sum.bestVoiceScore)}` : null,
+      sum.bestStep === null ? null : sum.bestStep === sum.chosenStep ? 'also the lowest val loss' : `lowest val loss at step ${sum.bestStep}`,
+    ].filter((f) => f !== null);
+    return `voice: step ${sum.chosenStep}${facts.length ? ` (${facts.join('; ')})` : ''}`;
+  }
+  const step = sum.chosenStep ?? sum.bestStep;
+  if (step === null) return null;
+  return `${step}${sum.bestValLoss !== null && step === sum.bestStep ? ` (validation loss ${formatNumber(sum.bestValLoss)})` : ''}`;
 }

@@ -30,6 +30,10 @@ def _strs(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(s, str) for s in v)
 
 
+def _share(v: Any) -> bool:
+    return _num(v) and 0 <= v <= 1
+
+
 def _opt(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return lambda v: v is None or check(v)
 
@@ -40,6 +44,13 @@ def _has(*keys: str, each: Callable[[Any], bool] = lambda v: True) -> Callable[[
 
 
 CONFIG_FIELDS = set(TrainConfig().to_dict())
+
+# Fields an event may carry and, when it does, must pass: train.done's checkpoint choice
+# (issue #19) is absent in recordings from before the voice check.
+OPTIONAL: dict[str, dict[str, Callable[[Any], bool]]] = {
+    "train.done": {"chosen_step": _opt(_int), "chosen_by": lambda v: v in ("voice", "loss"),
+                   "best_voice_score": _opt(_share)},
+}
 
 FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "model.progress": {"stage": _str, "message": _str},
@@ -59,6 +70,8 @@ FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "train.canary": {"epoch": lambda v: _int(v) and v >= 1, "step": _int, "prompt_id": _str, "prompt": _str,
                      "sampling": _has("temperature", "top_k", "max_new_tokens", "seed", "num_samples"),
                      "base": _strs, "tuned": _strs},
+    "train.voice": {"step": lambda v: _int(v) and v >= 0, "score": _share, "attributed": _share,
+                    "delta": _opt(_num), "samples": lambda v: _int(v) and v >= 1},
     "train.checkpoint": {"step": _int, "path": lambda p: _str(p) and p.startswith("checkpoints/step-")},
     "train.done": {"adapter": _str, "best_step": _opt(_int), "best_val_loss": _opt(_num), "steps": _int,
                    "seconds": _num},
@@ -77,6 +90,11 @@ def event_problems(event: dict[str, Any]) -> list[str]:
             problems.append(f"{name}: missing {field}")
         elif not check(event[field]):
             problems.append(f"{name}: bad {field}={event[field]!r}"[:300])
+    for field, check in OPTIONAL.get(name, {}).items():
+        if field in event and not check(event[field]):
+            problems.append(f"{name}: bad {field}={event[field]!r}"[:300])
+    if name == "train.done" and event.get("chosen_by") == "voice" and not _int(event.get("chosen_step")):
+        problems.append("train.done: chosen_by voice without a chosen_step")
     if name == "train.canary" and not (len(event["base"]) == len(event["tuned"]) == event["sampling"]["num_samples"]):
         problems.append("train.canary: base/tuned sample counts differ from sampling.num_samples")
     return problems
@@ -104,6 +122,36 @@ def train_stream_problems(events: list[dict[str, Any]]) -> list[str]:
     if any(s > total for s in steps) or any(e["total_steps"] != total for e in events if e["event"] == "train.progress"):
         problems.append("a train.progress step beyond total_steps, or total_steps changed")
     for e in events:
-        if e["event"] in ("train.eval", "train.checkpoint") and e["step"] not in steps and e["step"] != 0:
+        scored = e["event"] in ("train.eval", "train.voice", "train.checkpoint")
+        if scored and e["step"] not in steps and e["step"] != 0:
             problems.append(f"{e['event']} at step {e['step']} that no train.progress reported")
+    problems += _voice_problems(events)
+    return problems
+
+
+def _voice_problems(events: list[dict[str, Any]]) -> list[str]:
+    """Each train.voice scores an evaluation just reported (same step, before the next eval or
+    progress); train.done's voice choice names a scored step and carries its score."""
+    problems = []
+    last_eval = None
+    for e in events:
+        if e["event"] == "train.eval":
+            last_eval = e["step"]
+        elif e["event"] == "train.progress":
+            last_eval = None
+        elif e["event"] == "train.voice":
+            if e["step"] != last_eval:
+                problems.append(f"train.voice at step {e['step']} does not follow a train.eval at that step")
+            last_eval = None
+    # A resumed stream may choose a step scored before the resume: only a whole run is checked.
+    whole = not any(e["event"] == "train.started" and e.get("resumed_from") is not None for e in events)
+    voice = {e["step"]: e["score"] for e in events if e["event"] == "train.voice"}
+    done = events[-1] if events and events[-1]["event"] == "train.done" else None
+    if done and done.get("chosen_by") == "voice" and whole:
+        chosen, best = done.get("chosen_step"), done.get("best_voice_score")
+        tol = 1e-4  # train.voice rounds its score to 4 decimals
+        if chosen not in voice:
+            problems.append(f"train.done chose step {chosen} by voice, but no train.voice scored it")
+        elif best is None or abs(voice[chosen] - best) > tol or any(v > best + tol for v in voice.values()):
+            problems.append(f"train.done best_voice_score={best} is not the chosen step's, the highest score")
     return problems

@@ -3,6 +3,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { checkpointChoice, type ChosenBy } from './voiceChoice';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -80,6 +81,11 @@ export interface RunSummary {
   state: RunState;
   baseModel?: string;
   bestValLoss?: number | null;
+  /** A finished run's exported checkpoint and what chose it (voiceChoice.ts; old runs: by loss). */
+  chosenStep?: number | null;
+  chosenBy?: ChosenBy;
+  /** Best voice score (0..1) of a finished run; null when its voice check was off. */
+  bestVoiceScore?: number | null;
   /** The merged ONNX export the editor writes with. */
   hasVoice: boolean;
   lastError?: { code: string; message: string; hint?: string };
@@ -87,9 +93,10 @@ export interface RunSummary {
 }
 
 /** The run's state from its events: the last terminal event decides; none yet = running or new. */
-export function stateFromEvents(lines: string[]): Pick<RunSummary, 'state' | 'bestValLoss' | 'lastError'> {
+export function stateFromEvents(lines: string[]): Pick<RunSummary, 'state' | 'bestValLoss' | 'lastError' | 'chosenStep' | 'chosenBy' | 'bestVoiceScore'> {
   let state: RunState = 'new';
   let bestValLoss: number | null | undefined;
+  let choice: ReturnType<typeof checkpointChoice> | undefined;
   let lastError: RunSummary['lastError'];
   for (const line of lines) {
     let e: Record<string, unknown>;
@@ -99,8 +106,8 @@ export function stateFromEvents(lines: string[]): Pick<RunSummary, 'state' | 'be
       continue; // a half-written last line while the engine writes
     }
     switch (e.event) {
-      case 'train.started': state = 'running'; lastError = undefined; break;
-      case 'train.done': state = 'done'; bestValLoss = e.best_val_loss as number | null; break;
+      case 'train.started': state = 'running'; lastError = undefined; choice = undefined; break;
+      case 'train.done': state = 'done'; bestValLoss = e.best_val_loss as number | null; choice = checkpointChoice(e); break;
       case 'train.cancelled': state = 'cancelled'; break;
       case 'error':
         if (state !== 'done') state = 'failed';
@@ -108,7 +115,7 @@ export function stateFromEvents(lines: string[]): Pick<RunSummary, 'state' | 'be
         break;
     }
   }
-  return { state, bestValLoss, lastError };
+  return { state, bestValLoss, lastError, ...(choice && { chosenStep: choice.chosenStep, chosenBy: choice.chosenBy, bestVoiceScore: choice.bestVoiceScore }) };
 }
 
 export async function readRunSummary(dir: string): Promise<RunSummary> {

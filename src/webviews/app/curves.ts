@@ -1,7 +1,8 @@
-// The curves: loss (raw + smoothed train, validation), validation perplexity,
-// learning rate and tokens/s, drawn with uPlot. Each chart's legend says how
-// many points every series has (also as data-points, which the end-to-end test
-// reads), and a data table of exactly what is drawn opens on demand.
+// The curves: loss (raw + smoothed train, validation), the voice score and the
+// share attributed to the writer at each evaluation (0–100%), validation
+// perplexity, learning rate and tokens/s, drawn with uPlot. Each chart's legend
+// says how many points every series has (also as data-points, which the
+// end-to-end test reads), and a data table of exactly what is drawn opens on demand.
 import uPlot from 'uplot';
 import { formatNumber } from '../reports';
 import { type ChartData, chartData, pointCount } from '../chartModel';
@@ -88,7 +89,7 @@ class ChartView {
     const empty = data.series.every((s) => pointCount(s.values) === 0);
     this.plotBox.replaceChildren();
     if (empty) {
-      this.plotBox.append(h('p', { class: 'muted empty-chart' }, data.id === 'speed' ? 'Not reported by the engine yet.' : 'No points yet.'));
+      this.plotBox.append(h('p', { class: 'muted empty-chart' }, data.emptyText ?? (data.id === 'speed' ? 'Not reported by the engine yet.' : 'No points yet.')));
       return;
     }
     const axis = { stroke: theme.foreground, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 } };
@@ -97,10 +98,10 @@ class ChartView {
       height: HEIGHT,
       legend: { show: false },
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, ...(data.yRange && { y: { range: data.yRange } }) },
       axes: [
         { ...axis, label: 'step', labelSize: 18, incrs: STEP_INCREMENTS },
-        { ...axis, size: 64, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
+        { ...axis, size: 64, values: (_u, ticks) => ticks.map((t) => `${formatNumber(t)}${data.unit ?? ''}`) },
       ],
       series: [
         { label: 'step' },

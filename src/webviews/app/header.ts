@@ -2,7 +2,7 @@
 // the actions the host says are possible now, and the resolved configuration.
 import type { RunChoice, RunControls } from '../protocol';
 import { formatNumber, formatScalar } from '../reports';
-import { summarize } from '../viewModel';
+import { bestStepText, summarize } from '../viewModel';
 import { fill, formatDuration, h } from './dom';
 import type { DashboardState } from './state';
 import { send } from './vscodeApi';
@@ -64,7 +64,8 @@ export class Header {
       // File times are all there is (events carry no clock); a copied run folder has lost them.
       fact('Duration', sum.durationMs === null || (sum.state !== 'running' && sum.durationMs < 1000) ? null : formatDuration(sum.durationMs), 'duration'),
       fact('Progress', progress),
-      fact('Best step', sum.bestStep === null ? null : `${sum.bestStep}${sum.bestValLoss !== null ? ` (validation loss ${formatNumber(sum.bestValLoss)})` : ''}`),
+      // The checkpoint exported as the voice: by voice score when the run has one, else by validation loss.
+      fact('Best step', bestStepText(sum), 'best-step'),
       fact('Time left', sum.etaS === null || sum.etaS <= 0 ? null : `about ${formatDuration(sum.etaS * 1000)}`),
       fact('Pairs', dataset ? `${dataset.train_pairs} train, ${dataset.val_pairs} validation` : null),
     ]);

@@ -35,6 +35,13 @@ export function currentTheme(): ChartTheme {
     series(s, chartId) {
       // Thicker, opaque lines in high contrast; the raw loss is a faint line under its smoothed twin.
       const width = highContrast ? 2.5 : 1.5;
+      if (chartId === 'voice') {
+        // Two eval-point series on one chart: the score and the attributed share need their own colours.
+        const attributed = s.id.endsWith('voice-attributed');
+        return s.run === 'compare'
+          ? { stroke: attributed ? c.red : c.purple, width, dash: [6, 4], alpha: 1 }
+          : { stroke: attributed ? c.blue : c.green, width, alpha: 1 };
+      }
       if (s.run === 'compare') return { stroke: s.role === 'val' ? c.red : c.purple, width, dash: [6, 4], alpha: 1 };
       if (chartId !== 'loss') return { stroke: single[chartId] ?? c.blue, width, alpha: 1 };
       if (s.role === 'raw') return { stroke: c.blue, width: 1, alpha: highContrast ? 1 : 0.35 };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { tailEvents } from '../../../src/core/runs/eventsTail';
 import { createRunFolder, listRuns, newRunId, renameRun, stateFromEvents } from '../../../src/core/runs/runFolder';
+import { bestVoice, checkpointChoice } from '../../../src/core/runs/voiceChoice';
 
 test('run ids are UTC timestamp + slug and never collide', async () => {
   assert.equal(newRunId('My Essays!', new Date(Date.UTC(2026, 10, 23, 14, 15, 2))), '20261123-141502-my-essays');
@@ -26,6 +27,32 @@ test('state follows the last terminal event; a resumed run is running again', ()
   assert.equal(failed.state, 'failed');
   assert.equal(failed.lastError?.code, 'cuda_oom');
   assert.equal(stateFromEvents([ev({ event: 'train.started' }), ev({ event: 'train.done', best_val_loss: 2.5 })]).bestValLoss, 2.5);
+});
+
+test("a finished run's exported checkpoint: by voice when train.done says so, an old run by loss at its best step", () => {
+  const ev = (o: object) => JSON.stringify(o);
+  const started = ev({ event: 'train.started' });
+  const voice = stateFromEvents([started, ev({ event: 'train.voice', step: 40, score: 0.62, attributed: 0.75, delta: 1.21, samples: 8 }),
+    ev({ event: 'train.done', adapter: 'adapter', best_step: 60, best_val_loss: 2.1, chosen_step: 40, chosen_by: 'voice', best_voice_score: 0.62 })]);
+  assert.deepEqual([voice.state, voice.chosenStep, voice.chosenBy, voice.bestVoiceScore, voice.bestValLoss], ['done', 40, 'voice', 0.62, 2.1]);
+  const old = stateFromEvents([started, ev({ event: 'train.done', adapter: 'adapter', best_step: 60, best_val_loss: 2.1 })]);
+  assert.deepEqual([old.chosenStep, old.chosenBy, old.bestVoiceScore], [60, 'loss', null]);
+  const running = stateFromEvents([started]);
+  assert.equal(running.chosenBy, undefined, 'nothing is chosen before train.done');
+});
+
+test('checkpointChoice reads train.done leniently; bestVoice keeps the earliest of equal scores, as the engine does', () => {
+  const done = { event: 'train.done', adapter: 'adapter', best_step: 60, best_val_loss: 2.1 };
+  assert.deepEqual(checkpointChoice({ ...done, chosen_step: 40, chosen_by: 'voice', best_voice_score: 0.62 }), { chosenStep: 40, chosenBy: 'voice', bestVoiceScore: 0.62 });
+  assert.deepEqual(checkpointChoice(done), { chosenStep: 60, chosenBy: 'loss', bestVoiceScore: null });
+  // The check off in a new engine: chosen by loss, said explicitly; no val set: the last weights (null).
+  assert.deepEqual(checkpointChoice({ ...done, chosen_step: 60, chosen_by: 'loss', best_voice_score: null }), { chosenStep: 60, chosenBy: 'loss', bestVoiceScore: null });
+  assert.deepEqual(checkpointChoice({ ...done, best_step: null, chosen_step: null, chosen_by: 'loss' }), { chosenStep: null, chosenBy: 'loss', bestVoiceScore: null });
+  // Nonsense is not believed: "voice" without a step, an unknown chooser, a score outside 0..1.
+  assert.deepEqual(checkpointChoice({ ...done, chosen_by: 'voice', chosen_step: null, best_voice_score: 62 }), { chosenStep: null, chosenBy: 'loss', bestVoiceScore: null });
+  assert.deepEqual(checkpointChoice({ ...done, chosen_by: 'writer', chosen_step: 'x' }), { chosenStep: 60, chosenBy: 'loss', bestVoiceScore: null });
+  assert.equal(bestVoice([]), null);
+  assert.deepEqual(bestVoice([{ step: 10, score: 0.4 }, { step: 20, score: 0.6 }, { step: 30, score: 0.6 }, { step: 40, score: 0.5 }]), { step: 20, score: 0.6 });
 });
 
 test('listRuns returns runs newest first, with names and states', async () => {

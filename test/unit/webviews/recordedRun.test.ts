@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRunSnapshot } from '../../../src/core/runs/snapshot';
 import { canaryGroups, wordDiff } from '../../../src/webviews/canaryModel';
-import { dataReport } from '../../../src/webviews/reports';
+import { dataReport, formatNumber } from '../../../src/webviews/reports';
 import { chartData, pointCount } from '../../../src/webviews/chartModel';
-import { modelFromEvents, summarize } from '../../../src/webviews/viewModel';
+import { bestStepText, modelFromEvents, summarize } from '../../../src/webviews/viewModel';
 
 const run = join(__dirname, '..', '..', 'fixtures', 'runs', 'tiny-bierce');
 const raw = readFileSync(join(run, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -20,17 +20,25 @@ test('the recorded run rebuilds into curves with a point per logged step and eva
   assert.equal(snap.malformedLines, 0);
   assert.equal(snap.events.length, raw.length);
   const m = modelFromEvents(snap.events);
-  const [loss, ppl, lr, speed] = chartData(m);
+  const [loss, voice, ppl, lr, speed] = chartData(m);
   const points = Object.fromEntries(loss!.series.map((s) => [s.id, pointCount(s.values)]));
   assert.deepEqual(points, { 'train-loss': count('train.progress'), 'train-loss-smoothed': count('train.progress'), 'val-loss': count('train.eval') });
   assert.equal(pointCount(ppl!.series[0]!.values), count('train.eval'));
   assert.equal(pointCount(lr!.series[0]!.values), count('train.progress'));
   assert.equal(pointCount(speed!.series[0]!.values), count('train.progress'));
+  // An old run: no train.voice, so no voice points, and the chart says why.
+  assert.equal(count('train.voice'), 0);
+  assert.deepEqual(voice!.series.map((s) => pointCount(s.values)), [0, 0]);
+  assert.match(voice!.emptyText ?? '', /voice check was off/);
 
   const done = raw.find((e) => e.event === 'train.done')!;
   const sum = summarize(m, snap, snap.files.config, Date.now());
   assert.equal(sum.state, 'done');
   assert.equal(sum.bestStep, done.best_step);
+  // Its train.done predates the checkpoint choice: read as chosen by loss at its best step.
+  assert.equal('chosen_by' in done, false);
+  assert.deepEqual([sum.chosenBy, sum.chosenStep, sum.bestVoiceScore], ['loss', done.best_step, null]);
+  assert.equal(bestStepText(sum), `${String(done.best_step)} (validation loss ${formatNumber(done.best_val_loss as number)})`);
   assert.equal(sum.durationMs, (done.seconds as number) * 1000);
   assert.equal(sum.baseModel, 'tiny:llama');
 });
@@ -56,4 +64,30 @@ test('the recorded dataset manifest becomes the data report', async () => {
   assert.equal(r.pairs.train, manifest.pairs.train);
   assert.equal(r.shares.length, manifest.perDocumentShare.length);
   assert.ok(r.tiers.length > 0);
+});
+
+// A run whose checkpoint the voice score chose (test/fixtures/runs/voice-chosen, written by
+// hand to the contract): the lowest validation loss is at step 12, the best voice at step 8.
+const voiceRun = join(__dirname, '..', '..', 'fixtures', 'runs', 'voice-chosen');
+
+test('a run chosen by voice: a voice point per train.voice, and the header names the voice step beside the lowest loss', async () => {
+  const lines = readFileSync(join(voiceRun, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const voiceEvents = lines.filter((e) => e.event === 'train.voice');
+  const done = lines.find((e) => e.event === 'train.done')!;
+  const snap = await readRunSnapshot(voiceRun);
+  assert.equal(snap.malformedLines, 0);
+  const m = modelFromEvents(snap.events);
+  assert.deepEqual(m.voice.step, voiceEvents.map((e) => e.step));
+  assert.deepEqual(m.voice.delta, voiceEvents.map((e) => e.delta));
+  const chart = chartData(m).find((c) => c.id === 'voice')!;
+  assert.deepEqual(chart.series.map((s) => s.values), [
+    voiceEvents.map((e) => (e.score as number) * 100), voiceEvents.map((e) => (e.attributed as number) * 100),
+  ]);
+  const sum = summarize(m, snap, snap.files.config, Date.now());
+  assert.deepEqual([sum.chosenBy, sum.chosenStep, sum.bestVoiceScore, sum.bestStep], ['voice', done.chosen_step, done.best_voice_score, done.best_step]);
+  assert.equal(bestStepText(sum), 'voice: step 8 (best voice score 62%; lowest val loss at step 12)');
+  // Compared with the old recorded run: its (absent) voice curve adds no points.
+  const old = modelFromEvents((await readRunSnapshot(run)).events);
+  const compared = chartData(m, { model: old, name: 'tiny-bierce' }).find((c) => c.id === 'voice')!;
+  assert.deepEqual(compared.series.map((s) => pointCount(s.values)), [voiceEvents.length, voiceEvents.length, 0, 0]);
 });

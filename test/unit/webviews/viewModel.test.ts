@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEvent, type EngineEvent } from '../../../src/engine/protocol';
 import { align, chartData, pointCount } from '../../../src/webviews/chartModel';
-import { applyEvents, ema, emptyModel, modelFromEvents, summarize } from '../../../src/webviews/viewModel';
+import { applyEvents, bestStepText, ema, emptyModel, modelFromEvents, summarize } from '../../../src/webviews/viewModel';
 
 const ev = (o: Record<string, unknown>): EngineEvent => parseEvent(o);
 const progress = (step: number, loss: number | null, extra: Record<string, unknown> = {}) =>
@@ -106,7 +106,9 @@ test('align puts two runs on one x axis with nulls where a run has no point', ()
 test('chart data: point counts per series, a compared run overlays smoothed and validation curves', () => {
   const a = modelFromEvents([started, progress(1, 3), progress(2, 2.5), progress(3, 2.2), ev({ event: 'train.eval', step: 3, val_loss: 2.3, val_ppl: 10 })]);
   const b = modelFromEvents([started, progress(2, 3.1), progress(4, 2.9), ev({ event: 'train.eval', step: 4, val_loss: 2.8, val_ppl: 16 })]);
-  const [loss, ppl, lr, speed] = chartData(a);
+  const charts = chartData(a);
+  assert.deepEqual(charts.map((c) => c.id), ['loss', 'voice', 'ppl', 'lr', 'speed'], 'the voice score sits beside the loss');
+  const [loss, , ppl, lr, speed] = charts;
   assert.deepEqual(loss!.series.map((s) => [s.id, pointCount(s.values)]), [['train-loss', 3], ['train-loss-smoothed', 3], ['val-loss', 1]]);
   assert.equal(pointCount(ppl!.series[0]!.values), 1);
   assert.equal(pointCount(lr!.series[0]!.values), 3);
@@ -116,4 +118,76 @@ test('chart data: point counts per series, a compared run overlays smoothed and 
   assert.deepEqual(compared.series.map((s) => s.id), ['train-loss', 'train-loss-smoothed', 'val-loss', 'compare-train-loss-smoothed', 'compare-val-loss']);
   assert.deepEqual(compared.series[3]!.values, [null, 3.1, null, ema([3.1, 2.9], 0.6)[1]]);
   assert.equal(compared.series[3]!.run, 'compare');
+});
+
+const evaluation = (step: number, valLoss: number) => ev({ event: 'train.eval', step, val_loss: valLoss, val_ppl: Math.exp(valLoss) });
+const voice = (step: number, score: number, attributed: number, delta: number | null = 1.2) =>
+  ev({ event: 'train.voice', step, score, attributed, delta, samples: 8 });
+const times = { startedMs: 0, lastEventMs: 1000 };
+
+test('train.voice events become the voice series; a resumed run replaces the scores it replays', () => {
+  const m = modelFromEvents([
+    started, progress(20, 2.5), evaluation(20, 2.4), voice(20, 0.31, 0.25, null),
+    progress(40, 2.3), evaluation(40, 2.2), voice(40, 0.62, 0.75, 1.21),
+    ev({ event: 'train.cancelled', step: 40, checkpoint: 'checkpoints/step-000020' }),
+  ]);
+  assert.deepEqual(m.voice, { step: [20, 40], score: [0.31, 0.62], attributed: [0.25, 0.75], delta: [null, 1.21], samples: [8, 8] });
+  applyEvents(m, [started, progress(40, 2.25), evaluation(40, 2.1), voice(40, 0.58, 0.625), progress(60, 2.0), evaluation(60, 2.0), voice(60, 0.5, 0.5)]);
+  assert.deepEqual(m.voice.step, [20, 40, 60]);
+  assert.deepEqual(m.voice.score, [0.31, 0.58, 0.5]);
+  assert.deepEqual(modelFromEvents([started, progress(1, 3)]).voice.step, [], 'a run without the check has no voice series');
+});
+
+test("summary: the checkpoint chosen by voice (engine's choice once done, the best score so far before), else by loss", () => {
+  const events = [
+    started, progress(20, 2.5), evaluation(20, 2.4), voice(20, 0.31, 0.25),
+    progress(40, 2.3), evaluation(40, 2.2), voice(40, 0.62, 0.75),
+    progress(60, 2.1), evaluation(60, 2.0), voice(60, 0.62, 0.875),
+  ];
+  const live = summarize(modelFromEvents(events), times, null, 2000);
+  assert.deepEqual([live.chosenBy, live.chosenStep, live.bestVoiceScore, live.bestStep], ['voice', 40, 0.62, 60], 'a tie keeps the earlier step');
+  assert.equal(bestStepText(live), 'voice: step 40 (best voice score 62%; lowest val loss at step 60)');
+
+  const done = summarize(modelFromEvents([...events, ev({
+    event: 'train.done', adapter: 'adapter', best_step: 60, best_val_loss: 2.0, chosen_step: 40, chosen_by: 'voice', best_voice_score: 0.6234,
+  })]), times, null, 2000);
+  assert.deepEqual([done.chosenBy, done.chosenStep, done.bestVoiceScore, done.bestStep, done.bestValLoss], ['voice', 40, 0.6234, 60, 2.0]);
+  assert.equal(bestStepText(done), 'voice: step 40 (best voice score 62%; lowest val loss at step 60)');
+  const same = summarize(modelFromEvents([started, progress(20, 2), evaluation(20, 2), voice(20, 0.7, 0.75)]), times, null, 2000);
+  assert.equal(bestStepText(same), 'voice: step 20 (best voice score 70%; also the lowest val loss)');
+
+  // An old run (or the check off): no voice points, train.done without the fields = chosen by loss.
+  const oldEvents = [started, progress(20, 2.5), evaluation(20, 2.4), progress(40, 2.3), evaluation(40, 2.2)];
+  const oldLive = summarize(modelFromEvents(oldEvents), times, null, 2000);
+  assert.deepEqual([oldLive.chosenBy, oldLive.chosenStep, oldLive.bestVoiceScore], ['loss', 40, null]);
+  const old = summarize(modelFromEvents([...oldEvents, ev({ event: 'train.done', adapter: 'adapter', best_step: 40, best_val_loss: 2.2 })]), times, null, 2000);
+  assert.deepEqual([old.chosenBy, old.chosenStep, old.bestVoiceScore, old.bestStep], ['loss', 40, null, 40]);
+  assert.equal(bestStepText(old), '40 (validation loss 2.2)');
+  assert.equal(bestStepText(summarize(modelFromEvents([started, progress(1, 3)]), times, null, 2000)), null, 'nothing before the first evaluation');
+});
+
+test('the voice chart: score and attributed share in percent per step, a compared run overlaid, and why it is empty', () => {
+  const a = modelFromEvents([started, progress(20, 2.5), evaluation(20, 2.4), voice(20, 0.31, 0.25), progress(40, 2.3), evaluation(40, 2.2), voice(40, 0.62, 0.75)]);
+  const b = modelFromEvents([started, progress(30, 2.6), evaluation(30, 2.5), voice(30, 0.5, 0.5)]);
+  const chart = chartData(a).find((c) => c.id === 'voice')!;
+  assert.equal(chart.title, 'Voice score');
+  assert.deepEqual([chart.yRange, chart.unit, chart.emptyText], [[0, 100], '%', undefined]);
+  assert.deepEqual(chart.x, [20, 40]);
+  assert.deepEqual(chart.series.map((s) => [s.id, s.role, s.values]), [['voice-score', 'val', [31, 62]], ['voice-attributed', 'val', [25, 75]]]);
+  const compared = chartData(a, { model: b, name: 'other' }).find((c) => c.id === 'voice')!;
+  assert.deepEqual(compared.x, [20, 30, 40]);
+  assert.deepEqual(compared.series.map((s) => [s.id, s.run, s.values]), [
+    ['voice-score', 'primary', [31, null, 62]], ['voice-attributed', 'primary', [25, null, 75]],
+    ['compare-voice-score', 'compare', [null, 50, null]], ['compare-voice-attributed', 'compare', [null, 50, null]],
+  ]);
+  assert.match(compared.series[2]!.label, /— other$/);
+
+  const noVoice = (events: EngineEvent[]) => chartData(modelFromEvents(events)).find((c) => c.id === 'voice')!;
+  // Evaluations without a score: the check is off (or an old engine); the chart says so.
+  const old = noVoice([started, progress(20, 2.5), evaluation(20, 2.4), ev({ event: 'train.done', adapter: 'adapter', best_step: 20, best_val_loss: 2.4 })]);
+  assert.deepEqual([old.x, old.series.map((s) => pointCount(s.values))], [[], [0, 0]]);
+  assert.match(old.emptyText ?? '', /voice check was off/);
+  assert.equal(noVoice([started, progress(1, 3)]).emptyText, undefined, 'no evaluation yet');
+  assert.equal(noVoice([started, progress(20, 2.5), evaluation(20, 2.4)]).emptyText, undefined, "a live run's first score comes seconds after its evaluation");
+  assert.match(noVoice([started, progress(20, 2.5), evaluation(20, 2.4), progress(40, 2.3), evaluation(40, 2.2)]).emptyText ?? '', /off/);
 });

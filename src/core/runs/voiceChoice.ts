@@ -1,0 +1,42 @@
+// Which checkpoint became the voice (issue #19, "the loss lied"): the engine scores the
+// voice at every evaluation (`train.voice`) and exports the best-scoring checkpoint;
+// `train.done` says which (`chosen_step`, `chosen_by`, `best_voice_score`). Runs from
+// before the voice check, or with it off, chose by validation loss: an old train.done
+// without the fields reads as chosen_by "loss", chosen_step = best_step. Read leniently:
+// a terminal event is never dropped for an odd optional field.
+
+export type ChosenBy = 'voice' | 'loss';
+
+export interface CheckpointChoice {
+  /** The step whose weights were exported (null: the last weights, no evaluation chose). */
+  chosenStep: number | null;
+  chosenBy: ChosenBy;
+  /** Best voice score (0..1), null when the check was off. */
+  bestVoiceScore: number | null;
+}
+
+const isStep = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isShare = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
+
+/** The choice a train.done event reports, old runs included. */
+export function checkpointChoice(done: Record<string, unknown>): CheckpointChoice {
+  const bestStep = isStep(done.best_step) ? done.best_step : null;
+  const bestVoiceScore = isShare(done.best_voice_score) ? done.best_voice_score : null;
+  if (done.chosen_by === 'voice' && isStep(done.chosen_step)) {
+    return { chosenStep: done.chosen_step, chosenBy: 'voice', bestVoiceScore };
+  }
+  const chosenStep = isStep(done.chosen_step) || done.chosen_step === null ? done.chosen_step : bestStep;
+  return { chosenStep, chosenBy: 'loss', bestVoiceScore };
+}
+
+export interface VoicePoint { step: number; score: number }
+
+/**
+ * The engine's rule while a run is still training: the highest score so far, the
+ * earliest step on a tie (train.py keeps a new best only when it is strictly higher).
+ */
+export function bestVoice(points: Iterable<VoicePoint>): VoicePoint | null {
+  let best: VoicePoint | null = null;
+  for (const p of points) if (!best || p.score > best.score) best = p;
+  return best;
+}
