@@ -13,12 +13,16 @@ export function describeEvent(e: EngineEvent): string | undefined {
       return `step ${e.step}${e.total_steps ? `/${e.total_steps}` : ''}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss?.toFixed(4) ?? '—'}  lr ${e.lr.toExponential(2)}${e.tokens_per_s ? `  ${Math.round(e.tokens_per_s)} tok/s` : ''}${e.eta_s ? `  eta ${Math.round(e.eta_s)} s` : ''}`;
     case 'train.eval':
       return `eval at step ${e.step}: val loss ${e.val_loss?.toFixed(4) ?? '—'}, perplexity ${e.val_ppl?.toFixed(2) ?? '—'}`;
+    case 'train.voice':
+      return `voice at step ${e.step}: ${Math.round(e.score * 100)}% like the writer (${Math.round(e.attributed * 100)}% of ${e.samples} continuations attributed)`;
     case 'train.canary':
       return `canary "${e.prompt_id}" (epoch ${e.epoch}): ${(e.tuned[0] ?? e.base[0] ?? '').replace(/\s+/g, ' ').slice(0, 100)}…`;
     case 'train.checkpoint':
       return `checkpoint ${e.path}`;
     case 'train.done':
-      return `done: best step ${e.best_step ?? '—'}, best val loss ${e.best_val_loss?.toFixed(4) ?? '—'}`;
+      return e.chosen_by === 'voice' && e.chosen_step != null
+        ? `done: the voice is step ${e.chosen_step} (best voice score${e.best_voice_score != null ? ` ${Math.round(e.best_voice_score * 100)}%` : ''}); lowest val loss ${e.best_val_loss?.toFixed(4) ?? '—'} at step ${e.best_step ?? '—'}`
+        : `done: best step ${e.best_step ?? '—'}, best val loss ${e.best_val_loss?.toFixed(4) ?? '—'}`;
     case 'train.cancelled':
       return 'cancelled (checkpoint kept; resume with --resume)';
     default:
