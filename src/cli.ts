@@ -4,6 +4,7 @@
 import { dataCommand } from './cli/data';
 import { doctorCommand } from './cli/doctor';
 import { evalCommand } from './cli/eval';
+import { chooseCommand } from './cli/choose';
 import { exportCommand } from './cli/export';
 import { sampleCommand } from './cli/sample';
 import { trainCommand } from './cli/train';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   doctor: { run: doctorCommand, help: 'check Python, PyTorch and the GPU the engine would use' },
   data: { run: dataCommand, help: 'build the training data from a folder of essays and print what went in' },
   eval: { run: evalCommand, help: 'score how much a trained voice sounds like you: base vs tuned on held-out essays (eval.json)' },
+  choose: { run: chooseCommand, help: 'make a kept checkpoint the voice (your pick over the best voice score), then export it' },
   export: { run: exportCommand, help: 'merge a trained voice and export it for writing (ONNX) and for llama.cpp (LoRA GGUF)' },
   train: { run: trainCommand, help: 'train a voice on a folder of essays (dataset, training, export)' },
   write: { run: writeCommand, help: 'continue (or --rewrite) text with a trained voice, beside the base model' },

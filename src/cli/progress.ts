@@ -23,6 +23,8 @@ export function describeEvent(e: EngineEvent): string | undefined {
       return e.chosen_by === 'voice' && e.chosen_step != null
         ? `done: the voice is step ${e.chosen_step} (best voice score${e.best_voice_score != null ? ` ${Math.round(e.best_voice_score * 100)}%` : ''}); lowest val loss ${e.best_val_loss?.toFixed(4) ?? '—'} at step ${e.best_step ?? '—'}`
         : `done: best step ${e.best_step ?? '—'}, best val loss ${e.best_val_loss?.toFixed(4) ?? '—'}`;
+    case 'voice.chosen':
+      return `the voice is now step ${e.step} (your pick)`;
     case 'train.cancelled':
       return 'cancelled (checkpoint kept; resume with --resume)';
     default:

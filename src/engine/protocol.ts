@@ -81,6 +81,8 @@ export interface TrainDone {
   best_voice_score?: Num;
   [extra: string]: unknown;
 }
+/** `choose`: the writer made checkpoint `step` the run's voice (written to `output`, adapter or model). */
+export interface VoiceChosen { event: 'voice.chosen'; step: number; by: 'writer'; output: string }
 export interface TrainCancelled { event: 'train.cancelled'; step?: number; checkpoint?: string | null }
 export interface ExportArtifact { event: 'export.artifact'; path: string; bytes: number; seconds?: number }
 export interface ExportDone { event: 'export.done'; onnx?: string | null; onnx_base?: string | null; gguf?: string | null; seconds?: number }
@@ -91,13 +93,13 @@ export interface UnknownEvent { event: 'unknown'; name: string; raw: Record<stri
 export type EngineEvent =
   | EngineReady | StageProgress | SetupDone | ModelReady
   | TrainStarted | TrainProgress | TrainEval | TrainVoice | TrainCanary | TrainCheckpoint | TrainDone | TrainCancelled
-  | ExportArtifact | ExportDone | EvalDone | EngineErrorEvent | UnknownEvent;
+  | VoiceChosen | ExportArtifact | ExportDone | EvalDone | EngineErrorEvent | UnknownEvent;
 
 /** Events after which the engine has nothing more to say for this command. */
 export function isTerminal(e: EngineEvent): boolean {
   switch (e.event) {
     case 'engine.ready': case 'setup.done': case 'model.ready': case 'train.done':
-    case 'train.cancelled': case 'export.done': case 'eval.done': case 'error':
+    case 'train.cancelled': case 'voice.chosen': case 'export.done': case 'eval.done': case 'error':
       return true;
     default:
       return false;
@@ -129,6 +131,7 @@ const REQUIRED: Record<string, (o: Record<string, unknown>) => boolean> = {
   'train.checkpoint': (o) => isNum(o.step) && isStr(o.path),
   'train.done': (o) => isStr(o.adapter),
   'train.cancelled': () => true,
+  'voice.chosen': (o) => isNum(o.step) && o.by === 'writer' && isStr(o.output),
   'export.artifact': (o) => isStr(o.path) && isNum(o.bytes),
   'export.done': () => true,
   'eval.done': (o) => isStr(o.path),

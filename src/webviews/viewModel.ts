@@ -6,7 +6,7 @@
 // `applyEvents` folds events into a model it owns (appending, so a live run costs
 // O(new events)).
 import type { RunState } from '../core/runs/runFolder';
-import { bestVoice, checkpointChoice, type ChosenBy } from '../core/runs/voiceChoice';
+import { bestVoice, checkpointChoice, type ChosenBy, writerChoice } from '../core/runs/voiceChoice';
 import { formatNumber } from './reports';
 import type { EngineErrorEvent, EngineEvent, TrainCancelled, TrainDone, TrainStarted } from '../engine/protocol';
 
@@ -40,6 +40,8 @@ export interface RunModel {
   started: TrainStarted | null;
   device: { device: string; gpu: string | null } | null;
   done: TrainDone | null;
+  /** The checkpoint the writer made the voice afterwards (`choose`), if any. */
+  writerStep: number | null;
   cancelled: TrainCancelled | null;
   error: EngineErrorEvent | null;
   checkpoints: { step: number; path: string }[];
@@ -58,6 +60,7 @@ export function emptyModel(smoothing = DEFAULT_SMOOTHING): RunModel {
     val: { step: [], loss: [], ppl: [] },
     voice: { step: [], score: [], attributed: [], delta: [], samples: [] },
     canaries: new Map(),
+    writerStep: null,
     started: null,
     device: null,
     done: null,
@@ -129,7 +132,11 @@ function applyEvent(m: RunModel, e: EngineEvent): void {
     case 'train.done':
       m.state = 'done';
       m.done = e;
+      m.writerStep = null;
       m.etaS = null;
+      return;
+    case 'voice.chosen':
+      m.writerStep = e.step;
       return;
     case 'train.cancelled':
       m.state = 'cancelled';
@@ -247,9 +254,10 @@ export function summarize(m: RunModel, times: RunTimes, config: Record<string, u
   const measured = m.state === 'done' && typeof m.done?.seconds === 'number' ? m.done.seconds * 1000 : null;
   const bestStep = m.done?.best_step ?? best?.step ?? null;
   const voiceSoFar = bestVoice(m.voice.step.map((step, i) => ({ step, score: m.voice.score[i]! })));
-  const choice = m.state === 'done' && m.done ? checkpointChoice(m.done)
-    : voiceSoFar ? { chosenStep: voiceSoFar.step, chosenBy: 'voice' as const, bestVoiceScore: voiceSoFar.score }
-      : { chosenStep: bestStep, chosenBy: 'loss' as const, bestVoiceScore: null };
+  const trained = m.state === 'done' && m.done ? checkpointChoice(m.done) : null;
+  const choice = trained && m.writerStep !== null ? writerChoice(trained, m.writerStep) : trained ?? (voiceSoFar
+    ? { chosenStep: voiceSoFar.step, chosenBy: 'voice' as const, bestVoiceScore: voiceSoFar.score }
+    : { chosenStep: bestStep, chosenBy: 'loss' as const, bestVoiceScore: null });
   return {
     state: m.state,
     durationMs: measured ?? (times.startedMs !== null && end !== null ? Math.max(0, end - times.startedMs) : null),
@@ -288,6 +296,9 @@ export function percent(share: number): string {
  * step and its validation loss, as before. Null before the first evaluation.
  */
 export function bestStepText(sum: RunSummaryView): string | null {
+  if (sum.chosenBy === 'writer' && sum.chosenStep !== null) {
+    return `voice: step ${sum.chosenStep} (your pick)`;
+  }
   if (sum.chosenBy === 'voice' && sum.chosenStep !== null) {
     const facts = [
       sum.bestVoiceScore !== null ? `best voice score ${percent(sum.bestVoiceScore)}` : null,

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from voice_draft_engine.config import TrainConfig
 
-TERMINAL = {"train.done", "train.cancelled", "error", "model.ready", "setup.done", "engine.ready"}
+TERMINAL = {"train.done", "train.cancelled", "error", "model.ready", "setup.done", "engine.ready", "voice.chosen"}
 
 
 def _num(v: Any) -> bool:
@@ -73,6 +73,7 @@ FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "train.voice": {"step": lambda v: _int(v) and v >= 0, "score": _share, "attributed": _share,
                     "delta": _opt(_num), "samples": lambda v: _int(v) and v >= 1},
     "train.checkpoint": {"step": _int, "path": lambda p: _str(p) and p.startswith("checkpoints/step-")},
+    "voice.chosen": {"step": _int, "by": lambda v: v == "writer", "output": lambda v: v in ("adapter", "model")},
     "train.done": {"adapter": _str, "best_step": _opt(_int), "best_val_loss": _opt(_num), "steps": _int,
                    "seconds": _num},
     "train.cancelled": {"step": _int, "checkpoint": _opt(_str)},

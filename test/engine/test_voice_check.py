@@ -53,3 +53,28 @@ def test_too_little_writing_turns_the_check_off_and_the_loss_chooses(tiny_model_
     sink.close()
     assert not [e for e in sink.events if e["event"] == "train.voice"]
     assert sink.events[-1]["chosen_by"] == "loss" and sink.events[-1]["chosen_step"] == sink.events[-1]["best_step"]
+
+
+def test_the_writer_can_pick_another_kept_checkpoint(tiny_model_dir: Path, bierce_dataset: Path, tmp_path: Path,
+                                                      engine_env: dict[str, str]) -> None:
+    import subprocess
+    import sys
+
+    from safetensors.torch import load_file
+
+    run = make_run(tmp_path, bierce_dataset, max_steps=4, keep_checkpoints=5)
+    sink = Recorder()
+    assert train_run(run, sink) == "done"
+    sink.close()
+    other = next(s for s, _ in list_checkpoints(run) if s != sink.events[-1]["chosen_step"])
+    proc = subprocess.run([sys.executable, "-m", "voice_draft_engine", "choose", "--run", str(run), "--step", str(other)],
+                          env=engine_env, capture_output=True, text=True, timeout=600)
+    out = [json.loads(l) for l in proc.stdout.splitlines()]
+    assert proc.returncode == 0 and out[-1] == {"event": "voice.chosen", "step": other, "by": "writer", "output": "adapter"}
+    picked = load_file(str(run / "checkpoints" / f"step-{other:06d}" / "adapter" / "adapter_model.safetensors"))
+    now = load_file(str(run / "adapter" / "adapter_model.safetensors"))
+    assert picked.keys() == now.keys() and all((picked[k] == now[k]).all() for k in picked)
+    missing = subprocess.run([sys.executable, "-m", "voice_draft_engine", "choose", "--run", str(run), "--step", "999"],
+                             env=engine_env, capture_output=True, text=True, timeout=600)
+    error = json.loads(missing.stdout.splitlines()[-1])
+    assert missing.returncode == 1 and error["code"] == "checkpoint_not_found" and "Kept checkpoints" in error["hint"]

@@ -3,7 +3,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkpointChoice, type ChosenBy } from './voiceChoice';
+import { checkpointChoice, type ChosenBy, writerChoice } from './voiceChoice';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -108,6 +108,7 @@ export function stateFromEvents(lines: string[]): Pick<RunSummary, 'state' | 'be
     switch (e.event) {
       case 'train.started': state = 'running'; lastError = undefined; choice = undefined; break;
       case 'train.done': state = 'done'; bestValLoss = e.best_val_loss as number | null; choice = checkpointChoice(e); break;
+      case 'voice.chosen': if (typeof e.step === 'number') choice = writerChoice(choice, e.step); break;
       case 'train.cancelled': state = 'cancelled'; break;
       case 'error':
         if (state !== 'done') state = 'failed';

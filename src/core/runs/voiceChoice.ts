@@ -5,7 +5,7 @@
 // without the fields reads as chosen_by "loss", chosen_step = best_step. Read leniently:
 // a terminal event is never dropped for an odd optional field.
 
-export type ChosenBy = 'voice' | 'loss';
+export type ChosenBy = 'voice' | 'loss' | 'writer';
 
 export interface CheckpointChoice {
   /** The step whose weights were exported (null: the last weights, no evaluation chose). */
@@ -27,6 +27,11 @@ export function checkpointChoice(done: Record<string, unknown>): CheckpointChoic
   }
   const chosenStep = isStep(done.chosen_step) || done.chosen_step === null ? done.chosen_step : bestStep;
   return { chosenStep, chosenBy: 'loss', bestVoiceScore };
+}
+
+/** After `choose` (a `voice.chosen` event): the writer's pick replaces training's choice. */
+export function writerChoice(choice: CheckpointChoice | undefined, step: number): CheckpointChoice {
+  return { chosenStep: step, chosenBy: 'writer', bestVoiceScore: choice?.bestVoiceScore ?? null };
 }
 
 export interface VoicePoint { step: number; score: number }

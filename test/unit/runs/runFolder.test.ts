@@ -90,3 +90,13 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+test("voice.chosen: the run's summary names the writer's pick", () => {
+  const lines = [
+    { event: 'train.started', config: {}, dataset: {} },
+    { event: 'train.done', adapter: 'adapter', best_step: 60, best_val_loss: 2, chosen_step: 40, chosen_by: 'voice', best_voice_score: 0.6 },
+    { event: 'voice.chosen', step: 60, by: 'writer', output: 'adapter' },
+  ].map((e) => JSON.stringify(e));
+  const s = stateFromEvents(lines);
+  assert.deepEqual([s.state, s.chosenStep, s.chosenBy, s.bestVoiceScore], ['done', 60, 'writer', 0.6]);
+});

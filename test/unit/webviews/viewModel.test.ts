@@ -191,3 +191,15 @@ test('the voice chart: score and attributed share in percent per step, a compare
   assert.equal(noVoice([started, progress(20, 2.5), evaluation(20, 2.4)]).emptyText, undefined, "a live run's first score comes seconds after its evaluation");
   assert.match(noVoice([started, progress(20, 2.5), evaluation(20, 2.4), progress(40, 2.3), evaluation(40, 2.2)]).emptyText ?? '', /off/);
 });
+
+test("the writer's pick (voice.chosen after train.done) replaces training's choice; a new training forgets it", () => {
+  const times = { startedMs: 0, lastEventMs: 1000 };
+  const done = ev({ event: 'train.done', adapter: 'adapter', best_step: 60, best_val_loss: 2.0, chosen_step: 40, chosen_by: 'voice', best_voice_score: 0.62 });
+  const picked = ev({ event: 'voice.chosen', step: 60, by: 'writer', output: 'adapter' });
+  assert.equal(picked.event, 'voice.chosen');
+  const sum = summarize(modelFromEvents([started, progress(60, 2), done, picked]), times, null, 2000);
+  assert.deepEqual([sum.state, sum.chosenBy, sum.chosenStep, sum.bestVoiceScore], ['done', 'writer', 60, 0.62]);
+  assert.equal(bestStepText(sum), 'voice: step 60 (your pick)');
+  const again = summarize(modelFromEvents([started, progress(60, 2), done, picked, started, progress(61, 2), done]), times, null, 2000);
+  assert.equal(again.chosenBy, 'voice');
+});

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--worker", metavar="RUN",
                        help="internal: train RUN as one of the processes a launcher (torchrun, accelerate) started")
     train.add_argument("--resume", action="store_true", help="continue from the newest complete checkpoint")
+    choose = sub.add_parser("choose", help="make a kept checkpoint the run's voice (the writer's pick)")
+    choose.add_argument("--run", required=True, help="the run folder")
+    choose.add_argument("--step", required=True, type=int, help="the checkpoint's step (checkpoints/step-NNNNNN)")
     model = sub.add_parser("model", help="manage base models")
     model_sub = model.add_subparsers(dest="model_command", required=True)
     build = model_sub.add_parser("build-default", help="build the offline default model (SmolLM2-135M-Instruct) once")
@@ -89,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             from .train import run_train_command
 
             return run_train_command(sink, args.run or args.worker, args.resume, worker=args.worker is not None)
+        if args.command == "choose":
+            from .choose import run_choose_command
+
+            return run_choose_command(sink, args.run, args.step)
         if args.command == "model":
             from .default_model import run_build_default
 

@@ -349,7 +349,7 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         book.record_epoch(epoch_label, state.step, model, tokenizer, sink, prepared.autocast_dtype)
 
     chosen, chosen_by = chosen_checkpoint(state)
-    output = _write_output(run_dir, cfg, model, tokenizer, chosen)
+    output = write_output(run_dir, cfg, model, tokenizer, chosen)
     sink.emit("train.done", adapter=output, best_step=state.best_step, best_val_loss=state.best_val_loss,
               steps=state.step, seconds=round(time.monotonic() - started, 2),
               stopped_early=outcome == "early_stop", outcome=outcome, full_model=cfg.full_finetune,
@@ -365,7 +365,7 @@ def chosen_checkpoint(state: LoopState) -> tuple[int | None, str]:
     return state.best_step, "loss"
 
 
-def _write_output(run_dir: Path, cfg: TrainConfig, model: Any, tokenizer: Any, step: int | None) -> str:
+def write_output(run_dir: Path, cfg: TrainConfig, model: Any, tokenizer: Any, step: int | None) -> str:
     """The chosen checkpoint's weights (the last ones without one) as adapter/ (PEFT
     format), or model/ for full fine-tuning, with the tokenizer beside them."""
     if step is not None:
