@@ -1,7 +1,10 @@
 // Finds the writer's markdown essays under a folder: include/exclude globs,
 // .gitignore and .voiceignore (the folder's own, its subfolders' and its
-// ancestors' up to the git root), symlinks followed without looping. Anything we
-// cannot use is reported with the reason, never dropped silently.
+// ancestors' up to the git root), symlinks followed without looping as long as
+// they stay inside the folder: a link to /etc/passwd, /proc/self/status or a
+// private folder elsewhere is refused, never read (the dataset may be sent to a
+// remote host under the "your essays" consent). Anything we cannot use is reported
+// with the reason, never dropped silently.
 
 import { promises as fs, readFileSync, statSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
@@ -53,8 +56,8 @@ export async function findEssays(folder: string, options: DiscoverOptions): Prom
   });
   if (!rootStat.isDirectory()) throw new Error(`${root} is not a folder`);
 
-  const walker = new EssayWalker(options);
   const rootReal = await fs.realpath(root);
+  const walker = new EssayWalker(options, rootReal);
   const inherited = await ancestorIgnoreRules(root);
   await walker.walk(root, '', inherited, [rootReal]);
   await walker.readAll();
@@ -84,7 +87,8 @@ class EssayWalker {
   private readonly isIncluded: (p: string) => boolean;
   private readonly isExcluded: (p: string) => boolean;
 
-  constructor(private readonly options: DiscoverOptions) {
+  /** `rootReal`: the folder's real path; nothing whose real path lies outside it is read. */
+  constructor(private readonly options: DiscoverOptions, private readonly rootReal: string) {
     // Extensions are matched case-insensitively: `Essay.MD` is an essay too.
     this.isIncluded = picomatch(options.include, { nocase: true });
     this.isExcluded = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true }) : () => false;
@@ -107,6 +111,7 @@ class EssayWalker {
       const childAbs = path.join(dir, entry.name);
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
+      let linkReal: string | undefined;
       if (entry.isSymbolicLink()) {
         const target = await fs.stat(childAbs).catch(() => undefined);
         if (!target) {
@@ -115,13 +120,18 @@ class EssayWalker {
         }
         isDir = target.isDirectory();
         isFile = target.isFile();
+        linkReal = await fs.realpath(childAbs).catch(() => undefined);
       }
       if (isDir) {
         // Hidden folders (.git, .venv, .voice-draft…) hold tooling, not essays.
         if (entry.name.startsWith('.') || this.isExcludedDir(childRel) || isIgnored(rules, childAbs, true)) continue;
-        const real = await fs.realpath(childAbs).catch(() => undefined);
+        const real = linkReal ?? (await fs.realpath(childAbs).catch(() => undefined));
         if (real === undefined) {
           this.skip(childRel, 'folder unreadable');
+          continue;
+        }
+        if (!isInside(this.rootReal, real)) {
+          this.skip(childRel, OUTSIDE_FOLDER);
           continue;
         }
         const loopsTo = realAncestors.indexOf(real);
@@ -134,8 +144,17 @@ class EssayWalker {
         if (!this.isCandidateFile(childRel) || isIgnored(rules, childAbs, false)) continue;
         // The real path tells a symlinked twin from its original (one syscall only for links).
         const realDir = realAncestors[realAncestors.length - 1] ?? dir;
-        const viaSymlink = entry.isSymbolicLink() || realDir !== dir;
-        const realPath = entry.isSymbolicLink() ? await fs.realpath(childAbs).catch(() => childAbs) : path.join(realDir, entry.name);
+        // (A root opened through a link of its own does not make every file a link's twin.)
+        const viaSymlink = entry.isSymbolicLink() || realDir !== path.join(this.rootReal, rel);
+        const realPath = entry.isSymbolicLink() ? linkReal : path.join(realDir, entry.name);
+        if (realPath === undefined) {
+          this.skip(childRel, 'unreadable (the symbolic link cannot be resolved)');
+          continue;
+        }
+        if (!isInside(this.rootReal, realPath)) {
+          this.skip(childRel, OUTSIDE_FILE);
+          continue;
+        }
         this.candidates.push({ path: childRel, absolutePath: childAbs, realPath, viaSymlink });
       }
     }
@@ -173,12 +192,13 @@ class EssayWalker {
 
   private read(c: Candidate): void {
     try {
-      const size = statSync(c.absolutePath).size;
+      // Read at the real path that was checked to lie inside the folder, not through the link again.
+      const size = statSync(c.realPath).size;
       if (size > this.options.maxFileBytes) {
         this.skip(c.path, `too large (${formatBytes(size)}; the cap is ${formatBytes(this.options.maxFileBytes)})`);
         return;
       }
-      const bytes = readFileSync(c.absolutePath);
+      const bytes = readFileSync(c.realPath);
       const decoded = decodeText(bytes);
       if (decoded.problem !== undefined) this.skip(c.path, decoded.problem);
       else this.files.push({ path: c.path, absolutePath: c.absolutePath, text: decoded.text, bytes: bytes.length });
@@ -190,6 +210,15 @@ class EssayWalker {
   private skip(rel: string, reason: string): void {
     this.skipped.push({ path: rel, reason });
   }
+}
+
+const OUTSIDE_FILE = 'symbolic link to a file outside the folder; not read (only what lies inside the folder is used)';
+const OUTSIDE_FOLDER = 'symbolic link to a folder outside the folder; not read (only what lies inside the folder is used)';
+
+/** `child` is `root` or lies below it (both real, absolute paths). */
+function isInside(root: string, child: string): boolean {
+  const rel = path.relative(root, child);
+  return rel === '' || (!path.isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${path.sep}`));
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -82,15 +82,20 @@ export function draftLinksFromFrontMatter(
   const links = new Map<string, string>();
   const warnings: string[] = [];
   const resolve = (from: string, target: string) => path.posix.normalize(path.posix.join(path.posix.dirname(from), target));
+  // Only essays the scan found (inside the folder, links resolved) are ever linked; a path that
+  // climbs out of the folder is named as such, so the writer knows why it was not read.
+  const outside = (p: string) => p === '..' || p.startsWith('../');
   for (const [file, fm] of frontMatters) {
     for (const target of stringsOf(fm.draft, fm.drafts)) {
       const draft = resolve(file, target);
-      if (frontMatters.has(draft) && draft !== file) links.set(draft, file);
+      if (outside(draft)) warnings.push(`${file}: front matter names the draft "${target}", which lies outside the folder; not read`);
+      else if (frontMatters.has(draft) && draft !== file) links.set(draft, file);
       else warnings.push(`${file}: front matter names the draft "${target}", which is not among the essays found`);
     }
     for (const target of stringsOf(fm.draft_of, fm.draftOf)) {
       const finished = resolve(file, target);
-      if (frontMatters.has(finished) && finished !== file) links.set(file, finished);
+      if (outside(finished)) warnings.push(`${file}: front matter says it is a draft of "${target}", which lies outside the folder; not used`);
+      else if (frontMatters.has(finished) && finished !== file) links.set(file, finished);
       else warnings.push(`${file}: front matter says it is a draft of "${target}", which is not among the essays found`);
     }
   }
@@ -138,7 +143,11 @@ export async function earlierVersionsFromGit(
   const history = fileHistories(log.toString('utf8'), new Map(docs.map((d) => [toTop(d), d])));
 
   const wanted: Array<{ doc: string; commit: string; file: string }> = [];
-  for (const [doc, list] of history) {
+  // Only versions that lay inside the folder: git limits the log to it, and a rename
+  // followed back must not reach a file outside it (a private note moved in later).
+  const insideRoot = (file: string) => !prefix || file === prefix || file.startsWith(`${prefix}/`);
+  for (const [doc, all] of history) {
+    const list = all.filter((v) => insideRoot(v.file));
     // list is newest first; the newest commit is (usually) the text we already have.
     const older = list.length > 1 ? list.slice(1) : list;
     for (const v of spread(older.reverse(), options.maxPerDoc)) wanted.push({ doc, ...v });
