@@ -169,19 +169,41 @@ class TrainConfig:
         def bad(message: str) -> EngineError:
             return EngineError("config_invalid", f"{where}: {message}", FIX_HINT)
 
+        # Every number finite: json.loads reads NaN and Infinity, and a NaN passes every
+        # comparison below unnoticed (a NaN learning rate trains nothing, silently).
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise bad(f"{field.name} must be a finite number, not {value!r}.")
+        # Zero is meaningful for these (no decay, no clipping, keep only the best, no top-k);
+        # a negative one is never: a negative max_grad_norm flips every update's direction.
+        non_negative = {
+            "weight_decay": "0 turns decay off",
+            "max_grad_norm": "0 turns clipping off",
+            "early_stopping_min_delta": "0: any improvement counts",
+            "keep_checkpoints": "0 keeps only the best",
+            "seed": None,
+            "canary_seed": None,
+            "canary_top_k": "0 turns top-k off",
+        }
+        for name, zero in non_negative.items():
+            if getattr(self, name) < 0:
+                raise bad(f"{name} must be 0 or more, not {getattr(self, name)!r}" + (f" ({zero})." if zero else "."))
+        if not self.canary_temperature > 0:
+            raise bad(f"canary_temperature must be more than 0, not {self.canary_temperature!r}.")
         positive = ["lora_r", "lora_alpha", "epochs", "gradient_accumulation_steps", "max_seq_len",
                     "canary_samples", "canary_max_new_tokens", "log_every", "early_stopping_patience"]
         for name in positive:
             if getattr(self, name) < 1:
-                raise bad(f"{name} must be at least 1.")
+                raise bad(f"{name} must be at least 1, not {getattr(self, name)!r}.")
         for name in ("micro_batch_size", "eval_every", "max_steps"):
             value = getattr(self, name)
             if value is not None and value < 1:
-                raise bad(f"{name} must be at least 1 (or null).")
+                raise bad(f"{name} must be at least 1 (or null), not {value!r}.")
         if not (0 <= self.lora_dropout < 1 and 0 <= self.warmup_ratio < 1 and 0 <= self.min_lr_ratio <= 1):
             raise bad("lora_dropout and warmup_ratio must be in [0, 1); min_lr_ratio in [0, 1].")
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
-            raise bad("learning_rate must be a positive number.")
+            raise bad(f"learning_rate must be a positive number, not {self.learning_rate!r}.")
         if self.framing not in FRAMINGS:
             raise bad(f"framing must be one of {', '.join(FRAMINGS)}.")
         if self.lr_schedule not in ("cosine", "constant"):
