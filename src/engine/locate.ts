@@ -51,13 +51,37 @@ export function choosePython(configured: string | undefined, env: NodeJS.Process
   return { python: process.platform === 'win32' ? 'python' : 'python3', source: 'system' };
 }
 
-/** A local engine command: `python -m voice_draft_engine <args>` with the package on PYTHONPATH. */
+/**
+ * How the engine's interpreter starts, here and on a remote host: never importing
+ * from the current folder or the user's site-packages. `python -m pkg` puts the
+ * current folder first on sys.path, so a `json.py` or a `voice_draft_engine/` in the
+ * folder the CLI was started from ran instead of the engine (issue #25). `-I` would
+ * drop PYTHONPATH too, and `-P` needs Python 3.11, so: `-s` (no user site-packages),
+ * and a bootstrap that removes the current-folder entries from sys.path before
+ * anything is imported from it, then runs the package as `-m` does. PYTHONPATH (the
+ * engine's folder first) still works. PYTHONSAFEPATH and PYTHONNOUSERSITE carry the
+ * same to the processes the engine starts (a launcher's workers, pip) on 3.11+.
+ */
+export const ENGINE_BOOTSTRAP = [
+  'import sys',
+  "sys.path[:] = [p for p in sys.path if p not in ('', '.')]",
+  'import runpy',
+  "runpy._run_module_as_main('voice_draft_engine')",
+].join('; ');
+
+/** Interpreter arguments before the engine's own: `python <these> <command> ...`. */
+export const ENGINE_PYTHON_ARGS: readonly string[] = ['-s', '-c', ENGINE_BOOTSTRAP];
+
+/** Environment for an isolated engine (see ENGINE_BOOTSTRAP). */
+export const ENGINE_ISOLATION_ENV: Readonly<Record<string, string>> = { PYTHONSAFEPATH: '1', PYTHONNOUSERSITE: '1' };
+
+/** A local engine command: `python -s -c <bootstrap> <args>` (= `python -m voice_draft_engine`, isolated) with the package on PYTHONPATH. */
 export function localEngine(python: string, args: string[], env: NodeJS.ProcessEnv = process.env): EngineInvocation {
   const pkg = enginePackageDir();
   const pythonPath = env.PYTHONPATH ? `${pkg}${delimiter}${env.PYTHONPATH}` : pkg;
   return {
     command: python,
-    args: ['-m', 'voice_draft_engine', ...args],
-    env: { ...env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
+    args: [...ENGINE_PYTHON_ARGS, ...args],
+    env: { ...env, ...ENGINE_ISOLATION_ENV, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
   };
 }

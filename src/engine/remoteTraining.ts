@@ -14,6 +14,7 @@ import {
 } from './remote/remoteRun';
 import { ensureRemoteDefaultModel } from './remote/remoteModel';
 import { readRemoteState } from './remote/remoteState';
+import { isCheckpointPath } from './remote/runLayout';
 import type { RemoteTarget } from './remote/sshTarget';
 
 export { isRemoteRun, readRemoteState } from './remote/remoteState';
@@ -103,8 +104,12 @@ export async function followRemoteTraining(runDir: string, target: RemoteTarget,
     return pulls;
   };
   const result = await followRemote(target, runDir, (e) => {
-    // Checkpoint paths are relative to the run folder (`checkpoints/step-000040`); anything else is not ours to pull.
-    if (e.event === 'train.checkpoint' && /^checkpoints\/[\w.-]+$/.test(e.path)) void pull([e.path]);
+    // Checkpoint paths are relative to the run folder and name one checkpoint (`checkpoints/step-000040`);
+    // anything else (`checkpoints/..`, an absolute path) comes from a host that is not our engine: never pulled.
+    if (e.event === 'train.checkpoint') {
+      if (isCheckpointPath(e.path)) void pull([e.path]);
+      else opts.onStderr?.(`ignored a checkpoint event from ${target.host} with the path ${JSON.stringify(e.path)}`);
+    }
     onEvent(e);
   }, opts);
   if (!result.dropped && !result.aborted) await pull();

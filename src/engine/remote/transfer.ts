@@ -5,16 +5,36 @@
 // them depends on the local OpenSSH version, so no quoting is right for both.)
 import { spawn } from 'node:child_process';
 import { agentCommand, exec, killer, RemoteError, sshFailure } from './exec';
+import { pullableKind } from './runLayout';
 import { type RemoteTarget, posixQuote, remoteJoin, rsyncRemote, rsyncRsh, sshArgs, sshProgram } from './sshTarget';
+import { TarRefusedError, untarInto } from './untar';
 
-let localRsyncProbe: Promise<boolean> | undefined;
+let localRsyncProbe: Promise<[number, number, number] | undefined> | undefined;
+
+function localRsyncVersion(): Promise<[number, number, number] | undefined> {
+  localRsyncProbe ??= exec('rsync', ['--version'], { timeoutMs: 10_000 })
+    .then((r) => {
+      const m = r.code === 0 ? /version (\d+)\.(\d+)\.(\d+)/.exec(r.stdout.toString()) : null;
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3])] as [number, number, number] : undefined;
+    })
+    .catch(() => undefined);
+  return localRsyncProbe;
+}
 
 /** rsync 3+ here (needed for --protect-args); probed once. */
-export function localHasRsync(): Promise<boolean> {
-  localRsyncProbe ??= exec('rsync', ['--version'], { timeoutMs: 10_000 })
-    .then((r) => r.code === 0 && /version ([3-9]|\d\d)\./.test(r.stdout.toString()))
-    .catch(() => false);
-  return localRsyncProbe;
+export async function localHasRsync(): Promise<boolean> {
+  const v = await localRsyncVersion();
+  return v !== undefined && v[0] >= 3;
+}
+
+/**
+ * rsync 3.2.5+ here: the receiver checks that the sender sends only the files that
+ * were asked for (CVE-2022-29154). Older ones would write whatever names a
+ * hostile host sends, so pulls go through the checked tar path instead.
+ */
+export async function localRsyncChecksSender(): Promise<boolean> {
+  const v = await localRsyncVersion();
+  return v !== undefined && (v[0] > 3 || (v[0] === 3 && (v[1] > 2 || (v[1] === 2 && v[2] >= 5))));
 }
 
 export interface TransferOptions {
@@ -55,12 +75,28 @@ export async function pushEntries(t: RemoteTarget, localRoot: string, names: str
   await pipeline(t, { command: 'tar', args: tarArgs, cwd: localRoot }, { command: sshProgram(t), args: unpack }, opts);
 }
 
-/** Copies `names` (relative to remoteRoot, e.g. `checkpoints/step-000040`) into localDest, keeping their relative paths. */
+/**
+ * Copies `names` (relative to remoteRoot, e.g. `checkpoints/step-000040`) into localDest,
+ * keeping their relative paths. Only names of the run layout (runLayout.ts) are pulled,
+ * and only regular files and folders arrive: rsync skips links, devices and special
+ * files; the tar stream is unpacked by untarInto, which refuses them. The caller still
+ * checks what arrived (stagedProblem) before it uses it.
+ */
 export async function pullEntries(t: RemoteTarget, remoteRoot: string, names: string[], localDest: string, opts: TransferOptions): Promise<void> {
   if (!names.length) return;
-  if (opts.rsync) {
+  const kinds = new Map<string, 'file' | 'dir'>();
+  for (const n of names) {
+    const kind = pullableKind(n);
+    if (!kind) throw new RemoteError(`Refused to pull "${n}" from ${t.host}: it is not part of a run folder.`, 'The host may be compromised; see the Voice Draft log.');
+    kinds.set(n, kind);
+  }
+  if (opts.rsync && (await localRsyncChecksSender())) {
     const args = [
       '-a', '--protect-args', '--partial', '--relative',
+      // What a hostile host could send besides files and folders is not taken: no links
+      // (a link to ~/.bashrc, written through later), no devices or special files, and
+      // no owners or groups of its choosing when this runs as root.
+      '--no-links', '--safe-links', '--no-devices', '--no-specials', '--no-owner', '--no-group',
       ...(opts.deleteExtraneous ? ['--delete'] : []),
       '-e', rsyncRsh(t),
       // `/./` marks where the kept relative path starts (--relative).
@@ -71,7 +107,56 @@ export async function pullEntries(t: RemoteTarget, remoteRoot: string, names: st
     return;
   }
   const pack = sshArgs(t, agentCommand(t, ['pack', remoteRoot, ...names]));
-  await pipeline(t, { command: sshProgram(t), args: pack }, { command: 'tar', args: ['-x', '-f', '-', '-C', localDest] }, opts);
+  const allow = (member: string, kind: 'file' | 'dir') => {
+    if (kinds.get(member) === kind) return true;
+    for (const [n, k] of kinds) if (k === 'dir' && member.startsWith(`${n}/`)) return true;
+    return false;
+  };
+  await pullTar(t, pack, localDest, allow, opts);
+}
+
+/** `ssh host helper pack ...` unpacked here by untarInto; both must end well. */
+function pullTar(t: RemoteTarget, sshArgv: string[], localDest: string, allow: (name: string, kind: 'file' | 'dir') => boolean, opts: TransferOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('cancelled'));
+    const child = spawn(sshProgram(t), sshArgv, { shell: false, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => {
+      const text = c.toString('utf8');
+      stderr = (stderr + text).slice(-8000);
+      if (opts.onStderr) text.split('\n').filter(Boolean).forEach(opts.onStderr);
+    });
+    const stop = killer(child, { signal: opts.signal, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    let failed: unknown;
+    let code: number | null | undefined;
+    let extracted = false;
+    let settled = false;
+    const done = () => {
+      if (settled || code === undefined || !extracted) return;
+      settled = true;
+      stop();
+      if (failed instanceof TarRefusedError) {
+        return reject(new RemoteError(`Refused what ${t.host} sent back: ${failed.message}.`, 'Nothing from this copy was used. The host may be compromised; check it before training there again.'));
+      }
+      if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('cancelled'));
+      if (code === 255) return reject(sshFailure(t, stderr));
+      if (failed) return reject(failed instanceof Error ? failed : new Error(String(failed)));
+      if (code !== 0) {
+        return reject(new RemoteError(`Copying files from ${t.host} failed (tar stream: exit ${code}): ${stderr.trim().split('\n').slice(-2).join(' ')}`,
+          'Check the free disk space on both machines, then try again.', stderr));
+      }
+      resolve();
+    };
+    child.once('error', (e) => { failed ??= e; if (child.pid === undefined) { code ??= null; extracted = true; done(); } });
+    child.once('close', (c) => { code ??= c; done(); });
+    untarInto(child.stdout, localDest, { allow })
+      .catch((e: unknown) => {
+        failed ??= e;
+        child.stdout.destroy(); // nothing more is read; ssh's exit is what we wait for
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      })
+      .finally(() => { extracted = true; done(); });
+  });
 }
 
 async function checked(t: RemoteTarget, command: string, args: string[], cwd: string | undefined, opts: TransferOptions): Promise<void> {
