@@ -100,3 +100,10 @@ def test_the_cpu_recipe_fills_only_what_the_run_leaves_out() -> None:
     on_gpu = TrainConfig()
     apply_hardware_defaults(on_gpu, set(), gpu)
     assert on_gpu == TrainConfig()  # a GPU trains the epochs on 1,024-token rows
+
+
+def test_a_piece_without_a_title_is_trained_as_plain_text(default_model_dir: Path) -> None:
+    tok = load_tokenizer(default_model_dir)
+    untitled, = data.tokenize_example(T2, tok, 256, "plain", {})  # no documents.jsonl: no title
+    assert untitled.labels[0] == data.IGNORE and data.IGNORE not in untitled.labels[1:]
+    data.check_mask(data.collate([[untitled]], data.pad_token_id(tok)), tok)

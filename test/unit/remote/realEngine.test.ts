@@ -106,7 +106,7 @@ test('the real engine trains on the host over ssh; a killed ssh client is re-att
     }
     assert.deepEqual(await readdir(join(run, 'checkpoints')), await readdir(join(remoteDir, 'checkpoints')));
     assert.ok(existsSync(join(run, 'canaries.json')));
-    assert.equal((JSON.parse(await readFile(join(run, 'config.json'), 'utf8')) as { lora_r?: number }).lora_r, 16, 'the resolved config came back');
+    assert.equal((JSON.parse(await readFile(join(run, 'config.json'), 'utf8')) as { lora_r?: number }).lora_r, 64, 'the resolved config (the default rank written out) came back');
   } finally {
     if (remoteDir) killEngineGroup(join(remoteDir, 'engine.pid'));
     await sshd.stop();

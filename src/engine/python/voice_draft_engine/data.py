@@ -184,6 +184,8 @@ def tokenize_example(example: dict[str, Any], tokenizer: Any, max_seq_len: int, 
     plain = plain_pair(example, titles or {}) if framing == "plain" else None
     if plain is not None:
         prompt_text, answer, ends_piece = plain
+        if not prompt_text:  # no title and no opening: the piece is plain text, trained as raw text is
+            return _tokenize_raw(eid, answer, tokenizer, max_seq_len)
         prompt = tokenizer(prompt_text, add_special_tokens=True)["input_ids"]
         target_text = answer + ((tokenizer.eos_token or "") if ends_piece else "")
     else:
