@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { fixedVoice } from '../inference/activeVoice';
 import { CompletionService } from '../inference/completionService';
 import { explicitModel, locateModel, NoModelError } from '../inference/modelLocator';
-import { RewriteService } from '../inference/rewriteService';
+import { nothingUsable, rewriteLines } from '../inference/rewriteReport';
+import { RewriteService, type RewriteResult } from '../inference/rewriteService';
 import { VoiceModel } from '../inference/voiceModel';
 import { InferenceWorkerHost } from '../inference/workerHost';
 
@@ -56,7 +57,7 @@ export async function writeCommand(args: string[]): Promise<number> {
       let output: string;
       if (args.includes('--rewrite')) {
         const rewrites = new RewriteService(model, () => ({ temperature: 0, topK: 0, repetitionPenalty: 1.1, maxTokens }));
-        output = (await rewrites.rewrite(text)).text;
+        output = rewriteOutput(await rewrites.rewrite(text));
       } else {
         const completions = new CompletionService(model, () => ({ contextTokens: 1500, maxTokens, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1.1 }));
         output = text + (await completions.complete({ before: text, after: '' })).text;
@@ -68,4 +69,17 @@ export async function writeCommand(args: string[]): Promise<number> {
   } finally {
     await host.dispose();
   }
+}
+
+/**
+ * A rewrite as the terminal shows it: the passage, then what was cut from the model's
+ * output and each paragraph's content check; when nothing usable came back, it says so
+ * and the draft stays as it is.
+ */
+export function rewriteOutput(result: RewriteResult): string {
+  const notes = rewriteLines(result).map((line) => `  · ${line}`);
+  if (nothingUsable(result)) {
+    return ['(nothing usable came back: the model answered only with a chat preamble or commentary; the draft stays as it is)', ...notes].join('\n');
+  }
+  return [result.text, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }

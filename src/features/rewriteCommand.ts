@@ -3,8 +3,14 @@
 // in a diff editor, filling in as tokens arrive. Accept replaces the selection with one
 // WorkspaceEdit (one Undo restores the draft); Reject leaves the document alone. Both
 // are offered in a notification and as buttons in the diff editor's title bar.
+// The preview shows the rewritten passage only (the model's preamble and commentary are
+// cut in src/inference); beside each paragraph it says what was cut and, in the warning
+// colour, why its meaning may have changed ("drops the number 1911"), with the dropped
+// words underlined on the draft's side. The notification sums it up; when nothing usable
+// came back the preview closes and the writer is told that the draft stays as it is.
 import * as vscode from 'vscode';
-import type { RewriteService } from '../inference/rewriteService';
+import { nothingUsable, paragraphNotes, rewriteLines, rewriteSummary } from '../inference/rewriteReport';
+import type { RewriteResult, RewriteService } from '../inference/rewriteService';
 import { NoModelError } from '../inference/modelLocator';
 import { isAbortError } from '../inference/workerHost';
 import { abortOnCancel } from './cancellation';
@@ -23,6 +29,8 @@ interface Pending {
   rewriteUri: vscode.Uri;
   /** Set when the rewrite has finished. */
   rewritten?: string;
+  /** The finished rewrite's reports, for the notes beside the preview. */
+  result?: RewriteResult;
 }
 
 /** The two sides of the preview, as virtual read-only documents. */
@@ -54,11 +62,90 @@ export interface RewriteDeps {
   log: vscode.LogOutputChannel;
 }
 
+/** The notes beside the preview: flags in the warning colour, cuts and kept drafts quieter, dropped words underlined in the draft. */
+class PreviewNotes implements vscode.Disposable {
+  private readonly warn = vscode.window.createTextEditorDecorationType({
+    overviewRulerColor: new vscode.ThemeColor('editorWarning.foreground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Right,
+    after: { color: new vscode.ThemeColor('editorWarning.foreground'), margin: '0 0 0 1.5em', fontStyle: 'italic' },
+  });
+  private readonly info = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor('descriptionForeground'), margin: '0 0 0 1.5em', fontStyle: 'italic' },
+  });
+  private readonly lost = vscode.window.createTextEditorDecorationType({
+    textDecoration: 'underline wavy',
+    color: new vscode.ThemeColor('editorWarning.foreground'),
+    overviewRulerColor: new vscode.ThemeColor('editorWarning.foreground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Left,
+  });
+
+  /** Puts the notes on whichever of the preview's editors are visible and show the finished texts. */
+  show(p: Pending): void {
+    const result = p.result;
+    if (!result || p.rewritten === undefined) return;
+    for (const editor of vscode.window.visibleTextEditors) {
+      const uri = editor.document.uri.toString();
+      if (uri === p.rewriteUri.toString() && editor.document.getText() === p.rewritten) this.onRewrite(editor, result);
+      else if (uri === p.draftUri.toString() && editor.document.getText() === p.original) this.onDraft(editor, result);
+    }
+  }
+
+  private onRewrite(editor: vscode.TextEditor, result: RewriteResult): void {
+    const warn: vscode.DecorationOptions[] = [];
+    const info: vscode.DecorationOptions[] = [];
+    const doc = editor.document;
+    for (const r of result.reports) {
+      const n = paragraphNotes(r, result.paragraphs);
+      const end = doc.positionAt(r.end);
+      const at = new vscode.Range(end, end);
+      const hover = new vscode.MarkdownString();
+      hover.appendMarkdown(`**Voice Draft — ${n.name}**\n\n`);
+      const lines = [
+        ...(n.kept ? [n.kept] : []),
+        ...(n.score ? [`${n.score[0]!.toUpperCase()}${n.score.slice(1)}.`] : []),
+        ...n.flags.map((f) => `⚠ ${f}`),
+        ...n.removed.map((line) => `✂ cut ${line}`),
+      ];
+      for (const line of lines) {
+        hover.appendText(line);
+        hover.appendMarkdown('\n\n');
+      }
+      const range = new vscode.Range(doc.positionAt(r.start), end);
+      if (n.flags.length > 0) {
+        warn.push({ range: at, hoverMessage: hover, renderOptions: { after: { contentText: `⚠ ${n.flags.join('; ')}` } } });
+        if (!range.isEmpty) warn.push({ range, hoverMessage: hover });
+      } else if (n.kept || n.removed.length > 0) {
+        const text = n.kept ? 'kept as drafted: nothing usable came back' : `✂ cut ${n.removed.map((x) => x.replace(/:.*$/s, '')).join(', ')}`;
+        info.push({ range: at, hoverMessage: hover, renderOptions: { after: { contentText: text } } });
+      }
+    }
+    editor.setDecorations(this.warn, warn);
+    editor.setDecorations(this.info, info);
+  }
+
+  private onDraft(editor: vscode.TextEditor, result: RewriteResult): void {
+    const doc = editor.document;
+    const lost: vscode.DecorationOptions[] = result.reports.flatMap((r) => (r.content?.lost ?? []).map((item) => ({
+      range: new vscode.Range(doc.positionAt(r.draftStart + item.start), doc.positionAt(r.draftStart + item.end)),
+      hoverMessage: `The rewrite drops this ${item.kind}.`,
+    })));
+    editor.setDecorations(this.lost, lost);
+  }
+
+  dispose(): void {
+    this.warn.dispose();
+    this.info.dispose();
+    this.lost.dispose();
+  }
+}
+
 export function registerRewriteCommands(deps: RewriteDeps): vscode.Disposable[] {
   const docs = new PreviewDocuments();
+  const notes = new PreviewNotes();
   let pending: Pending | undefined;
   let busy = false;
   let serial = 0;
+  const redrawNotes = () => { if (pending) notes.show(pending); };
 
   const closePreview = async (p: Pending) => {
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) =>
@@ -150,14 +237,43 @@ export function registerRewriteCommands(deps: RewriteDeps): vscode.Disposable[] 
           });
         },
       );
+      deps.log.info(`rewrote ${result.paragraphs} paragraphs (${result.unchanged} kept as drafted)`);
+      for (const line of rewriteLines(result)) deps.log.info(`  ${line}`);
+      for (const r of result.reports) {
+        // What the model wrote as it came: in the log at once when nothing of it was used, else on trace.
+        const line = `  paragraph ${r.index + 1}: the model wrote (${r.stoppedBy}, ${r.attempts} ${r.attempts === 1 ? 'try' : 'tries'}): ${JSON.stringify(r.output)}`;
+        if (r.keptDraft) deps.log.info(line);
+        else deps.log.trace(line);
+      }
+      if (nothingUsable(result)) {
+        await closePreview(p);
+        const choice = await vscode.window.showWarningMessage(
+          'Voice Draft: nothing usable came back — the model answered with a chat preamble or commentary instead of a rewrite. Your draft is unchanged.',
+          'Show What It Wrote',
+        );
+        if (choice === 'Show What It Wrote') deps.log.show(true);
+        return;
+      }
       p.rewritten = result.text;
+      p.result = result;
       docs.set(p.rewriteUri, result.text);
-      const note = result.unchanged > 0 ? ` (${result.unchanged} of ${result.paragraphs} paragraphs kept as drafted: the model wrote nothing for them)` : '';
-      deps.log.info(`rewrote ${result.paragraphs} paragraphs${note}`);
-      const choice = await vscode.window.showInformationMessage(`Voice Draft: the rewrite is ready${note}.`, 'Accept', 'Reject');
-      // The title-bar buttons may have answered already; then `pending` has moved on.
-      if (choice === 'Accept') await accept(p);
-      else if (choice === 'Reject') await reject(p);
+      notes.show(p);
+      const summary = rewriteSummary(result);
+      // The title-bar buttons may answer meanwhile; then `pending` has moved on and the answer here does nothing.
+      for (;;) {
+        const message = `Voice Draft: the rewrite is ready${summary ? ` — ${summary}` : ''}.`;
+        const buttons = summary ? ['Accept', 'Reject', 'Details'] : ['Accept', 'Reject'];
+        const choice = flaggedOrKept(result)
+          ? await vscode.window.showWarningMessage(message, ...buttons)
+          : await vscode.window.showInformationMessage(message, ...buttons);
+        if (choice === 'Accept') await accept(p);
+        else if (choice === 'Reject') await reject(p);
+        else if (choice === 'Details' && pending === p) {
+          deps.log.show(true);
+          continue;
+        }
+        break;
+      }
     } catch (e) {
       if (pending) await closePreview(pending);
       if (isAbortError(e)) void vscode.window.showInformationMessage('Voice Draft: rewrite cancelled; the draft is unchanged.');
@@ -173,11 +289,20 @@ export function registerRewriteCommands(deps: RewriteDeps): vscode.Disposable[] 
 
   return [
     docs,
+    notes,
+    // The preview's editors come and go (tabs, layout) and fill in after the content changes: put the notes back each time.
+    vscode.window.onDidChangeVisibleTextEditors(redrawNotes),
+    vscode.workspace.onDidChangeTextDocument((e) => { if (e.document.uri.scheme === REWRITE_SCHEME) redrawNotes(); }),
     vscode.workspace.registerTextDocumentContentProvider(REWRITE_SCHEME, docs),
     vscode.commands.registerCommand(Commands.rewriteSelection, run),
     vscode.commands.registerCommand(Commands.acceptRewrite, () => accept()),
     vscode.commands.registerCommand(Commands.rejectRewrite, () => reject()),
   ];
+}
+
+/** Something in the result asks the writer to look: a flagged paragraph, or one kept as drafted. */
+function flaggedOrKept(result: RewriteResult): boolean {
+  return result.unchanged > 0 || result.reports.some((r) => (r.content?.flags.length ?? 0) > 0);
 }
 
 /** Where the drafted text is now: its original range, or (edits elsewhere moved it) its only occurrence. */

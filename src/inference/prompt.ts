@@ -108,6 +108,10 @@ export function joinSuggestion(prompt: Pick<ContinuationPrompt, 'trimmedWhitespa
  * The rewrite request: the tier-T1 instruction (rough draft → finished essay) in the
  * dataset builder's own wording, so the model is asked exactly what training taught it.
  * The builder varies among T1 templates per pair; writing time always uses the first.
+ * The answer is not prefilled: the rendered prompt ends at the generation prompt, where
+ * training labels the writer's paragraph. (Prefilling the draft's first word stopped the
+ * default model's "Here's a revised version…" but made it copy the draft word for word
+ * in 12 of 18 answers; the chat around the passage is cut in rewriteCleanup.ts instead.)
  */
 export function buildRewritePrompt(draft: string, title?: string): ChatMessage[] {
   const t1 = TEMPLATES.T1[0];

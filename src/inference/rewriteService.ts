@@ -3,11 +3,25 @@
 // one paragraph at a time, so progress can be shown, cancel takes effect between
 // paragraphs (and between tokens), and each request stays short for a small model.
 // Front matter, code blocks, headings and rules are kept as they are.
+//
+// What comes back is the rewritten passage only (rewriteCleanup.ts): generation stops at
+// commentary after the passage, a new chat turn, a repeat or twice the draft's length;
+// the preamble, commentary, labels, fences and wrapping quotes are cut, and each cut is
+// reported. A paragraph for which nothing usable came back keeps its draft, and says so.
+// Each rewritten paragraph is scored against its draft (contentKept.ts) and flagged, with
+// the reason, when it loses content words, names, numbers, negations or quotations.
+import { contentKept, type ContentKept } from './contentKept';
 import { nonProseSpans } from './markdownContext';
 import { buildRewritePrompt } from './prompt';
-import type { ChatMessage } from './protocol';
-import type { VoiceModel } from './voiceModel';
-import { abortError } from './workerHost';
+import type { ChatMessage, StopReason } from './protocol';
+import { partialRewrite, readRewrite, rewriteStop, type Removed, type RewriteStop, type StopRule } from './rewriteCleanup';
+import type { GenerateOptions, GenerateRequest, GenerateResult } from './workerHost';
+import { abortError, isAbortError } from './workerHost';
+
+/** What the service needs of the model (VoiceModel in the editor and the CLI). */
+export interface RewriteModel {
+  generate(req: GenerateRequest, opts?: GenerateOptions): Promise<GenerateResult>;
+}
 
 export interface RewriteSettings {
   temperature: number;
@@ -33,11 +47,36 @@ export interface RewriteProgress {
   text: string;
 }
 
+export interface ParagraphReport {
+  /** Its place among the paragraphs rewritten (0-based). */
+  index: number;
+  /** Where its draft is in the selection. */
+  draftStart: number;
+  draftEnd: number;
+  /** Where it is in the result's text (the rewrite, or the draft when kept). */
+  start: number;
+  end: number;
+  /** What the model wrote, as it came. */
+  output: string;
+  /** Why generation ended: the worker's reason, or the rewrite rule that stopped it. */
+  stoppedBy: StopReason | StopRule;
+  /** Requests made for it: a second when the first (sampled) brought nothing usable. */
+  attempts: number;
+  /** Nothing usable came back: the paragraph is kept as drafted. */
+  keptDraft: boolean;
+  /** What was cut from the model's output (all of it when the draft was kept). */
+  removed: Removed[];
+  /** The rewrite against its draft (absent when the draft was kept). */
+  content?: ContentKept;
+}
+
 export interface RewriteResult {
   text: string;
   paragraphs: number;
-  /** Paragraphs for which the model wrote nothing, kept as drafted. */
+  /** Paragraphs for which nothing usable came back, kept as drafted. */
   unchanged: number;
+  /** One per paragraph rewritten (or kept), in order. */
+  reports: ParagraphReport[];
 }
 
 const HEADING_OR_RULE = /^(?: {0,3}#{1,6}(?:\s|$)| {0,3}([-*_])(?:\s*\1){2,}\s*$)/;
@@ -69,13 +108,27 @@ export function splitForRewrite(text: string): { leading: string; segments: Segm
   return { leading, segments };
 }
 
+/** Requests per paragraph when sampling: one more when the first brings back only chat. */
+const MAX_TRIES = 2;
+
 function assemble(leading: string, segments: Segment[], replaced: Map<number, string>): string {
   return leading + segments.map((s, i) => (replaced.get(i) ?? s.text) + s.separator).join('');
 }
 
+/** Where each segment starts in the assembled text. */
+function offsets(leading: string, segments: Segment[], replaced: Map<number, string>): number[] {
+  const starts: number[] = [];
+  let at = leading.length;
+  for (const [i, s] of segments.entries()) {
+    starts.push(at);
+    at += (replaced.get(i) ?? s.text).length + s.separator.length;
+  }
+  return starts;
+}
+
 export class RewriteService {
   constructor(
-    private readonly model: VoiceModel,
+    private readonly model: RewriteModel,
     private readonly settings: () => RewriteSettings,
     private readonly messages: (draft: string, title?: string) => ChatMessage[] = buildRewritePrompt,
   ) {}
@@ -87,36 +140,89 @@ export class RewriteService {
     const { leading, segments } = splitForRewrite(text);
     const todo = segments.map((s, i) => (s.kind === 'rewrite' ? i : -1)).filter((i) => i >= 0);
     const replaced = new Map<number, string>();
+    const found: Array<Omit<ParagraphReport, 'start' | 'end' | 'draftStart' | 'draftEnd'> & { segment: number }> = [];
     let unchanged = 0;
     const s = this.settings();
     opts.onProgress?.({ done: 0, total: todo.length, text: assemble(leading, segments, replaced) });
     for (const [k, i] of todo.entries()) {
       if (opts.signal?.aborted) throw abortError();
       const draft = segments[i]!.text;
+      // A sampling model that answered only with chat gets one more try; a greedy one would answer the same.
+      const tries = s.temperature > 0 ? MAX_TRIES : 1;
+      for (let attempt = 1; attempt <= tries; attempt++) {
+        const { output, stoppedBy } = await this.generateOne(draft, opts.title, s, opts.signal, (partial) => {
+          // The live preview shows the passage as far as it goes, never the preamble: the draft until the passage starts.
+          const shown = partialRewrite(partial, draft);
+          if (shown) replaced.set(i, shown);
+          else replaced.delete(i);
+          opts.onProgress?.({ done: k, total: todo.length, text: assemble(leading, segments, replaced) });
+        });
+        const reading = readRewrite(output, draft, { truncated: stoppedBy === 'max-tokens' });
+        const report = { segment: i, index: k, output, stoppedBy, attempts: attempt, removed: reading.removed };
+        if (reading.text !== undefined) {
+          replaced.set(i, reading.text);
+          found.push({ ...report, keptDraft: false, content: contentKept(draft, reading.text) });
+          break;
+        }
+        replaced.delete(i);
+        if (attempt === tries) {
+          unchanged++;
+          found.push({ ...report, keptDraft: true });
+        }
+      }
+      opts.onProgress?.({ done: k + 1, total: todo.length, text: assemble(leading, segments, replaced) });
+    }
+    const starts = offsets(leading, segments, replaced);
+    const draftStarts = offsets(leading, segments, new Map());
+    const reports: ParagraphReport[] = found.map(({ segment, ...r }) => ({
+      ...r,
+      draftStart: draftStarts[segment]!,
+      draftEnd: draftStarts[segment]! + segments[segment]!.text.length,
+      start: starts[segment]!,
+      end: starts[segment]! + (replaced.get(segment) ?? segments[segment]!.text).length,
+    }));
+    return { text: assemble(leading, segments, replaced), paragraphs: todo.length, unchanged, reports };
+  }
+
+  /**
+   * One paragraph's output, streamed so that the rewrite's stop rules (rewriteStop) end it
+   * between tokens: the service interrupts the request itself, and keeps what had come.
+   */
+  private async generateOne(
+    draft: string, title: string | undefined, s: RewriteSettings, signal: AbortSignal | undefined, onText: (partial: string) => void,
+  ): Promise<{ output: string; stoppedBy: StopReason | StopRule }> {
+    const stopper = new AbortController();
+    const forward = () => stopper.abort();
+    signal?.addEventListener('abort', forward, { once: true });
+    let latest = '';
+    let ruled: RewriteStop | undefined;
+    try {
       const result = await this.model.generate(
         {
-          prompt: { kind: 'chat', messages: this.messages(draft, opts.title) },
+          prompt: { kind: 'chat', messages: this.messages(draft, title) },
           sampling: { temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, maxNewTokens: s.maxTokens },
           stop: { at: 'none', after: '' },
           // Paragraphs share only the instruction's opening; keep the ghost-text cache for the writer's return.
           reuseCache: false,
         },
         {
-          signal: opts.signal,
+          signal: stopper.signal,
           onText: (partial) => {
-            replaced.set(i, partial);
-            opts.onProgress?.({ done: k, total: todo.length, text: assemble(leading, segments, replaced) });
+            if (ruled) return;
+            latest = partial;
+            ruled = rewriteStop(partial, draft);
+            if (ruled) stopper.abort();
+            else onText(partial);
           },
         },
       );
       if (result.reason === 'interrupted') throw abortError();
-      const finished = result.text.trim();
-      if (finished === '') {
-        unchanged++;
-        replaced.delete(i);
-      } else replaced.set(i, finished);
-      opts.onProgress?.({ done: k + 1, total: todo.length, text: assemble(leading, segments, replaced) });
+      return { output: result.text, stoppedBy: result.reason };
+    } catch (e) {
+      if (ruled && !signal?.aborted && isAbortError(e)) return { output: latest, stoppedBy: ruled.rule };
+      throw e;
+    } finally {
+      signal?.removeEventListener('abort', forward);
     }
-    return { text: assemble(leading, segments, replaced), paragraphs: todo.length, unchanged };
   }
 }

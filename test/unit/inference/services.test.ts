@@ -70,8 +70,9 @@ test('the rewrite prompt is the dataset builder\'s tier-T1 wording', () => {
   assert.ok(messages[1]!.content.endsWith('\n\nmy rough draft'));
 });
 
-test('a rewrite goes paragraph by paragraph with progress, and stops when cancelled', { timeout: 600_000 }, async () => {
-  const rewrites = new RewriteService(model, () => ({ temperature: 0, topK: 0, repetitionPenalty: 1, maxTokens: 12 }));
+test('a rewrite goes paragraph by paragraph with progress, returns the passage alone, and stops when cancelled', { timeout: 600_000 }, async () => {
+  // Room for the base model's "Here's a revised version …:" and a sentence after it.
+  const rewrites = new RewriteService(model, () => ({ temperature: 0, topK: 0, repetitionPenalty: 1, maxTokens: 60 }));
   const draft = 'the boats was rocking at the pier alot.\n\n```\nkeep();\n```\n\nA gull stood on the railing, looking at nothing.';
   const seen: RewriteProgress[] = [];
   const result = await rewrites.rewrite(draft, { onProgress: (p) => seen.push(p) });
@@ -79,6 +80,15 @@ test('a rewrite goes paragraph by paragraph with progress, and stops when cancel
   assert.deepEqual([...new Set(seen.map((p) => p.done))], [0, 1, 2]);
   assert.ok(seen.every((p) => p.total === 2));
   assert.ok(result.text.includes('\n\n```\nkeep();\n```\n\n'), 'the code block is kept, with its blank lines around it');
+  // The base model answers like a chat assistant; none of that reaches the text, live or final.
+  const chat = /\b(?:here(?:'s| is)|revised|edited|rewritten|I(?:'d| would) be happy|I made|I've|let me know|I hope)\b/i;
+  for (const p of [...seen, result]) assert.doesNotMatch(p.text, chat);
+  assert.equal(result.reports.length, 2);
+  for (const r of result.reports) {
+    assert.ok(r.keptDraft ? r.content === undefined : r.content !== undefined, JSON.stringify(r));
+    assert.equal(result.text.slice(r.start, r.end), r.keptDraft ? draft.slice(r.draftStart, r.draftEnd) : result.text.slice(r.start, r.end));
+  }
+  assert.ok(result.reports.some((r) => !r.keptDraft), `nothing usable from the default model: ${JSON.stringify(result.reports.map((r) => r.output))}`);
   assert.notEqual(result.text, draft);
 
   const controller = new AbortController();
