@@ -92,6 +92,7 @@ export interface Word {
   sentenceStart: boolean;
 }
 
+const TITLES = new Set(['mr', 'mrs', 'ms', 'dr', 'st', 'prof', 'sr', 'jr', 'rev', 'gen', 'capt', 'lt', 'col', 'sgt']);
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*(?:[.,][0-9]+)*/gu;
 
 /** The words of a text, with whether each opens a sentence. */
@@ -100,7 +101,11 @@ export function words(text: string): Word[] {
   let last = 0;
   for (const m of text.matchAll(WORD)) {
     const between = text.slice(last, m.index);
-    const sentenceStart = out.length === 0 || /[.!?…]["'”’)\]]*\s+["'“‘([]*$/u.test(between) || /\n[ \t]*\n/.test(between) || /^\s*[-*+>]\s/.test(between);
+    const prev = out[out.length - 1];
+    // "Mr. Smith": a period after a title does not end the sentence.
+    const afterTitle = prev !== undefined && /^\.\s+$/.test(between) && TITLES.has(prev.lower);
+    const sentenceStart = out.length === 0 || (!afterTitle && /[.!?…:;]["'”’)\]]*\s+["'“‘([]*$/u.test(between))
+      || /\n[ \t]*\n/.test(between) || /(?:^|\n)\s*(?:[-*+>]|\d+[.)])\s+$/.test(between);
     out.push({ text: m[0], lower: m[0].toLowerCase().replace(/’/g, "'"), start: m.index, end: m.index + m[0].length, sentenceStart });
     last = m.index + m[0].length;
   }

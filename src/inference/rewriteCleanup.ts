@@ -1,8 +1,9 @@
 // What a rewrite request gives back, reduced to the rewritten passage. An instruct model
-// asked to edit a draft answers like a chat assistant whatever it was tuned on:
+// asked to edit a draft answers like a chat assistant (the demo's tuned voice did, too):
 //   "I'm glad you're happy with your essay! … Here's the edited version:\n\n<the passage>\n\n
 //    In this revised paragraph, I've made several changes to enhance …"
-// (SmolLM2-135M-Instruct answers a T1 request that way 16 times in 18, greedy or sampled;
+// (SmolLM2-135M-Instruct, greedy or sampled, opened 17 of 18 answers to a T1 request with a
+// preamble, followed 14 of its 16 passages with commentary, and gave 2 answers with no passage;
 // prefilling the answer with the draft's first word stops the preamble but makes it copy
 // the draft verbatim, so the prompt asks as training does and the answer is cut here.)
 //

@@ -30,6 +30,7 @@ test('names: capitalised words not opening a sentence, or capitalised there and 
   assert.deepEqual(names('My grandmother Rosa walked to Brighton. Rosa never drove. I did.').map((n) => n.text), ['Rosa', 'Brighton', 'Rosa']);
   assert.deepEqual(names('Money is a loan. It was 1911.').map((n) => n.text), []);
   assert.deepEqual(names("We met at Rosa's house.").map((n) => n.text), ['Rosa']);
+  assert.deepEqual(names('It held: However we looked, Mr. Smith was gone.\n\n- Rent first').map((n) => n.text), ['Mr', 'Smith']);
 });
 
 test('numbers in digits or words, negations with or without apostrophes, quotations in any quotes', () => {
