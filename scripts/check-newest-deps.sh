@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Before a lock bump: do the export and training still work with the newest releases?
-# Builds a scratch venv with the newest version of every engine dependency in its current
-# major line (pyproject.toml's ranges without their upper bounds; torch stays the locked build,
-# since a newer one means gigabytes of CUDA here), runs the engine's export and training tests
-# there, and prints the versions and what failed. Changes nothing in the repository or the
-# engine's own venv. Usage: bash scripts/check-newest-deps.sh [pytest args]
+# Builds a scratch venv with the newest release of every engine dependency (pyproject.toml's
+# names with their upper bounds dropped: the upper bounds are the tested range, and this asks
+# what lies past it; torch stays the locked build, since a newer one means gigabytes of CUDA
+# here), runs the engine's export and training tests there, and prints the versions and what
+# failed. Changes nothing in the repository or the engine's own venv.
+# Usage: bash scripts/check-newest-deps.sh [pytest args]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -19,17 +20,16 @@ py="$work/venv/bin/python"
 pip_q() { "$py" -m pip install -q --disable-pip-version-check "$@"; }
 pip_q --require-hashes --no-deps -r "$ENGINE/locks/torch-$TORCH_BUILD.txt"
 pip_q --require-hashes --no-deps -r "$ENGINE/locks/model-source.txt"
-# Every dependency and extra of the engine, each range's upper bound dropped below the next major.
+# Every dependency and extra of the engine, with its lower bound and no upper bound.
 "$py" - "$ENGINE/pyproject.toml" > "$work/newest.in" <<'PY'
 import re, sys, tomllib
 project = tomllib.load(open(sys.argv[1], "rb"))["project"]
 reqs = project["dependencies"] + [r for extra in ("export", "eval", "dev") for r in project["optional-dependencies"][extra]]
 for req in reqs:
     name = re.match(r"[A-Za-z0-9_.-]+", req).group(0)
-    if name == "torch":
-        continue
-    low = re.search(r">=\s*([0-9]+)", req)
-    print(f"{name}<{int(low.group(1)) + 1}" if low else name)
+    low = re.search(r">=\s*[0-9][^,;\s]*", req)
+    if name != "torch":
+        print(name + (low.group(0) if low else ""))
 PY
 torch_version=$("$py" -c 'import importlib.metadata as m; print(m.version("torch"))')
 echo "torch==$torch_version" > "$work/keep-torch.txt"
