@@ -22,6 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { countWords } from '../src/core/corpus/text';
+import { seededRandom } from '../src/core/seededRandom';
 import type * as sources from './dataset_sources';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -120,18 +121,6 @@ function mainThreadCpu(): number | undefined {
   }
 }
 
-/** mulberry32: a small seeded generator, so every run builds the same essays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Paragraph-sized pieces of the corpora's bodies (front matter and headings left out). */
 function corpusParagraphs(): { prose: string[]; quotes: string[] } {
   const files = [
@@ -160,7 +149,7 @@ function listMarkdown(dir: string): string[] {
 }
 
 async function makeEssays(dir: string, count: number, wordsPerEssay: number): Promise<{ files: number; words: number; bytes: number }> {
-  const rand = random(20261123);
+  const rand = seededRandom(20261123);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
   const { prose, quotes } = corpusParagraphs();
   const sentences = prose.flatMap((p) => p.split(/(?<=[.!?])\s+(?=[A-Z"'])/));

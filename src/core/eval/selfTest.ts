@@ -7,6 +7,7 @@
 import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../runs/runFolder';
+import { seededRandom } from '../seededRandom';
 import type { SelfTestPair } from './selfTestPairs';
 
 export const SELF_TEST_FILE = 'self-test.json';
@@ -81,18 +82,6 @@ export function wilson(k: number, n: number, z = Z95): { low: number; high: numb
 export function score(k: number, n: number): SelfTestScore | null {
   const ci = wilson(k, n);
   return ci && { k, n, share: k / n, low: ci.low, high: ci.high };
-}
-
-/** A small seeded generator (mulberry32): the same seed, the same session. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

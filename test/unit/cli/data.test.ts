@@ -4,22 +4,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { dataCommand } from '../../../src/cli/data';
 import { essay, folderWith } from '../corpus/fixtures';
+import { captureOutput } from '../helpers/captureOutput';
 
-/** Runs the command with stdout/stderr captured. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await dataCommand(args), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+const run = (args: string[]) => captureOutput(() => dataCommand(args));
 
 test('voice-draft data writes the dataset folder and prints a summary table', async () => {
   const files: Record<string, string> = {};

@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { trainCommand } from '../../../src/cli/train';
 import { choosePython } from '../../../src/engine/locate';
 import { essay, folderWith } from '../corpus/fixtures';
+import { captureOutput } from '../helpers/captureOutput';
 
 const realPython = choosePython(process.env.VOICE_DRAFT_PYTHON).python;
 let work: string;
@@ -56,20 +57,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await trainCommand(args), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+const run = (args: string[]) => captureOutput(() => trainCommand(args));
 
 let n = 0;
 async function train(...extra: string[]) {
