@@ -7,7 +7,7 @@ seeds: every checkpoint answers the same prompts), and a writer-vs-base classifi
 once on the writer's paragraphs and the base model's continuations of the same openings,
 says how much each continuation reads like the writer. The score is the mean probability;
 the exported voice is the best-scoring checkpoint (train.py), unless the writer picks
-another (`export --checkpoint`).
+another (`choose --run DIR --step N`, choose.py).
 
 Burrows' Delta is reported with it but does not choose: a check writes ~200 words, and
 Delta needs several hundred before it ranks an author's own text above another's
@@ -20,6 +20,7 @@ enough writer text, the check is off and the loss chooses, as before.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -100,10 +101,7 @@ class VoiceCheck:
             if resumed and disable is None:  # a resumed full fine-tune has no base model left to ask
                 log.warning("voice check off: %s is missing and the base model is not at hand", FILE)
                 return False
-            if disable is not None:
-                with disable():
-                    self.base = self._write(model, tokenizer)
-            else:
+            with disable() if disable is not None else contextlib.nullcontext():  # a full fine-tune is still the base here
                 self.base = self._write(model, tokenizer)
         self._probability = fit_writer_classifier(self.writer, [t for t in self.base if t.strip()] or [""], SEED)
         try:
