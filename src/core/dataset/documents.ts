@@ -26,6 +26,8 @@ export interface PreparedCorpus {
   boilerplate: Array<RemovedBoilerplate & { doc: string }>;
   markup: RemovedMarkup;
   duplicates: { documents: number; paragraphs: number };
+  /** Essays left out as copies of another (a cross-post), with the one kept and how alike they are (0..1). */
+  nearDuplicates: Array<{ doc: string; of: string; similarity: number }>;
   drafts: { found: number; used: Record<DraftOrigin, number> };
 }
 
@@ -60,6 +62,7 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
     boilerplate: [],
     markup: { codeBlocks: 0, html: 0, images: 0, tables: 0, footnotes: 0, linkUrls: 0 },
     duplicates: { documents: 0, paragraphs: 0 },
+    nearDuplicates: [],
     drafts: { found: 0, used: { 'drafts folder': 0, 'front matter': 0, 'git history': 0 } },
   };
 
@@ -137,6 +140,7 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
       if (repeatedWords >= total / 2) {
         out.duplicates.documents++;
         out.skipped.push({ path: p, reason: `repeats ${mostCommon([...repeats.values()])}: ${Math.round((100 * repeatedWords) / total)}% of its text is there already` });
+        out.nearDuplicates.push({ doc: p, of: mostCommon([...repeats.values()]), similarity: Math.round((1000 * repeatedWords) / total) / 1000 });
         continue;
       }
       out.duplicates.paragraphs += repeats.size;
@@ -157,6 +161,7 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
     if (dup) {
       out.duplicates.documents++;
       out.skipped.push({ path: essay.doc, reason: `near-duplicate of ${dup.of} (${Math.round(dup.similarity * 100)}% the same)` });
+      out.nearDuplicates.push({ doc: essay.doc, of: dup.of, similarity: Math.round(dup.similarity * 1000) / 1000 });
       continue;
     }
     out.essays.push(essay);
@@ -233,7 +238,16 @@ function toDocument(doc: string, essay: ParsedEssay, blocks: ProseBlock[], block
   if (essay.subtitle) d.subtitle = essay.subtitle;
   if (essay.thesis) d.thesis = essay.thesis;
   if (essay.date) d.date = essay.date;
+  const author = authorOf(essay.frontMatter);
+  if (author) d.author = author;
   return d;
+}
+
+/** `author: Jane`, or the first of `authors:` (a list, or one name). */
+function authorOf(fm: Record<string, unknown>): string | undefined {
+  const value = fm.author ?? fm.authors;
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' && first.trim() ? first.trim() : undefined;
 }
 
 /** Shingles and MinHash sketches, block by block. */

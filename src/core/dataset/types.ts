@@ -38,6 +38,8 @@ export interface EssayDocument {
   subtitle?: string;
   thesis?: string;
   date?: string;
+  /** The author its front matter names (`author:`, or the first of `authors:`): the corpus health check compares them. */
+  author?: string;
   tags: string[];
   blocks: ProseBlock[];
   /** Words per block (parallel to `blocks`). */
