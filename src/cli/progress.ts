@@ -1,5 +1,5 @@
 // One readable line per engine event for the terminal.
-import type { EngineEvent } from '../engine/protocol';
+import type { EngineEvent, TrainDrafts } from '../engine/protocol';
 
 export function describeEvent(e: EngineEvent): string | undefined {
   switch (e.event) {
@@ -9,6 +9,8 @@ export function describeEvent(e: EngineEvent): string | undefined {
       return `wrote ${e.path} (${(e.bytes / 2 ** 20).toFixed(1)} MB${e.seconds !== undefined ? `, ${e.seconds.toFixed(1)} s` : ''})`;
     case 'train.started':
       return `training on ${e.dataset.train_pairs} pairs (${e.dataset.val_pairs} held out), base model ${String(e.config.base_model ?? '?')}`;
+    case 'train.drafts':
+      return describeDrafts(e);
     case 'train.progress':
       return `step ${e.step}${e.total_steps ? `/${e.total_steps}` : ''}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss?.toFixed(4) ?? '—'}  lr ${e.lr.toExponential(2)}${e.tokens_per_s ? `  ${Math.round(e.tokens_per_s)} tok/s` : ''}${e.eta_s ? `  eta ${Math.round(e.eta_s)} s` : ''}`;
     case 'train.eval':
@@ -30,6 +32,16 @@ export function describeEvent(e: EngineEvent): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** Synthetic drafts for the rewrite (issue #20), made before training starts. */
+export function describeDrafts(e: TrainDrafts): string {
+  if (e.stage !== 'done') {
+    return `synthetic drafts (${e.stage}): ${e.done} of ${e.total}${e.eta_s != null ? `, about ${Math.round(e.eta_s)} s left` : ''}`;
+  }
+  if (e.skipped) return `synthetic drafts: none (${e.skipped})`;
+  const rejected = Object.entries(e.rejected ?? {}).map(([why, k]) => `${k} ${why}`).join(', ');
+  return `synthetic drafts (${e.method ?? '?'}): ${e.kept ?? 0} of ${e.total} paragraphs kept as rewrite pairs${rejected ? ` (left out: ${rejected})` : ''}${e.seconds != null ? `, ${e.seconds.toFixed(1)} s` : ''}`;
 }
 
 export function printEngineProgress(e: EngineEvent): void {

@@ -67,6 +67,25 @@ export interface TrainVoice {
   delta: Num;
   samples: number;
 }
+/**
+ * Synthetic drafts (issue #20), made before train.started: a plain version of the writer's
+ * paragraphs for the rewrite to learn from. Progress (`stage` the method, `done` of `total`,
+ * `eta_s`), then `stage: "done"` with `kept` of `total` and the rest of the report.
+ */
+export interface TrainDrafts {
+  event: 'train.drafts';
+  stage: string;
+  done: number;
+  total: number;
+  kept: number | null;
+  eta_s?: Num;
+  method?: string;
+  seconds?: Num;
+  rejected?: Record<string, number>;
+  cached?: boolean;
+  /** Why none were made (turned off, nothing eligible, a dataset from before them). */
+  skipped?: string | null;
+}
 export interface TrainCheckpoint { event: 'train.checkpoint'; step: number; path: string }
 export interface TrainDone {
   event: 'train.done';
@@ -92,7 +111,7 @@ export interface UnknownEvent { event: 'unknown'; name: string; raw: Record<stri
 
 export type EngineEvent =
   | EngineReady | StageProgress | SetupDone | ModelReady
-  | TrainStarted | TrainProgress | TrainEval | TrainVoice | TrainCanary | TrainCheckpoint | TrainDone | TrainCancelled
+  | TrainStarted | TrainDrafts | TrainProgress | TrainEval | TrainVoice | TrainCanary | TrainCheckpoint | TrainDone | TrainCancelled
   | VoiceChosen | ExportArtifact | ExportDone | EvalDone | EngineErrorEvent | UnknownEvent;
 
 /** Events after which the engine has nothing more to say for this command. */
@@ -123,6 +142,7 @@ const REQUIRED: Record<string, (o: Record<string, unknown>) => boolean> = {
   'setup.done': (o) => isStr(o.venv),
   'model.ready': (o) => isStr(o.path),
   'train.started': (o) => isObj(o.config) && isObj(o.dataset),
+  'train.drafts': (o) => isStr(o.stage) && isNum(o.done) && isNum(o.total) && (o.kept === null || isNum(o.kept)),
   'train.progress': (o) => isNum(o.step) && isNum(o.epoch) && isNumOrNull(o.loss) && isNum(o.lr),
   'train.eval': (o) => isNum(o.step) && isNumOrNull(o.val_loss),
   'train.voice': (o) => isNum(o.step) && isShare(o.score) && isShare(o.attributed) && isNumOrNull(o.delta)

@@ -8,7 +8,7 @@
 import type { RunState } from '../core/runs/runFolder';
 import { bestVoice, checkpointChoice, type ChosenBy, writerChoice } from '../core/runs/voiceChoice';
 import { formatNumber } from './reports';
-import type { EngineErrorEvent, EngineEvent, TrainCancelled, TrainDone, TrainStarted } from '../engine/protocol';
+import type { EngineErrorEvent, EngineEvent, TrainCancelled, TrainDone, TrainDrafts, TrainStarted } from '../engine/protocol';
 
 /** TensorBoard's default: visibly smoother than raw per-step loss, still follows a short run's shape. */
 export const DEFAULT_SMOOTHING = 0.6;
@@ -38,6 +38,8 @@ export interface RunModel {
   /** Canaries from the event stream, keyed `promptId\u0000epoch` (a resumed epoch replaces its samples). */
   canaries: Map<string, CanarySample>;
   started: TrainStarted | null;
+  /** The synthetic drafts made for the rewrite before training (issue #20): the last `train.drafts`, its counts once done. */
+  drafts: TrainDrafts | null;
   device: { device: string; gpu: string | null } | null;
   done: TrainDone | null;
   /** The checkpoint the writer made the voice afterwards (`choose`), if any. */
@@ -62,6 +64,7 @@ export function emptyModel(smoothing = DEFAULT_SMOOTHING): RunModel {
     canaries: new Map(),
     writerStep: null,
     started: null,
+    drafts: null,
     device: null,
     done: null,
     cancelled: null,
@@ -97,6 +100,9 @@ function applyEvent(m: RunModel, e: EngineEvent): void {
       m.error = null;
       m.cancelled = null;
       if (typeof e.device === 'string') m.device = { device: e.device, gpu: typeof e.gpu === 'string' ? e.gpu : null };
+      return;
+    case 'train.drafts':
+      m.drafts = e;
       return;
     case 'train.progress':
       addProgress(m, e.step, e.epoch, e.loss, e.lr, e.tokens_per_s ?? null);

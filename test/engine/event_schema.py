@@ -63,6 +63,9 @@ FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "base_model": lambda b: _has("spec", "path", each=_str)(b) and _int(b.get("params")),
         "total_steps": _int,
     },
+    # Synthetic drafts (drafts/synthetic.py) before train.started: progress, then stage "done" with the counts.
+    "train.drafts": {"stage": _str, "done": lambda v: _int(v) and v >= 0, "total": lambda v: _int(v) and v >= 0,
+                     "kept": _opt(lambda v: _int(v) and v >= 0), "eta_s": _opt(lambda v: _num(v) and v >= 0)},
     "train.progress": {"step": lambda v: _int(v) and v >= 1, "epoch": _num, "loss": _num, "lr": _num,
                        "grad_norm": _num, "tokens_per_s": lambda v: _num(v) and v > 0,
                        "eta_s": lambda v: _num(v) and v >= 0, "total_steps": _int},
@@ -114,8 +117,12 @@ def train_stream_problems(events: list[dict[str, Any]]) -> list[str]:
     if "train.started" not in names:
         return problems + ["no train.started"]
     first = names.index("train.started")
-    if any(n != "model.progress" for n in names[:first]):
-        problems.append("only model.progress may come before train.started")
+    if any(n not in ("model.progress", "train.drafts") for n in names[:first]):
+        problems.append("only model.progress and train.drafts may come before train.started")
+    drafts = [e for e in events if e["event"] == "train.drafts"]
+    if drafts and (names.index("train.drafts") > first or drafts[-1]["stage"] != "done"
+                   or drafts[-1]["kept"] is None or drafts[-1]["kept"] > drafts[-1]["total"]):
+        problems.append("train.drafts must end, before train.started, with stage done and kept <= total")
     steps = [e["step"] for e in events if e["event"] == "train.progress"]
     if steps != sorted(set(steps)):
         problems.append(f"train.progress steps not strictly rising: {steps}")

@@ -11,9 +11,13 @@ import { prepareDocuments, type BlockHashes, type PreparedCorpus } from './docum
 import { emptyTierCounts, type DatasetManifest } from './manifest';
 import { resolveDatasetSettings, type DatasetSettings } from './options';
 import { joinBlocks, pairsForDocument } from './pairs';
+import { rewriteTemplates } from './prompts';
 import { ParsePool } from './parse-pool';
 import { splitByDocument } from './split';
-import { TIERS, type BuiltPair, type TrainingExample } from './types';
+import { TIERS, type BuiltPair, type EssayDocument, type TrainingExample } from './types';
+
+/** The engine's shortest paragraph to make a synthetic draft of (drafts/synthetic.py MIN_WORDS). */
+const SYNTHETIC_DRAFT_MIN_WORDS = 20;
 
 export interface BuildProgress {
   stage: 'finding' | 'reading' | 'pairing';
@@ -157,12 +161,22 @@ async function build(folder: string, settings: DatasetSettings, { pool, lap, sig
     skipped,
     warnings: [...prepared.warnings],
     settings,
+    prompts: rewriteTemplates(),
+    syntheticDrafts: syntheticDraftSources(prepared.essays.filter((e) => !valDocs.has(e.doc))),
   };
   for (const p of train) count(manifest, 'train', p.tier);
   for (const p of val) count(manifest, 'val', p.tier);
   manifest.warnings.push(...sizeWarnings(manifest, capped.effectiveShare > settings.maxDocumentShare));
   lap('cap and manifest');
   return { manifest, train, val, documents };
+}
+
+/** Paragraphs the engine may make synthetic drafts of (voice_draft_engine/drafts/synthetic.py, MIN_WORDS): training essays without a real draft. */
+function syntheticDraftSources(essays: readonly EssayDocument[]): DatasetManifest['syntheticDrafts'] {
+  const withDrafts = essays.filter((e) => e.drafts.length > 0);
+  const eligibleParagraphs = essays.filter((e) => e.drafts.length === 0)
+    .reduce((n, e) => n + e.blockWords.filter((w) => w >= SYNTHETIC_DRAFT_MIN_WORDS).length, 0);
+  return { eligibleParagraphs, essaysWithRealDrafts: withDrafts.length };
 }
 
 /** Near-duplicate pairs within a tier (two essays sharing a long passage): the first in document order stays. */

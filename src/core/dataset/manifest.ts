@@ -5,6 +5,7 @@ import type { SkippedFile } from '../corpus/discover';
 import type { RemovedMarkup } from '../corpus/parse';
 import type { DraftOrigin } from '../corpus/drafts';
 import type { DatasetSettings } from './options';
+import type { RewriteTemplates } from './prompts';
 import type { Tier } from './types';
 
 export interface DatasetManifest {
@@ -33,6 +34,14 @@ export interface DatasetManifest {
   skipped: SkippedFile[];
   warnings: string[];
   settings: DatasetSettings;
+  /** The rewrite request's wording (T1 templates with `{title}`/`{draft}` slots), for the engine's synthetic drafts and `eval` (absent in datasets built before them). */
+  prompts?: RewriteTemplates;
+  /**
+   * Synthetic drafts (issue #20): the engine makes them when training starts, from the training
+   * essays' paragraphs of 20+ words, in essays without a real draft. Counted here so the writer
+   * knows before training; `<run>/synthetic-drafts.json` says what was made.
+   */
+  syntheticDrafts?: { eligibleParagraphs: number; essaysWithRealDrafts: number };
 }
 
 export function emptyTierCounts(): Record<Tier, number> {

@@ -86,3 +86,22 @@ function fixedParts(template: Template): string[] {
     .map((part) => part.replace(/^[\s"().:,—-]+|[\s"().:,—-]+$/g, '').toLowerCase())
     .filter((part) => part.length >= 12);
 }
+
+/** The rewrite request's wording, for the engine: `{title}` and `{draft}` mark the slots. */
+export interface RewriteTemplates {
+  system: string;
+  /** Each T1 template, as it reads with a title and without one. */
+  T1: Array<{ titled: string; untitled: string }>;
+}
+
+/**
+ * The T1 templates as text with slots, written into manifest.json so the engine asks for a
+ * rewrite in exactly these words when it makes synthetic drafts (training) and scores the
+ * voice's rewrites (`eval`): the wording lives here only. The first is the editor's own.
+ */
+export function rewriteTemplates(): RewriteTemplates {
+  return {
+    system: SYSTEM_PROMPT,
+    T1: TEMPLATES.T1.map((t) => ({ titled: t({ title: '{title}', text: '{draft}' }), untitled: t({ text: '{draft}' }) })),
+  };
+}

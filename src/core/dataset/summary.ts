@@ -73,6 +73,12 @@ export function formatDatasetSummary(m: DatasetManifest, options: SummaryOptions
   } else {
     out.push('No drafts found for T1: keep drafts in a drafts/ folder under the same file name, name them in front matter (draft: path), or keep your essays in git.');
   }
+  const synthetic = m.syntheticDrafts;
+  if (synthetic && synthetic.eligibleParagraphs > 0) {
+    out.push(`Synthetic drafts for T1: training starts by making a plain version of up to ${n(synthetic.eligibleParagraphs)} paragraphs ` +
+      `(20+ words, training essays${synthetic.essaysWithRealDrafts > 0 ? ' without a real draft' : ''}) and learns plain → your paragraph; ` +
+      'the run folder\'s synthetic-drafts.json shows what was kept');
+  }
 
   if (m.skipped.length > 0) {
     out.push('', `Skipped ${n(m.skipped.length)} ${m.skipped.length === 1 ? 'file' : 'files'}:`);

@@ -19,6 +19,7 @@ from .framing import FRAMINGS
 from .protocol import EngineError
 
 LAUNCHERS = ("none", "torchrun", "accelerate")
+SYNTHETIC_DRAFTS = ("destyled", "paraphrased", "off")  # drafts/synthetic.py METHODS
 FIX_HINT = ("Fix the run's config.json: its fields are the engine's TrainConfig fields "
             "(every one is listed, with its default, in the config of a train.started event).")
 
@@ -50,6 +51,20 @@ class TrainConfig:
     # puts every pair through the chat template. Plain won the recipe bench: an instruct model
     # asked through its template keeps answering like a chat assistant after tuning.
     framing: str = "plain"
+
+    # --- Synthetic drafts (drafts/, issue #20) --------------------------------------------
+    # Most writers keep no rough drafts, so the rewrite (T1: draft -> finished) has nothing to
+    # learn from and the voice answers a rewrite request like a chat assistant. Training first
+    # makes a plain version of the writer's paragraphs and learns plain -> the writer's paragraph
+    # (only the input is made up). "destyled": a deterministic pass that cannot invent (dashes,
+    # asides, intensifiers, archaic words, long sentences go; seconds for a corpus);
+    # "paraphrased": also the base model's restatement, sentence by sentence, kept only where it
+    # passes the content checks (on 2 CPU cores SmolLM2-135M wrote 24 tok/s and none of 24
+    # sentences passed, so it is not the default); "off". Essays with a real draft get none.
+    synthetic_drafts: str = "destyled"
+    # Paragraphs turned into drafts at most (essays take turns); null: every one. 100 pairs are
+    # about a quarter of the rows a CPU run trains on MacDowell's 21 essays.
+    synthetic_drafts_max: int | None = 100
 
     # --- Optimisation ------------------------------------------------------------------
     # 1e-3: in a CPU's budget (60 steps) 1e-4 barely moves the voice (held-out perplexity
@@ -196,6 +211,10 @@ class TrainConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise bad(f"{name} must be at least 1, not {getattr(self, name)!r}.")
+        if self.synthetic_drafts not in SYNTHETIC_DRAFTS:
+            raise bad(f"synthetic_drafts must be one of {', '.join(SYNTHETIC_DRAFTS)}, not {self.synthetic_drafts!r}.")
+        if self.synthetic_drafts_max is not None and self.synthetic_drafts_max < 0:
+            raise bad(f"synthetic_drafts_max must be 0 or more (or null: every paragraph), not {self.synthetic_drafts_max!r}.")
         for name in ("micro_batch_size", "eval_every", "max_steps"):
             value = getattr(self, name)
             if value is not None and value < 1:

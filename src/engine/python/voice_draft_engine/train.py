@@ -36,6 +36,7 @@ from .config import TrainConfig
 from .data import (Batch, Dataset, Encoded, batches_of, check_mask, check_packing, encode_split, epoch_rows,
                    load_dataset, pack, pad_token_id)
 from .default_model import save_tokenizer
+from .drafts.synthetic import synthetic_drafts
 from .distributed import World, joined
 from .files import write_json
 from .framing import titles_by_doc
@@ -229,6 +230,22 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         base_dir = resolve_base_model(cfg.base_model, sink)
     prepared = prepare_model(base_dir, cfg, device)
     model, tokenizer = prepared.model, prepared.tokenizer
+
+    # Synthetic drafts (issue #20): plain inputs for the rewrite, the writer's paragraphs as answers.
+    # Rank 0 makes them (and caches them); the other processes read what it wrote.
+    with world.main_first():
+        drafts = synthetic_drafts(
+            run_dir, dataset, cfg.synthetic_drafts, cfg.synthetic_drafts_max, model=model, tokenizer=tokenizer,
+            base_dir=base_dir, resumed=resume_from is not None or not world.main, write=world.main,
+            progress=lambda p: sink.emit("train.drafts", **p, kept=None), should_stop=stop.is_set)
+    if drafts is None:  # cancelled while making them: nothing trained, nothing to save
+        sink.emit("train.cancelled", step=0, checkpoint=None)
+        return "cancelled"
+    dataset.train = dataset.train + drafts.pairs
+    sink.emit("train.drafts", stage="done", done=drafts.report.get("tried", 0), total=drafts.report.get("tried", 0),
+              kept=drafts.report.get("kept", 0), eta_s=0, method=drafts.report.get("method"),
+              seconds=drafts.report.get("seconds"), rejected=drafts.report.get("rejected", {}),
+              cached=drafts.report.get("cached", False), skipped=drafts.report.get("skipped"))
     batches = make_batches(dataset, tokenizer, cfg)
     world.check_same("the training batches", batches_fingerprint(batches))
     if cfg.eval_every is None:
@@ -244,7 +261,8 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
                  "train_tokens": batches.train.tokens, "val_tokens": batches.val.tokens,
                  "train_rows": sum(len(b.targets) for b in batches.epochs[0]), "tiers": batches.train.tiers,
                  "truncated": batches.train.truncated + batches.val.truncated,
-                 "dropped_too_long": batches.train.dropped + batches.val.dropped},
+                 "dropped_too_long": batches.train.dropped + batches.val.dropped,
+                 "synthetic_drafts": drafts.report},
         device=prepared.device,
         dtype=str(prepared.dtype).replace("torch.", ""),
         base_model={"spec": cfg.base_model, "path": str(base_dir), "params": prepared.total_params},
