@@ -54,6 +54,7 @@ export async function importWriting(options: ImportOptions): Promise<ImportRepor
     onPiece: (done, total) => options.onProgress?.(`Reading the ${format.label} (${done}/${total})`),
   });
   options.signal?.throwIfAborted();
+  options.onProgress?.(`Writing ${read.pieces.length} pieces to ${out}`);
 
   const skipped = [...read.skipped];
   const pieces = read.pieces.filter((p) => {
@@ -64,8 +65,8 @@ export async function importWriting(options: ImportOptions): Promise<ImportRepor
   if (pieces.length === 0 && read.problems.length + source.problems.length === 0 && skipped.length === 0) {
     throw new ImportError(`The ${format.label} at ${input} holds no pieces of writing.`);
   }
-  options.onProgress?.(`Writing ${pieces.length} pieces to ${out}`);
-  const written = await writePieces(out, format.id, pieces, { ...(source.kind === 'folder' ? { protect: input } : {}) });
+  // Nothing readable: nothing written (and an earlier import's files are not called "removed in source").
+  const written = pieces.length > 0 ? await writePieces(out, format.id, pieces, { ...(source.kind === 'folder' ? { protect: input } : {}) }) : { changes: [], removedInSource: [], problems: [] };
 
   const removed: ImportReport['removed'] = { total: 0, byKind: {}, examples: [] };
   const shown = new Set<string>();

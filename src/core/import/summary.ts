@@ -23,7 +23,8 @@ export function formatImportSummary(r: ImportReport, maxListed = 10): string {
     out.push('  Delete an edited file to take the export\'s version next time.');
   }
   if (r.removedInSource.length > 0) {
-    out.push('', `No longer in the export (the files were kept; delete them if they should go): ${n(r.removedInSource.length)}`);
+    const unread = r.problems.length > 0 ? ', or among the files that could not be read' : '';
+    out.push('', `Not in this export${unread} (the files were kept; delete them if they should go): ${n(r.removedInSource.length)}`);
     list(out, r.removedInSource.map((x) => x.file), maxListed);
   }
 

@@ -96,6 +96,7 @@ function stripComments(line: string, inComment: boolean, removed: RemovedPart[])
     if (inside) {
       if (at < 0) return { text: touched && out.trim() === '' ? undefined : out, inComment: true };
       rest = rest.slice(at + 2);
+      if (out === '') rest = rest.trimStart(); // the end of a comment that began on an earlier line
       inside = false;
     } else {
       if (at < 0) {
