@@ -6,6 +6,7 @@ import { doctorCommand } from './cli/doctor';
 import { evalCommand } from './cli/eval';
 import { chooseCommand } from './cli/choose';
 import { exportCommand } from './cli/export';
+import { importCommand } from './cli/import';
 import { sampleCommand } from './cli/sample';
 import { trainCommand } from './cli/train';
 import { writeCommand } from './cli/write';
@@ -14,6 +15,7 @@ type Command = { run: (args: string[]) => Promise<number>; help: string };
 
 const COMMANDS: Record<string, Command> = {
   doctor: { run: doctorCommand, help: 'check Python, PyTorch and the GPU the engine would use' },
+  import: { run: importCommand, help: 'bring your writing in from a Substack, Medium, WordPress, Ghost, Obsidian or Word export (markdown, one file per piece)' },
   data: { run: dataCommand, help: 'build the training data from a folder of essays and print what went in' },
   eval: { run: evalCommand, help: 'score how much a trained voice sounds like you: base vs tuned on held-out essays (eval.json)' },
   choose: { run: chooseCommand, help: 'make a kept checkpoint the voice (your pick over the best voice score), then export it' },
