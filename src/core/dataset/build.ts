@@ -8,6 +8,8 @@ import { compareStrings, excerpt, formatCount } from '../corpus/text';
 import { capDocumentShare } from './cap';
 import { findNearDuplicates, mergeSketches, unionOf } from './dedupe';
 import { prepareDocuments, type BlockHashes, type PreparedCorpus } from './documents';
+// What a voice needs, in words: health.ts says why.
+import { corpusHealth, ENOUGH_WORDS as SMALL_WORDS, TOO_SMALL_WORDS } from './health';
 import { emptyTierCounts, type DatasetManifest } from './manifest';
 import { resolveDatasetSettings, type DatasetSettings } from './options';
 import { joinBlocks, pairsForDocument } from './pairs';
@@ -69,10 +71,6 @@ export class DatasetError extends Error {
     this.name = 'DatasetError';
   }
 }
-
-/** Below this many words a model picks up little of a voice (and over-fits what it sees). */
-const TOO_SMALL_WORDS = 5_000;
-const SMALL_WORDS = 20_000;
 
 export async function buildDataset(options: BuildDatasetOptions): Promise<DatasetBuild> {
   const { folder, signal, onProgress, parseWorkers, ...overrides } = options;
@@ -163,6 +161,7 @@ async function build(folder: string, settings: DatasetSettings, { pool, lap, sig
     settings,
     prompts: rewriteTemplates(),
     syntheticDrafts: syntheticDraftSources(prepared.essays.filter((e) => !valDocs.has(e.doc))),
+    health: corpusHealth(prepared, settings.nearDuplicateSimilarity),
   };
   for (const p of train) count(manifest, 'train', p.tier);
   for (const p of val) count(manifest, 'val', p.tier);

@@ -5,7 +5,7 @@
 // decides (.voiceignore), and the report says how.
 
 import { stockPhrasesIn } from '../corpus/stockPhrases';
-import { compareStrings } from '../corpus/text';
+import { compareStrings, formatCount } from '../corpus/text';
 import { findNearDuplicates, mergeSketches, unionOf } from './dedupe';
 import type { PreparedCorpus } from './documents';
 import type { EssayDocument } from './types';
@@ -168,4 +168,25 @@ function median(values: number[]): number {
 
 function round(x: number, scale = 1000): number {
   return Math.round(x * scale) / scale;
+}
+
+/** The health check as lines of the dataset summary (CLI, and the dialog before training). */
+export function formatHealth(h: CorpusHealth, maxListed = 5): string[] {
+  const count = formatCount;
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  const enough = h.verdict === 'too small' || h.verdict === 'small' ? `${count(h.need.enough)} words give a voice, ${count(h.need.plenty)}+ is plenty` : `${count(h.need.plenty)}+ is plenty`;
+  const out = [`Corpus health: ${count(h.words)} words in ${count(h.pieces)} ${h.pieces === 1 ? 'piece' : 'pieces'}: ${h.verdict === 'enough' || h.verdict === 'plenty' ? `${h.verdict} for a voice` : h.verdict} (${enough})`];
+  const group = <T>(items: T[], title: string, line: (item: T) => string) => {
+    if (items.length === 0) return;
+    const shown = items.slice(0, maxListed).map(line).join('; ');
+    out.push(`  ! ${title}: ${shown}${items.length > maxListed ? `; … and ${items.length - maxListed} more (manifest.json, health)` : ''}`);
+  };
+  group(h.crossPosts.filter((c) => !c.kept), 'left out as copies of another piece (cross-posts)', (c) => `${c.doc} (of ${c.of}, ${pct(c.similarity)} the same)`);
+  group(h.crossPosts.filter((c) => c.kept), 'alike enough to be one piece posted twice; both train, so it weighs double', (c) => `${c.doc} ~ ${c.of} (${pct(c.similarity)})`);
+  group(h.quoted, 'mostly quotation (block quotes teach someone else\'s voice)', (q) => `${q.doc} (${pct(q.share)})`);
+  group(h.otherAuthors, 'by someone else', (a) => `${a.doc} (${a.from === 'byline' ? 'byline' : 'author'}: ${a.author})`);
+  group(h.short, `very short (under ${SHORT_PIECE_WORDS} words)`, (s) => `${s.doc} (${s.words})`);
+  group(h.machineLike, 'reads machine-written (stock assistant phrases)', (m) => `${m.doc} (${m.perThousandWords} per 1,000 words: ${m.phrases.slice(0, 3).map((p) => `"${p}"`).join(', ')})`);
+  out.push(h.flagged > 0 ? `  ${count(h.flagged)} ${h.flagged === 1 ? 'piece is' : 'pieces are'} flagged and still in the data. ${h.howToExclude}` : '  No piece flagged.');
+  return out;
 }

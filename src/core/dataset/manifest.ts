@@ -4,6 +4,7 @@
 import type { SkippedFile } from '../corpus/discover';
 import type { RemovedMarkup } from '../corpus/parse';
 import type { DraftOrigin } from '../corpus/drafts';
+import type { CorpusHealth } from './health';
 import type { DatasetSettings } from './options';
 import type { RewriteTemplates } from './prompts';
 import type { Tier } from './types';
@@ -42,6 +43,8 @@ export interface DatasetManifest {
    * knows before training; `<run>/synthetic-drafts.json` says what was made.
    */
   syntheticDrafts?: { eligibleParagraphs: number; essaysWithRealDrafts: number };
+  /** Corpus health (issue #22): enough of the writer? cross-posts, quotes, other authors, short and machine-like pieces, flagged, never left out. */
+  health?: CorpusHealth;
 }
 
 export function emptyTierCounts(): Record<Tier, number> {

@@ -2,6 +2,7 @@
 // confirmation dialog before anything trains. Plain text, fixed-width columns.
 
 import { formatCount } from '../corpus/text';
+import { formatHealth } from './health';
 import type { DatasetManifest } from './manifest';
 import { TIERS, type Tier } from './types';
 
@@ -79,6 +80,8 @@ export function formatDatasetSummary(m: DatasetManifest, options: SummaryOptions
       `(20+ words, training essays${synthetic.essaysWithRealDrafts > 0 ? ' without a real draft' : ''}) and learns plain → your paragraph; ` +
       'the run folder\'s synthetic-drafts.json shows what was kept');
   }
+
+  if (m.health) out.push('', ...formatHealth(m.health, maxListed));
 
   if (m.skipped.length > 0) {
     out.push('', `Skipped ${n(m.skipped.length)} ${m.skipped.length === 1 ? 'file' : 'files'}:`);
