@@ -15,6 +15,20 @@ export interface DataReport {
   boilerplate: { removed: number; byKind: { kind: string; count: number }[]; examples: string[] } | null;
   skipped: { path: string; reason: string }[];
   warnings: string[];
+  health: HealthReport | null;
+}
+
+/** manifest.health (corpus health before training), as groups of flagged pieces with what to say about each. */
+export interface HealthReport {
+  words: number | null;
+  pieces: number | null;
+  verdict: string | null;
+  /** Words that give a voice, and words that are plenty. */
+  enough: number | null;
+  plenty: number | null;
+  groups: { title: string; items: { doc: string; detail: string }[] }[];
+  flagged: number;
+  howToExclude: string | null;
 }
 
 type Obj = Record<string, unknown>;
@@ -49,6 +63,36 @@ export function dataReport(manifest: unknown): DataReport | null {
     },
     skipped: objs(manifest.skipped).map((s) => ({ path: str(s.path) ?? '?', reason: str(s.reason) ?? '' })),
     warnings: (Array.isArray(manifest.warnings) ? manifest.warnings : []).filter((w): w is string => typeof w === 'string'),
+    health: healthReport(manifest.health),
+  };
+}
+
+const pct = (x: number | null) => (x === null ? '?' : `${Math.round(x * 100)}%`);
+
+function healthReport(v: unknown): HealthReport | null {
+  if (!isObj(v)) return null;
+  const need = isObj(v.need) ? v.need : {};
+  const group = (title: string, key: string, detail: (o: Obj) => string, keep: (o: Obj) => boolean = () => true) => ({
+    title,
+    items: objs(v[key]).filter(keep).map((o) => ({ doc: str(o.doc) ?? '?', detail: detail(o) })),
+  });
+  const groups = [
+    group('Left out as copies of another piece (cross-posts)', 'crossPosts', (o) => `copy of ${str(o.of) ?? '?'}, ${pct(num(o.similarity))} the same`, (o) => o.kept === false),
+    group('Alike enough to be one piece posted twice (both train: it weighs double)', 'crossPosts', (o) => `like ${str(o.of) ?? '?'}, ${pct(num(o.similarity))} the same`, (o) => o.kept === true),
+    group("Mostly quotation (someone else's voice)", 'quoted', (o) => `${pct(num(o.share))} in block quotes`),
+    group('By someone else', 'otherAuthors', (o) => `${str(o.from) === 'byline' ? 'byline' : 'author'}: ${str(o.author) ?? '?'}`),
+    group('Very short', 'short', (o) => `${num(o.words) ?? '?'} words`),
+    group('Reads machine-written', 'machineLike', (o) => `${num(o.perThousandWords) ?? '?'} stock phrases per 1,000 words${Array.isArray(o.phrases) ? `: ${o.phrases.filter((p): p is string => typeof p === 'string').slice(0, 4).map((p) => `\u201c${p}\u201d`).join(', ')}` : ''}`),
+  ].filter((g) => g.items.length > 0);
+  return {
+    words: num(v.words),
+    pieces: num(v.pieces),
+    verdict: str(v.verdict),
+    enough: num(need.enough),
+    plenty: num(need.plenty),
+    groups,
+    flagged: num(v.flagged) ?? 0,
+    howToExclude: str(v.howToExclude),
   };
 }
 

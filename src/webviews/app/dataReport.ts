@@ -1,6 +1,6 @@
 // What went into training, from dataset/manifest.json: the seeds' lessons made
 // visible (tiers, no essay over its share, boilerplate stripped and shown).
-import { type DataReport, dataReport, formatNumber } from '../reports';
+import { type DataReport, type HealthReport, dataReport, formatNumber } from '../reports';
 import { type Child, fill, h, percent } from './dom';
 
 export class DataSection {
@@ -17,6 +17,7 @@ export class DataSection {
     fill(this.body,
       summary(r),
       r.warnings.length ? h('ul', { class: 'warnings' }, r.warnings.map((w) => h('li', {}, w))) : null,
+      r.health ? healthBlock(r.health) : null,
       h('div', { class: 'data-grid' }, tiers(r), shares(r), boilerplate(r)),
       r.skipped.length ? h('details', {}, h('summary', {}, `${r.skipped.length} files skipped`),
         h('ul', {}, r.skipped.map((s) => h('li', {}, h('code', {}, s.path), ` \u2014 ${s.reason}`)))) : null,
@@ -72,5 +73,23 @@ function boilerplate(r: DataReport): HTMLElement {
     h('h3', {}, `Boilerplate stripped: ${formatNumber(b.removed)} lines`),
     b.byKind.length ? h('ul', {}, b.byKind.map((k) => h('li', {}, `${k.kind}: ${formatNumber(k.count)}`))) : null,
     b.examples.length ? h('details', {}, h('summary', {}, 'Examples'), h('ul', { class: 'examples' }, b.examples.map((e) => h('li', {}, h('q', {}, e))))) : null,
+  );
+}
+
+/** Corpus health: the words against what a voice needs, then each kind of flagged piece. Flags only: the writer decides. */
+export function healthBlock(r: HealthReport): HTMLElement {
+  const words = r.words ?? 0;
+  const plenty = r.plenty ?? Math.max(words, 1);
+  const need = r.enough !== null && words < r.enough ? ` \u00b7 about ${formatNumber(r.enough)} words give a voice` : '';
+  return h('div', { class: 'health', 'aria-label': 'Corpus health' },
+    h('h3', {}, 'Corpus health'),
+    h('p', {},
+      h('meter', { min: 0, max: plenty, value: Math.min(words, plenty), ...(r.enough !== null ? { low: r.enough, optimum: plenty } : {}), 'aria-label': 'words against what a voice needs' }),
+      ` ${formatNumber(words)} words in ${n(r.pieces)} pieces: ${r.verdict ?? '?'}${need}; ${formatNumber(plenty)}+ is plenty`),
+    r.groups.length === 0 ? h('p', { class: 'muted' }, 'No piece flagged.') : null,
+    r.groups.map((g) => h('details', { open: g.items.length <= 5 },
+      h('summary', {}, `${g.title}: ${formatNumber(g.items.length)}`),
+      h('ul', {}, g.items.map((i) => h('li', {}, h('code', {}, i.doc), ` \u2014 ${i.detail}`))))),
+    r.flagged > 0 && r.howToExclude ? h('p', { class: 'muted' }, `${formatNumber(r.flagged)} flagged ${r.flagged === 1 ? 'piece is' : 'pieces are'} still in the training data. ${r.howToExclude}`) : null,
   );
 }
