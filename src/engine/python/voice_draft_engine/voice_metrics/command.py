@@ -18,6 +18,8 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"held-out paragraph boundaries to continue as ghost text would (default {d.continuation_prompts})")
     p.add_argument("--continuation-tokens", type=int, default=d.continuation_tokens,
                    help=f"tokens per continuation; each is cut at its first paragraph break (default {d.continuation_tokens})")
+    p.add_argument("--rewrite-paragraphs", type=int, default=d.rewrite_paragraphs,
+                   help=f"held-out paragraphs made plain and rewritten by each model (default {d.rewrite_paragraphs}; 0: none)")
     p.add_argument("--seed", type=int, default=d.seed, help=f"sampling and bootstrap seed (default {d.seed})")
     p.add_argument("--resamples", type=int, default=d.resamples, help=f"bootstrap resamples (default {d.resamples})")
     p.add_argument("--perplexity-tokens", type=int, default=d.perplexity_tokens,
@@ -32,7 +34,10 @@ def run_eval_command(sink: EventSink, args: argparse.Namespace) -> int:
                  "continuation_tokens"):
         if getattr(args, name) < 1:
             raise EngineError("usage", f"--{name.replace('_', '-')} must be at least 1.")
+    if args.rewrite_paragraphs < 0:
+        raise EngineError("usage", "--rewrite-paragraphs must be 0 or more.")
     settings = EvalSettings(samples=args.samples, prompts=args.prompts, max_new_tokens=args.max_new_tokens,
                             seed=args.seed, resamples=args.resamples, perplexity_tokens=args.perplexity_tokens,
-                            continuation_prompts=args.continuation_prompts, continuation_tokens=args.continuation_tokens)
+                            continuation_prompts=args.continuation_prompts, continuation_tokens=args.continuation_tokens,
+                            rewrite_paragraphs=args.rewrite_paragraphs)
     return run_eval(sink, args.run, settings)

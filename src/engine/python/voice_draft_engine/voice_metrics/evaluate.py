@@ -34,6 +34,7 @@ from .chat_residue import chat_residue
 from .continuations import ContinuationPrompt, continuation_prompts, sample_continuations
 from .bootstrap import DEFAULT_CONFIDENCE
 from .habits import HABITS, habit_rates, length_report
+from .rewrite import rewrite_section, rewrite_summary
 from .settings import EvalSettings
 from .perplexity import perplexity_report, score_documents, token_ids
 from .stylometry import style_report, word_count
@@ -119,7 +120,7 @@ def _writer_lengths(train_pairs: list[dict[str, Any]]) -> dict[str, list[int]]:
 class Progress:
     """`eval.progress` events; percent is the share of the stages' estimated work (generation dominates)."""
 
-    WEIGHTS = {"load": 5, "perplexity": 25, "generate": 55, "scores": 15}
+    WEIGHTS = {"load": 5, "perplexity": 20, "generate": 50, "rewrite": 15, "scores": 10}
 
     def __init__(self, sink: EventSink) -> None:
         self.sink = sink
@@ -219,11 +220,16 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
                 max_new_tokens=settings.continuation_tokens, temperature=settings.temperature, top_k=settings.top_k,
                 max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
 
-    progress.stage("scores", 0.0, "stylometry, attribution and habits")
     base_texts = [s.text for s in outputs["base"]] + [s.text for s in continued["base"]]
+    # The rewrite (issue #20): held-out paragraphs made plain, rewritten by each model as the editor asks.
+    rewrite = (rewrite_section(pair, dataset, documents, settings.rewrite_paragraphs, settings.seed, writer_texts,
+                               base_texts, lambda f, m: progress.stage("rewrite", f, m))
+               if settings.rewrite_paragraphs > 0 else {"skipped": "--rewrite-paragraphs 0"})
+    progress.stage("scores", 0.0, "stylometry, attribution and habits")
     report = _scores(prompts, outputs, writer_texts, heldout_docs, _read_jsonl(dataset / "train.jsonl"), settings, progress,
                      base_texts)
     report["perplexity"] = perplexity
+    report["rewrite"] = rewrite
     report["continuation"] = _continuation_scores(cont_prompts, continued, writer_texts, heldout_docs, settings, base_texts)
     report["samples"] = [
         {"prompt_id": prompts[s.prompt].id, "mode": "task", "tier": prompts[s.prompt].tier, "seed": s.seed,
@@ -247,6 +253,7 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
         "length": report["length"],
         "chat_residue": report["chat_residue"],
         "continuation": report["continuation"],
+        "rewrite": report["rewrite"],
         "settings": {**asdict(settings), "confidence": DEFAULT_CONFIDENCE, "model": model_info, "framing": framing,
                      "prompts_used": len(prompts), "continuations_used": len(cont_prompts),
                      "heldout_documents": len(heldout_texts),
@@ -404,6 +411,8 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "chat_residue_continuation": c.get("chat_residue", {}).get("tuned", {}).get("share"),
         "chat_residue_continuation_base": c.get("chat_residue", {}).get("base", {}).get("share"),
         "length_ratio_continuation": c.get("length", {}).get("ratio_to_writer", {}).get("tuned"),
+        # The rewrite of plain held-out paragraphs (rewrite.py).
+        **rewrite_summary(report.get("rewrite")),
     }
 
 

@@ -21,6 +21,9 @@ class EvalSettings:
     # (a long paragraph of the writer's is ~150 words, ~200 tokens).
     continuation_prompts: int = 12
     continuation_tokens: int = 200
+    # The rewrite (rewrite.py): held-out paragraphs made plain and rewritten by each model, as the
+    # editor asks; 12 cost a few minutes for the 135M model on a CPU (0: leave the section out).
+    rewrite_paragraphs: int = 12
     # Sampled as the canaries and the editor sample (temperature + top-k; transformers.js
     # ignores top-p), so the scores describe the text a writer will actually see.
     temperature: float = 0.8
