@@ -100,7 +100,9 @@ def test_eval_writes_scores_and_speaks_the_protocol(trained_run: Path, env: dict
     assert all(s["reference"] and "\n\n" not in s["tuned"] for s in continued)
     cont = scores["continuation"]
     assert set(cont) == {"stylometry", "attribution", "chat_residue", "length"}
-    assert cont["length"]["samples"] == len(continued) and cont["length"]["writer_median_words"] >= 25
+    # Lengths against all the writer's held-out paragraphs; the chosen references (25+ words) beside.
+    assert cont["length"]["samples"] == len(continued) and cont["length"]["reference_median_words"] >= 25
+    assert 0 < cont["length"]["writer_median_words"] <= cont["length"]["reference_median_words"]
     for block in (cont["chat_residue"], scores["chat_residue"]):
         assert set(block) == {"base", "tuned"} and 0 <= block["tuned"]["share"] <= 1
     for key in ("attributed_continuation", "gap_closed_continuation", "chat_residue_continuation",

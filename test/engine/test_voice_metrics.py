@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from voice_draft_engine.voice_metrics.attribution import attribute, paragraphs
+from voice_draft_engine.voice_metrics.continuations import body_paragraph_words
 from voice_draft_engine.voice_metrics.bootstrap import bootstrap_ci, percentile_interval, ratio_ci
 from voice_draft_engine.voice_metrics.habits import (first_person_claims, gives_personal_context, habit_rates,
                                                      length_report)
@@ -285,6 +286,14 @@ def test_length_against_writer_median() -> None:
 
 
 # ------------------------------------------------------------------ bootstrap
+
+def test_writer_paragraph_lengths_count_every_body_paragraph() -> None:
+    # Short paragraphs count (a writer of short notes is compared with short notes);
+    # headings, code and rules are not paragraphs the writer wrote.
+    text = ("# A heading\n\nFAIRY\n\nOne two three four five six seven eight.\n\n```\ncode here and more code"
+            " in the fence\n```\n\n---\n\nFour five six seven eight nine ten eleven twelve.")
+    assert body_paragraph_words([text, HAND[0]]) == [8, 9, len(HAND[0].split())]
+
 
 def test_bootstrap_ci_contains_point_and_is_deterministic() -> None:
     values = np.random.default_rng(7).normal(3.0, 1.0, size=80)

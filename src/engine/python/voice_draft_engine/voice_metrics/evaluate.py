@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import signal
+import statistics
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from ..protocol import EngineError, EventSink
 from . import generation
 from .attribution import attribute, paragraphs
 from .chat_residue import chat_residue
-from .continuations import ContinuationPrompt, continuation_prompts, sample_continuations
+from .continuations import ContinuationPrompt, body_paragraph_words, continuation_prompts, sample_continuations
 from .bootstrap import DEFAULT_CONFIDENCE
 from .habits import HABITS, habit_rates, length_report
 from .rewrite import rewrite_section, rewrite_summary
@@ -354,14 +355,16 @@ def _continuation_scores(prompts: list[ContinuationPrompt], samples: dict[str, l
                                   resamples=settings.resamples, seed=settings.seed)
     except ValueError as e:
         stylometry = {"skipped": str(e), "gap_closed": None, "reliable": False, "unreliable_reason": str(e)}
+    writer_paragraphs = body_paragraph_words(list(heldout_docs.values()))
     references = [word_count(prompts[s.prompt].reference) for s in samples["tuned"]]
-    lengths = {k: length_report(texts[k], references, settings.continuation_tokens, [s.truncated for s in v])
+    lengths = {k: length_report(texts[k], writer_paragraphs, settings.continuation_tokens, [s.truncated for s in v])
                for k, v in samples.items()}
     return {
         "stylometry": stylometry,
         "attribution": _attribution(writer_texts, heldout_docs, texts, settings, base_texts),
         "chat_residue": {k: chat_residue(texts[k], writer_texts).as_json() for k in ("base", "tuned")},
         "length": {"writer_median_words": lengths["tuned"]["writer_median_words"],
+                   "reference_median_words": statistics.median(references) if references else None,
                    "median_words": {k: lengths[k]["median_words"] for k in lengths},
                    "ratio_to_writer": {k: lengths[k]["ratio"] for k in lengths},
                    "truncated_share": {k: lengths[k]["truncated_share"] for k in lengths},
