@@ -7,6 +7,7 @@ import { ActiveVoiceStore } from './features/activeVoice';
 import { Commands } from './features/commandIds';
 import { EngineService } from './features/engineSetup';
 import { registerEvaluateCommand } from './features/evaluateCommand';
+import { registerImportCommand } from './features/importCommand';
 import { registerNotYetAvailableCommands } from './features/notYetAvailable';
 import { VoiceStatusBar } from './features/statusBar';
 import { TrainingController } from './features/training/trainingController';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): VoiceDraftApi {
     vscode.commands.registerCommand(Commands.trainVoice, () => trainVoice({ engine, training, status, log, runsRoot: root })),
     vscode.commands.registerCommand(Commands.manageVoices, () => manageRuns(root(), voice, status)),
     registerEvaluateCommand({ engine, voice, log, runsRoot: root }),
+    registerImportCommand(log),
     ...registerWriting({ extensionPath: context.extensionPath, voice, log }),
     ...registerDashboard({ extensionUri: context.extensionUri, log, runsRoot: root, training, voice, onActivated: () => showActiveVoice(voice, status) }),
   );

@@ -2,6 +2,7 @@
 export const Commands = {
   trainVoice: 'voiceDraft.trainVoice',
   rewriteSelection: 'voiceDraft.rewriteSelection',
+  importWriting: 'voiceDraft.importWriting',
   showDashboard: 'voiceDraft.showDashboard',
   toggleInline: 'voiceDraft.toggleInline',
   evaluateVoice: 'voiceDraft.evaluateVoice',

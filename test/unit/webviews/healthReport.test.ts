@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createDocument } from '@mixmark-io/domino';
 import { buildDataset } from '../../../src/core/dataset/build';
+import { healthBlock } from '../../../src/webviews/app/dataReport';
 import { dataReport } from '../../../src/webviews/reports';
 import { folderWith, prose } from '../corpus/fixtures';
 
@@ -39,7 +40,6 @@ test('the dashboard draws the health of a real dataset: each flagged piece by na
   try {
     const { manifest } = await buildDataset({ folder: dir, useGitHistory: false });
     g.document = createDocument('<!doctype html><body></body>');
-    const { healthBlock } = await import('../../../src/webviews/app/dataReport');
     const report = dataReport(JSON.parse(JSON.stringify(manifest)))!;
     const health = healthBlock(report.health!);
     const text = health.textContent ?? '';
