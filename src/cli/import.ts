@@ -4,10 +4,15 @@
 
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FORMAT_IDS } from '../core/import/formats/index';
-import { importWriting } from '../core/import/importWriting';
-import { formatImportSummary } from '../core/import/summary';
-import { ImportError, type FormatId } from '../core/import/types';
+import { FORMAT_IDS, ImportError, type FormatId } from '../core/import/types';
+// The importers (and their HTML, XML, zip and Word parsers) load when the command runs, not with every command.
+type Importer = typeof import('../core/import/importWriting') & typeof import('../core/import/summary');
+const importer = (): Importer => ({
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ...(require('../core/import/importWriting') as typeof import('../core/import/importWriting')),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ...(require('../core/import/summary') as typeof import('../core/import/summary')),
+});
 
 export const IMPORT_USAGE = `usage: voice-draft import <file-or-folder> --out <folder> [--format F] [--include-daily-notes] [--json]
 
@@ -61,6 +66,7 @@ export async function importCommand(args: string[]): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
+  const { importWriting, formatImportSummary } = importer();
   try {
     const report = await importWriting({
       input: path.resolve(positionals[0]),

@@ -4,9 +4,8 @@
 // beside them: what came in, what was cut, what could not be read.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { importWriting, type ImportReport } from '../core/import/importWriting';
+import type { ImportReport } from '../core/import/importWriting';
 import { slug } from '../core/import/pieces';
-import { formatImportSummary } from '../core/import/summary';
 import { ImportError } from '../core/import/types';
 import { abortOnCancel } from './cancellation';
 import { Commands } from './commandIds';
@@ -69,7 +68,18 @@ async function pickDestination(input: vscode.Uri): Promise<vscode.Uri | undefine
   return picked?.[0];
 }
 
+/** The importers and their parsers (HTML, XML, zip, Word) load on the first import, not when the extension starts. */
+function importer(): typeof import('../core/import/importWriting') & typeof import('../core/import/summary') {
+  return {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ...(require('../core/import/importWriting') as typeof import('../core/import/importWriting')),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ...(require('../core/import/summary') as typeof import('../core/import/summary')),
+  };
+}
+
 async function runImport(log: vscode.LogOutputChannel, input: vscode.Uri, out: vscode.Uri, includeDailyNotes: boolean): Promise<void> {
+  const { importWriting, formatImportSummary } = importer();
   let report: ImportReport;
   try {
     report = await vscode.window.withProgress(

@@ -4,7 +4,9 @@
 
 import type { ExportSource } from './exportSource';
 
-export type FormatId = 'substack' | 'medium' | 'wordpress' | 'ghost' | 'obsidian' | 'word';
+/** The formats, in the order detection tries them (formats/index.ts). */
+export const FORMAT_IDS = ['substack', 'medium', 'wordpress', 'ghost', 'word', 'obsidian'] as const;
+export type FormatId = (typeof FORMAT_IDS)[number];
 
 /** What the export says about a piece's state; absent when it says nothing. */
 export type PieceStatus = 'published' | 'draft' | 'unpublished' | 'scheduled';

@@ -1,7 +1,7 @@
 // The formats, in the order they are tried: the most specific first (a Substack zip
 // also holds HTML; a vault may hold a .docx), a plain folder of markdown notes last.
 
-import { ImportError, type ExportFormat, type FormatId } from '../types';
+import { FORMAT_IDS, ImportError, type ExportFormat, type FormatId } from '../types';
 import type { ExportSource } from '../exportSource';
 import { ghostExport } from './ghost';
 import { mediumExport } from './medium';
@@ -11,8 +11,6 @@ import { wordDocuments } from './word';
 import { wordpressExport } from './wordpress';
 
 export const FORMATS: readonly ExportFormat[] = [substackExport, mediumExport, wordpressExport, ghostExport, wordDocuments, obsidianVault];
-
-export const FORMAT_IDS = FORMATS.map((f) => f.id);
 
 export function formatById(id: string): ExportFormat | undefined {
   return FORMATS.find((f) => f.id === id);
