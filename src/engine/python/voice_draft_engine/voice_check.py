@@ -33,6 +33,7 @@ from .files import write_json
 log = logging.getLogger(__name__)
 
 FILE = "voice-check.json"
+SCORER_FILE = "voice-score.json"  # the classifier as numbers, for the editor (docs/contracts.md)
 PROMPTS = 4
 SAMPLES = 2  # per prompt
 MAX_NEW_TOKENS = 64
@@ -89,7 +90,7 @@ class VoiceCheck:
             log.info("voice check off: too few essays or paragraphs to score a voice on")
             return False
         try:
-            from .voice_metrics.attribution import fit_writer_classifier
+            from .voice_metrics.attribution import fit_writer_classifier, portable_writer_classifier
             from .voice_metrics.stylometry import DeltaSpace
         except ImportError as e:  # no scikit-learn on a host with its own Python
             log.warning("voice check off: %s", e)
@@ -110,6 +111,9 @@ class VoiceCheck:
             self._style = None
         write_json(self.path, {"format": 1, "prompts": [p.id for p in self.prompts], "seed": SEED,
                                "max_new_tokens": MAX_NEW_TOKENS, "base": self.base})
+        # The same classifier for the editor, which ranks rewrite candidates by it (voiceScore.ts).
+        write_json(self.path.with_name(SCORER_FILE),
+                   portable_writer_classifier(self.writer, [t for t in self.base if t.strip()] or [""], SEED))
         return True
 
     def score(self, model: Any, tokenizer: Any, step: int) -> VoiceScore:

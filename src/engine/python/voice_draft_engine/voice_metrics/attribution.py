@@ -75,6 +75,12 @@ def _featurizer(labeled: Sequence[str]):
     uses no labels, and one fit instead of one per fold keeps this fast on a CPU.
     """
     import scipy.sparse as sp
+
+    words, chars = _vectorizers(labeled)
+    return lambda texts: sp.hstack([words.transform(texts), chars.transform(texts)]).tocsr()
+
+
+def _vectorizers(labeled: Sequence[str]):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     words = TfidfVectorizer(vocabulary=FUNCTION_WORDS, token_pattern=r"(?u)\b[^\W\d_]+\b", sublinear_tf=True)
@@ -83,7 +89,7 @@ def _featurizer(labeled: Sequence[str]):
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2, max_features=5000)
     words.fit(labeled)
     chars.fit(labeled)
-    return lambda texts: sp.hstack([words.transform(texts), chars.transform(texts)]).tocsr()
+    return words, chars
 
 
 def _classifier(seed: int):
@@ -102,6 +108,26 @@ def fit_writer_classifier(writer: Sequence[str], base: Sequence[str], seed: int 
     featurize = _featurizer(texts)
     model = _classifier(seed).fit(featurize(texts), labels)
     return lambda paragraphs: model.predict_proba(featurize(list(paragraphs)))[:, 1]
+
+
+def portable_writer_classifier(writer: Sequence[str], base: Sequence[str], seed: int = 0) -> dict:
+    """The writer-vs-base classifier as plain numbers, for the editor to rank rewrites by
+    (src/inference/voiceScore.ts; `<run>/voice-score.json`): P(writer) = sigmoid(coef . x +
+    intercept), x = the two TF-IDF blocks side by side, each L2-normalised: function-word counts
+    and char_wb 2-4-gram counts (words padded with a space, lower-cased), 1 + ln(count), times idf."""
+    import scipy.sparse as sp
+
+    texts = list(writer) + list(base)
+    labels = np.array([1] * len(writer) + [0] * len(base))
+    words, chars = _vectorizers(texts)
+    model = _classifier(seed).fit(sp.hstack([words.transform(texts), chars.transform(texts)]).tocsr(), labels)
+    by_index = lambda vocabulary: [t for t, _ in sorted(vocabulary.items(), key=lambda kv: kv[1])]
+    return {"format": 1, "what": "writer-vs-base logistic regression (voice_metrics/attribution.py)",
+            "words": {"terms": by_index(words.vocabulary_), "idf": [round(float(v), 6) for v in words.idf_]},
+            "chars": {"ngram_range": [2, 4], "terms": by_index(chars.vocabulary_),
+                      "idf": [round(float(v), 6) for v in chars.idf_]},
+            "coef": [round(float(v), 6) for v in model.coef_[0]], "intercept": round(float(model.intercept_[0]), 6),
+            "paragraphs": {"writer": len(writer), "base": len(base)}}
 
 
 @dataclass
