@@ -10,11 +10,23 @@ import { nothingUsable, rewriteLines } from '../inference/rewriteReport';
 import { RewriteService, type RewriteResult } from '../inference/rewriteService';
 import { VoiceModel } from '../inference/voiceModel';
 import { InferenceWorkerHost } from '../inference/workerHost';
+import { defineCommand, readCommandLine, usageProblem } from './commandLine';
 
-const USAGE = `usage: voice-draft write <run folder | --default> "<text>" [--rewrite] [--max-tokens N] [--no-base]
-  continues the text in the run's voice (or rewrites it, as a draft, with --rewrite),
-  and shows what the base model writes for the same text.
-`;
+export const WRITE_COMMAND = defineCommand({
+  name: 'write',
+  synopsis: '<run folder> "<text>" [options]\n       voice-draft write --default "<text>" [options]',
+  about: `Continues the text in the run's voice (or rewrites it, as a draft, with --rewrite), and
+shows what the base model writes for the same text. A text that starts with '-' goes after '--'.`,
+  positionals: { min: 1, max: Infinity, names: 'a run folder (or --default) and the text' },
+  options: {
+    default: { kind: 'flag', help: 'write with the offline default model instead of a run\'s voice' },
+    rewrite: { kind: 'flag', help: 'rewrite the text as a draft instead of continuing it' },
+    'max-tokens': { kind: 'int', min: 1, help: 'longest answer, in tokens (default 48; 200 with --rewrite)' },
+    'no-base': { kind: 'flag', help: 'skip the base model\'s answer' },
+    device: { kind: 'text', choices: ['cpu', 'cuda'], help: 'where the model writes (default cpu; cuda needs\nONNX Runtime\'s CUDA provider and falls back to the CPU, saying why)' },
+    threads: { kind: 'int', min: 1, help: 'CPU threads (default 2)' },
+  },
+});
 
 function workerScript(): string {
   const bundled = join(__dirname, 'inference-worker.js');
@@ -22,17 +34,16 @@ function workerScript(): string {
 }
 
 export async function writeCommand(args: string[]): Promise<number> {
-  const flagsWithValue = new Set(['--max-tokens']);
-  const positional = args.filter((a, i) => !a.startsWith('--') && !flagsWithValue.has(args[i - 1] ?? ''));
-  const useDefault = args.includes('--default');
-  const run = useDefault ? undefined : positional.shift();
+  const line = readCommandLine(WRITE_COMMAND, args);
+  if (typeof line === 'number') return line;
+  const { values: v } = line;
+  const positional = [...line.positionals];
+  const run = v.default ? undefined : positional.shift();
   const text = positional.join(' ').trim();
-  if ((!run && !useDefault) || !text) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
-  const maxIdx = args.indexOf('--max-tokens');
-  const maxTokens = maxIdx >= 0 ? Number(args[maxIdx + 1]) : args.includes('--rewrite') ? 200 : 48;
+  if (!text) return usageProblem(WRITE_COMMAND, v.default ? 'give the text to write from' : 'give a run folder (or --default) and the text to write from');
+  const maxTokens = v['max-tokens'] ?? (v.rewrite ? 200 : 48);
+  const device = v.device === 'cuda' ? 'cuda' : 'cpu';
+  const threads = v.threads ?? 2;
   const runDir = run ? resolve(run) : undefined;
 
   let located;
@@ -47,15 +58,15 @@ export async function writeCommand(args: string[]): Promise<number> {
   }
   const models: [string, typeof located][] = [[runDir ? 'voice' : 'default model', located]];
   const baseDir = runDir ? join(runDir, 'onnx-base') : undefined;
-  if (baseDir && !args.includes('--no-base') && existsSync(join(baseDir, 'config.json'))) models.push(['base', explicitModel(baseDir)]);
+  if (baseDir && !v['no-base'] && existsSync(join(baseDir, 'config.json'))) models.push(['base', explicitModel(baseDir)]);
 
   const host = new InferenceWorkerHost({ script: workerScript(), log: (level, m) => { if (level !== 'info') process.stderr.write(`[${level}] ${m}\n`); } });
   try {
     for (const [label, which] of models) {
-      const model = new VoiceModel({ host, voice: fixedVoice(runDir), device: () => 'cpu', threads: () => 2, locate: () => which });
+      const model = new VoiceModel({ host, voice: fixedVoice(runDir), device: () => device, threads: () => threads, locate: () => which });
       const t0 = performance.now();
       let output: string;
-      if (args.includes('--rewrite')) {
+      if (v.rewrite) {
         const rewrites = new RewriteService(model, () => ({ temperature: 0, topK: 0, repetitionPenalty: 1.1, maxTokens }));
         output = rewriteOutput(await rewrites.rewrite(text));
       } else {
