@@ -9,76 +9,63 @@ import { runsRoot } from '../core/runs/runFolder';
 import { cancelEngine } from '../engine/detached';
 import { choosePython, localEngine } from '../engine/locate';
 import { exportVoice, followTraining, startTraining, TrainingBusyError } from '../engine/training';
+import { defineCommand, readCommandLine, usageProblem, UsageError, type OptionValues } from './commandLine';
 import { reportEngineFailure } from './engine';
 import { printEngineProgress } from './progress';
 
-const USAGE = `usage: voice-draft train <essays folder> [options]
-  --model SPEC        base model: offline:smollm2-135m-instruct (default), a Hugging Face id, or a folder
-  --epochs N          passes over the essays (default 3; early stopping keeps the best)
-  --max-steps N       stop after N optimizer steps (a quick demo run)
-  --lr X              learning rate (default 1e-3)
-  --rank N            LoRA rank (default 64; alpha = 2 x rank unless --config sets lora_alpha)
-  --runs DIR          runs folder (default ~/.voice-draft/runs)
-  --resume RUN        resume a cancelled or crashed run folder instead (it keeps its own config)
-  --config JSON       engine config fields as a JSON object, e.g. '{"max_seq_len":512}'
-                      (the engine's TrainConfig fields; the flags above win over it)
-  --no-export         skip the ONNX export at the end
-`;
+export const TRAIN_COMMAND = defineCommand({
+  name: 'train',
+  synopsis: '<essays folder> [options]\n       voice-draft train --resume RUN [--runs DIR] [--no-export]',
+  about: 'Builds the dataset from the essays, trains a voice on it in a new run folder, and exports it.',
+  positionals: { min: 0, max: 1, names: 'one folder of essays (none with --resume)' },
+  options: {
+    model: { kind: 'text', value: 'SPEC', help: 'base model: offline:smollm2-135m-instruct (default), a Hugging Face id, or a folder' },
+    epochs: { kind: 'int', help: 'passes over the essays (default 3; early stopping keeps the best)' },
+    'max-steps': { kind: 'int', help: 'stop after N optimizer steps (a quick demo run)' },
+    lr: { kind: 'number', value: 'X', help: 'learning rate (default 1e-3)' },
+    rank: { kind: 'int', help: 'LoRA rank (default 64; alpha = 2 x rank unless --config sets lora_alpha)' },
+    launcher: { kind: 'text', value: 'NAME', choices: ['none', 'torchrun', 'accelerate'], help: 'none (default), torchrun or accelerate: one training process per GPU' },
+    processes: { kind: 'int', help: 'processes under --launcher (default: one per GPU)' },
+    config: { kind: 'text', value: 'JSON', help: 'engine config fields as a JSON object, e.g. \'{"max_seq_len":512}\'\n(the engine\'s TrainConfig fields; the flags above win over it)' },
+    runs: { kind: 'text', value: 'DIR', help: 'runs folder (default ~/.voice-draft/runs)' },
+    resume: { kind: 'text', value: 'RUN', help: 'resume a cancelled or crashed run folder instead (it keeps its own config)' },
+    'no-export': { kind: 'flag', help: 'skip the ONNX export at the end' },
+  },
+});
 
-/** A command line the train command cannot act on: printed with the usage, exit 2. */
-export class TrainUsageError extends Error {}
+type TrainValues = OptionValues<typeof TRAIN_COMMAND.options>;
 
-const WITH_VALUE = new Set(['--model', '--epochs', '--max-steps', '--lr', '--rank', '--runs', '--resume', '--config']);
-/** The flags that set engine config fields (refused with --resume: a resumed run keeps its config). */
-const CONFIG_FLAGS = ['--config', '--model', '--epochs', '--max-steps', '--lr', '--rank'];
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  if (value === undefined || (WITH_VALUE.has(value) || value === '--no-export')) throw new TrainUsageError(`${name} needs a value`);
-  return value;
-}
-
-function numberOption(args: string[], name: string): number | undefined {
-  const v = option(args, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!v.trim() || !Number.isFinite(n)) throw new TrainUsageError(`${name} needs a number, got "${v}"`);
-  return n;
-}
+/** The options that set engine config fields, and the field each sets (refused with --resume: a resumed run keeps its config). */
+const CONFIG_FIELDS = {
+  model: 'base_model', epochs: 'epochs', 'max-steps': 'max_steps', lr: 'learning_rate', rank: 'lora_r', launcher: 'launcher', processes: 'processes',
+} as const satisfies Partial<Record<keyof TrainValues, string>>;
 
 /**
  * The engine config a command line asks for: --config's fields, then each flag that
  * was given (a flag that was not given leaves --config's value alone). Values are
  * checked by the engine's own TrainConfig (checkTrainConfig) before anything is built.
  */
-export function trainOverrides(args: string[]): TrainOverrides {
-  const raw = option(args, '--config');
+export function trainOverrides(values: TrainValues): TrainOverrides {
   let config: TrainOverrides = {};
+  const raw = values.config;
   if (raw !== undefined) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch (e) {
-      throw new TrainUsageError(`--config is not valid JSON (${e instanceof Error ? e.message : String(e)}): ${raw}`);
+      throw new UsageError(`--config is not valid JSON (${e instanceof Error ? e.message : String(e)}): ${raw}`);
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new TrainUsageError(`--config must be a JSON object of engine config fields, like '{"max_seq_len":512}', not ${raw}`);
+      throw new UsageError(`--config must be a JSON object of engine config fields, like '{"max_seq_len":512}', not ${raw}`);
     }
     config = { ...(parsed as TrainOverrides) };
   }
   const fromConfig = new Set(Object.keys(config));
-  const set = (field: string, value: unknown) => { if (value !== undefined) config[field] = value; };
-  set('base_model', option(args, '--model'));
-  set('epochs', numberOption(args, '--epochs'));
-  set('max_steps', numberOption(args, '--max-steps'));
-  set('learning_rate', numberOption(args, '--lr'));
-  const rank = numberOption(args, '--rank');
-  if (rank !== undefined) {
-    config.lora_r = rank;
-    if (!fromConfig.has('lora_alpha')) config.lora_alpha = 2 * rank;
+  for (const [option, field] of Object.entries(CONFIG_FIELDS)) {
+    const value = values[option as keyof typeof CONFIG_FIELDS];
+    if (value !== undefined) (config as Record<string, unknown>)[field] = value;
   }
+  if (values.rank !== undefined && !fromConfig.has('lora_alpha')) config.lora_alpha = 2 * values.rank;
   return config;
 }
 
@@ -120,32 +107,30 @@ export function checkTrainConfig(python: string, config: TrainOverrides, env: No
 }
 
 export async function trainCommand(args: string[]): Promise<number> {
-  const positional = args.filter((a, i) => !a.startsWith('--') && !WITH_VALUE.has(args[i - 1] ?? ''));
-  let resumeDir: string | undefined;
+  const line = readCommandLine(TRAIN_COMMAND, args);
+  if (typeof line === 'number') return line;
+  const { values: v, positionals } = line;
+  const resumeDir = v.resume;
   let config: TrainOverrides;
   try {
-    resumeDir = option(args, '--resume');
-    config = trainOverrides(args);
+    config = trainOverrides(v);
     if (resumeDir) {
-      const given = CONFIG_FLAGS.filter((f) => args.includes(f));
-      if (given.length) throw new TrainUsageError(`--resume continues a run with the config it started with; ${given.join(', ')} cannot change it (start a new run instead)`);
+      const given = ['config', ...Object.keys(CONFIG_FIELDS)].filter((o) => v[o as keyof TrainValues] !== undefined).map((o) => `--${o}`);
+      if (given.length) throw new UsageError(`--resume continues a run with the config it started with; ${given.join(', ')} cannot change it (start a new run instead)`);
+      if (positionals.length) throw new UsageError(`--resume continues the run it names; "${positionals[0]}" cannot go with it`);
     }
   } catch (e) {
-    if (!(e instanceof TrainUsageError)) throw e;
-    process.stderr.write(`error: ${e.message}\n${USAGE}`);
-    return 2;
+    if (!(e instanceof UsageError)) throw e;
+    return usageProblem(TRAIN_COMMAND, e.message);
   }
-  if (!positional[0] && !resumeDir) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (!positionals[0] && !resumeDir) return usageProblem(TRAIN_COMMAND, 'name the folder of essays to train on (or --resume RUN)');
   const python = choosePython(process.env.VOICE_DRAFT_PYTHON).python;
-  const root = runsRoot(option(args, '--runs'));
+  const root = runsRoot(v.runs);
   let runDir: string;
   if (resumeDir) {
     runDir = resolve(resumeDir);
   } else {
-    const folder = resolve(positional[0]!);
+    const folder = resolve(positionals[0]!);
     // The engine's own rules, before minutes of dataset building and a run folder that could never train.
     const problem = await checkTrainConfig(python, config);
     if (problem) {
@@ -186,7 +171,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       return 1;
     }
     if (end.event === 'train.cancelled') return 130;
-    if (!args.includes('--no-export')) {
+    if (!v['no-export']) {
       await exportVoice(runDir, python, { onEvent: printEngineProgress, onStderr: () => {} });
     }
     process.stdout.write(`${runDir}\n`);
