@@ -2,67 +2,40 @@
 // writes it, and prints what went in (the same summary the editor shows before training).
 
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildDataset, DatasetError, type BuildProgress } from '../core/dataset/build';
 import type { DatasetSettings } from '../core/dataset/options';
 import { formatDatasetSummary } from '../core/dataset/summary';
 import { writeDataset } from '../core/dataset/write';
+import { defineCommand, readCommandLine } from './commandLine';
 
-export const DATA_USAGE = `usage: voice-draft data <folder> [--out DIR] [--val-ratio R] [--max-share S] [--short-note-words N] [--no-git] [--json]
-
-Builds the training dataset from the markdown essays in <folder> (honouring .gitignore
-and .voiceignore) and writes train.jsonl, val.jsonl, documents.jsonl and manifest.json.
-
-  --out DIR              where to write the dataset (default: ./dataset, from where you run it)
-  --val-ratio R          share of essays held out for validation, 0.01–0.5 (default 0.1)
-  --max-share S          largest share of training pairs one essay may supply, 0.01–1 (default 0.2)
-  --short-note-words N   pieces shorter than N words become topic → note pairs (default 250)
-  --no-git               do not look for earlier versions of the essays in git history
-  --json                 print manifest.json instead of the summary table
-`;
+export const DATA_COMMAND = defineCommand({
+  name: 'data',
+  synopsis: '<folder> [options]',
+  about: `Builds the training dataset from the markdown essays in <folder> (honouring .gitignore
+and .voiceignore) and writes train.jsonl, val.jsonl, documents.jsonl and manifest.json.`,
+  positionals: { min: 1, max: 1, names: 'one folder of essays' },
+  options: {
+    out: { kind: 'text', value: 'DIR', help: 'where to write the dataset (default: ./dataset, from where you run it)' },
+    'val-ratio': { kind: 'number', value: 'R', help: 'share of essays held out for validation, 0.01–0.5 (default 0.1)' },
+    'max-share': { kind: 'number', value: 'S', help: 'largest share of training pairs one essay may supply, 0.01–1 (default 0.2)' },
+    'short-note-words': { kind: 'int', help: 'pieces shorter than N words become topic → note pairs (default 250)' },
+    'no-git': { kind: 'flag', help: 'do not look for earlier versions of the essays in git history' },
+    json: { kind: 'flag', help: 'print manifest.json instead of the summary table' },
+  },
+});
 
 export async function dataCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        'val-ratio': { type: 'string' },
-        'max-share': { type: 'string' },
-        'short-note-words': { type: 'string' },
-        'no-git': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`voice-draft data: ${(e as Error).message}\n\n${DATA_USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(DATA_USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1 || !positionals[0]) {
-    process.stderr.write(`voice-draft data: name one folder of essays\n\n${DATA_USAGE}`);
-    return 2;
-  }
-
+  const line = readCommandLine(DATA_COMMAND, args);
+  if (typeof line === 'number') return line;
+  const { values, positionals } = line;
+  // The ranges are the dataset's own (options.ts): a value out of range is its RangeError, exit 2.
   const settings: Partial<DatasetSettings> = {};
-  try {
-    if (values['val-ratio'] !== undefined) settings.validationRatio = numberArg('--val-ratio', values['val-ratio']);
-    if (values['max-share'] !== undefined) settings.maxDocumentShare = numberArg('--max-share', values['max-share']);
-    if (values['short-note-words'] !== undefined) settings.shortNoteWords = numberArg('--short-note-words', values['short-note-words']);
-  } catch (e) {
-    process.stderr.write(`voice-draft data: ${(e as Error).message}\n`);
-    return 2;
-  }
+  if (values['val-ratio'] !== undefined) settings.validationRatio = values['val-ratio'];
+  if (values['max-share'] !== undefined) settings.maxDocumentShare = values['max-share'];
+  if (values['short-note-words'] !== undefined) settings.shortNoteWords = values['short-note-words'];
   if (values['no-git']) settings.useGitHistory = false;
 
-  const folder = path.resolve(positionals[0]);
+  const folder = path.resolve(positionals[0]!);
   const out = path.resolve(values.out ?? 'dataset');
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -92,12 +65,6 @@ export async function dataCommand(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
   }
-}
-
-function numberArg(name: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new RangeError(`${name} needs a number (got "${value}")`);
-  return n;
 }
 
 /** One line on a terminal's stderr, rewritten in place. */
