@@ -28,15 +28,19 @@ const COMMANDS: Record<string, Command> = {
 function usage(): string {
   const names = Object.keys(COMMANDS);
   const width = Math.max(...names.map((n) => n.length));
-  return ['usage: voice-draft <command> [options]', '', 'commands:',
+  return ['usage: voice-draft <command> [options]   (voice-draft <command> --help: its options)', '', 'commands:',
     ...names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]!.help}`), ''].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h') {
+  if (name === '--help' || name === '-h') {
     process.stdout.write(usage());
-    return name ? 0 : 2;
+    return 0;
+  }
+  if (!name) {
+    process.stderr.write(usage());
+    return 2;
   }
   const command = COMMANDS[name];
   if (!command) {
