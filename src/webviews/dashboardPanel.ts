@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { type Stats, unwatchFile, watchFile } from 'node:fs';
 import { listRuns, readRunSummary } from '../core/runs/runFolder';
 import { readRunFiles } from '../core/runs/snapshot';
+import { checkpointStep } from '../core/runs/voiceChoice';
 import { watchRun } from '../core/runs/watchRun';
 import { liveEngine } from '../engine/detached';
 import { isRemoteRun } from '../engine/remote/remoteState';
@@ -22,6 +23,8 @@ export interface RunActions {
   cancel(runDir: string): Promise<boolean>;
   resume(runDir: string): Promise<void>;
   exportVoice(runDir: string): Promise<void>;
+  /** Makes kept checkpoint `step` the run's voice, then exports and activates it. */
+  chooseVoice(runDir: string, step: number): Promise<void>;
   activate(runDir: string): Promise<void>;
   activeVoice(): string | undefined;
   /** This window is already following a training (a second one would be refused). */
@@ -182,6 +185,17 @@ class DashboardSession implements vscode.Disposable {
       case 'action/export':
         if (this.known.has(msg.dir)) void this.guard(actions.exportVoice(msg.dir), msg.dir);
         return;
+      case 'action/choose': {
+        if (!this.known.has(msg.dir)) return;
+        // Only a checkpoint the folder still keeps, and only when the controls allow it now.
+        const [files, controls] = await Promise.all([readRunFiles(msg.dir), this.controls(msg.dir)]);
+        if (!controls.choose || !files.checkpoints.some((name) => checkpointStep(name) === msg.step)) {
+          this.post({ type: 'host/notice', level: 'info', text: `Step ${msg.step} cannot be made the voice now (not a kept checkpoint, or the run is busy).` });
+          return;
+        }
+        void this.guard(actions.chooseVoice(msg.dir, msg.step), msg.dir);
+        return;
+      }
       case 'action/activate':
         if (this.known.has(msg.dir)) await this.guard(actions.activate(msg.dir), msg.dir);
         return;
@@ -336,6 +350,7 @@ class DashboardSession implements vscode.Disposable {
       resume: !alive && stopped && files.checkpoints.length > 0 && !actions.busy(),
       export: files.hasAdapter && !alive,
       activate: files.hasVoice && !active,
+      choose: !remote && !alive && summary.state === 'done' && files.checkpoints.length > 0 && !actions.busy(),
     };
   }
 

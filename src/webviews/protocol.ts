@@ -29,6 +29,8 @@ export interface RunControls {
   resume: boolean;
   activate: boolean;
   export: boolean;
+  /** Another kept checkpoint can be made the voice (a finished local run, no engine on it). */
+  choose: boolean;
 }
 
 export type RunFilesUpdate = Omit<RunSnapshot['files'], 'config'>;
@@ -67,6 +69,8 @@ export type WebviewMessage =
   | { type: 'compare/select'; dir: string | null }
   | { type: RunAction; dir: string }
   | { type: 'action/copy'; text: string }
+  /** Make kept checkpoint `step` the run's voice, then export and activate it. */
+  | { type: 'action/choose'; dir: string; step: number }
   | { type: 'selftest/start'; dir: string }
   /** The writer's pick per pair shown, in order; fewer than the session's pairs when they stopped early. */
   | { type: 'selftest/finish'; dir: string; session: string; picks: Side[] };
@@ -91,6 +95,8 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
       return isStr(value.dir) || value.dir === null ? { type: 'compare/select', dir: value.dir } : undefined;
     case 'action/copy':
       return isStr(value.text) ? { type: 'action/copy', text: value.text } : undefined;
+    case 'action/choose':
+      return isStr(value.dir) && isCount(value.step) ? { type: 'action/choose', dir: value.dir, step: value.step } : undefined;
     case 'selftest/start':
       return isStr(value.dir) ? { type: 'selftest/start', dir: value.dir } : undefined;
     case 'selftest/finish': {
@@ -190,7 +196,7 @@ function isRunChoice(v: unknown): v is RunChoice {
     && (v.baseModel === undefined || isStr(v.baseModel));
 }
 
-const CONTROL_KEYS = ['engineAlive', 'active', 'cancel', 'resume', 'activate', 'export'] as const satisfies readonly (keyof RunControls)[];
+const CONTROL_KEYS = ['engineAlive', 'active', 'cancel', 'resume', 'activate', 'export', 'choose'] as const satisfies readonly (keyof RunControls)[];
 
 function parseControls(v: unknown): RunControls | undefined {
   if (!isObj(v) || !CONTROL_KEYS.every((k) => isBool(v[k]))) return undefined;

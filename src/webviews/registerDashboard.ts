@@ -27,6 +27,7 @@ export function registerDashboard(w: DashboardWiring): vscode.Disposable[] {
       cancel: (dir) => w.training.cancel(dir),
       resume: (dir) => w.training.start(dir, true),
       exportVoice: (dir) => w.training.exportAndActivate(dir),
+      chooseVoice: (dir, step) => w.training.chooseAndExport(dir, step),
       activate: async (dir) => {
         await w.voice.set(dir);
         await w.onActivated();

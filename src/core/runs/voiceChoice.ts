@@ -45,3 +45,12 @@ export function bestVoice(points: Iterable<VoicePoint>): VoicePoint | null {
   for (const p of points) if (!best || p.score > best.score) best = p;
   return best;
 }
+
+/** A kept checkpoint's folder under checkpoints/ (`step-000040`, the engine's checkpoint_name). */
+const CHECKPOINT_FOLDER = /^step-(\d{6,12})$/;
+
+/** The step a checkpoint folder holds; null for anything else in checkpoints/. */
+export function checkpointStep(name: string): number | null {
+  const m = CHECKPOINT_FOLDER.exec(name);
+  return m ? Number(m[1]) : null;
+}

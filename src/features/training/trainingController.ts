@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { listRuns, readRunSummary } from '../../core/runs/runFolder';
 import { cancelEngine, clearPidFile, liveEngine } from '../../engine/detached';
 import { EngineReportedError } from '../../engine/client';
-import { engineLogPath, exportVoice, followTraining, formatEta, progressFrom, startTraining, TrainingBusyError, type TrainProgressView } from '../../engine/training';
+import { chooseCheckpoint, engineLogPath, exportVoice, followTraining, formatEta, progressFrom, startTraining, TrainingBusyError, type TrainProgressView } from '../../engine/training';
 import type { EngineEvent } from '../../engine/protocol';
 import type { ActiveVoiceStore } from '../activeVoice';
 import type { EngineService } from '../engineSetup';
@@ -118,6 +118,30 @@ export class TrainingController {
       return;
     }
     if (terminal.event === 'train.done') await this.exportAndActivate(runDir);
+  }
+
+  /**
+   * The writer heard another kept checkpoint as more their own (canaries, blind test):
+   * make it the run's voice, then export and activate it as after training.
+   */
+  async chooseAndExport(runDir: string, step: number): Promise<void> {
+    const { log, engine } = this.deps;
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Voice Draft: making step ${step} your voice`, cancellable: true },
+        (_progress, token) => chooseCheckpoint(runDir, step, engine.python(), {
+          signal: abortOnCancel(token),
+          onStderr: (l) => log.debug(`[choose] ${l}`),
+          onEvent: (e) => logEvent(log, e),
+        }),
+      );
+    } catch (e) {
+      const why = e instanceof EngineReportedError ? e.message : (e as Error).message;
+      log.error(`choosing step ${step} failed for ${runDir}: ${why}`);
+      // The run's voice is unchanged: choose writes the new adapter in a side folder first.
+      throw new Error(`Step ${step} could not be made the voice (the current voice is unchanged): ${why}`);
+    }
+    await this.exportAndActivate(runDir);
   }
 
   /** Export runs after every training; a failed export leaves the adapter and says why. */

@@ -2,7 +2,8 @@
 // the actions the host says are possible now, and the resolved configuration.
 import type { RunChoice, RunControls } from '../protocol';
 import { formatNumber, formatScalar } from '../reports';
-import { bestStepText, summarize } from '../viewModel';
+import { checkpointRows, type CheckpointRow } from '../checkpointModel';
+import { bestStepText, percent, summarize } from '../viewModel';
 import { fill, formatDuration, h } from './dom';
 import type { DashboardState } from './state';
 import { send } from './vscodeApi';
@@ -15,11 +16,12 @@ export class Header {
   private readonly title = h('div', { class: 'title' });
   private readonly facts = h('dl', { class: 'facts' });
   private readonly actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Run actions' });
+  private readonly checkpoints = h('div', { class: 'checkpoints' });
   private readonly problem = h('div', { class: 'problem', role: 'alert' });
   private readonly config = h('div', { class: 'config' });
 
   constructor() {
-    this.el.append(this.pickers, this.title, this.facts, this.actions, this.problem, this.config);
+    this.el.append(this.pickers, this.title, this.facts, this.actions, this.checkpoints, this.problem, this.config);
   }
 
   updateList(s: DashboardState): void {
@@ -44,6 +46,7 @@ export class Header {
       fill(this.title);
       fill(this.facts);
       fill(this.actions);
+      fill(this.checkpoints);
       fill(this.config);
       return;
     }
@@ -70,6 +73,8 @@ export class Header {
       fact('Pairs', dataset ? `${dataset.train_pairs} train, ${dataset.val_pairs} validation` : null),
     ]);
     fill(this.actions, actionButtons(p.dir, c));
+    const rows = sum.state === 'done' ? checkpointRows(p.model, p.files.checkpoints, sum) : [];
+    fill(this.checkpoints, rows.length > 1 || rows.some((r) => !r.isVoice) ? checkpointTable(p.dir, rows, c?.choose === true) : null);
     const err = sum.error;
     fill(this.problem, err ? [h('strong', {}, `Training failed (${err.code}): `), err.message, err.hint ? h('p', {}, `Next: ${err.hint}`) : null]
       : state === 'interrupted' ? 'The engine stopped without finishing or saying why. Resume continues from the newest checkpoint.' : null);
@@ -122,4 +127,30 @@ function actionButtons(dir: string, c: RunControls | null): HTMLElement[] {
   const open = h('vscode-button', { secondary: true, 'data-action': 'action/openFolder', title: dir }, 'Open run folder');
   open.addEventListener('click', () => send({ type: 'action/openFolder', dir }));
   return [...buttons, open];
+}
+
+/**
+ * The kept checkpoints, each with what was measured at its step: the voice is the
+ * best-scoring one unless the writer, who heard the canaries or took the blind test,
+ * makes another one the voice.
+ */
+function checkpointTable(dir: string, rows: CheckpointRow[], canChoose: boolean): HTMLElement {
+  const body = rows.map((r) => {
+    let pick: HTMLElement | string = 'the voice';
+    if (!r.isVoice) {
+      pick = h('vscode-button', { secondary: true, disabled: !canChoose, 'data-action': 'action/choose', 'data-step': String(r.step),
+        title: 'Makes this checkpoint the voice, then exports it for writing.' }, 'Make this the voice');
+      pick.addEventListener('click', () => { if (canChoose) send({ type: 'action/choose', dir, step: r.step }); });
+    }
+    return h('tr', { 'data-checkpoint': String(r.step) },
+      h('th', { scope: 'row' }, `step ${r.step}`),
+      h('td', {}, r.voiceScore === null ? '\u2014' : percent(r.voiceScore)),
+      h('td', {}, r.valLoss === null ? '\u2014' : formatNumber(r.valLoss)),
+      h('td', {}, pick));
+  });
+  return h('vscode-collapsible', { heading: 'Kept checkpoints', open: true },
+    h('table', { class: 'checkpoint-table' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Checkpoint'), h('th', { scope: 'col' }, 'Voice score'),
+        h('th', { scope: 'col' }, 'Validation loss'), h('th', { scope: 'col' }, ''))),
+      h('tbody', {}, body)));
 }

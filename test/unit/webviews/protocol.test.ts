@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseHostMessage, parseWebviewMessage } from '../../../src/webviews/protocol';
 
-const controls = { engineAlive: true, active: false, cancel: true, resume: false, activate: false, export: false };
+const controls = { engineAlive: true, active: false, cancel: true, resume: false, activate: false, export: false, choose: false };
 const files = { config: { base_model: 'm' }, canaries: null, manifest: null, evaluation: null, hasAdapter: false, hasVoice: false, checkpoints: ['step-000002'] };
 
 test('webview messages: known shapes pass, anything else is rejected', () => {
@@ -11,7 +11,9 @@ test('webview messages: known shapes pass, anything else is rejected', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'compare/select', dir: null }), { type: 'compare/select', dir: null });
   assert.deepEqual(parseWebviewMessage({ type: 'action/cancel', dir: '/r/1', extra: 1 }), { type: 'action/cancel', dir: '/r/1' });
   assert.deepEqual(parseWebviewMessage({ type: 'action/copy', text: 'hi' }), { type: 'action/copy', text: 'hi' });
-  for (const bad of [null, 'webview/ready', [], { type: 'run/select' }, { type: 'action/cancel', dir: 3 }, { type: 'action/rm', dir: '/' }, { type: 'compare/select' }, { type: 'action/copy' }]) {
+  assert.deepEqual(parseWebviewMessage({ type: 'action/choose', dir: '/r/1', step: 40 }), { type: 'action/choose', dir: '/r/1', step: 40 });
+  for (const bad of [null, 'webview/ready', [], { type: 'run/select' }, { type: 'action/cancel', dir: 3 }, { type: 'action/rm', dir: '/' }, { type: 'compare/select' }, { type: 'action/copy' },
+    { type: 'action/choose', dir: '/r/1' }, { type: 'action/choose', dir: '/r/1', step: -1 }, { type: 'action/choose', dir: '/r/1', step: 1.5 }, { type: 'action/choose', dir: '/r/1', step: '40' }]) {
     assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
   }
 });

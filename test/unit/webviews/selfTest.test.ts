@@ -52,7 +52,7 @@ test('self-test messages from the host are validated; a session with one malform
   assert.equal(parseHostMessage({ type: 'selftest/result', dir: '/r/1', session: 's', score: { ...score, low: 0.99 }, history }), undefined);
 });
 
-const controls: RunControls = { engineAlive: false, active: false, cancel: false, resume: false, activate: false, export: false };
+const controls: RunControls = { engineAlive: false, active: false, cancel: false, resume: false, activate: false, export: false, choose: false };
 const files = { config: null, canaries: null, manifest: null, evaluation: null, hasAdapter: false, hasVoice: false, checkpoints: [] };
 const snapshot = (dir: string): RunSnapshot => ({ dir, id: dir, name: dir, events: [], malformedLines: 0, eventsOffset: 0, startedMs: 0, lastEventMs: 0, files });
 

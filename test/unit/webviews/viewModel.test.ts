@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEvent, type EngineEvent } from '../../../src/engine/protocol';
 import { align, chartData, pointCount } from '../../../src/webviews/chartModel';
+import { checkpointRows } from '../../../src/webviews/checkpointModel';
 import { applyEvents, bestStepText, ema, emptyModel, modelFromEvents, summarize } from '../../../src/webviews/viewModel';
 
 const ev = (o: Record<string, unknown>): EngineEvent => parseEvent(o);
@@ -202,4 +203,23 @@ test("the writer's pick (voice.chosen after train.done) replaces training's choi
   assert.equal(bestStepText(sum), 'voice: step 60 (your pick)');
   const again = summarize(modelFromEvents([started, progress(60, 2), done, picked, started, progress(61, 2), done]), times, null, 2000);
   assert.equal(again.chosenBy, 'voice');
+});
+
+test('kept checkpoints: the scores measured at each step, which one is the voice, other files ignored', () => {
+  const events = [
+    started, progress(20, 2.5), evaluation(20, 2.4), voice(20, 0.31, 0.25),
+    progress(40, 2.3), evaluation(40, 2.2), voice(40, 0.62, 0.75),
+    progress(56, 2.1),
+    ev({ event: 'train.done', adapter: 'adapter', best_step: 40, best_val_loss: 2.2, chosen_step: 40, chosen_by: 'voice', best_voice_score: 0.62 }),
+  ];
+  const m = modelFromEvents(events);
+  const kept = ['step-000056', 'step-000040', '.step-000060.tmp', 'notes.txt'];
+  const rows = checkpointRows(m, kept, summarize(m, times, null, 2000));
+  assert.deepEqual(rows, [
+    { step: 40, voiceScore: 0.62, valLoss: 2.2, isVoice: true },
+    { step: 56, voiceScore: null, valLoss: null, isVoice: false },
+  ]);
+  // After the writer's pick (voice.chosen), the picked step is the voice.
+  applyEvents(m, [ev({ event: 'voice.chosen', step: 56, by: 'writer', output: 'adapter' })]);
+  assert.deepEqual(checkpointRows(m, kept, summarize(m, times, null, 2000)).map((r) => r.isVoice), [false, true]);
 });
