@@ -139,7 +139,7 @@ export class TrainingController {
       const why = e instanceof EngineReportedError ? e.message : (e as Error).message;
       log.error(`choosing step ${step} failed for ${runDir}: ${why}`);
       // The run's voice is unchanged: choose writes the new adapter in a side folder first.
-      throw new Error(`Step ${step} could not be made the voice (the current voice is unchanged): ${why}`);
+      throw new Error(`Step ${step} could not be made the voice (the current voice is unchanged): ${why}`, { cause: e });
     }
     await this.exportAndActivate(runDir);
   }
