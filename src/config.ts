@@ -23,6 +23,9 @@ export interface TrainingSettings {
   launcher: TrainingLauncher;
   /** Processes under the launcher; 0 = one per GPU. */
   processes: number;
+  /** Plain versions of the writer's paragraphs for the rewrite to learn from (issue #20). */
+  syntheticDrafts: 'destyled' | 'paraphrased' | 'off';
+  syntheticDraftsMax: number;
 }
 
 export interface InlineSettings {
@@ -42,6 +45,8 @@ export interface RewriteSettings {
   topK: number;
   repetitionPenalty: number;
   maxTokens: number;
+  /** Rewrites per paragraph, ranked by the voice score. */
+  candidates: number;
 }
 
 export interface InferenceSettings {
@@ -94,6 +99,8 @@ export function trainingSettings(): TrainingSettings {
     epochs: c.get<number>('training.epochs', 3),
     launcher: c.get<TrainingLauncher>('training.launcher', 'none'),
     processes: c.get<number>('training.processes', 0),
+    syntheticDrafts: c.get<TrainingSettings['syntheticDrafts']>('training.syntheticDrafts', 'destyled'),
+    syntheticDraftsMax: c.get<number>('training.syntheticDraftsMax', 100),
   };
 }
 
@@ -119,6 +126,7 @@ export function rewriteSettings(): RewriteSettings {
     topK: c.get<number>('rewrite.topK', 40),
     repetitionPenalty: c.get<number>('rewrite.repetitionPenalty', 1),
     maxTokens: c.get<number>('rewrite.maxTokens', 600),
+    candidates: c.get<number>('rewrite.candidates', 2),
   };
 }
 

@@ -11,6 +11,7 @@ export const Commands = {
   continueParagraph: 'voiceDraft.continueParagraph',
   acceptRewrite: 'voiceDraft.acceptRewrite',
   rejectRewrite: 'voiceDraft.rejectRewrite',
+  chooseRewrite: 'voiceDraft.chooseRewrite',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -8,9 +8,12 @@
 // colour, why its meaning may have changed ("drops the number 1911"), with the dropped
 // words underlined on the draft's side. The notification sums it up; when nothing usable
 // came back the preview closes and the writer is told that the draft stays as it is.
+// With several rewrites per paragraph (voiceDraft.rewrite.candidates), the preview shows the
+// one that sounds most like the writer; Choose Another Rewrite (title bar, notification)
+// lists them all with their voice scores and flags, and the preview follows the pick.
 import * as vscode from 'vscode';
 import { nothingUsable, paragraphNotes, rewriteLines, rewriteSummary } from '../inference/rewriteReport';
-import type { RewriteResult, RewriteService } from '../inference/rewriteService';
+import { chooseCandidate, type ParagraphReport, type RewriteResult, type RewriteService } from '../inference/rewriteService';
 import { NoModelError } from '../inference/modelLocator';
 import { isAbortError } from '../inference/workerHost';
 import { abortOnCancel } from './cancellation';
@@ -102,6 +105,7 @@ class PreviewNotes implements vscode.Disposable {
       hover.appendMarkdown(`**Voice Draft — ${n.name}**\n\n`);
       const lines = [
         ...(n.kept ? [n.kept] : []),
+        ...(n.choice ? [`${n.choice[0]!.toUpperCase()}${n.choice.slice(1)} — Voice Draft: Choose Another Rewrite.`] : []),
         ...(n.score ? [`${n.score[0]!.toUpperCase()}${n.score.slice(1)}.`] : []),
         ...n.flags.map((f) => `⚠ ${f}`),
         ...n.removed.map((line) => `✂ cut ${line}`),
@@ -114,8 +118,10 @@ class PreviewNotes implements vscode.Disposable {
       if (n.flags.length > 0) {
         warn.push({ range: at, hoverMessage: hover, renderOptions: { after: { contentText: `⚠ ${n.flags.join('; ')}` } } });
         if (!range.isEmpty) warn.push({ range, hoverMessage: hover });
-      } else if (n.kept || n.removed.length > 0) {
-        const text = n.kept ? 'kept as drafted: nothing usable came back' : `✂ cut ${n.removed.map((x) => x.replace(/:.*$/s, '')).join(', ')}`;
+      } else if (n.kept || n.removed.length > 0 || n.choice) {
+        const text = n.kept ? 'kept as drafted: nothing usable came back'
+          : [n.choice ? `↻ ${r.chosen + 1} of ${r.candidates.length}` : '', n.removed.length > 0 ? `✂ cut ${n.removed.map((x) => x.replace(/:.*$/s, '')).join(', ')}` : '']
+            .filter(Boolean).join(' · ');
         info.push({ range: at, hoverMessage: hover, renderOptions: { after: { contentText: text } } });
       }
     }
@@ -183,6 +189,32 @@ export function registerRewriteCommands(deps: RewriteDeps): vscode.Disposable[] 
 
   const reject = async (p: Pending | undefined = pending): Promise<void> => {
     if (p && p === pending) await closePreview(p);
+  };
+
+  /** The writer picks another of a paragraph's rewrites; the preview and its notes follow. */
+  const choose = async (p: Pending | undefined = pending): Promise<void> => {
+    if (!p || p !== pending || !p.result) {
+      void vscode.window.showInformationMessage('Voice Draft: open a rewrite preview first (Rewrite Selection in My Voice).');
+      return;
+    }
+    const several = p.result.reports.filter((r) => r.candidates.length > 1);
+    if (several.length === 0) {
+      void vscode.window.showInformationMessage('Voice Draft: each paragraph has one rewrite. For several to choose from, set voiceDraft.rewrite.candidates to 2 or more (with a temperature above 0).');
+      return;
+    }
+    const report = several.length === 1 ? several[0] : (await vscode.window.showQuickPick(
+      several.map((r) => ({ label: `Paragraph ${r.index + 1}`, description: excerpt(p.result!.text.slice(r.start, r.end)), report: r })),
+      { title: 'Voice Draft: which paragraph?' }))?.report;
+    if (!report) return;
+    const picked = await vscode.window.showQuickPick(candidateItems(report), {
+      title: `Voice Draft: rewrites of ${p.result.paragraphs === 1 ? 'the paragraph' : `paragraph ${report.index + 1}`}, the one most like you first`,
+      matchOnDetail: true,
+    });
+    if (!picked || picked.pick === report.chosen || p !== pending || !p.result) return;
+    p.result = chooseCandidate(p.result, report.index, picked.pick);
+    p.rewritten = p.result.text;
+    docs.set(p.rewriteUri, p.rewritten);
+    notes.show(p);
   };
 
   const run = async () => {
@@ -262,7 +294,8 @@ export function registerRewriteCommands(deps: RewriteDeps): vscode.Disposable[] 
       // The title-bar buttons may answer meanwhile; then `pending` has moved on and the answer here does nothing.
       for (;;) {
         const message = `Voice Draft: the rewrite is ready${summary ? ` — ${summary}` : ''}.`;
-        const buttons = summary ? ['Accept', 'Reject', 'Details'] : ['Accept', 'Reject'];
+        const canChoose = p.result.reports.some((r) => r.candidates.length > 1);
+        const buttons = ['Accept', 'Reject', ...(canChoose ? ['Choose Another'] : []), ...(summary ? ['Details'] : [])];
         const choice = flaggedOrKept(result)
           ? await vscode.window.showWarningMessage(message, ...buttons)
           : await vscode.window.showInformationMessage(message, ...buttons);
@@ -270,6 +303,9 @@ export function registerRewriteCommands(deps: RewriteDeps): vscode.Disposable[] 
         else if (choice === 'Reject') await reject(p);
         else if (choice === 'Details' && pending === p) {
           deps.log.show(true);
+          continue;
+        } else if (choice === 'Choose Another' && pending === p) {
+          await choose(p);
           continue;
         }
         break;
@@ -297,7 +333,23 @@ export function registerRewriteCommands(deps: RewriteDeps): vscode.Disposable[] 
     vscode.commands.registerCommand(Commands.rewriteSelection, run),
     vscode.commands.registerCommand(Commands.acceptRewrite, () => accept()),
     vscode.commands.registerCommand(Commands.rejectRewrite, () => reject()),
+    vscode.commands.registerCommand(Commands.chooseRewrite, () => choose()),
   ];
+}
+
+/** A paragraph's rewrites for the picker: rank, voice score, flags, the text. */
+function candidateItems(report: ParagraphReport): Array<vscode.QuickPickItem & { pick: number }> {
+  return report.candidates.map((c, k) => ({
+    label: `${k === report.chosen ? '$(check) ' : ''}${k + 1}.${c.voice !== undefined ? ` ${Math.round(c.voice * 100)}% like you` : ''}`,
+    description: c.content.flags.length > 0 ? `⚠ ${c.content.flags.join('; ')}` : `keeps ${Math.round(c.content.recall * 100)}% of the draft's content words`,
+    detail: c.text,
+    pick: k,
+  }));
+}
+
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 80 ? `${flat.slice(0, 79)}…` : flat;
 }
 
 /** Something in the result asks the writer to look: a flagged paragraph, or one kept as drafted. */

@@ -7,6 +7,7 @@ import { affects, inferenceSettings, inlineSettings, rewriteSettings } from '../
 import type { ActiveVoiceSource } from '../inference/activeVoice';
 import { CompletionService } from '../inference/completionService';
 import { RewriteService } from '../inference/rewriteService';
+import { loadVoiceScorer } from '../inference/voiceScore';
 import { VoiceModel } from '../inference/voiceModel';
 import { InferenceWorkerHost, type LogLevel } from '../inference/workerHost';
 import { registerContinueParagraph } from './continueParagraph';
@@ -35,7 +36,8 @@ export function registerWriting(deps: WritingDeps): vscode.Disposable[] {
     const s = inlineSettings();
     return { contextTokens: s.contextTokens, maxTokens: s.maxTokens, stopAt: s.stopAt, temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty };
   });
-  const rewrites = new RewriteService(model, rewriteSettings);
+  // Candidates are ranked by the active voice's own score (voice-score.json in its run folder).
+  const rewrites = new RewriteService(model, rewriteSettings, undefined, () => loadVoiceScorer(deps.voice.current()));
 
   // Say each "no model" reason once, not at every keystroke.
   const warned = new Set<string>();

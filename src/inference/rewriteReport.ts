@@ -15,6 +15,8 @@ export interface ParagraphNotes {
   flags: string[];
   /** The content figures, e.g. "content kept: 82% of the draft's content words, chrF 0.61". */
   score?: string;
+  /** Which of several rewrites is shown, e.g. "rewrite 1 of 3, ranked by how much each sounds like you (71%, 64%, 40%)". */
+  choice?: string;
 }
 
 const KIND_WORDS: Record<Removed['kind'], string> = {
@@ -38,7 +40,17 @@ export function paragraphNotes(report: ParagraphReport, total: number): Paragrap
     removed: describeRemoved(report.removed),
     flags: c?.flags ?? [],
     score: c ? `content kept: ${Math.round(c.recall * 100)}% of the draft's content words, chrF ${c.chrF.toFixed(2)}` : undefined,
+    choice: candidateChoice(report),
   };
+}
+
+/** Which candidate is shown and how they rank (undefined with only one). */
+function candidateChoice(report: ParagraphReport): string | undefined {
+  const all = report.candidates;
+  if (all.length < 2) return undefined;
+  const scores = all.every((c) => c.voice !== undefined) ? ` (${all.map((c) => `${Math.round(c.voice! * 100)}%`).join(', ')})` : '';
+  const how = scores ? 'ranked by how much each sounds like you' : 'in the order written (this voice has no voice score)';
+  return `rewrite ${report.chosen + 1} of ${all.length}, ${how}${scores}`;
 }
 
 /** Paragraphs whose rewrite may change the draft's meaning. */
@@ -82,6 +94,7 @@ export function rewriteLines(result: RewriteResult): string[] {
     if (n.kept) lines.push(`${n.name}: ${n.kept}`);
     for (const line of n.removed) lines.push(`${n.name}: cut ${line}`);
     if (n.score) lines.push(`${n.name}: ${n.score}${n.flags.length > 0 ? ` — ⚠ ${n.flags.join('; ')}` : ''}`);
+    if (n.choice) lines.push(`${n.name}: ${n.choice}`);
   }
   return lines;
 }

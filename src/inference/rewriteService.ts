@@ -10,11 +10,16 @@
 // reported. A paragraph for which nothing usable came back keeps its draft, and says so.
 // Each rewritten paragraph is scored against its draft (contentKept.ts) and flagged, with
 // the reason, when it loses content words, names, numbers, negations or quotations.
+// When sampling, each paragraph can get several candidates (settings.candidates): they are
+// ranked by the voice score (voiceScore.ts: how much each reads like the writer), those the
+// content check flags last; the best is shown and the writer may pick another
+// (chooseCandidate).
 import { contentKept, type ContentKept } from './contentKept';
 import { nonProseSpans } from './markdownContext';
 import { buildRewritePrompt } from './prompt';
 import type { ChatMessage, StopReason } from './protocol';
 import { partialRewrite, readRewrite, rewriteStop, type Removed, type RewriteStop, type StopRule } from './rewriteCleanup';
+import type { VoiceScorer } from './voiceScore';
 import type { GenerateOptions, GenerateRequest, GenerateResult } from './workerHost';
 import { abortError, isAbortError } from './workerHost';
 
@@ -29,6 +34,21 @@ export interface RewriteSettings {
   repetitionPenalty: number;
   /** Longest rewrite of one paragraph, in tokens. */
   maxTokens: number;
+  /** Rewrites asked for per paragraph and ranked by the voice score (sampling only: greedy decoding writes one). Default 1. */
+  candidates?: number;
+}
+
+/** One usable rewrite of a paragraph. */
+export interface Candidate {
+  /** The passage, as it goes into the result. */
+  text: string;
+  /** What the model wrote, as it came. */
+  output: string;
+  stoppedBy: StopReason | StopRule;
+  removed: Removed[];
+  content: ContentKept;
+  /** How much it reads like the writer: P(writer) by the voice's classifier; absent when the voice has none. */
+  voice?: number;
 }
 
 export interface Segment {
@@ -45,6 +65,9 @@ export interface RewriteProgress {
   total: number;
   /** The whole selection as rewritten so far (finished paragraphs, the current one as far as it goes, the rest as drafted). */
   text: string;
+  /** The candidate being written for the current paragraph (1-based) and how many are asked for. */
+  candidate?: number;
+  candidates?: number;
 }
 
 export interface ParagraphReport {
@@ -68,6 +91,10 @@ export interface ParagraphReport {
   removed: Removed[];
   /** The rewrite against its draft (absent when the draft was kept). */
   content?: ContentKept;
+  /** The usable rewrites, best first: those the content check does not flag before those it does, then by voice score. */
+  candidates: Candidate[];
+  /** The candidate in the result (an index into `candidates`; 0 unless the writer picked another). */
+  chosen: number;
 }
 
 export interface RewriteResult {
@@ -108,8 +135,32 @@ export function splitForRewrite(text: string): { leading: string; segments: Segm
   return { leading, segments };
 }
 
-/** Requests per paragraph when sampling: one more when the first brings back only chat. */
-const MAX_TRIES = 2;
+/** Requests per paragraph when sampling: one more than the candidates asked for, in case one brings back only chat. */
+const EXTRA_TRIES = 1;
+
+/** Unflagged before flagged, then the higher voice score; otherwise in the order written. */
+export function rankCandidates(candidates: readonly Candidate[]): Candidate[] {
+  return candidates.map((c, i) => ({ c, i })).sort((a, b) =>
+    Number(a.c.content.flags.length > 0) - Number(b.c.content.flags.length > 0)
+    || (b.c.voice ?? 0) - (a.c.voice ?? 0) || a.i - b.i).map(({ c }) => c);
+}
+
+/** The result with paragraph `index` (a report's index) showing its candidate `pick` instead. */
+export function chooseCandidate(result: RewriteResult, index: number, pick: number): RewriteResult {
+  const at = result.reports.findIndex((r) => r.index === index);
+  const r = result.reports[at];
+  const c = r?.candidates[pick];
+  if (!r || !c) throw new RangeError(`paragraph ${index + 1} has no candidate ${pick + 1}`);
+  const shift = c.text.length - (r.end - r.start);
+  return {
+    ...result,
+    text: result.text.slice(0, r.start) + c.text + result.text.slice(r.end),
+    reports: result.reports.map((x, k) => {
+      if (k === at) return { ...x, chosen: pick, output: c.output, stoppedBy: c.stoppedBy, removed: c.removed, content: c.content, end: x.start + c.text.length };
+      return k > at ? { ...x, start: x.start + shift, end: x.end + shift } : x;
+    }),
+  };
+}
 
 function assemble(leading: string, segments: Segment[], replaced: Map<number, string>): string {
   return leading + segments.map((s, i) => (replaced.get(i) ?? s.text) + s.separator).join('');
@@ -131,6 +182,8 @@ export class RewriteService {
     private readonly model: RewriteModel,
     private readonly settings: () => RewriteSettings,
     private readonly messages: (draft: string, title?: string) => ChatMessage[] = buildRewritePrompt,
+    /** The active voice's scorer (undefined: the voice has none, and candidates keep their order). */
+    private readonly scorer: () => Promise<VoiceScorer | undefined> = () => Promise.resolve(undefined),
   ) {}
 
   async rewrite(
@@ -144,31 +197,45 @@ export class RewriteService {
     let unchanged = 0;
     const s = this.settings();
     opts.onProgress?.({ done: 0, total: todo.length, text: assemble(leading, segments, replaced) });
+    const wanted = s.temperature > 0 ? Math.max(1, Math.floor(s.candidates ?? 1)) : 1;
+    // A greedy model would answer the same again: one request. A sampling one gets one more than it is asked for.
+    const tries = s.temperature > 0 ? wanted + EXTRA_TRIES : 1;
+    const scorer = wanted > 1 ? await this.scorer() : undefined;
     for (const [k, i] of todo.entries()) {
       if (opts.signal?.aborted) throw abortError();
       const draft = segments[i]!.text;
-      // A sampling model that answered only with chat gets one more try; a greedy one would answer the same.
-      const tries = s.temperature > 0 ? MAX_TRIES : 1;
-      for (let attempt = 1; attempt <= tries; attempt++) {
+      const usable: Candidate[] = [];
+      let last: { output: string; stoppedBy: StopReason | StopRule; removed: Removed[] } | undefined;
+      let attempts = 0;
+      while (usable.length < wanted && attempts < tries) {
+        attempts++;
         const { output, stoppedBy } = await this.generateOne(draft, opts.title, s, opts.signal, (partial) => {
-          // The live preview shows the passage as far as it goes, never the preamble: the draft until the passage starts.
-          const shown = partialRewrite(partial, draft);
-          if (shown) replaced.set(i, shown);
-          else replaced.delete(i);
-          opts.onProgress?.({ done: k, total: todo.length, text: assemble(leading, segments, replaced) });
+          // The live preview shows the first passage as far as it goes, never the preamble: the draft until the passage starts.
+          if (usable.length === 0) {
+            const shown = partialRewrite(partial, draft);
+            if (shown) replaced.set(i, shown);
+            else replaced.delete(i);
+          }
+          opts.onProgress?.({ done: k, total: todo.length, text: assemble(leading, segments, replaced), candidate: usable.length + 1, candidates: wanted });
         });
         const reading = readRewrite(output, draft, { truncated: stoppedBy === 'max-tokens' });
-        const report = { segment: i, index: k, output, stoppedBy, attempts: attempt, removed: reading.removed };
+        last = { output, stoppedBy, removed: reading.removed };
         if (reading.text !== undefined) {
-          replaced.set(i, reading.text);
-          found.push({ ...report, keptDraft: false, content: contentKept(draft, reading.text) });
-          break;
-        }
-        replaced.delete(i);
-        if (attempt === tries) {
-          unchanged++;
-          found.push({ ...report, keptDraft: true });
-        }
+          usable.push({ text: reading.text, output, stoppedBy, removed: reading.removed, content: contentKept(draft, reading.text),
+            ...(scorer ? { voice: scorer.probability(reading.text) } : {}) });
+          replaced.set(i, usable[0]!.text);
+        } else if (usable.length === 0) replaced.delete(i);
+      }
+      const ranked = rankCandidates(usable);
+      const best = ranked[0];
+      if (best) {
+        replaced.set(i, best.text);
+        found.push({ segment: i, index: k, output: best.output, stoppedBy: best.stoppedBy, attempts, removed: best.removed,
+          keptDraft: false, content: best.content, candidates: ranked, chosen: 0 });
+      } else {
+        unchanged++;
+        found.push({ segment: i, index: k, output: last?.output ?? '', stoppedBy: last?.stoppedBy ?? 'eos', attempts,
+          removed: last?.removed ?? [], keptDraft: true, candidates: [], chosen: 0 });
       }
       opts.onProgress?.({ done: k + 1, total: todo.length, text: assemble(leading, segments, replaced) });
     }

@@ -84,6 +84,8 @@ export async function trainVoice(deps: TrainCommandDeps): Promise<void> {
     lora_alpha: t.loraAlpha,
     learning_rate: t.learningRate,
     epochs: t.epochs,
+    synthetic_drafts: t.syntheticDrafts,
+    synthetic_drafts_max: t.syntheticDraftsMax,
     ...launchOverrides(t.launcher, t.processes),
   });
   log.info(`run folder: ${runDir}`);

@@ -12,7 +12,7 @@ const REWRITE = 'People had less in those days, and were happier.';
 function report(over: Partial<ParagraphReport>): ParagraphReport {
   return {
     index: 0, draftStart: 0, draftEnd: DRAFT.length, start: 0, end: REWRITE.length, output: '', stoppedBy: 'eos', attempts: 1,
-    keptDraft: false, removed: [], ...over,
+    keptDraft: false, removed: [], candidates: [], chosen: 0, ...over,
   };
 }
 

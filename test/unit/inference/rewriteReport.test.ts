@@ -5,7 +5,7 @@ import { contentKept } from '../../../src/inference/contentKept';
 import { nothingUsable, paragraphNotes, rewriteLines, rewriteSummary } from '../../../src/inference/rewriteReport';
 import type { ParagraphReport, RewriteResult } from '../../../src/inference/rewriteService';
 
-const base: ParagraphReport = { index: 0, draftStart: 0, draftEnd: 0, start: 0, end: 0, output: '', stoppedBy: 'eos', attempts: 1, keptDraft: false, removed: [] };
+const base: ParagraphReport = { index: 0, draftStart: 0, draftEnd: 0, start: 0, end: 0, output: '', stoppedBy: 'eos', attempts: 1, keptDraft: false, removed: [], candidates: [], chosen: 0 };
 const faithful = contentKept('the mill closed in 1911 and nobody talked about it', 'The mill closed in 1911, and nobody talked about it.');
 const lossy = contentKept('the mill closed in 1911 and nobody talked about it', 'The mill closed, and people talked.');
 
