@@ -137,6 +137,8 @@ async function build(folder: string, settings: DatasetSettings, { pool, lap, sig
     text: joinBlocks(e.blocks, 0, e.blocks.length),
   }));
 
+  const health = corpusHealth(prepared, settings.nearDuplicateSimilarity);
+  lap('health');
   const manifest: DatasetManifest = {
     format: 1,
     source: found.root,
@@ -161,7 +163,7 @@ async function build(folder: string, settings: DatasetSettings, { pool, lap, sig
     settings,
     prompts: rewriteTemplates(),
     syntheticDrafts: syntheticDraftSources(prepared.essays.filter((e) => !valDocs.has(e.doc))),
-    health: corpusHealth(prepared, settings.nearDuplicateSimilarity),
+    health,
   };
   for (const p of train) count(manifest, 'train', p.tier);
   for (const p of val) count(manifest, 'val', p.tier);

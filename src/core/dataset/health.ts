@@ -71,12 +71,13 @@ export function corpusHealth(prepared: PreparedCorpus, threshold: number): Corpu
     flagged: 0,
     howToExclude: 'To leave a piece out of training, add its path to .voiceignore in the essays folder (one path per line, as in .gitignore).',
   };
-  const typical = median(essays.filter((e) => e.words >= SHORT_PIECE_WORDS).map((e) => (1000 * stockPhrasesIn(textOf(e)).length) / e.words));
+  const phrasesOf = new Map(essays.map((e) => [e.doc, stockPhrasesIn(textOf(e))]));
+  const typical = median(essays.filter((e) => e.words >= SHORT_PIECE_WORDS).map((e) => (1000 * (phrasesOf.get(e.doc)?.length ?? 0)) / e.words));
   for (const e of essays) {
     if (e.words < SHORT_PIECE_WORDS) health.short.push({ doc: e.doc, words: e.words });
     const quotedWords = e.blocks.reduce((s, b, i) => s + (b.kind === 'quote' ? (e.blockWords[i] ?? 0) : 0), 0);
     if (e.words > 0 && quotedWords / e.words >= QUOTED_SHARE) health.quoted.push({ doc: e.doc, share: round(quotedWords / e.words) });
-    const phrases = stockPhrasesIn(textOf(e));
+    const phrases = phrasesOf.get(e.doc) ?? [];
     const rate = e.words > 0 ? (1000 * phrases.length) / e.words : 0;
     if (phrases.length >= MACHINE_MIN_PHRASES && rate >= MACHINE_PHRASES_PER_1000 && rate >= MACHINE_OVER_WRITER * typical) {
       health.machineLike.push({ doc: e.doc, perThousandWords: round(rate, 10), phrases: [...new Set(phrases)].slice(0, 8) });
