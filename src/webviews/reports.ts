@@ -96,6 +96,29 @@ function healthReport(v: unknown): HealthReport | null {
   };
 }
 
+export interface SyntheticDraftsView {
+  line: string;
+  examples: Array<{ plain: string; paragraph: string; doc: string }>;
+}
+
+/** The synthetic drafts for the rewrite in words, from the last `train.drafts` (null before any). */
+export function syntheticDraftsReport(drafts: { stage: string; done: number; total: number; kept: number | null } | null): SyntheticDraftsView | null {
+  if (!drafts) return null;
+  const d = drafts as typeof drafts & Obj;
+  if (d.stage !== 'done') {
+    const eta = num(d.eta_s);
+    return { line: `Making them (${d.stage}): ${d.done} of ${d.total}${eta !== null ? `, about ${Math.round(eta)} s left` : ''}.`, examples: [] };
+  }
+  if (typeof d.skipped === 'string') return { line: `None: ${d.skipped}.`, examples: [] };
+  const rejected = counts(d.rejected).map(([why, n]) => `${n} ${why}`).join(', ');
+  const seconds = num(d.seconds);
+  const line = `${d.kept ?? 0} of ${d.total} paragraphs became rewrite pairs (${str(d.method) ?? '?'}: a plain version in, your paragraph out)`
+    + `${rejected ? `; left out: ${rejected}` : ''}${seconds !== null ? `; ${formatNumber(seconds)} s` : ''}${d.cached === true ? ' (from the cache)' : ''}.`;
+  const examples = objs(d.examples).map((e) => ({ plain: str(e.plain) ?? '', paragraph: str(e.paragraph) ?? '', doc: str(e.doc) ?? '?' }))
+    .filter((e) => e.plain && e.paragraph);
+  return { line, examples };
+}
+
 function counts(v: unknown): [string, number][] {
   return isObj(v) ? Object.entries(v).filter((e): e is [string, number] => num(e[1]) !== null) : [];
 }

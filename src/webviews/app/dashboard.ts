@@ -56,7 +56,7 @@ function render(): void {
       case 'header': header.update(state, now); break;
       case 'curves': curves.update(state.primary?.model ?? null, compare); break;
       case 'canaries': canaries.update(state.primary, state.compare); break;
-      case 'data': data.update(state.primary?.files.manifest ?? null); break;
+      case 'data': data.update(state.primary?.files.manifest ?? null, state.primary?.model.drafts ?? null); break;
       case 'scores': scores.update(state.primary, state.compare); break;
       case 'selftest': selfTest.update(); break;
       case 'notice':

@@ -1,6 +1,8 @@
 // What went into training, from dataset/manifest.json: the seeds' lessons made
-// visible (tiers, no essay over its share, boilerplate stripped and shown).
-import { type DataReport, type HealthReport, dataReport, formatNumber } from '../reports';
+// visible (tiers, no essay over its share, boilerplate stripped and shown), and the
+// synthetic drafts training made for the rewrite (train.drafts, issue #20).
+import type { TrainDrafts } from '../../engine/protocol';
+import { type DataReport, type HealthReport, dataReport, formatNumber, syntheticDraftsReport } from '../reports';
 import { type Child, fill, h, percent } from './dom';
 
 export class DataSection {
@@ -11,11 +13,12 @@ export class DataSection {
     this.el.append(h('h2', {}, 'Data'), this.body);
   }
 
-  update(manifest: unknown): void {
+  update(manifest: unknown, drafts: TrainDrafts | null = null): void {
     const r = dataReport(manifest);
     if (!r) return fill(this.body, h('p', { class: 'muted' }, 'No dataset manifest in this run folder.'));
     fill(this.body,
       summary(r),
+      syntheticDrafts(drafts),
       r.warnings.length ? h('ul', { class: 'warnings' }, r.warnings.map((w) => h('li', {}, w))) : null,
       r.health ? healthBlock(r.health) : null,
       h('div', { class: 'data-grid' }, tiers(r), shares(r), boilerplate(r)),
@@ -33,6 +36,17 @@ function summary(r: DataReport): HTMLElement {
     `${n(r.pairs.train)} training pairs, ${n(r.pairs.val)} validation pairs`,
     r.words !== null ? ` \u00b7 ${formatNumber(r.words)} words` : '',
     r.source ? ` \u00b7 from ${r.source}` : '');
+}
+
+/** What training made for the rewrite to learn from: how many, how long, why some were left out, examples. */
+function syntheticDrafts(drafts: TrainDrafts | null): HTMLElement | null {
+  const s = syntheticDraftsReport(drafts);
+  if (!s) return null;
+  return h('div', { class: 'synthetic-drafts' },
+    h('h3', {}, 'Synthetic drafts for the rewrite'),
+    h('p', {}, s.line),
+    s.examples.length ? h('details', {}, h('summary', {}, 'Examples: the plain draft, then your paragraph (what it learns to write)'),
+      h('ul', { class: 'examples' }, s.examples.map((e) => h('li', {}, h('q', {}, e.plain), ' \u2192 ', h('q', {}, e.paragraph), ` (${e.doc})`)))) : null);
 }
 
 function table(caption: string, head: string[], rows: Child[][]): HTMLElement {

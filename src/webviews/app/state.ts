@@ -64,6 +64,7 @@ export class DashboardState {
         const parts = new Set<Part>(['curves']);
         if (msg.role === 'primary') parts.add('header');
         if (msg.events.some((e) => e.event === 'train.canary')) parts.add('canaries');
+        if (msg.role === 'primary' && msg.events.some((e) => e.event === 'train.drafts')) parts.add('data');
         return parts;
       }
       case 'run/files': {

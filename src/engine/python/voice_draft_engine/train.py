@@ -245,7 +245,8 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
     sink.emit("train.drafts", stage="done", done=drafts.report.get("tried", 0), total=drafts.report.get("tried", 0),
               kept=drafts.report.get("kept", 0), eta_s=0, method=drafts.report.get("method"),
               seconds=drafts.report.get("seconds"), rejected=drafts.report.get("rejected", {}),
-              cached=drafts.report.get("cached", False), skipped=drafts.report.get("skipped"))
+              cached=drafts.report.get("cached", False), skipped=drafts.report.get("skipped"),
+              examples=drafts.report.get("examples", []))
     batches = make_batches(dataset, tokenizer, cfg)
     world.check_same("the training batches", batches_fingerprint(batches))
     if cfg.eval_every is None:
