@@ -67,6 +67,31 @@ def cleaned(items: list[Any], outputs: list[str]) -> tuple[list[str], int]:
     return texts, sum(r["text"] is None for r in read)
 
 
+PARAPHRASE = ("Rewrite this paragraph in plain, simple words. Keep every name, number and fact. "
+              "Write only the new paragraph.\n\n{paragraph}")
+
+
+def paraphrased(run: Path, items: list[Any], seed: int) -> list[Any]:
+    """Each paragraph as the base model restates it (adapter off, the editor's cleanup cutting its chat);
+    a paragraph it gave nothing usable for is left out."""
+    import dataclasses
+
+    from voice_draft_engine.canaries import Canary, generate
+
+    pair = load_run_models(run)
+    made = []
+    with pair.use("base") as model:
+        for i, item in enumerate(items):
+            sampling = {"temperature": 0.7, "top_k": 40, "top_p": 1.0, "num_samples": 1, "seed": seed + 10_000 + i,
+                        "max_new_tokens": 2 * len(pair.tokenizer(item.paragraph)["input_ids"]) + 32}
+            made.append(generate(model, pair.tokenizer, Canary(item.id, PARAPHRASE.format(paragraph=item.paragraph),
+                                                              sampling["max_new_tokens"]), None, sampling)[0])
+    read = node({"op": "clean", "items": [{"output": o, "draft": i.paragraph} for i, o in zip(items, made)]})
+    kept = [dataclasses.replace(i, plain=r["text"]) for i, r in zip(items, read) if r["text"]]
+    print(f"paraphrased inputs: {len(kept)} of {len(items)} usable", file=sys.stderr)
+    return kept
+
+
 def pick_by_voice(items: list[Any], candidates: list[list[str]], probability: Any) -> list[str]:
     """Per paragraph, the candidate the voice score ranks first among those the content check does not flag."""
     out = []
@@ -93,41 +118,59 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--base-samples", type=Path, help="an eval.json whose base samples fit the classifier (default: the first run's)")
     p.add_argument("--out", type=Path)
+    p.add_argument("--inputs", choices=("destyled", "paraphrased"), default="destyled",
+                   help="plain inputs: training's de-styling pass (keeps every fact and most words), or the base "
+                        "model's paraphrase of each paragraph (plainer, unchecked: content is then measured against it)")
+    p.add_argument("--reuse", type=Path, help="an earlier --out file: its generations (same paragraphs, labels, seed) are not redone")
     args = p.parse_args()
     runs = [(label, Path(path).resolve()) for label, path in (r.split("=", 1) for r in args.run)]
     first = runs[0][1]
     documents = read_jsonl(first / "dataset" / "documents.jsonl")
     items = rewrite_items(documents, args.paragraphs)
     templates = templates_of(first)
+    if args.inputs == "paraphrased":
+        items = paraphrased(first, items, args.seed)
     writer_texts = [d["text"] for d in documents if d.get("split") == "train" and d.get("text")]
     base_texts = base_samples(args.base_samples or first / "eval.json")
     print(f"{len(items)} held-out paragraphs from {len({i.doc for i in items})} essays "
           f"({args.paragraphs} asked for); classifier: {len(base_texts)} base samples", file=sys.stderr)
+    earlier = json.loads(args.reuse.read_text(encoding="utf-8")) if args.reuse else {}
+    generated: dict[str, list[list[str]]] = {}
+    if (earlier.get("items") == [i.id for i in items] and earlier.get("seed") == args.seed
+            and earlier.get("inputs", "destyled") == args.inputs):
+        generated.update(earlier.get("generated", {}))
     outputs: dict[str, list[str]] = {}
     picks: dict[str, list[str]] = {}
     timing: dict[str, float] = {}
     probability = fit_writer_classifier([q for t in writer_texts for q in paragraphs(t)],
                                         [q for t in base_texts for q in paragraphs(t)] or base_texts, args.seed)
     for k, (label, run) in enumerate(runs):
-        pair = load_run_models(run)
+        pair = None
         for side in (["base"] if k == 0 else []) + ["tuned"]:
             name = side if side == "base" else label
-            started = time.monotonic()
             n = max(1, args.candidates) if side == "tuned" else 1
-            with pair.use(side) as model:
-                made = generate_rewrites(model, pair.tokenizer, templates, items, seed=args.seed, samples=n,
-                                         progress=lambda i, w=name: print(f"  {w}: {i}/{len(items)}", file=sys.stderr)
-                                         if i % 10 == 0 else None)
-            timing[name] = round(time.monotonic() - started, 1)
+            made = generated.get(name)
+            if made is None or any(len(m) < n for m in made):
+                pair = pair or load_run_models(run)
+                started = time.monotonic()
+                with pair.use(side) as model:
+                    made = generate_rewrites(model, pair.tokenizer, templates, items, seed=args.seed, samples=n,
+                                             progress=lambda i, w=name: print(f"  {w}: {i}/{len(items)}", file=sys.stderr)
+                                             if i % 10 == 0 else None)
+                timing[name] = round(time.monotonic() - started, 1)
+                generated[name] = made
+            else:
+                timing[name] = earlier.get("timing", {}).get(name, 0.0)
+                made = [m[:n] for m in made]
             outputs[name] = [m[0] for m in made]
             if side == "tuned" and args.candidates > 1:
                 picks[f"{label} best of {args.candidates}"] = pick_by_voice(items, made, probability)
-    raw = score_rewrites(items, {**outputs, **picks}, writer_texts, base_texts, args.seed)
+    raw = score_rewrites(items, {**outputs, **picks}, writer_texts, base_texts, args.seed, args.inputs)
     clean: dict[str, list[str]] = {}
     kept_draft: dict[str, int] = {}
     for name, texts in {**outputs, **picks}.items():
         clean[name], kept_draft[name] = cleaned(items, texts)
-    after = score_rewrites(items, clean, writer_texts, base_texts, args.seed)
+    after = score_rewrites(items, clean, writer_texts, base_texts, args.seed, args.inputs)
 
     head = ["", "attributed to the writer", "mean P(writer)", "Delta to writer", "content kept (recall vs draft)",
             "flagged", "chat residue as written", "after the editor's cleanup: residue / attributed / kept draft",
@@ -142,12 +185,14 @@ def main() -> int:
         ca = after["chat_residue"].get(side)
         cleaned_cell = (f"{ca['with_residue']}/{ca['samples']} / {pct((after['attributed'] or {}).get(side))} / "
                         f"{kept_draft[side]}") if ca else "—"
-        label = {"plain": "plain inputs (de-styled)", "writer": "the writer's own paragraphs"}.get(side, side)
+        label = {"plain": f"plain inputs ({args.inputs})", "writer": "the writer's own paragraphs"}.get(side, side)
         print(f"| {label} | {pct(a.get(side))} | {num(mp.get(side))} | {num(d.get(side) if isinstance(d, dict) else None)} | "
               f"{num(c.get('recall'))} | {pct(c.get('flagged_share'))} | {res} | {cleaned_cell} | "
               f"{num(raw['length_ratio'].get(side))} | {num(timing[side] / 60) if side in timing else '—'} |")
     if args.out:
         args.out.write_text(json.dumps({"raw": raw, "cleaned": after, "timing": timing, "kept_draft": kept_draft,
+                                        "items": [i.id for i in items], "seed": args.seed, "generated": generated,
+                                        "inputs": args.inputs,
                                         "runs": {label: str(run) for label, run in runs}}, indent=1), encoding="utf-8")
     return 0
 

@@ -87,12 +87,13 @@ def generate_rewrites(model: Any, tokenizer: Any, templates: dict[str, Any], ite
 
 
 def score_rewrites(items: Sequence[RewriteItem], outputs: dict[str, list[str]], writer_texts: list[str],
-                   base_texts: list[str], seed: int = 0) -> dict[str, Any]:
-    """The section's figures for each side in `outputs` (e.g. base, tuned: one text per item)."""
+                   base_texts: list[str], seed: int = 0, inputs: str = "destyled") -> dict[str, Any]:
+    """The section's figures for each side in `outputs` (e.g. base, tuned: one text per item);
+    `inputs` names how the items' plain drafts were made."""
     writer_paras = [p for t in writer_texts for p in paragraphs(t)]
     base_paras = [p for t in base_texts for p in paragraphs(t)] or [t for t in base_texts if t.strip()]
     sides: dict[str, list[str]] = {"plain": [i.plain for i in items], **outputs, "writer": [i.paragraph for i in items]}
-    report: dict[str, Any] = {"inputs": "destyled", "paragraphs": len(items),
+    report: dict[str, Any] = {"inputs": inputs, "paragraphs": len(items),
                               "attributed": {}, "mean_probability": {}, "delta": {}}
     if len(writer_paras) >= 2 and len(base_paras) >= 2:
         probability = fit_writer_classifier(writer_paras, base_paras, seed)
