@@ -37,6 +37,10 @@ def test_every_evaluation_scores_the_voice_and_the_best_score_is_exported(scored
     assert {s for s, _ in list_checkpoints(run)} == {done["chosen_step"], done["best_step"]}
     check = json.loads((run / "voice-check.json").read_text())
     assert check["format"] == 1 and len(check["base"]) == len(check["prompts"]) * 2
+    # The same classifier as numbers, for the editor's ranking of rewrites (voiceScore.ts).
+    scorer = json.loads((run / "voice-score.json").read_text())
+    assert scorer["format"] == 1 and scorer["paragraphs"]["base"] == len([t for t in check["base"] if t.strip()])
+    assert len(scorer["coef"]) == len(scorer["words"]["terms"]) + len(scorer["chars"]["terms"]) > 100
 
 
 def test_without_a_voice_score_the_loss_chooses() -> None:
