@@ -25,7 +25,7 @@ test('eligible paragraphs: 20+ words, training essays only, none from an essay w
   files['drafts/drafted.md'] = `${prose(900, 40)}\n\n${prose(901, 40)}\n`;
   const { dir, cleanup } = await folderWith(files);
   try {
-    const { manifest, documents } = await buildDataset({ folder: dir, settings: { validationRatio: 0.2 } });
+    const { manifest, documents } = await buildDataset({ folder: dir, validationRatio: 0.2 });
     const trainEssays = documents.filter((d) => d.split === 'train' && d.doc !== 'drafted.md');
     assert.equal(manifest.syntheticDrafts?.essaysWithRealDrafts, documents.some((d) => d.doc === 'drafted.md' && d.split === 'train') ? 1 : 0);
     assert.equal(manifest.syntheticDrafts?.eligibleParagraphs, trainEssays.length * 4);
