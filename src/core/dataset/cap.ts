@@ -17,8 +17,8 @@ export interface CapResult<T> {
  * every document's share of the kept pairs stays within `maxShare`. With fewer than
  * 2/maxShare documents that would leave almost nothing (five essays at 20% must be
  * cut to equal size), so the share relaxes to twice a fair share (2 / documents).
- * Within a document, the rarer tiers (T1, T2, T4) are kept first, and T3 and raw
- * segments are thinned evenly along the essay.
+ * Within a document, the rarer tiers (T1, T2, T4) are kept first, and T3, raw
+ * segments and fill-in-the-middle pairs are thinned evenly along the essay.
  */
 export function capDocumentShare<T extends { doc: string; tier: Tier }>(pairs: readonly T[], maxShare: number): CapResult<T> {
   const byDoc = new Map<string, T[]>();
@@ -62,9 +62,13 @@ function choose<T extends { tier: Tier }>(list: readonly T[], limit: number): T[
   const budget = limit - rare.length;
   const t3 = list.filter((p) => p.tier === 'T3');
   const raw = list.filter((p) => p.tier === 'raw');
-  const t3Budget = Math.min(t3.length, Math.round((budget * t3.length) / Math.max(1, t3.length + raw.length)));
-  const rawBudget = Math.min(raw.length, budget - t3Budget);
-  return [...rare, ...evenly(t3, t3Budget + (budget - t3Budget - rawBudget)), ...evenly(raw, rawBudget)];
+  const fim = list.filter((p) => p.tier === 'fim');
+  // Fill-in-the-middle pairs keep their share of the budget; T3 and raw split the rest as before.
+  const fimBudget = Math.min(fim.length, Math.round((budget * fim.length) / list.filter((p) => !PROTECTED.has(p.tier)).length));
+  const rest = budget - fimBudget;
+  const t3Budget = Math.min(t3.length, Math.round((rest * t3.length) / Math.max(1, t3.length + raw.length)));
+  const rawBudget = Math.min(raw.length, rest - t3Budget);
+  return [...rare, ...evenly(t3, t3Budget + (rest - t3Budget - rawBudget)), ...evenly(raw, rawBudget), ...evenly(fim, fimBudget)];
 }
 
 /** n items spread evenly along the list. */

@@ -48,5 +48,5 @@ export interface DatasetManifest {
 }
 
 export function emptyTierCounts(): Record<Tier, number> {
-  return { T1: 0, T2: 0, T3: 0, T4: 0, raw: 0 };
+  return { T1: 0, T2: 0, T3: 0, T4: 0, raw: 0, fim: 0 };
 }

@@ -32,6 +32,12 @@ export interface DatasetSettings {
   rawSegmentWords: number;
   /** Word-5-gram Jaccard similarity at which two documents (or two pairs) count as near-duplicates. */
   nearDuplicateSimilarity: number;
+  /** Fill-in-the-middle cuts per essay (fim.ts): ghost text in the middle of an essay leads into what follows. 0: none. */
+  fimCutsPerEssay: number;
+  /** Words before a fill-in-the-middle cut that its pair shows: room in a 512-token training row for the rest. */
+  fimBeforeWords: number;
+  /** Words after the missing middle that its pair shows (whole sentences); ghost text shows the model as many. */
+  fimAfterWords: number;
 }
 
 export const DEFAULT_DATASET_SETTINGS: Readonly<DatasetSettings> = Object.freeze({
@@ -49,6 +55,9 @@ export const DEFAULT_DATASET_SETTINGS: Readonly<DatasetSettings> = Object.freeze
   openingWords: 600,
   rawSegmentWords: 400,
   nearDuplicateSimilarity: 0.8,
+  fimCutsPerEssay: 4,
+  fimBeforeWords: 200,
+  fimAfterWords: 60,
 });
 
 /** Fills in defaults and rejects values that would make a meaningless dataset. */
@@ -74,6 +83,9 @@ export function resolveDatasetSettings(overrides: Partial<DatasetSettings> = {})
   inRange('openingWords', s.openingWords, 10, Number.MAX_SAFE_INTEGER);
   inRange('rawSegmentWords', s.rawSegmentWords, 10, Number.MAX_SAFE_INTEGER);
   inRange('nearDuplicateSimilarity', s.nearDuplicateSimilarity, 0.1, 1);
+  inRange('fimCutsPerEssay', s.fimCutsPerEssay, 0, 100);
+  inRange('fimBeforeWords', s.fimBeforeWords, 10, Number.MAX_SAFE_INTEGER);
+  inRange('fimAfterWords', s.fimAfterWords, 5, Number.MAX_SAFE_INTEGER);
   if (s.include.length === 0) throw new RangeError('include: at least one glob pattern is needed to find essays');
   return s;
 }

@@ -1,6 +1,7 @@
 // One cleaned essay → its training pairs, tier by tier (DESIGN §2), each cut at
 // paragraph boundaries so no pair starts or ends mid-thought.
 
+import { fimPairs } from './fim';
 import type { DatasetSettings } from './options';
 import { SYSTEM_PROMPT, instructionFor, type PromptSlots } from './prompts';
 import type { BlockSpan, BuiltPair, EssayDocument, InstructionTier } from './types';
@@ -8,6 +9,7 @@ import type { BlockSpan, BuiltPair, EssayDocument, InstructionTier } from './typ
 type PairSettings = Pick<
   DatasetSettings,
   'shortNoteWords' | 'maxPairWords' | 'continuationCutsPerEssay' | 'continuationWords' | 'openingWords' | 'rawSegmentWords'
+  | 'fimCutsPerEssay' | 'fimBeforeWords' | 'fimAfterWords'
 >;
 
 /** An opening shorter than this gives the model nothing of the voice to continue. */
@@ -21,6 +23,7 @@ export function pairsForDocument(doc: EssayDocument, settings: PairSettings): Bu
     ...(doc.words < settings.shortNoteWords ? topicToNote(doc) : titleToEssay(doc, settings)),
     ...openingToContinuation(doc, settings),
     ...rawSegments(doc, settings),
+    ...fimPairs(doc, settings),
   ];
 }
 

@@ -12,6 +12,7 @@ const TIER_LABELS: Record<Tier, string> = {
   T3: 'T3 opening → continuation',
   T4: 'T4 topic → short note',
   raw: 'raw text segments',
+  fim: 'fill in the middle',
 };
 
 export interface SummaryOptions {

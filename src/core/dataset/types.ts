@@ -4,8 +4,8 @@ import type { ProseBlock } from '../corpus/parse';
 import type { DraftOrigin } from '../corpus/drafts';
 
 export type InstructionTier = 'T1' | 'T2' | 'T3' | 'T4';
-export type Tier = InstructionTier | 'raw';
-export const TIERS: readonly Tier[] = ['T1', 'T2', 'T3', 'T4', 'raw'];
+export type Tier = InstructionTier | 'raw' | 'fim';
+export const TIERS: readonly Tier[] = ['T1', 'T2', 'T3', 'T4', 'raw', 'fim'];
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -28,7 +28,20 @@ export interface RawExample {
   text: string;
 }
 
-export type TrainingExample = InstructionExample | RawExample;
+/**
+ * Fill-in-the-middle (fim.ts): `prompt` is the text after a cut and the text before it in
+ * fillInTheMiddlePrompt's format, `completion` the writer's missing middle. Trained like raw
+ * text (no chat template in any framing): the completion and end-of-sequence, the prompt masked.
+ */
+export interface FimExample {
+  id: string;
+  doc: string;
+  tier: 'fim';
+  prompt: string;
+  completion: string;
+}
+
+export type TrainingExample = InstructionExample | RawExample | FimExample;
 
 /** A finished essay, cleaned, ready to be cut into pairs. */
 export interface EssayDocument {

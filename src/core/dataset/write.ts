@@ -39,6 +39,7 @@ export async function writeDataset(folder: string, build: DatasetBuild): Promise
 export function exampleRecord(e: TrainingExample): object {
   if (e.tier === 'raw') return { id: e.id, doc: e.doc, tier: e.tier, text: e.text };
   return { id: e.id, doc: e.doc, tier: e.tier, messages: e.messages.map((m) => ({ role: m.role, content: m.content })) };
+  if (e.tier === 'fim') return { id: e.id, doc: e.doc, tier: e.tier, prompt: e.prompt, completion: e.completion };
 }
 
 function documentRecord(d: DocumentRecord): object {

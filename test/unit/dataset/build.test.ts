@@ -22,8 +22,8 @@ const corpusManifest = (dir: string, up = 0) => JSON.parse(readFileSync(path.joi
 let macdowell: Promise<DatasetBuild> | undefined;
 const buildMacdowell = () => (macdowell ??= buildDataset({ folder: MACDOWELL }));
 
-const texts = (e: TrainingExample) => (e.tier === 'raw' ? [e.text] : e.messages.map((m) => m.content));
-const assistant = (e: TrainingExample) => (e.tier === 'raw' ? e.text : ((e.messages.at(-1)?.content ?? '')));
+const texts = (e: TrainingExample) => (e.tier === 'raw' ? [e.text] : e.tier === 'fim' ? [e.prompt, e.completion] : e.messages.map((m) => m.content));
+const assistant = (e: TrainingExample) => (e.tier === 'raw' ? e.text : e.tier === 'fim' ? e.completion : ((e.messages.at(-1)?.content ?? '')));
 
 async function writtenFiles(build: DatasetBuild): Promise<Record<string, Buffer>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voice-draft-dataset-'));
@@ -74,9 +74,13 @@ test('every line has the contract\'s shape, and no instruction wording leaks int
   const { train, val } = await buildMacdowell();
   const wording = (['T1', 'T2', 'T3', 'T4'] as const).flatMap(templateWording);
   for (const e of [...train, ...val]) {
-    assert.match(e.id, new RegExp(`^${e.doc.replace(/[.]/g, '\\.')}#(T[1-4]|raw)-\\d+$`));
+    assert.match(e.id, new RegExp(`^${e.doc.replace(/[.]/g, '\\.')}#(T[1-4]|raw|fim)-\\d+$`));
     if (e.tier === 'raw') {
       assert.ok(e.text.length > 0);
+      continue;
+    }
+    if (e.tier === 'fim') {
+      assert.ok(e.prompt.length > 0 && e.completion.length > 0);
       continue;
     }
     const roles = e.messages.map((m) => m.role);

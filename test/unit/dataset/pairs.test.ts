@@ -14,7 +14,7 @@ function doc(name: string, paragraphs: string[], extra: Partial<EssayDocument> =
 }
 
 const byTier = (pairs: BuiltPair[], tier: string) => pairs.filter((p) => p.example.tier === tier);
-const assistant = (e: TrainingExample) => (e.tier === 'raw' ? e.text : (e.messages[e.messages.length - 1]?.content ?? ''));
+const assistant = (e: TrainingExample) => (e.tier === 'raw' ? e.text : e.tier === 'fim' ? e.completion : (e.messages[e.messages.length - 1]?.content ?? ''));
 
 test('an essay gives T2, several T3 cuts at paragraph boundaries, and raw segments covering it all', () => {
   const paragraphs = Array.from({ length: 24 }, (_, i) => prose(i, 60)); // 1,440 words
@@ -43,7 +43,8 @@ test('an essay gives T2, several T3 cuts at paragraph boundaries, and raw segmen
   }
   const raw = examples.filter((e) => e.tier === 'raw');
   assert.equal(raw.map(assistant).join('\n\n'), whole, 'raw segments cover the essay once, in order');
-  assert.deepEqual(examples.map((e) => e.id), ['lanterns.md#T2-0', 'lanterns.md#T3-0', 'lanterns.md#T3-1', 'lanterns.md#raw-0', 'lanterns.md#raw-1', 'lanterns.md#raw-2', 'lanterns.md#raw-3']);
+  assert.deepEqual(examples.filter((e) => e.tier !== 'fim').map((e) => e.id), ['lanterns.md#T2-0', 'lanterns.md#T3-0', 'lanterns.md#T3-1', 'lanterns.md#raw-0', 'lanterns.md#raw-1', 'lanterns.md#raw-2', 'lanterns.md#raw-3']);
+  assert.ok(examples.some((e) => e.tier === 'fim'), 'and fill-in-the-middle pairs (fim.test.ts)');
 });
 
 test('a short piece gives topic → note (T4) instead of T2', () => {

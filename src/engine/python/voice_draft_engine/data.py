@@ -3,7 +3,8 @@
 Formatting: instruction pairs go through the model's chat template, exactly as the
 editor will prompt it; a model without a template (a base model) gets the plain
 `prompt + PLAIN_SEPARATOR + response` format instead (DESIGN §6). Raw segments are
-plain text, for plain continuation.
+plain text, for plain continuation; fill-in-the-middle pairs (tier "fim") are plain text
+too: the prompt (the text after a cut, then the text before it) masked, the middle trained.
 
 Masking: labels are -100 on every prompt token (DESIGN §2). What is trained is the
 assistant's text and the end-of-turn token, so the model learns to stop; for raw
@@ -37,7 +38,7 @@ IGNORE = -100
 # Models without a chat template see instructions in this plain format (DESIGN §6);
 # the editor's inference uses the same separator for such models.
 PLAIN_SEPARATOR = "\n\n### Response:\n"
-TIERS = ("T1", "T2", "T3", "T4", "raw")
+TIERS = ("T1", "T2", "T3", "T4", "raw", "fim")
 # An instruction pair whose prompt leaves less than this share of max_seq_len for the
 # response is skipped rather than trained on a stub of its answer.
 MIN_RESPONSE_SHARE = 0.25
@@ -79,6 +80,10 @@ def _example_problem(e: Any) -> str | None:
     if e["tier"] == "raw":
         if not isinstance(e.get("text"), str) or not e["text"].strip():
             return "a raw example needs a non-empty 'text'."
+        return None
+    if e["tier"] == "fim":
+        if not all(isinstance(e.get(k), str) and e[k].strip() for k in ("prompt", "completion")):
+            return "a fim example needs a non-empty 'prompt' and 'completion'."
         return None
     messages = e.get("messages")
     if not isinstance(messages, list) or not messages:
@@ -182,7 +187,13 @@ def tokenize_example(example: dict[str, Any], tokenizer: Any, max_seq_len: int, 
     if example["tier"] == "raw":
         return _tokenize_raw(eid, example["text"], tokenizer, max_seq_len)
     plain = plain_pair(example, titles or {}) if framing == "plain" else None
-    if plain is not None:
+    if example["tier"] == "fim":
+        # Fill-in-the-middle (src/core/dataset/fim.ts formats the prompt): plain text in either
+        # framing, tokenized as ghost text's prompt is; the middle and EOS (where the text after
+        # the cursor takes over) are trained.
+        prompt = tokenizer(example["prompt"], add_special_tokens=True)["input_ids"]
+        target_text = example["completion"] + (tokenizer.eos_token or "")
+    elif plain is not None:
         prompt_text, answer, ends_piece = plain
         if not prompt_text:  # no title and no opening: the piece is plain text, trained as raw text is
             return _tokenize_raw(eid, answer, tokenizer, max_seq_len)
