@@ -5,18 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Unzip, UnzipInflate, unzipSync, type UnzipFileInfo } from 'fflate';
-import { ImportError, ImportFileError, type ImportProblem } from './types';
-
-export interface ExportSource {
-  kind: 'zip' | 'folder' | 'file';
-  /** The absolute path the writer picked. */
-  path: string;
-  /** Every entry, `/`-separated and relative (a single file: its own name), sorted. */
-  entries: readonly string[];
-  read(entry: string): Promise<Uint8Array>;
-  /** Met while opening (a zip cut short, a file too large): reported, the rest still read. */
-  problems: ImportProblem[];
-}
+import { type ExportSource, ImportError, ImportFileError, type ImportProblem } from './types';
 
 /** Larger entries are not prose: left out with a message (and a lying zip header cannot make us allocate more). */
 export const MAX_ENTRY_BYTES = 64 * 1024 * 1024;

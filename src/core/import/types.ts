@@ -2,8 +2,6 @@
 // as markdown with the facts the export states about it, and what was cut from it.
 // One strategy object per platform (substack.ts, medium.ts, …) implements ExportFormat.
 
-import type { ExportSource } from './exportSource';
-
 /** The formats, in the order detection tries them (formats/index.ts). */
 export const FORMAT_IDS = ['substack', 'medium', 'wordpress', 'ghost', 'word', 'obsidian'] as const;
 export type FormatId = (typeof FORMAT_IDS)[number];
@@ -66,6 +64,18 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Called as pieces are read. */
   onPiece?: (done: number, total: number) => void;
+}
+
+/** An export as a list of entries to read (exportSource.ts opens a zip, a folder or one file as one). */
+export interface ExportSource {
+  kind: 'zip' | 'folder' | 'file';
+  /** The absolute path the writer picked. */
+  path: string;
+  /** Every entry, `/`-separated and relative (a single file: its own name), sorted. */
+  entries: readonly string[];
+  read(entry: string): Promise<Uint8Array>;
+  /** Met while opening (a zip cut short, a file too large): reported, the rest still read. */
+  problems: ImportProblem[];
 }
 
 /** One platform's export: how to recognise it and how to read it. */

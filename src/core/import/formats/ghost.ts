@@ -5,10 +5,10 @@
 // the `<!--members-only-->` paywall marker.
 
 import { excerpt } from '../../corpus/text';
-import { textOf, type ExportSource } from '../exportSource';
+import { textOf } from '../exportSource';
 import { hasClassPrefix, htmlToMarkdown, type CleanRule } from '../html';
 import { cleanTags, dateOnly, eachFile, nameFor } from '../pieces';
-import { ImportFileError, type ExportFormat, type FormatRead, type ImportedPiece, type PieceStatus, type ReadOptions } from '../types';
+import { type ExportFormat, type ExportSource, type FormatRead, type ImportedPiece, ImportFileError, type PieceStatus, type ReadOptions } from '../types';
 
 const RULES: CleanRule[] = [
   { kind: 'subscribe box', matches: (el) => hasClassPrefix(el, 'kg-signup-card', 'kg-cta-card', 'kg-subscribe') },

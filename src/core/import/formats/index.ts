@@ -1,8 +1,7 @@
 // The formats, in the order they are tried: the most specific first (a Substack zip
 // also holds HTML; a vault may hold a .docx), a plain folder of markdown notes last.
 
-import { FORMAT_IDS, ImportError, type ExportFormat, type FormatId } from '../types';
-import type { ExportSource } from '../exportSource';
+import { type ExportFormat, type ExportSource, FORMAT_IDS, type FormatId, ImportError } from '../types';
 import { ghostExport } from './ghost';
 import { mediumExport } from './medium';
 import { obsidianVault } from './obsidian';

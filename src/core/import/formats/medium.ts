@@ -4,10 +4,10 @@
 // body is the writer's: the repeated title and subtitle at its top, section dividers,
 // link cards and embeds are cut.
 
-import { textOf, type ExportSource } from '../exportSource';
+import { textOf } from '../exportSource';
 import { cleanHtml, hasClass, parseHtml, squash, toMarkdown, type CleanRule } from '../html';
 import { baseName, dateOnly, eachFile, nameFor } from '../pieces';
-import { ImportFileError, type ExportFormat, type FormatRead, type ImportedPiece, type ReadOptions } from '../types';
+import { type ExportFormat, type ExportSource, type FormatRead, type ImportedPiece, ImportFileError, type ReadOptions } from '../types';
 
 const POST = /(?:^|\/)posts\/[^/]+\.html?$/i;
 /** Medium's story files end in a 12-hex-digit id: `2019-01-02_On-Walking-3f2a1b9c8d7e.html`. */

@@ -5,9 +5,9 @@
 // else the usual folder names, and a note named by a date is a daily note anywhere.
 
 import * as path from 'node:path';
-import { textOf, type ExportSource } from '../exportSource';
+import { textOf } from '../exportSource';
 import { baseName, dateOnly, eachFile, folderOf } from '../pieces';
-import type { ExportFormat, FormatRead, ImportedPiece, ReadOptions } from '../types';
+import type { ExportFormat, ExportSource, FormatRead, ImportedPiece, ReadOptions } from '../types';
 import { convertObsidianNote } from './obsidianText';
 
 const NOTE = /\.(?:md|markdown)$/i;

@@ -4,10 +4,10 @@
 // paywall marker, pull quotes (a repeat of a sentence), footnote marks and embeds.
 
 import { parse as parseCsv } from 'csv-parse/sync';
-import { textOf, type ExportSource } from '../exportSource';
+import { textOf } from '../exportSource';
 import { hasClass, hasClassPrefix, htmlToMarkdown, type CleanRule } from '../html';
 import { baseName, dateOnly, eachFile, folderOf, nameFor } from '../pieces';
-import { ImportFileError, type ExportFormat, type FormatRead, type ImportedPiece, type ReadOptions } from '../types';
+import { type ExportFormat, type ExportSource, type FormatRead, type ImportedPiece, ImportFileError, type ReadOptions } from '../types';
 
 const POST_FILE = /(?:^|\/)posts\/(\d+)\.[^/]+\.html$/;
 

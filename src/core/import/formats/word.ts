@@ -7,10 +7,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import { unzipSync } from 'fflate';
 import mammoth from 'mammoth';
-import type { ExportSource } from '../exportSource';
 import { cleanHtml, parseHtml, squash, toMarkdown } from '../html';
 import { baseName, dateOnly, eachFile } from '../pieces';
-import { ImportFileError, type ExportFormat, type FormatRead, type ImportedPiece, type ReadOptions } from '../types';
+import { type ExportFormat, type ExportSource, type FormatRead, type ImportedPiece, ImportFileError, type ReadOptions } from '../types';
 
 const DOCX = /\.docx$/i;
 const STYLE_MAP = [

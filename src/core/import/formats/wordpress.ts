@@ -7,10 +7,10 @@
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { excerpt } from '../../corpus/text';
-import { textOf, type ExportSource } from '../exportSource';
+import { textOf } from '../exportSource';
 import { hasClassPrefix, htmlToMarkdown, parseHtml, squash, type CleanRule } from '../html';
 import { cleanTags, dateOnly, eachFile, nameFor } from '../pieces';
-import { ImportFileError, type ExportFormat, type FormatRead, type ImportedPiece, type PieceStatus, type ReadOptions, type RemovedPart } from '../types';
+import { type ExportFormat, type ExportSource, type FormatRead, type ImportedPiece, ImportFileError, type PieceStatus, type ReadOptions, type RemovedPart } from '../types';
 
 const WXR_MARK = /xmlns:wp="http:\/\/wordpress\.org\/export\/|<wp:wxr_version>/;
 const IMPORTED_TYPES = new Set(['post', 'page']);
