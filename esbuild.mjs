@@ -2,20 +2,9 @@
 // onnxruntime-node stays external: it is a native module that ships inside the VSIX.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
-const emptyModule = fileURLToPath(new URL('./scripts/empty-module.cjs', import.meta.url));
-
-/** transformers.js imports `sharp` at load for image pipelines we never use. */
-const stubSharp = {
-  name: 'stub-sharp',
-  setup(build) {
-    build.onResolve({ filter: /^sharp$/ }, () => ({ path: emptyModule }));
-  },
-};
-
 /** Entry points whose source exists (features land one by one). */
 const present = (entries) => Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
 
@@ -28,10 +17,6 @@ const node = {
   minify: production,
   logLevel: 'info',
   external: ['vscode', 'onnxruntime-node'],
-  plugins: [stubSharp],
-  // transformers.js uses import.meta.url to find its own files; point it at the bundle.
-  define: { 'import.meta.url': 'importMetaUrl' },
-  banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
 
 const contexts = [

@@ -12,10 +12,10 @@ import { availableParallelism, cpus, homedir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cacheRoot } from '../src/engine/locate';
 import { explicitModel, locateModel } from '../src/inference/modelLocator';
+import { ModelTokenizer } from '../src/inference/modelTokenizer';
 import type { Dtype } from '../src/inference/protocol';
 import { InferenceWorkerHost, type GenerateRequest } from '../src/inference/workerHost';
 
-type Transformers = typeof import('@huggingface/transformers', { with: { 'resolution-mode': 'import' } });
 type LlamaCpp = typeof import('node-llama-cpp', { with: { 'resolution-mode': 'import' } });
 
 const PREFIX_TOKENS = 1500;
@@ -80,14 +80,11 @@ async function main(): Promise<void> {
   const gguf = findGguf();
 
   // The prefix: whole paragraphs of the essays, cut to exactly PREFIX_TOKENS tokens; then the text the "writer" types.
-  const tf: Transformers = await import('@huggingface/transformers');
-  tf.env.allowRemoteModels = false;
-  tf.env.localModelPath = '/';
-  const tokenizer = await tf.AutoTokenizer.from_pretrained(model.dir, { local_files_only: true });
+  const tokenizer = await ModelTokenizer.load(model.dir);
   const text = corpusText();
-  const ids = tokenizer.encode(text, { add_special_tokens: false });
+  const ids = tokenizer.encode(text, { addSpecialTokens: false });
   if (ids.length < PREFIX_TOKENS + 400) throw new Error(`the text is too short (${ids.length} tokens)`);
-  const prefix = tokenizer.decode(ids.slice(0, PREFIX_TOKENS), { skip_special_tokens: true, clean_up_tokenization_spaces: false });
+  const prefix = tokenizer.decode(ids.slice(0, PREFIX_TOKENS), { skipSpecialTokens: true });
   const typed = text.slice(prefix.length, prefix.length + 400);
   /** What is before the cursor after keystroke k: the prefix plus k typed characters. */
   const at = (k: number) => prefix + typed.slice(0, k);

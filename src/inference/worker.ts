@@ -1,19 +1,18 @@
-// The inference worker: onnxruntime-node (the decode loop, decoder.ts) and transformers.js
-// (the tokenizer) on a worker thread, because loading a model and each session.run block
+// The inference worker: onnxruntime-node (the decode loop, decoder.ts) and the model's
+// tokenizer and chat template (modelTokenizer.ts) on a worker thread, because loading a model and each session.run block
 // their thread for up to seconds, and the extension host's thread must never stall. One
 // model at a time (swapped when the voice changes), local files only. Requests run one after another; generation stops
 // between tokens when interrupted (terminating the thread mid-run aborts the process).
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { tmpdir } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PreTrainedTokenizer } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { Decoder } from './decoder';
 import type { KvCache } from './kvCache';
 import { openDecoderSession } from './decoderSession';
 import { modelFile, modelFiles } from './modelLocator';
+import { ModelTokenizer } from './modelTokenizer';
 import { buildContinuationPrompt, joinSuggestion, plainPrompt, type TokenCounter } from './prompt';
 import {
   isHostMessage,
@@ -30,24 +29,12 @@ import { checkStop, finalizeSuggestion, type StopKind } from './stopping';
 if (!parentPort) throw new Error('worker.ts runs as a worker thread (see workerHost.ts)');
 const port = parentPort;
 
-type Transformers = typeof import('@huggingface/transformers', { with: { 'resolution-mode': 'import' } });
-
-/** transformers.js is an ES module and this file CommonJS: load it once, on the first message. */
-const library: Promise<Transformers> = import('@huggingface/transformers').then((tf) => {
-  // Never reach for the network; the bundled defaults would look inside the extension folder.
-  tf.env.allowRemoteModels = false;
-  tf.env.allowLocalModels = true;
-  tf.env.localModelPath = '/';
-  tf.env.cacheDir = join(tmpdir(), 'voice-draft-transformers-cache');
-  return tf;
-});
-
 interface Loaded {
   dir: string;
   device: Device;
   dtype: Dtype;
   session: InferenceSession;
-  tokenizer: PreTrainedTokenizer;
+  tokenizer: ModelTokenizer;
   counter: TokenCounter;
   eos: number[];
   decoder: Decoder;
@@ -124,9 +111,8 @@ async function load(m: ModelLoad): Promise<void> {
   const files = modelFiles(m.dir);
   if (!files) throw new Error(`${m.dir} is not an ONNX model folder (config.json, tokenizer.json, onnx/model*.onnx)`);
   const dtype: Dtype = files.dtypes.includes(m.dtype) ? m.dtype : files.dtypes[0]!;
-  const { AutoTokenizer } = await library;
   await unload();
-  const tokenizer = await AutoTokenizer.from_pretrained(m.dir, { local_files_only: true });
+  const tokenizer = await ModelTokenizer.load(m.dir);
   const eos = eosIds(m.dir, tokenizer);
   const { session, device, fallbackReason } = await openDecoderSession(modelFile(m.dir, files, dtype), { device: m.device, threads: m.threads });
   const decoder = new Decoder(session, Tensor);
@@ -138,7 +124,7 @@ async function load(m: ModelLoad): Promise<void> {
 }
 
 /** Tokens that end a generation: the model's generation config's, its config's and the tokenizer's. */
-function eosIds(dir: string, tokenizer: PreTrainedTokenizer): number[] {
+function eosIds(dir: string, tokenizer: ModelTokenizer): number[] {
   const ids = new Set<number>();
   const add = (v: unknown) => {
     if (typeof v === 'number') ids.add(v);
@@ -153,18 +139,18 @@ function eosIds(dir: string, tokenizer: PreTrainedTokenizer): number[] {
       throw new Error(`${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}): export the voice again, or run set-up for the default model.`, { cause: e });
     }
   }
-  add(tokenizer.eos_token_id);
+  add(tokenizer.eosTokenId);
   return [...ids];
 }
 
 /** Token counts of paragraphs: only the paragraph being typed changes between keystrokes. */
-function memoizedCounter(tokenizer: PreTrainedTokenizer): TokenCounter {
+function memoizedCounter(tokenizer: ModelTokenizer): TokenCounter {
   const memo = new Map<string, number>();
   return {
     countTokens(text: string): number {
       let n = memo.get(text);
       if (n === undefined) {
-        n = tokenizer.encode(text, { add_special_tokens: false }).length;
+        n = tokenizer.encode(text, { addSpecialTokens: false }).length;
         if (memo.size > 4096) memo.clear();
         memo.set(text, n);
       }
@@ -190,9 +176,8 @@ async function generate(m: GenerateStart): Promise<void> {
   } else {
     // As the engine formats instruction pairs (data.py prompt_ids): the chat template writes its
     // own special tokens; the plain format of a base model gets the tokenizer's usual ones.
-    const template = (tokenizer as unknown as { chat_template?: unknown }).chat_template;
-    promptIds = template
-      ? tokenizer.encode(tokenizer.apply_chat_template(m.prompt.messages, { tokenize: false, add_generation_prompt: true }) as string, { add_special_tokens: false })
+    promptIds = tokenizer.chatTemplate
+      ? tokenizer.encode(tokenizer.renderChat(m.prompt.messages, { addGenerationPrompt: true }), { addSpecialTokens: false })
       : tokenizer.encode(plainPrompt(m.prompt.messages));
   }
 
@@ -200,7 +185,7 @@ async function generate(m: GenerateStart): Promise<void> {
   running = job;
   try {
     const decode = (ids: readonly number[]) => joinSuggestion({ trimmedWhitespace: leadingTrim },
-      tokenizer.decode(ids as number[], { skip_special_tokens: true, clean_up_tokenization_spaces: false }));
+      tokenizer.decode(ids, { skipSpecialTokens: true }));
     let stopReason: StopKind | 'interrupted' | undefined;
     let lastSent = '';
     const { generated, reused, eos } = await decoder.generate({

@@ -1,50 +1,47 @@
-// Checks of an exported voice in transformers.js + onnxruntime-node against PyTorch,
-// shared by the tiny-model and the SmolLM2 parity tests.
+// Checks of an exported voice in the runtime the editor writes with (onnxruntime-node, the
+// worker's decode loop and tokenizer) against PyTorch, shared by the tiny-model and the
+// SmolLM2 parity tests.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { Decoder } from '../../../src/inference/decoder';
+import { modelFile, modelFiles } from '../../../src/inference/modelLocator';
+import { ModelTokenizer } from '../../../src/inference/modelTokenizer';
 import type { ExportFixture, PromptReference } from '../helpers/exportFixture';
-
-type Transformers = typeof import('@huggingface/transformers', { with: { 'resolution-mode': 'import' } });
-type Tensor = InstanceType<Transformers['Tensor']>;
-
-export async function transformers(): Promise<Transformers> {
-  const tf = await import('@huggingface/transformers');
-  tf.env.allowRemoteModels = false;
-  tf.env.localModelPath = '/';
-  return tf;
-}
 
 export type Which = 'voice' | 'base';
 export type Dtype = 'fp32' | 'q8';
 
-export async function loadExport(tf: Transformers, dir: string, dtype: Dtype) {
-  const model = await tf.AutoModelForCausalLM.from_pretrained(dir, {
-    local_files_only: true, dtype, device: 'cpu', session_options: { intraOpNumThreads: 2 },
-  });
-  const tokenizer = await tf.AutoTokenizer.from_pretrained(dir, { local_files_only: true });
-  return { model, tokenizer };
+/** The export's whole graph (present.* and all) and its tokenizer; release the session when done. */
+export async function loadExport(dir: string, dtype: Dtype): Promise<{ model: InferenceSession; tokenizer: ModelTokenizer }> {
+  const files = modelFiles(dir);
+  assert.ok(files, `${dir} is not an ONNX model folder`);
+  const model = await InferenceSession.create(modelFile(dir, files, dtype), { intraOpNumThreads: 2 });
+  return { model, tokenizer: await ModelTokenizer.load(dir) };
 }
 
 export function folderOf(fixture: ExportFixture, which: Which): string {
   return join(fixture.run, which === 'voice' ? 'onnx' : 'onnx-base');
 }
 
-function ids(tf: Transformers, tokens: number[]): { input_ids: Tensor; attention_mask: Tensor } {
+/** Logits for every position of `tokens` (one forward pass from an empty cache). */
+export async function allLogits(model: InferenceSession, tokens: number[]): Promise<Float32Array[]> {
   const n = tokens.length;
-  return {
-    input_ids: new tf.Tensor('int64', BigInt64Array.from(tokens.map(BigInt)), [1, n]),
-    attention_mask: new tf.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
+  const feeds: Record<string, Tensor> = {
+    input_ids: new Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, n]),
+    attention_mask: new Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
   };
-}
-
-type Model = Awaited<ReturnType<typeof loadExport>>['model'];
-
-/** Logits for every position of `tokens` (one forward pass, no cache). */
-export async function allLogits(tf: Transformers, model: Model, tokens: number[]): Promise<Float32Array[]> {
-  const out = (await model(ids(tf, tokens))) as { logits: Tensor };
-  const [, n, vocab] = out.logits.dims as [number, number, number];
-  const data = out.logits.data as Float32Array;
-  return Array.from({ length: n }, (_, i) => data.subarray(i * vocab, (i + 1) * vocab));
+  if (model.inputNames.includes('position_ids')) feeds.position_ids = new Tensor('int64', BigInt64Array.from(tokens, (_, i) => BigInt(i)), [1, n]);
+  if (model.inputNames.includes('num_logits_to_keep')) feeds.num_logits_to_keep = new Tensor('int64', BigInt64Array.of(0n), []);
+  for (const m of model.inputMetadata) {
+    if (!m.name.startsWith('past_key_values.') || !m.isTensor) continue;
+    const [, heads, , headDim] = m.shape as [unknown, number, unknown, number];
+    feeds[m.name] = new Tensor(m.type as 'float32', new Float32Array(0), [1, heads, 0, headDim]);
+  }
+  const out = await model.run(feeds, ['logits']);
+  const [, rows, vocab] = out.logits!.dims as [number, number, number];
+  const data = out.logits!.data as Float32Array;
+  return Array.from({ length: rows }, (_, i) => data.subarray(i * vocab, (i + 1) * vocab));
 }
 
 export function argmax(row: ArrayLike<number>): number {
@@ -60,16 +57,20 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-/** Greedy continuation through transformers.js' own generate (the KV-cache path the editor uses). */
-export async function generateGreedy(tf: Transformers, model: Model, tokens: number[], steps: number): Promise<number[]> {
-  const out = (await model.generate({ ...ids(tf, tokens), max_new_tokens: steps, min_new_tokens: steps, do_sample: false })) as Tensor;
-  return Array.from(out.data as BigInt64Array, Number).slice(tokens.length);
+/** Greedy continuation through the editor's own decode loop (decoder.ts, its key/value cache). */
+export async function generateGreedy(model: InferenceSession, tokens: number[], steps: number): Promise<number[]> {
+  const decoder = new Decoder(model, Tensor);
+  const out = await decoder.generate({
+    prompt: tokens, cache: decoder.newCache(), reuseCache: false, eos: [],
+    sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, maxNewTokens: steps },
+  });
+  return out.generated;
 }
 
 /** Steps (of the reference continuation) where the runtime's next-token argmax is PyTorch's. */
-export async function teacherForcedAgreement(tf: Transformers, model: Model, p: PromptReference, which: Which): Promise<number> {
+export async function teacherForcedAgreement(model: InferenceSession, p: PromptReference, which: Which): Promise<number> {
   const ref = p[which].greedy;
-  const rows = await allLogits(tf, model, [...p.ids, ...ref]);
+  const rows = await allLogits(model, [...p.ids, ...ref]);
   let same = 0;
   for (let i = 0; i < ref.length; i++) if (argmax(rows[p.ids.length - 1 + i]!) === ref[i]) same++;
   return same;

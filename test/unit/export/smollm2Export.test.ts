@@ -1,5 +1,5 @@
 // The export of the real offline default (SmolLM2-135M-Instruct) + a random LoRA in
-// transformers.js, against PyTorch: fp32 parity, the q8 agreement rate, and the q8 size
+// the editor's runtime (onnxruntime-node, its decode loop), against PyTorch: fp32 parity, the q8 agreement rate, and the q8 size
 // limit. Runs when set-up has built the model (CI's set-up does); reports why otherwise.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { cacheRoot } from '../../../src/engine/locate';
 import { artifactBytes, makeExportFixture, type ExportFixture } from '../helpers/exportFixture';
 import {
-  allLogits, firstDivergence, folderOf, generateGreedy, loadExport, maxAbsDiff, teacherForcedAgreement, transformers,
+  allLogits, firstDivergence, folderOf, generateGreedy, loadExport, maxAbsDiff, teacherForcedAgreement
 } from './onnxParity';
 
 const modelDir = join(cacheRoot(), 'models', 'smollm2-135m-instruct');
@@ -29,18 +29,17 @@ before(async () => {
 after(() => fx?.cleanup());
 
 test('SmolLM2 voice, fp32: logits match PyTorch and 20 greedy tokens are identical', { skip, timeout: 600_000 }, async () => {
-  const tf = await transformers();
-  const { model } = await loadExport(tf, folderOf(fx!, 'voice'), 'fp32');
+  const { model } = await loadExport(folderOf(fx!, 'voice'), 'fp32');
   try {
     for (const p of fx!.prompts) {
-      const rows = await allLogits(tf, model, p.ids);
+      const rows = await allLogits(model, p.ids);
       const gap = maxAbsDiff(rows[rows.length - 1]!, p.voice.last_logits);
       assert.ok(gap < 2e-3, `last-position logits differ by ${gap}`);
-      const tokens = await generateGreedy(tf, model, p.ids, STEPS);
+      const tokens = await generateGreedy(model, p.ids, STEPS);
       assert.deepEqual(tokens, p.voice.greedy, `greedy tokens differ from step ${firstDivergence(tokens, p.voice.greedy)}`);
     }
   } finally {
-    await model.dispose();
+    await model.release();
   }
 });
 
@@ -52,20 +51,19 @@ test('SmolLM2 voice, q8: under 200 MB, and PyTorch\'s next token on most steps (
   const bytes = artifactBytes(fx!, 'model_quantized.onnx');
   console.log(`  q8 size ${(bytes / 1e6).toFixed(1)} MB, fp32 ${(artifactBytes(fx!, '/model.onnx') / 1e6).toFixed(1)} MB`);
   assert.ok(bytes < 200e6, `q8 export is ${bytes} bytes`);
-  const tf = await transformers();
-  const { model } = await loadExport(tf, folderOf(fx!, 'voice'), 'q8');
+  const { model } = await loadExport(folderOf(fx!, 'voice'), 'q8');
   try {
     let same = 0;
     let total = 0;
     const free: number[] = [];
     for (const p of fx!.prompts) {
-      same += await teacherForcedAgreement(tf, model, p, 'voice');
+      same += await teacherForcedAgreement(model, p, 'voice');
       total += p.voice.greedy.length;
-      free.push(firstDivergence(await generateGreedy(tf, model, p.ids, STEPS), p.voice.greedy));
+      free.push(firstDivergence(await generateGreedy(model, p.ids, STEPS), p.voice.greedy));
     }
     console.log(`  SmolLM2 q8: next-token agreement ${same}/${total} (${(100 * same / total).toFixed(0)}%); free-running greedy identical for ${free.join(', ')} of ${STEPS} steps`);
     assert.ok(same / total >= 0.85, `q8 picks PyTorch's next token on only ${same}/${total} steps`);
   } finally {
-    await model.dispose();
+    await model.release();
   }
 });

@@ -1,5 +1,5 @@
 // The engine's export of a tiny random Llama and a tiny random Qwen2, each with a strong random
-// LoRA, run in the runtimes a writer uses: transformers.js + onnxruntime-node (fp32, q8) and
+// LoRA, run in the runtimes a writer uses: the editor's (onnxruntime-node, its decode loop; fp32, q8) and
 // llama.cpp (GGUF base + LoRA), each compared with PyTorch on the same prompts.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { makeExportFixture, type ExportFixture } from '../helpers/exportFixture';
 import { llamaCppGreedy } from './llamaCpp';
 import {
-  allLogits, firstDivergence, folderOf, generateGreedy, loadExport, maxAbsDiff, teacherForcedAgreement, transformers, type Which,
+  allLogits, firstDivergence, folderOf, generateGreedy, loadExport, maxAbsDiff, teacherForcedAgreement, type Which,
 } from './onnxParity';
 
 for (const base of ['tiny:llama', 'tiny-qwen2']) {
@@ -24,20 +24,19 @@ for (const base of ['tiny:llama', 'tiny-qwen2']) {
 
     for (const which of ['voice', 'base'] as Which[]) {
       test(`fp32 ${which}: logits match PyTorch and greedy tokens are identical for 20 steps`, { timeout: 300_000 }, async () => {
-        const tf = await transformers();
-        const { model } = await loadExport(tf, folderOf(fx, which), 'fp32');
+        const { model } = await loadExport(folderOf(fx, which), 'fp32');
         try {
           for (const p of fx.prompts) {
             const ref = p[which];
-            const rows = await allLogits(tf, model, p.ids);
+            const rows = await allLogits(model, p.ids);
             const gap = maxAbsDiff(rows[rows.length - 1]!, ref.last_logits);
             const scale = Math.max(1, ...ref.last_logits.map(Math.abs));
             assert.ok(gap <= 1e-4 * scale, `last-position logits differ by ${gap} (scale ${scale})`);
-            const tokens = await generateGreedy(tf, model, p.ids, fx.steps);
+            const tokens = await generateGreedy(model, p.ids, fx.steps);
             assert.deepEqual(tokens, ref.greedy, `greedy tokens differ from step ${firstDivergence(tokens, ref.greedy)}`);
           }
         } finally {
-          await model.dispose();
+          await model.release();
         }
       });
     }
@@ -49,33 +48,30 @@ for (const base of ['tiny:llama', 'tiny-qwen2']) {
     });
 
     test('q8 loads with dtype "q8" and mostly agrees with PyTorch (rate reported)', { timeout: 300_000 }, async () => {
-      const tf = await transformers();
-      const { model } = await loadExport(tf, folderOf(fx, 'voice'), 'q8');
+      const { model } = await loadExport(folderOf(fx, 'voice'), 'q8');
       try {
         let same = 0;
         let total = 0;
         const free: number[] = [];
         for (const p of fx.prompts) {
-          same += await teacherForcedAgreement(tf, model, p, 'voice');
+          same += await teacherForcedAgreement(model, p, 'voice');
           total += p.voice.greedy.length;
-          free.push(firstDivergence(await generateGreedy(tf, model, p.ids, fx.steps), p.voice.greedy));
+          free.push(firstDivergence(await generateGreedy(model, p.ids, fx.steps), p.voice.greedy));
         }
         console.log(`  ${base} q8: next-token agreement ${same}/${total} (${(100 * same / total).toFixed(0)}%), free-running greedy identical for ${free.join(', ')} of ${fx.steps} steps`);
         // A random tiny model has near-flat logits, the hardest case for int8; SmolLM2's rate is
         // the meaningful one (smollm2Export.test.ts). This still catches a broken q8 graph.
         assert.ok(same / total >= 0.6, `q8 agreement ${same}/${total}`);
       } finally {
-        await model.dispose();
+        await model.release();
       }
     });
 
     test('the exported tokenizer encodes the prompts as the engine did', async () => {
-      const tf = await transformers();
-      const { tokenizer } = await loadExport(tf, folderOf(fx, 'voice'), 'q8').then(async (x) => { await x.model.dispose(); return x; });
+      const { tokenizer } = await loadExport(folderOf(fx, 'voice'), 'q8').then(async (x) => { await x.model.release(); return x; });
       const plain = ['The essay begins with a question that', 'I used to think writing was about'];
-      plain.forEach((text, i) => assert.deepEqual(tokenizer.encode(text, { add_special_tokens: false }), fx.prompts[i]!.ids));
-      const chat = tokenizer.apply_chat_template([{ role: 'user', content: 'Write a short note about morning walks.' }],
-        { tokenize: true, add_generation_prompt: true, return_tensor: false, return_dict: false }) as number[];
+      plain.forEach((text, i) => assert.deepEqual(tokenizer.encode(text, { addSpecialTokens: false }), fx.prompts[i]!.ids));
+      const chat = tokenizer.encode(tokenizer.renderChat([{ role: 'user', content: 'Write a short note about morning walks.' }], { addGenerationPrompt: true }), { addSpecialTokens: false });
       assert.deepEqual(chat, fx.prompts[2]!.ids, 'chat template read from tokenizer_config.json');
     });
 

@@ -3,13 +3,13 @@ import { before, test } from 'node:test';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildContinuationPrompt, continuationSource, joinSuggestion, PLAIN_SEPARATOR, plainPrompt, type TokenCounter } from '../../../src/inference/prompt';
-import { tokenizerDir, transformers } from './realModel';
+import { ModelTokenizer } from '../../../src/inference/modelTokenizer';
+import { tokenizerDir } from './realModel';
 
 let counter: TokenCounter;
 before(async () => {
-  const { AutoTokenizer } = await transformers();
-  const tokenizer = await AutoTokenizer.from_pretrained(tokenizerDir(), { local_files_only: true });
-  counter = { countTokens: (t) => tokenizer.encode(t, { add_special_tokens: false }).length };
+  const tokenizer = await ModelTokenizer.load(tokenizerDir());
+  counter = { countTokens: (t) => tokenizer.encode(t, { addSpecialTokens: false }).length };
 });
 
 const para = (i: number) => `Paragraph ${i} says something about the weather, and then something else about the sea.`;

@@ -1,4 +1,4 @@
-// The real models the inference tests run against (no mocks of transformers.js): the
+// The real models the inference tests run against (no mocks of the runtime): the
 // offline default model's export when set-up has made it, else a temporary export
 // named by VOICE_DRAFT_TEST_ONNX. Missing both is a failure with what to run.
 import { existsSync } from 'node:fs';
@@ -19,15 +19,6 @@ export function tokenizerDir(): string {
   const found = candidates.find((d) => d && existsSync(join(d, 'tokenizer.json')));
   if (!found) throw new Error('No tokenizer for the prompt tests: run `npm run setup` (it builds the offline default model).');
   return found;
-}
-
-type Transformers = typeof import('@huggingface/transformers', { with: { 'resolution-mode': 'import' } });
-
-export async function transformers(): Promise<Transformers> {
-  const tf = await import('@huggingface/transformers');
-  tf.env.allowRemoteModels = false;
-  tf.env.localModelPath = '/';
-  return tf;
 }
 
 export const WORKER_SOURCE = join(__dirname, '..', '..', '..', 'src', 'inference', 'worker.ts');
