@@ -7,7 +7,7 @@ const editorFree = {
   files: ['src/core/**/*.ts', 'src/engine/**/*.ts', 'src/inference/**/*.ts', 'src/cli.ts', 'src/cli/**/*.ts', 'src/webviews/app/**/*.ts'],
   rules: {
     'no-restricted-imports': ['error', {
-      paths: [{ name: 'vscode', message: 'src/core, src/engine, src/inference and the CLI stay editor-free (DESIGN §5).' }],
+      paths: [{ name: 'vscode', message: 'src/core, src/engine, src/inference and the CLI stay editor-free (docs/architecture.md "Rooms").' }],
       patterns: [{ group: ['**/features/**', '**/extension', '**/config'], message: 'Editor-free code must not reach into the VS Code layer.' }],
     }],
   },

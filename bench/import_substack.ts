@@ -6,7 +6,7 @@
 //
 //   node --import tsx bench/import_substack.ts [--posts N] [--keep]
 //
-// Benchmarks print figures and never fail a build (DESIGN §5).
+// Benchmarks print figures and never fail a build.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // The dashboard's HTML shell. Everything it loads comes from the extension's own
 // dist/webviews folder; the CSP allows nothing else (no inline script or style
-// without the per-load nonce, no remote resource), per DESIGN §5.
+// without the per-load nonce, no remote resource).
 import { randomBytes } from 'node:crypto';
 
 export function newNonce(): string {

@@ -1,4 +1,4 @@
-"""What every engine event must carry (DESIGN §3, src/engine/protocol.ts), as a checker.
+"""What every engine event must carry (docs/contracts.md, src/engine/protocol.ts), as a checker.
 
 Used by the engine tests and by test/fixtures/record_tiny_run.py before it saves a
 recording for the TypeScript tests. Returns a list of problems; [] means valid.

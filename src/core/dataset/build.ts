@@ -1,4 +1,4 @@
-// The whole corpus → dataset pipeline (DESIGN §1–2): find the essays, clean them,
+// The whole corpus → dataset pipeline: find the essays, clean them,
 // split by document, cut pairs by tier, drop near-duplicate pairs, cap each essay's
 // share, and describe it all in a manifest. Pure computation plus reading files;
 // writing the folder is write.ts's job.

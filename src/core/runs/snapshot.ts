@@ -1,5 +1,5 @@
-// Everything the dashboard shows, rebuilt from one run folder (DESIGN §1): a
-// window reload, an engine crash or a second machine loses nothing. The reader
+// Everything the dashboard shows, rebuilt from one run folder
+// (docs/architecture.md "The run folder"): a window reload, an engine crash or a second machine loses nothing. The reader
 // is tolerant: a missing file is null, a half-written last event line is left
 // for the live tail (eventsOffset says where it should start), a malformed line
 // is counted and skipped rather than failing the whole run.

@@ -2,7 +2,7 @@
 // that keep it inside that folder. The host is trusted with the writer's essays,
 // not with this machine: a compromised or buggy host answers file names and folder
 // contents of its choosing, so every name is matched against the run layout
-// (docs/contracts.md "Run folder", DESIGN §1) before it becomes a local path, and
+// (docs/contracts.md "Run folder") before it becomes a local path, and
 // every staged copy is checked (regular files and folders only) before it is
 // renamed into place.
 import { lstat, readdir, realpath } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 """Voice Draft's training engine.
 
 Spoken to over JSON lines: one event object per line on stdout, logs on stderr
-(DESIGN §3). Run as `python -m voice_draft_engine <command> ...`.
+(docs/contracts.md). Run as `python -m voice_draft_engine <command> ...`.
 """
 
 PROTOCOL_VERSION = 1

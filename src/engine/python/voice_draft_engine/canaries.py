@@ -1,8 +1,8 @@
 """Canaries: the same prompts answered by the base model and by the tuned one.
 
-Validation loss alone misleads (DESIGN §2: "loss lied"), so after each epoch the
-tuned model answers a few fixed prompts, next to the base model's answers from
-before training. The default prompts follow the seeds: a topic the writer covers
+Validation loss alone misleads ("the loss lied", docs/architecture.md), so after
+each epoch the tuned model answers a few fixed prompts, next to the base model's
+answers from before training. The default prompts follow the seeds: a topic the writer covers
 (a training document's title), one they never wrote about, and a long-form piece.
 Samples use fixed seeds, the same for base and tuned, so the differences are the
 adapter's doing; the sampling settings are recorded with them.

@@ -2,7 +2,7 @@
 
 A run's `config.json` holds the writer's overrides (any subset of these fields);
 the engine rewrites it resolved, every field written out, when training starts,
-and saves the same dict with every checkpoint (DESIGN §5).
+and saves the same dict with every checkpoint.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ FIX_HINT = ("Fix the run's config.json: its fields are the engine's TrainConfig 
 @dataclass
 class TrainConfig:
     # --- What is trained -------------------------------------------------------------
-    # Built offline from a wheel on PyPI (DESIGN §6): trains on a CPU in minutes and runs
-    # in the editor through transformers.js. A Hub id or a model folder works the same way.
+    # Built offline from a wheel on PyPI (docs/architecture.md "Models"): trains on a CPU
+    # in minutes and runs in the editor through transformers.js. A Hub id or a model folder works the same way.
     base_model: str = "offline:smollm2-135m-instruct"
     # Train every weight instead of an adapter. Only sensible for small models (memory grows
     # ~4x the model size with Adam); the output is then a full model folder, not a LoRA.
@@ -38,7 +38,7 @@ class TrainConfig:
     lora_r: int = 64
     # alpha = 2r is the usual scale: the adapter's update starts at a moderate strength.
     lora_alpha: int = 128
-    # A little dropout on the adapter path: small corpora over-fit fast (DESIGN §2).
+    # A little dropout on the adapter path: small corpora over-fit fast.
     lora_dropout: float = 0.05
     # Voice lives in attention and MLP alike; adapting every linear projection (not the
     # embeddings or the output head) learns it best for the same rank.
@@ -109,8 +109,8 @@ class TrainConfig:
     # Optimizer steps between val-loss evaluations (each also writes a checkpoint).
     # None: four per epoch, enough resolution for early stopping on small data.
     eval_every: int | None = None
-    # Stop after this many evaluations in a row without a better val loss (DESIGN §2:
-    # small data over-fits fast); the best checkpoint becomes the adapter.
+    # Stop after this many evaluations in a row without a better val loss (small data
+    # over-fits fast); the best checkpoint becomes the adapter.
     early_stopping_patience: int = 3
     # An improvement smaller than this does not count (noise on a small val set).
     early_stopping_min_delta: float = 0.0

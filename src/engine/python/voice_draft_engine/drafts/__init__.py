@@ -7,5 +7,5 @@ assistant. Here each training paragraph gets a plain version that says the same 
 list; paraphrase.py: the base model's restatement, kept only when it passes the content
 checks), and training learns plain -> the writer's paragraph ("inverse paraphrase", STRAP,
 Krishna et al. 2020). Only the input is made up: what the model learns to write is always
-the writer's real paragraph (DESIGN §2).
+the writer's real paragraph.
 """

@@ -8,7 +8,7 @@ Called by train.py before the batches are made (it needs the base model for a pa
   model's restatement, paraphrase.py) kept only when checks.judge passes it;
 - each kept draft becomes a T1 pair in the dataset's own shape, asked in the dataset's own
   rewrite wording (manifest.json `prompts`, written by src/core/dataset/prompts.ts), the
-  writer's real paragraph as the answer (DESIGN §2: only inputs are made up).
+  writer's real paragraph as the answer (only inputs are made up: docs/architecture.md).
 The drafts are cached per corpus, method and base model in the engine's cache
 (`synthetic-drafts/<key>.json`), and written with the report to `<run>/synthetic-drafts.json`,
 which a resumed run reads back so it trains on exactly the same pairs.

@@ -1,6 +1,6 @@
 """`export`: turn a trained voice into files the editor and llama.cpp can run.
 
-    <run>/onnx/        merged model (base + adapter), transformers.js layout (DESIGN §4)
+    <run>/onnx/        merged model (base + adapter), transformers.js layout (docs/contracts.md "Export")
     <run>/onnx-base/   the same for the base model, adapter off (canaries, evaluations)
     <run>/gguf/        adapter.gguf (llama.cpp LoRA), base.gguf with --base-gguf
 

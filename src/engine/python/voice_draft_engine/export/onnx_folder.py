@@ -95,7 +95,7 @@ def write_model_files(model: Any, tokenizer: Any, folder: Path) -> None:
     generation = getattr(model, "generation_config", None)
     if generation is not None:
         generation.save_pretrained(str(folder))
-    # transformers.js reads the chat template only from tokenizer_config.json (DESIGN §4).
+    # transformers.js reads the chat template only from tokenizer_config.json.
     save_tokenizer(tokenizer, folder)
 
 

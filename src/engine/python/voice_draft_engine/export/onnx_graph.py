@@ -1,7 +1,7 @@
 """A causal LM as one ONNX decoder graph with a KV cache, as transformers.js 4.x runs it.
 
-The graph's inputs and outputs carry optimum's `text-generation-with-past` names
-(DESIGN §4), because transformers.js finds the cache by name and sizes the empty
+The graph's inputs and outputs carry optimum's `text-generation-with-past` names,
+because transformers.js finds the cache by name and sizes the empty
 first-step cache from the graph's input shapes:
 
     input_ids                   [batch_size, sequence_length]          int64

@@ -22,7 +22,7 @@ from .stylometry import word_count
 _HASHTAG = re.compile(r"(?<![\w#&/])#[^\W\d_][\w-]*")
 
 # Calls to action and sign-offs the dataset builder strips from the corpus
-# (DESIGN §2: the seed model learned "buy me a coffee").
+# (a seed model learned "buy me a coffee").
 CALLS_TO_ACTION = (
     r"subscribe", r"sign(?:ing)? up", r"follow (?:me|us)", r"like and share", r"share (?:this|it) with",
     r"smash (?:that|the) like", r"hit (?:that|the) (?:like|subscribe|bell)", r"leave a comment",
