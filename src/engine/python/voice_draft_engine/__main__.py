@@ -21,6 +21,10 @@ log = logging.getLogger("voice_draft_engine")
 # shares the machine with the editor (and, on CPU, its own other thread); spinning
 # threads made CPU training steps up to 5x slower on a busy 2-core machine.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Before huggingface_hub loads: its downloads (a base model named by its Hub id) send no
+# usage metadata. Always, whatever the editor's telemetry setting or the environment says:
+# the engine tells no one what the writer trains on.
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 
 def _parser() -> argparse.ArgumentParser:
