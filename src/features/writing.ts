@@ -30,7 +30,8 @@ function threads(): number {
 export function registerWriting(deps: WritingDeps): vscode.Disposable[] {
   const { log } = deps;
   const toLog = (level: LogLevel, message: string) => log[level](message);
-  const host = new InferenceWorkerHost({ script: join(deps.extensionPath, 'dist', 'inference-worker.js'), log: toLog });
+  // Said once per reason (warn, below): the writer asked for the GPU and should know it is not used, and why.
+  const host = new InferenceWorkerHost({ script: join(deps.extensionPath, 'dist', 'inference-worker.js'), log: toLog, onDeviceFallback: (reason) => warn(reason) });
   const model = new VoiceModel({ host, voice: deps.voice, device: () => inferenceSettings().device, threads, log: toLog });
   const completions = new CompletionService(model, () => {
     const s = inlineSettings();

@@ -26,6 +26,8 @@ export interface WorkerHostOptions {
   script: string;
   execArgv?: string[];
   log?: Log;
+  /** A model loaded on the CPU though CUDA was asked for: the reason, for the writer (also logged as a warning). */
+  onDeviceFallback?: (reason: string) => void;
   /** How long dispose() waits for a running generation to stop before giving up on a clean exit. */
   disposeTimeoutMs?: number;
 }
@@ -161,7 +163,10 @@ export class InferenceWorkerHost {
     this.wanted = { ...spec };
     const loading = this.request((id) => ({ type: 'model.load', id, ...spec })).done.then((m) => {
       if (m.type !== 'model.loaded') throw new Error(`unexpected answer to model.load: ${m.type}`);
-      if (m.fallbackReason) this.log('warn', m.fallbackReason);
+      if (m.fallbackReason) {
+        this.log('warn', m.fallbackReason);
+        this.options.onDeviceFallback?.(m.fallbackReason);
+      }
       this.log('info', `Loaded ${m.dir} (${m.dtype}, ${m.device}) in ${m.ms} ms`);
       return m;
     });

@@ -5,15 +5,17 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { GenerateRequest } from '../../../src/inference/workerHost';
 import { InferenceWorkerHost, isAbortError } from '../../../src/inference/workerHost';
+import { cudaProviderProblem } from '../../../src/inference/decoderSession';
 import { onnxModelDir, WORKER_SOURCE } from './realModel';
 
 const logs: string[] = [];
+const fallbacks: string[] = [];
 let host: InferenceWorkerHost;
 let dir: string;
 
 before(() => {
   dir = onnxModelDir();
-  host = new InferenceWorkerHost({ script: WORKER_SOURCE, log: (level, m) => logs.push(`${level}: ${m}`) });
+  host = new InferenceWorkerHost({ script: WORKER_SOURCE, log: (level, m) => logs.push(`${level}: ${m}`), onDeviceFallback: (r) => fallbacks.push(r) });
 });
 after(() => host.dispose());
 
@@ -87,7 +89,12 @@ test('a worker that dies is restarted with the model reloaded, and the reason is
 test('asking for CUDA where it cannot work falls back to the CPU and says why', { timeout: 600_000 }, async () => {
   const loaded = await host.ensureModel({ dir, device: 'cuda', dtype: 'q8', threads: 2 });
   assert.equal(loaded.device, 'cpu');
-  assert.match(loaded.fallbackReason ?? '', /CUDA was asked for but could not be used \(.+\); using the CPU\./);
+  // Without the CUDA provider's files (Voice Draft ships the CPU runtime) it is not even tried; with them, ONNX Runtime's error says why.
+  const expected = cudaProviderProblem()
+    ? /^CUDA was asked for \(voiceDraft\.inference\.device\), but ONNX Runtime's CUDA provider is not installed \(libonnxruntime_providers_cuda\.so.* missing from .+\): Voice Draft ships the CPU runtime only; writing on the CPU\.$/
+    : /CUDA was asked for but could not be used \(.+\); using the CPU\./;
+  assert.match(loaded.fallbackReason ?? '', expected);
+  assert.deepEqual(fallbacks, [loaded.fallbackReason], 'the writer is told, once');
   assert.ok(logs.some((l) => l.startsWith('warn: CUDA was asked for')));
   const r = await host.generate(greedy(essay, 2));
   assert.equal(r.stats.newTokens, 2);
@@ -108,5 +115,20 @@ test('a model folder with a broken generation config names the file and what to 
     await assert.rejects(host.ensureModel({ dir: broken, device: 'cpu', dtype: 'q8', threads: 1 }), /generation_config\.json is not valid JSON .*: export the voice again/);
   } finally {
     rmSync(broken, { recursive: true, force: true });
+  }
+});
+
+test('CUDA is offered only where ONNX Runtime\'s CUDA provider is installed, and the reason names what is missing', () => {
+  const libs = mkdtempSync(join(tmpdir(), 'vd-ort-libs-'));
+  try {
+    assert.match(cudaProviderProblem('darwin', 'arm64', libs) ?? '', /CUDA provider for Linux x64 only \(this is darwin-arm64\)/);
+    assert.match(cudaProviderProblem('win32', 'x64', libs) ?? '', /Linux x64 only/);
+    assert.match(cudaProviderProblem('linux', 'x64', libs) ?? '', /libonnxruntime_providers_cuda\.so and libonnxruntime_providers_shared\.so missing from .*vd-ort-libs-/);
+    writeFileSync(join(libs, 'libonnxruntime_providers_cuda.so'), '');
+    assert.match(cudaProviderProblem('linux', 'x64', libs) ?? '', /\(libonnxruntime_providers_shared\.so missing/);
+    writeFileSync(join(libs, 'libonnxruntime_providers_shared.so'), '');
+    assert.equal(cudaProviderProblem('linux', 'x64', libs), undefined);
+  } finally {
+    rmSync(libs, { recursive: true, force: true });
   }
 });
