@@ -1,103 +1,78 @@
-"""What every engine event must carry (docs/contracts.md, src/engine/protocol.ts), as a checker.
+"""What every engine event must carry, as a checker built from the engine's own description
+of its events (voice_draft_engine/events.py), plus what one field cannot say alone.
 
 Used by the engine tests and by test/fixtures/record_tiny_run.py before it saves a
-recording for the TypeScript tests. Returns a list of problems; [] means valid.
+recording for the TypeScript tests. Returns a list of problems; [] means valid. Stricter
+than a reader: every field the engine always sends must be there, and none it does not describe.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Any, Callable
+import types
+import typing
+from typing import Any, Literal
 
 from voice_draft_engine.config import TrainConfig
-
-TERMINAL = {"train.done", "train.cancelled", "error", "model.ready", "setup.done", "engine.ready", "voice.chosen"}
-
-
-def _num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _str(v: Any) -> bool:
-    return isinstance(v, str)
-
-
-def _strs(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(s, str) for s in v)
-
-
-def _share(v: Any) -> bool:
-    return _num(v) and 0 <= v <= 1
-
-
-def _opt(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    return lambda v: v is None or check(v)
-
-
-def _has(*keys: str, each: Callable[[Any], bool] = lambda v: True) -> Callable[[Any], bool]:
-    """A dict with these keys, each value passing `each`."""
-    return lambda d: isinstance(d, dict) and all(k in d and each(d[k]) for k in keys)
-
+from voice_draft_engine.events import BY_NAME, TERMINAL
 
 CONFIG_FIELDS = set(TrainConfig().to_dict())
 
-# Fields an event may carry and, when it does, must pass: train.done's checkpoint choice
-# (issue #19) is absent in recordings from before the voice check.
-OPTIONAL: dict[str, dict[str, Callable[[Any], bool]]] = {
-    "train.done": {"chosen_step": _opt(_int), "chosen_by": lambda v: v in ("voice", "loss"),
-                   "best_voice_score": _opt(_share)},
-}
 
-FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
-    "model.progress": {"stage": _str, "message": _str},
-    "model.ready": {"path": _str},
-    "train.started": {
-        "config": lambda c: isinstance(c, dict) and set(c) == CONFIG_FIELDS and _int(c["micro_batch_size"])
-        and _int(c["eval_every"]),
-        "dataset": _has("train_pairs", "val_pairs", "train_tokens", each=_int),
-        "device": _str,
-        "base_model": lambda b: _has("spec", "path", each=_str)(b) and _int(b.get("params")),
-        "total_steps": _int,
-    },
-    # Synthetic drafts (drafts/synthetic.py) before train.started: progress, then stage "done" with the counts.
-    "train.drafts": {"stage": _str, "done": lambda v: _int(v) and v >= 0, "total": lambda v: _int(v) and v >= 0,
-                     "kept": _opt(lambda v: _int(v) and v >= 0), "eta_s": _opt(lambda v: _num(v) and v >= 0)},
-    "train.progress": {"step": lambda v: _int(v) and v >= 1, "epoch": _num, "loss": _num, "lr": _num,
-                       "grad_norm": _num, "tokens_per_s": lambda v: _num(v) and v > 0,
-                       "eta_s": lambda v: _num(v) and v >= 0, "total_steps": _int},
-    "train.eval": {"step": _int, "val_loss": _num, "val_ppl": _num, "best": lambda v: isinstance(v, bool)},
-    "train.canary": {"epoch": lambda v: _int(v) and v >= 1, "step": _int, "prompt_id": _str, "prompt": _str,
-                     "sampling": _has("temperature", "top_k", "max_new_tokens", "seed", "num_samples"),
-                     "base": _strs, "tuned": _strs},
-    "train.voice": {"step": lambda v: _int(v) and v >= 0, "score": _share, "attributed": _share,
-                    "delta": _opt(_num), "samples": lambda v: _int(v) and v >= 1},
-    "train.checkpoint": {"step": _int, "path": lambda p: _str(p) and p.startswith("checkpoints/step-")},
-    "voice.chosen": {"step": _int, "by": lambda v: v == "writer", "output": lambda v: v in ("adapter", "model")},
-    "train.done": {"adapter": _str, "best_step": _opt(_int), "best_val_loss": _opt(_num), "steps": _int,
-                   "seconds": _num},
-    "train.cancelled": {"step": _int, "checkpoint": _opt(_str)},
-    "error": {"code": _str, "message": _str, "hint": _str},
-}
+def _value_problems(tp: Any, v: Any, where: str, meta: Any = None) -> list[str]:
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    bad = [f"bad {where}={v!r}"[:300]]
+    if tp is Any:
+        return []
+    if origin in (typing.Union, types.UnionType):
+        answers = [_value_problems(a, v, where, meta) for a in args]
+        return [] if any(not a for a in answers) else bad
+    if origin is Literal:
+        return [] if v in args else bad
+    if origin is list:
+        return [p for i, x in enumerate(v) for p in _value_problems(args[0], x, f"{where}[{i}]")] \
+            if isinstance(v, list) else bad
+    if origin is dict:
+        return [p for k, x in v.items() for p in _value_problems(args[1], x, f"{where}.{k}")] \
+            if isinstance(v, dict) else bad
+    if dataclasses.is_dataclass(tp):
+        return _fields_problems(tp, v, where) if isinstance(v, dict) else bad
+    if tp is type(None):
+        return [] if v is None else bad
+    number = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    ok = {int: number and isinstance(v, int), float: number, str: isinstance(v, str), bool: isinstance(v, bool)}[tp]
+    if ok and meta is not None:
+        ok = (meta["min"] is None or v >= meta["min"]) and (meta["max"] is None or v <= meta["max"])
+    return [] if ok else bad
+
+
+def _fields_problems(cls: type, record: dict[str, Any], where: str) -> list[str]:
+    hints = typing.get_type_hints(cls)
+    declared = {f.name: f for f in dataclasses.fields(cls)}
+    problems = [f"{where}: {k} is not described in events.py" for k in record if k not in declared and k != "event"]
+    for name, f in declared.items():
+        if name not in record:
+            if f.metadata["kind"] != "maybe":
+                problems.append(f"{where}: missing {name}")
+        else:
+            problems += _value_problems(hints[name], record[name], f"{where}.{name}", f.metadata)
+    return problems
 
 
 def event_problems(event: dict[str, Any]) -> list[str]:
     name = event.get("event")
-    if name not in FIELDS:
+    if name not in BY_NAME:
         return [f"unknown event {name!r}"]
-    problems = []
-    for field, check in FIELDS[name].items():
-        if field not in event:
-            problems.append(f"{name}: missing {field}")
-        elif not check(event[field]):
-            problems.append(f"{name}: bad {field}={event[field]!r}"[:300])
-    for field, check in OPTIONAL.get(name, {}).items():
-        if field in event and not check(event[field]):
-            problems.append(f"{name}: bad {field}={event[field]!r}"[:300])
-    if name == "train.done" and event.get("chosen_by") == "voice" and not _int(event.get("chosen_step")):
+    problems = _fields_problems(BY_NAME[name], event, name)
+    if problems:
+        return problems
+    if name == "train.started" and not (set(event["config"]) == CONFIG_FIELDS and isinstance(event["config"]["micro_batch_size"], int)
+                                        and isinstance(event["config"]["eval_every"], int)):
+        problems.append("train.started: config is not the resolved TrainConfig")
+    if name == "train.checkpoint" and not event["path"].startswith("checkpoints/step-"):
+        problems.append(f"train.checkpoint: path {event['path']!r} is not checkpoints/step-N")
+    if name == "train.done" and event.get("chosen_by") == "voice" and not isinstance(event.get("chosen_step"), int):
         problems.append("train.done: chosen_by voice without a chosen_step")
     if name == "train.canary" and not (len(event["base"]) == len(event["tuned"]) == event["sampling"]["num_samples"]):
         problems.append("train.canary: base/tuned sample counts differ from sampling.num_samples")
