@@ -6,7 +6,7 @@
 //
 //   node --import tsx bench/completion_latency.ts [--model DIR] [--gguf FILE] [--keystrokes N] [--cold N] [--dtype q8|fp32] [--threads N] [--only onnx|llama]
 //
-// Benchmarks print figures and never fail a build (DESIGN §5).
+// Benchmarks print figures and never fail a build.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, homedir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';

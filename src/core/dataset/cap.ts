@@ -1,4 +1,4 @@
-// No single essay may supply more than a set share of the training pairs (DESIGN §2):
+// No single essay may supply more than a set share of the training pairs:
 // a long essay cut into many pairs would otherwise teach its own tics as "the voice".
 
 import type { Tier } from './types';

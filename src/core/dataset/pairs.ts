@@ -1,4 +1,4 @@
-// One cleaned essay → its training pairs, tier by tier (DESIGN §2), each cut at
+// One cleaned essay → its training pairs, tier by tier (docs/contracts.md "Dataset folder"), each cut at
 // paragraph boundaries so no pair starts or ends mid-thought.
 
 import { fimPairs } from './fim';

@@ -2,13 +2,13 @@
 
 Formatting: instruction pairs go through the model's chat template, exactly as the
 editor will prompt it; a model without a template (a base model) gets the plain
-`prompt + PLAIN_SEPARATOR + response` format instead (DESIGN §6). Raw segments are
+`prompt + PLAIN_SEPARATOR + response` format instead. Raw segments are
 plain text, for plain continuation; fill-in-the-middle pairs (tier "fim") are plain text
 too: the prompt (the text after a cut, then the text before it) masked, the middle trained.
 
-Masking: labels are -100 on every prompt token (DESIGN §2). What is trained is the
-assistant's text and the end-of-turn token, so the model learns to stop; for raw
-text, everything but the first token (nothing in the example predicts it).
+Masking: labels are -100 on every prompt token (docs/architecture.md, "Lessons the code
+guards"). What is trained is the assistant's text and the end-of-turn token, so the model
+learns to stop; for raw text, everything but the first token (nothing in the example predicts it).
 
 Packing: examples are laid end to end in rows of up to max_seq_len tokens, with
 position ids restarting at 0 for each one. transformers turns restarting position
@@ -35,7 +35,7 @@ from .protocol import EngineError
 log = logging.getLogger(__name__)
 
 IGNORE = -100
-# Models without a chat template see instructions in this plain format (DESIGN §6);
+# Models without a chat template see instructions in this plain format;
 # the editor's inference uses the same separator for such models.
 PLAIN_SEPARATOR = "\n\n### Response:\n"
 TIERS = ("T1", "T2", "T3", "T4", "raw", "fim")
