@@ -38,6 +38,10 @@ export interface InlineSettings {
   temperature: number;
   topK: number;
   repetitionPenalty: number;
+  /** Show a suggestion only when the model's confidence in it (0..1) is at least this. */
+  minConfidence: number;
+  /** Fill the model's cache in the background where the cursor rests (no cold start). */
+  warmUp: boolean;
 }
 
 export interface RewriteSettings {
@@ -122,6 +126,8 @@ export function inlineSettings(): InlineSettings {
 export function rewriteSettings(): RewriteSettings {
   const c = section();
   return {
+    minConfidence: c.get<number>('inline.minConfidence', 0),
+    warmUp: c.get<boolean>('inline.warmUp', true),
     temperature: c.get<number>('rewrite.temperature', 0.5),
     topK: c.get<number>('rewrite.topK', 40),
     repetitionPenalty: c.get<number>('rewrite.repetitionPenalty', 1),

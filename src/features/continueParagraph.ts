@@ -2,13 +2,11 @@
 // paragraph, inserted at the cursor as one edit (one Undo takes it back).
 import * as vscode from 'vscode';
 import { inferenceSettings } from '../config';
-import type { CompletionService } from '../inference/completionService';
+import { AFTER_CHARS, type CompletionService } from '../inference/completionService';
 import { regionAt } from '../inference/markdownContext';
 import { isAbortError } from '../inference/workerHost';
 import { abortOnCancel } from './cancellation';
 import { Commands } from './commandIds';
-
-const AFTER_CHARS = 300;
 
 export function registerContinueParagraph(completions: CompletionService, log: vscode.LogOutputChannel): vscode.Disposable {
   let busy = false;

@@ -5,7 +5,7 @@
 // the model between tokens.
 import * as vscode from 'vscode';
 import { inlineSettings } from '../config';
-import type { CompletionService } from '../inference/completionService';
+import { AFTER_CHARS, type CompletionService } from '../inference/completionService';
 import { regionAt } from '../inference/markdownContext';
 import { NoModelError } from '../inference/modelLocator';
 import { isAbortError } from '../inference/workerHost';
@@ -17,9 +17,6 @@ export const INLINE_SELECTOR: vscode.DocumentSelector = [
   { language: 'plaintext', scheme: 'file' },
   { language: 'plaintext', scheme: 'untitled' },
 ];
-
-/** How much of the text after the cursor matters (the suggestion must not repeat its start). */
-const AFTER_CHARS = 300;
 
 export interface InlineDeps {
   completions: CompletionService;
@@ -37,27 +34,24 @@ export class VoiceInlineProvider implements vscode.InlineCompletionItemProvider 
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    const s = inlineSettings();
-    if (!s.enabled || s.languages[document.languageId] === false) return undefined;
     // A completion popup is open: let the writer pick from it.
     if (context.selectedCompletionInfo) return undefined;
-    const text = document.getText();
-    const offset = document.offsetAt(position);
-    if (document.languageId === 'markdown' && regionAt(text, offset) !== 'prose') return undefined;
-    const before = text.slice(0, offset);
-    if (!/\S/.test(before)) return undefined;
+    const place = ghostTextPlace(document, position);
+    if (!place) return undefined;
+    const s = inlineSettings();
 
     const signal = abortOnCancel(token);
     if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic && s.debounceMs > 0) {
       if (!(await pause(s.debounceMs, signal))) return undefined;
     }
     try {
-      const result = await this.deps.completions.complete({ before, after: text.slice(offset, offset + AFTER_CHARS) }, signal);
-      if (token.isCancellationRequested || result.text === '') return undefined;
+      const result = await this.deps.completions.complete(place, signal);
       if (!result.fromCache && result.stats) {
         const st = result.stats;
-        this.deps.log.trace(`suggestion in ${result.ms.toFixed(0)} ms: ${st.newTokens} tokens, prompt ${st.promptTokens} (${st.reusedTokens} from cache), ${result.reason}`);
+        const sure = result.confidence === undefined ? '' : `, confidence ${result.confidence.toFixed(2)}${result.silenced ? ' (below voiceDraft.inline.minConfidence: not shown)' : ''}`;
+        this.deps.log.trace(`suggestion in ${result.ms.toFixed(0)} ms: ${st.newTokens} tokens, prompt ${st.promptTokens} (${st.reusedTokens} from cache), ${result.reason}${sure}`);
       }
+      if (token.isCancellationRequested || result.text === '') return undefined;
       return [new vscode.InlineCompletionItem(result.text, new vscode.Range(position, position))];
     } catch (e) {
       if (isAbortError(e)) return undefined;
@@ -66,6 +60,23 @@ export class VoiceInlineProvider implements vscode.InlineCompletionItemProvider 
       return undefined;
     }
   }
+}
+
+/**
+ * The text around `position` when ghost text would suggest there (inline suggestions on, the
+ * language not turned off, prose rather than front matter or code, something before it);
+ * the cache warm-up asks the same.
+ */
+export function ghostTextPlace(document: vscode.TextDocument, position: vscode.Position): { before: string; after: string } | undefined {
+  const s = inlineSettings();
+  if (!s.enabled || s.languages[document.languageId] === false) return undefined;
+  if (!vscode.languages.match(INLINE_SELECTOR, document)) return undefined;
+  const text = document.getText();
+  const offset = document.offsetAt(position);
+  if (document.languageId === 'markdown' && regionAt(text, offset) !== 'prose') return undefined;
+  const before = text.slice(0, offset);
+  if (!/\S/.test(before)) return undefined;
+  return { before, after: text.slice(offset, offset + AFTER_CHARS) };
 }
 
 /** Resolves true after `ms`, false as soon as the signal aborts (a newer keystroke). */

@@ -10,6 +10,7 @@ import { RewriteService } from '../inference/rewriteService';
 import { loadVoiceScorer } from '../inference/voiceScore';
 import { VoiceModel } from '../inference/voiceModel';
 import { InferenceWorkerHost, type LogLevel } from '../inference/workerHost';
+import { registerCacheWarmUp } from './cacheWarmUp';
 import { registerContinueParagraph } from './continueParagraph';
 import { registerInlineProvider } from './inlineProvider';
 import { registerRewriteCommands } from './rewriteCommand';
@@ -35,7 +36,7 @@ export function registerWriting(deps: WritingDeps): vscode.Disposable[] {
   const model = new VoiceModel({ host, voice: deps.voice, device: () => inferenceSettings().device, threads, log: toLog });
   const completions = new CompletionService(model, () => {
     const s = inlineSettings();
-    return { contextTokens: s.contextTokens, maxTokens: s.maxTokens, stopAt: s.stopAt, temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty };
+    return { contextTokens: s.contextTokens, maxTokens: s.maxTokens, stopAt: s.stopAt, temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, minConfidence: s.minConfidence };
   });
   // Candidates are ranked by the active voice's own score (voice-score.json in its run folder).
   const rewrites = new RewriteService(model, rewriteSettings, undefined, () => loadVoiceScorer(deps.voice.current()));
@@ -66,6 +67,7 @@ export function registerWriting(deps: WritingDeps): vscode.Disposable[] {
 
   return [
     registerInlineProvider({ completions, log, warn }),
+    registerCacheWarmUp(completions, log),
     ...registerRewriteCommands({ rewrites, log }),
     registerContinueParagraph(completions, log),
     registerToggleInline((enabled) => { if (!enabled) completions.cancel(); }),

@@ -9,7 +9,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { KvCache, type KvLayout, type KvType } from './kvCache';
 import type { SamplingOptions } from './protocol';
-import { pickToken } from './sampling';
+import { logProbability, pickToken } from './sampling';
 
 /** onnxruntime-node's Tensor class: the one the session's own package checks inputs against. */
 export type TensorClass = typeof Tensor;
@@ -34,6 +34,26 @@ export interface DecodeResult {
   reused: number;
   /** The last generated token is an end-of-sequence token. */
   eos: boolean;
+  /** Per generated token, its natural-log probability where it was picked (after the repetition penalty, before temperature). */
+  logprobs: number[];
+}
+
+export interface PrefillRequest {
+  prompt: readonly number[];
+  cache: KvCache;
+  /** Positions per session run: a run cannot be stopped, so this bounds how long a stop waits. */
+  chunkTokens: number;
+  /** Checked before each chunk: true stops (what is computed stays in the cache). */
+  shouldStop?: () => boolean;
+}
+
+export interface PrefillResult {
+  /** Prompt positions the cache holds now. */
+  cached: number;
+  /** Of them, computed by this call (the rest were already there). */
+  computed: number;
+  /** Everything a generation from this prompt can take from the cache is there (all but its last token). */
+  complete: boolean;
 }
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
@@ -81,7 +101,8 @@ export class Decoder {
   async generate(req: DecodeRequest): Promise<DecodeResult> {
     const reused = req.cache.prepare(req.prompt, req.reuseCache);
     const generated: number[] = [];
-    if (req.sampling.maxNewTokens <= 0) return { generated, reused, eos: false };
+    const logprobs: number[] = [];
+    if (req.sampling.maxNewTokens <= 0) return { generated, reused, eos: false, logprobs };
     const fed = [...req.prompt];
     const seen = new Set(req.prompt);
     let input = req.prompt.slice(reused);
@@ -89,12 +110,35 @@ export class Decoder {
       const logits = await this.step(req.cache, input, fed);
       const token = pickToken(logits, seen, req.sampling, req.random);
       generated.push(token);
+      logprobs.push(logProbability(logits, token));
       seen.add(token);
       const eos = req.eos.includes(token);
-      if (eos || generated.length >= req.sampling.maxNewTokens || req.onToken?.(generated)) return { generated, reused, eos };
+      if (eos || generated.length >= req.sampling.maxNewTokens || req.onToken?.(generated)) return { generated, reused, eos, logprobs };
       fed.push(token);
       input = [token];
     }
+  }
+
+  /**
+   * Fills the cache for `prompt` ahead of a generation from it (the cache warm-up: a
+   * document just focused, the cursor at rest), `chunkTokens` positions per run so that a
+   * stop waits at most one chunk. Keeps what the cache shares with the prompt and computes
+   * the rest but its last token, which a generation computes for its logits anyway: a
+   * generation from this prompt then takes all the rest from the cache.
+   */
+  async prefill(req: PrefillRequest): Promise<PrefillResult> {
+    const { cache, prompt } = req;
+    const target = prompt.length - 1;
+    cache.prepare(prompt, true);
+    let computed = 0;
+    while (cache.length < target) {
+      if (req.shouldStop?.()) return { cached: cache.length, computed, complete: false };
+      const start = cache.length;
+      const end = Math.min(target, start + Math.max(1, req.chunkTokens));
+      await this.step(cache, prompt.slice(start, end), prompt.slice(0, end));
+      computed += end - start;
+    }
+    return { cached: cache.length, computed, complete: true };
   }
 
   /**

@@ -2,6 +2,7 @@
 // taught it. Ghost text: the prose before the cursor, like a raw-continuation segment
 // (plain paragraphs separated by a blank line), cut to a token budget at a paragraph
 // boundary. Rewrite: the tier-T1 instruction (draft → finished) from src/core.
+import { fillInTheMiddlePrompt } from '../core/dataset/fim';
 import { SYSTEM_PROMPT, TEMPLATES } from '../core/dataset/prompts';
 import { proseOnly } from './markdownContext';
 import type { ChatMessage } from './protocol';
@@ -64,6 +65,19 @@ export function buildContinuationPrompt(prose: string, budgetTokens: number, cou
     tokens = counter.countTokens(text);
   }
   return { text, trimmedWhitespace, tokens };
+}
+
+/**
+ * Fill-in-the-middle (src/core/dataset/fim.ts): the text after the cursor (already cut to
+ * whole sentences) with the prose before it, in the format the voice learned, within
+ * `budgetTokens` tokens: the text after is kept whole, the text before gets the rest of the
+ * budget and is cut as a plain continuation prompt is. Undefined when there is no prose before.
+ */
+export function buildFillInTheMiddlePrompt(prose: string, after: string, budgetTokens: number, counter: TokenCounter): ContinuationPrompt | undefined {
+  const frame = counter.countTokens(fillInTheMiddlePrompt('', after));
+  const before = buildContinuationPrompt(prose, Math.max(1, budgetTokens - frame), counter);
+  if (!before) return undefined;
+  return { text: fillInTheMiddlePrompt(before.text, after), trimmedWhitespace: before.trimmedWhitespace, tokens: before.tokens + frame };
 }
 
 /**

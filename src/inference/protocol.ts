@@ -33,7 +33,13 @@ export interface ChatMessage {
  * paragraph boundary. `chat` goes through the model's chat template.
  */
 export type PromptInput =
-  | { kind: 'continuation'; before: string; budgetTokens: number }
+  | {
+    kind: 'continuation';
+    before: string;
+    budgetTokens: number;
+    /** The text after the cursor, cut to whole sentences (fim.ts afterTextForPrompt): ask for the middle that leads into it. Only for a voice that learned fill-in-the-middle. */
+    after?: string;
+  }
   | { kind: 'chat'; messages: ChatMessage[] };
 
 export type StopReason = 'eos' | 'max-tokens' | 'sentence' | 'paragraph' | 'repeat' | 'interrupted';
@@ -44,6 +50,18 @@ export interface GenerationStats {
   reusedTokens: number;
   newTokens: number;
   /** Worker time from receiving the request to the last token. */
+  ms: number;
+}
+
+/** How far a cache warm-up got. */
+export interface WarmStats {
+  promptTokens: number;
+  /** Prompt positions the cache holds now (at most promptTokens − 1: a generation computes the last). */
+  cachedTokens: number;
+  /** Of them, computed by this warm-up. */
+  computedTokens: number;
+  /** All it could fill is filled (false: stopped by a request, or by a newer warm-up). */
+  complete: boolean;
   ms: number;
 }
 
@@ -60,9 +78,16 @@ export interface GenerateStart {
   /** Send `generate.text` as tokens arrive (rewrite preview). */
   stream: boolean;
 }
+/**
+ * Fill ghost text's key/value cache for this prompt in the background: it runs only when
+ * nothing else is queued, a newer warm-up replaces a queued one, and any other request
+ * stops it between chunks (what it computed stays in the cache).
+ */
+export interface CacheWarm { type: 'cache.warm'; id: number; prompt: PromptInput }
+/** Stops a generation between tokens, or a warm-up between chunks. */
 export interface GenerateInterrupt { type: 'generate.interrupt'; id: number }
 export interface ModelDispose { type: 'model.dispose'; id: number }
-export type HostMessage = ModelLoad | GenerateStart | GenerateInterrupt | ModelDispose;
+export type HostMessage = ModelLoad | GenerateStart | CacheWarm | GenerateInterrupt | ModelDispose;
 
 // ---- worker → host ----
 export interface ModelLoaded {
@@ -76,11 +101,20 @@ export interface ModelLoaded {
   ms: number;
 }
 export interface GenerateText { type: 'generate.text'; id: number; text: string }
-export interface GenerateDone { type: 'generate.done'; id: number; text: string; reason: StopReason; stats: GenerationStats }
+export interface GenerateDone {
+  type: 'generate.done';
+  id: number;
+  text: string;
+  reason: StopReason;
+  stats: GenerationStats;
+  /** Natural-log probability of each generated token (confidence.ts). */
+  logprobs: number[];
+}
+export interface CacheWarmed { type: 'cache.warmed'; id: number; stats: WarmStats }
 export interface ModelDisposed { type: 'model.disposed'; id: number }
 export interface RequestFailed { type: 'request.failed'; id: number; message: string }
 export interface WorkerLog { type: 'worker.log'; level: 'info' | 'warn' | 'error'; message: string }
-export type WorkerMessage = ModelLoaded | GenerateText | GenerateDone | ModelDisposed | RequestFailed | WorkerLog;
+export type WorkerMessage = ModelLoaded | GenerateText | GenerateDone | CacheWarmed | ModelDisposed | RequestFailed | WorkerLog;
 
 // ---- guards ----
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -102,7 +136,7 @@ export function isSampling(v: unknown): v is SamplingOptions {
 
 export function isPromptInput(v: unknown): v is PromptInput {
   if (!isObj(v)) return false;
-  if (v.kind === 'continuation') return isStr(v.before) && isNum(v.budgetTokens) && v.budgetTokens > 0;
+  if (v.kind === 'continuation') return isStr(v.before) && isNum(v.budgetTokens) && v.budgetTokens > 0 && (v.after === undefined || isStr(v.after));
   if (v.kind === 'chat') {
     return Array.isArray(v.messages) && v.messages.length > 0
       && v.messages.every((m) => isObj(m) && oneOf(m.role, ROLES) && isStr(m.content));
@@ -117,6 +151,7 @@ export function isHostMessage(v: unknown): v is HostMessage {
     case 'generate.start':
       return isPromptInput(v.prompt) && isSampling(v.sampling) && isObj(v.stop) && oneOf(v.stop.at, STOP_AT)
         && isStr(v.stop.after) && typeof v.reuseCache === 'boolean' && typeof v.stream === 'boolean';
+    case 'cache.warm': return isPromptInput(v.prompt);
     case 'generate.interrupt': case 'model.dispose': return true;
     default: return false;
   }
@@ -124,6 +159,10 @@ export function isHostMessage(v: unknown): v is HostMessage {
 
 function isStats(v: unknown): v is GenerationStats {
   return isObj(v) && isNum(v.promptTokens) && isNum(v.reusedTokens) && isNum(v.newTokens) && isNum(v.ms);
+}
+
+function isWarmStats(v: unknown): v is WarmStats {
+  return isObj(v) && isNum(v.promptTokens) && isNum(v.cachedTokens) && isNum(v.computedTokens) && typeof v.complete === 'boolean' && isNum(v.ms);
 }
 
 export function isWorkerMessage(v: unknown): v is WorkerMessage {
@@ -135,7 +174,8 @@ export function isWorkerMessage(v: unknown): v is WorkerMessage {
       return isStr(v.dir) && oneOf(v.device, DEVICES) && oneOf(v.dtype, DTYPES) && isNum(v.ms)
         && (v.fallbackReason === undefined || isStr(v.fallbackReason));
     case 'generate.text': return isStr(v.text);
-    case 'generate.done': return isStr(v.text) && oneOf(v.reason, REASONS) && isStats(v.stats);
+    case 'generate.done': return isStr(v.text) && oneOf(v.reason, REASONS) && isStats(v.stats) && Array.isArray(v.logprobs) && v.logprobs.every(isNum);
+    case 'cache.warmed': return isWarmStats(v.stats);
     case 'model.disposed': return true;
     case 'request.failed': return isStr(v.message);
     default: return false;

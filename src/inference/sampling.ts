@@ -85,3 +85,19 @@ export function pickToken(logits: Float32Array, seen: Iterable<number>, sampling
   }
   return at(lo);
 }
+
+/** Logits this far below the largest add under e^-20 (2e-9) each to the softmax's sum: skipped. */
+const NEGLIGIBLE = 20;
+
+/** log softmax(logits)[token]: how likely the model found the token it gave (one pass over the vocabulary). */
+export function logProbability(logits: Float32Array, token: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  const floor = max - NEGLIGIBLE;
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i]!;
+    if (v > floor) sum += Math.exp(v - max);
+  }
+  return logits[token]! - max - Math.log(sum);
+}

@@ -2,7 +2,7 @@
 // in the inference worker and swapped when the active voice changes.
 import type { ActiveVoiceSource } from './activeVoice';
 import { locateModel, type LocatedModel } from './modelLocator';
-import type { Device, ModelLoaded } from './protocol';
+import type { Device, ModelLoaded, PromptInput, WarmStats } from './protocol';
 import type { GenerateOptions, GenerateRequest, GenerateResult, InferenceWorkerHost, Log } from './workerHost';
 
 export interface VoiceModelOptions {
@@ -51,6 +51,12 @@ export class VoiceModel {
     const model = await this.ready();
     const result = await this.options.host.generate(req, opts);
     return { ...result, model };
+  }
+
+  /** Fills ghost text's key/value cache for `prompt` in the background (InferenceWorkerHost.warm), with the current voice loaded first. */
+  async warm(prompt: PromptInput, opts: { signal?: AbortSignal } = {}): Promise<WarmStats> {
+    await this.ready();
+    return this.options.host.warm(prompt, opts);
   }
 
   dispose(): void {

@@ -13,14 +13,16 @@ import type { KvCache } from './kvCache';
 import { openDecoderSession } from './decoderSession';
 import { modelFile, modelFiles } from './modelLocator';
 import { ModelTokenizer } from './modelTokenizer';
-import { buildContinuationPrompt, joinSuggestion, plainPrompt, type TokenCounter } from './prompt';
+import { buildContinuationPrompt, buildFillInTheMiddlePrompt, joinSuggestion, plainPrompt, type TokenCounter } from './prompt';
 import {
   isHostMessage,
+  type CacheWarm,
   type Device,
   type Dtype,
   type GenerateStart,
   type HostMessage,
   type ModelLoad,
+  type PromptInput,
   type StopReason,
   type WorkerMessage,
 } from './protocol';
@@ -46,7 +48,9 @@ interface Loaded {
 
 let loaded: Loaded | undefined;
 const queue: HostMessage[] = [];
-let running: { id: number; interrupted: boolean } | undefined;
+let running: { id: number; interrupted: boolean; warm?: boolean } | undefined;
+/** Positions a warm-up computes per session run: a request arriving meanwhile waits for at most one (~0.2 s on 2 cores). */
+const WARM_CHUNK_TOKENS = 64;
 let pumping = false;
 
 function send(m: WorkerMessage): void {
@@ -61,16 +65,28 @@ port.on('message', (raw: unknown) => {
   if (raw.type === 'generate.interrupt') {
     // Delivered between tokens: onnxruntime-node runs each step from a setImmediate, so the event loop turns.
     if (running?.id === raw.id) running.interrupted = true;
-    const queued = queue.findIndex((m) => m.type === 'generate.start' && m.id === raw.id);
-    if (queued >= 0) {
-      queue.splice(queued, 1);
-      send({ type: 'generate.done', id: raw.id, text: '', reason: 'interrupted', stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, ms: 0 } });
-    }
+    const queued = queue.findIndex((m) => (m.type === 'generate.start' || m.type === 'cache.warm') && m.id === raw.id);
+    if (queued >= 0) dropQueued(queued);
     return;
   }
+  // A warm-up runs only when nothing else waits: anything else stops one between chunks
+  // and drops those queued (the request fills the cache for where the writer is now), and a
+  // newer warm-up replaces a queued one.
+  if (running?.warm) running.interrupted = true;
+  for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.type === 'cache.warm') dropQueued(i);
   queue.push(raw);
   void pump();
 });
+
+/** Takes a queued request out, answering it as stopped. */
+function dropQueued(index: number): void {
+  const [m] = queue.splice(index, 1);
+  if (m?.type === 'generate.start') {
+    send({ type: 'generate.done', id: m.id, text: '', reason: 'interrupted', stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, ms: 0 }, logprobs: [] });
+  } else if (m?.type === 'cache.warm') {
+    send({ type: 'cache.warmed', id: m.id, stats: { promptTokens: 0, cachedTokens: 0, computedTokens: 0, complete: false, ms: 0 } });
+  }
+}
 
 async function pump(): Promise<void> {
   if (pumping) return;
@@ -93,6 +109,7 @@ async function handle(m: HostMessage): Promise<void> {
     case 'generate.interrupt': return; // handled on arrival
     case 'model.load': return load(m);
     case 'generate.start': return generate(m);
+    case 'cache.warm': return warm(m);
     case 'model.dispose':
       await unload();
       send({ type: 'model.disposed', id: m.id });
@@ -159,27 +176,52 @@ function memoizedCounter(tokenizer: ModelTokenizer): TokenCounter {
   };
 }
 
+/** The prompt's token ids, and the whitespace cut off its end; undefined when there is nothing to continue. */
+function promptOf(input: PromptInput, model: Loaded): { ids: number[]; leadingTrim: string } | undefined {
+  const { tokenizer } = model;
+  if (input.kind === 'continuation') {
+    const prompt = input.after !== undefined && /\S/.test(input.after)
+      ? buildFillInTheMiddlePrompt(input.before, input.after, input.budgetTokens, model.counter)
+      : buildContinuationPrompt(input.before, input.budgetTokens, model.counter);
+    if (!prompt) return undefined;
+    // Same call as a raw training segment (and a fill-in-the-middle prompt): the tokenizer's own special-token handling.
+    return { ids: tokenizer.encode(prompt.text), leadingTrim: prompt.trimmedWhitespace };
+  }
+  // As the engine formats instruction pairs (data.py prompt_ids): the chat template writes its
+  // own special tokens; the plain format of a base model gets the tokenizer's usual ones.
+  const ids = tokenizer.chatTemplate
+    ? tokenizer.encode(tokenizer.renderChat(input.messages, { addGenerationPrompt: true }), { addSpecialTokens: false })
+    : tokenizer.encode(plainPrompt(input.messages));
+  return { ids, leadingTrim: '' };
+}
+
+/** Fills ghost text's cache for a prompt, a chunk at a time, until done or anything else arrives. */
+async function warm(m: CacheWarm): Promise<void> {
+  const t0 = performance.now();
+  if (!loaded) throw new Error('no model is loaded (send model.load first)');
+  const prompt = promptOf(m.prompt, loaded);
+  const job = { id: m.id, interrupted: false, warm: true };
+  running = job;
+  try {
+    const r = prompt
+      ? await loaded.decoder.prefill({ prompt: prompt.ids, cache: loaded.kept, chunkTokens: WARM_CHUNK_TOKENS, shouldStop: () => job.interrupted })
+      : { cached: 0, computed: 0, complete: true };
+    const stats = { promptTokens: prompt?.ids.length ?? 0, cachedTokens: r.cached, computedTokens: r.computed, complete: r.complete, ms: Math.round(performance.now() - t0) };
+    send({ type: 'cache.warmed', id: m.id, stats });
+  } finally {
+    running = undefined;
+  }
+}
+
 async function generate(m: GenerateStart): Promise<void> {
   const t0 = performance.now();
   if (!loaded) throw new Error('no model is loaded (send model.load first)');
   const { tokenizer, decoder } = loaded;
-  const empty = (reason: StopReason) => send({ type: 'generate.done', id: m.id, text: '', reason, stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, ms: Math.round(performance.now() - t0) } });
+  const empty = (reason: StopReason) => send({ type: 'generate.done', id: m.id, text: '', reason, stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, ms: Math.round(performance.now() - t0) }, logprobs: [] });
 
-  let promptIds: number[];
-  let leadingTrim = '';
-  if (m.prompt.kind === 'continuation') {
-    const prompt = buildContinuationPrompt(m.prompt.before, m.prompt.budgetTokens, loaded.counter);
-    if (!prompt) return empty('eos');
-    leadingTrim = prompt.trimmedWhitespace;
-    // Same call as a raw training segment: the tokenizer's own special-token handling.
-    promptIds = tokenizer.encode(prompt.text);
-  } else {
-    // As the engine formats instruction pairs (data.py prompt_ids): the chat template writes its
-    // own special tokens; the plain format of a base model gets the tokenizer's usual ones.
-    promptIds = tokenizer.chatTemplate
-      ? tokenizer.encode(tokenizer.renderChat(m.prompt.messages, { addGenerationPrompt: true }), { addSpecialTokens: false })
-      : tokenizer.encode(plainPrompt(m.prompt.messages));
-  }
+  const prompt = promptOf(m.prompt, loaded);
+  if (!prompt) return empty('eos');
+  const { ids: promptIds, leadingTrim } = prompt;
 
   const job = { id: m.id, interrupted: false };
   running = job;
@@ -188,7 +230,7 @@ async function generate(m: GenerateStart): Promise<void> {
       tokenizer.decode(ids, { skipSpecialTokens: true }));
     let stopReason: StopKind | 'interrupted' | undefined;
     let lastSent = '';
-    const { generated, reused, eos } = await decoder.generate({
+    const { generated, reused, eos, logprobs } = await decoder.generate({
       prompt: promptIds,
       sampling: m.sampling,
       eos: loaded.eos,
@@ -212,6 +254,7 @@ async function generate(m: GenerateStart): Promise<void> {
     send({
       type: 'generate.done', id: m.id, text, reason,
       stats: { promptTokens: promptIds.length, reusedTokens: reused, newTokens: generated.length, ms: Math.round(performance.now() - t0) },
+      logprobs,
     });
   } finally {
     running = undefined;

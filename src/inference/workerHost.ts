@@ -15,6 +15,7 @@ import {
   type SamplingOptions,
   type StopOptions,
   type StopReason,
+  type WarmStats,
   type WorkerMessage,
 } from './protocol';
 
@@ -50,6 +51,8 @@ export interface GenerateResult {
   text: string;
   reason: StopReason;
   stats: GenerationStats;
+  /** Natural-log probability of each generated token (confidence.ts); the worker always sends them. */
+  logprobs?: number[];
 }
 
 export interface GenerateOptions {
@@ -207,6 +210,35 @@ export class InferenceWorkerHost {
     }
   }
 
+  /**
+   * Fills ghost text's key/value cache for `prompt` in the background, at the lowest
+   * priority: any request sent meanwhile stops it between chunks (what it computed stays).
+   * Rejects with AbortError when `signal` aborts (the worker stops it between chunks).
+   */
+  async warm(prompt: PromptInput, opts: { signal?: AbortSignal } = {}): Promise<WarmStats> {
+    const { signal } = opts;
+    if (signal?.aborted) throw abortError();
+    if (!this.wanted) throw new Error('no model chosen: call ensureModel() first');
+    await this.ensureModel(this.wanted);
+    if (signal?.aborted) throw abortError();
+    const { id, done } = this.request((rid) => ({ type: 'cache.warm', id: rid, prompt }));
+    const onAbort = () => {
+      this.worker?.postMessage({ type: 'generate.interrupt', id } satisfies HostMessage);
+      const p = this.pending.get(id);
+      this.pending.delete(id);
+      this.idleCheck();
+      p?.reject(abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const m = await done;
+      if (m.type !== 'cache.warmed') throw new Error(`unexpected answer to cache.warm: ${m.type}`);
+      return m.stats;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** Disposes the model and ends the worker once it is idle (never mid-run). */
   async dispose(): Promise<void> {
     if (this.disposed) return;
@@ -245,5 +277,5 @@ function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
 }
 
 function resultOf(m: GenerateDone): GenerateResult {
-  return { text: m.text, reason: m.reason, stats: m.stats };
+  return { text: m.text, reason: m.reason, stats: m.stats, logprobs: m.logprobs };
 }

@@ -101,7 +101,9 @@ test('generation stops at an end token or when the caller says so', { timeout: 6
   const prompt = ids(opening);
   const [firstToken] = await reference(prompt, 1);
   const ended = await decoder.generate({ prompt, cache: decoder.newCache(), reuseCache: false, eos: [firstToken!], sampling: greedy(12) });
-  assert.deepEqual(ended, { generated: [firstToken], reused: 0, eos: true });
+  const { logprobs, ...result } = ended;
+  assert.deepEqual(result, { generated: [firstToken], reused: 0, eos: true });
+  assert.equal(logprobs.length, 1, 'one log-probability per token');
   const seen: number[] = [];
   const stopped = await decoder.generate({
     prompt, cache: decoder.newCache(), reuseCache: false, eos: [], sampling: greedy(12),
