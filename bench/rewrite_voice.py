@@ -150,7 +150,7 @@ def main() -> int:
             name = side if side == "base" else label
             n = max(1, args.candidates) if side == "tuned" else 1
             made = generated.get(name)
-            if made is None or any(len(m) < n for m in made):
+            if made is None:  # an earlier run's generations are reused as they are (fewer candidates: no pick)
                 pair = pair or load_run_models(run)
                 started = time.monotonic()
                 with pair.use(side) as model:
@@ -163,7 +163,7 @@ def main() -> int:
                 timing[name] = earlier.get("timing", {}).get(name, 0.0)
                 made = [m[:n] for m in made]
             outputs[name] = [m[0] for m in made]
-            if side == "tuned" and args.candidates > 1:
+            if side == "tuned" and args.candidates > 1 and all(len(m) >= args.candidates for m in made):
                 picks[f"{label} best of {args.candidates}"] = pick_by_voice(items, made, probability)
     raw = score_rewrites(items, {**outputs, **picks}, writer_texts, base_texts, args.seed, args.inputs)
     clean: dict[str, list[str]] = {}
