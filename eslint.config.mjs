@@ -13,6 +13,20 @@ const editorFree = {
   },
 };
 
+// The ground floor: src/core stands under everything else and imports none of it.
+const ground = {
+  files: ['src/core/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      paths: [{ name: 'vscode', message: 'src/core stays editor-free (docs/architecture.md "Rooms").' }],
+      patterns: [{
+        group: ['**/engine/**', '**/inference/**', '**/features/**', '**/webviews/**', '**/cli/**', '**/cli', '**/extension', '**/config'],
+        message: 'src/core is the ground floor: it imports nothing above it (docs/architecture.md "Rooms").',
+      }],
+    }],
+  },
+};
+
 // The end-to-end harness is plain Node ESM (.mjs).
 const nodeScripts = {
   files: ['**/*.mjs'],
@@ -33,5 +47,6 @@ export default tseslint.config(
     },
   },
   editorFree,
+  ground,
   nodeScripts,
 );

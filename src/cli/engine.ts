@@ -1,7 +1,7 @@
 // Shared plumbing for CLI commands that talk to the engine.
 import { choosePython, localEngine } from '../engine/locate';
 import { runEngineToCompletion, EngineReportedError, EngineStartError, EngineCrashError, type RunOptions } from '../engine/client';
-import type { EngineEvent } from '../engine/protocol';
+import type { EngineEvent } from '../core/runs/protocol';
 
 /** Runs an engine command, echoing progress to stderr; returns the terminal event. */
 export async function runEngineCommand(args: string[], opts: RunOptions & { verbose?: boolean } = {}): Promise<EngineEvent> {

@@ -1,5 +1,5 @@
 // One readable line per engine event for the terminal.
-import type { EngineEvent, TrainDrafts } from '../engine/protocol';
+import type { EngineEvent, TrainDrafts } from '../core/runs/protocol';
 
 export function describeEvent(e: EngineEvent): string | undefined {
   switch (e.event) {

@@ -2,8 +2,8 @@
 // its stdout into typed events. Cancel = SIGTERM (the engine checkpoints and
 // says `train.cancelled`), then SIGKILL if it does not exit within the grace period.
 import { spawn } from 'node:child_process';
-import { LineSplitter } from './jsonLines';
-import { type EngineEvent, type EngineErrorEvent, isTerminal, parseEventLine, ProtocolError } from './protocol';
+import { LineSplitter } from '../core/runs/jsonLines';
+import { type EngineEvent, type EngineErrorEvent, isTerminal, parseEventLine, ProtocolError } from '../core/runs/protocol';
 
 export interface EngineInvocation {
   /** Program to run: a Python interpreter, or `ssh` for a remote engine. */

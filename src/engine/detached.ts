@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { tailEvents } from '../core/runs/eventsTail';
 import { RUN_FILES } from '../core/runs/runFolder';
 import type { EngineInvocation } from './client';
-import { type EngineEvent, isTerminal, parseEventLine } from './protocol';
+import { type EngineEvent, isTerminal, parseEventLine } from '../core/runs/protocol';
 
 export interface EnginePidFile {
   pid: number;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_FILES } from '../core/runs/runFolder';
 import type { RunOptions } from './client';
-import type { EngineEvent } from './protocol';
+import type { EngineEvent } from '../core/runs/protocol';
 import {
   cancelRemote, connect, engineChecks, ensureRemoteEngine, exportRemote, followRemote, pullResults, pushRun, remoteStatus,
   RemoteBusyError, startRemoteTraining, type FollowRemoteResult, type RemoteEngine,

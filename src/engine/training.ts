@@ -7,7 +7,7 @@ import { listRuns, RUN_FILES } from '../core/runs/runFolder';
 import { runEngineToCompletion, type RunOptions } from './client';
 import { clearPidFile, followRun, isAlive, liveEngine, lockHolder, readPidFile, startDetached, type DetachedEngine, type FollowResult } from './detached';
 import { localEngine } from './locate';
-import type { EngineEvent } from './protocol';
+import type { EngineEvent } from '../core/runs/protocol';
 
 /** Another run of this runs folder is still training, or this very run is. */
 export class TrainingBusyError extends Error {

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { engineSettings } from '../config';
 import { EngineReportedError, EngineStartError, EngineCrashError, runEngineToCompletion } from '../engine/client';
 import { choosePython, engineVenvDir, localEngine, venvPython } from '../engine/locate';
-import type { EngineReady, EngineEvent } from '../engine/protocol';
+import type { EngineReady, EngineEvent } from '../core/runs/protocol';
 import { abortOnCancel } from './cancellation';
 
 export class EngineService {

@@ -8,7 +8,7 @@ import { readRunSummary, type RunSummary } from '../core/runs/runFolder';
 import { parseSummary, readEvalJson, summaryLine } from '../core/eval/voiceScores';
 import { EngineCrashError, EngineReportedError, EngineStartError, runEngineToCompletion } from '../engine/client';
 import { liveEngine } from '../engine/detached';
-import type { EngineEvent } from '../engine/protocol';
+import type { EngineEvent } from '../core/runs/protocol';
 import type { ActiveVoiceStore } from './activeVoice';
 import { abortOnCancel } from './cancellation';
 import { Commands } from './commandIds';

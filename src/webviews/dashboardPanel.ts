@@ -11,7 +11,7 @@ import { checkpointStep } from '../core/runs/voiceChoice';
 import { watchRun } from '../core/runs/watchRun';
 import { liveEngine } from '../engine/detached';
 import { isRemoteRun } from '../engine/remote/remoteState';
-import { isTerminal } from '../engine/protocol';
+import { isTerminal } from '../core/runs/protocol';
 import { affects } from '../config';
 import { Commands } from '../features/commandIds';
 import { dashboardHtml, newNonce } from './dashboardHtml';

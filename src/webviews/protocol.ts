@@ -6,7 +6,7 @@
 import type { RunSnapshot } from '../core/runs/snapshot';
 import type { RunState } from '../core/runs/runFolder';
 import type { SelfTestHistory, SelfTestScore, SelfTestSessionScore, Side } from '../core/eval/selfTest';
-import { type EngineEvent, parseEvent } from '../engine/protocol';
+import { type EngineEvent, parseEvent } from '../core/runs/protocol';
 
 /** The primary run, or the second run whose curves are overlaid on it. */
 export type Role = 'primary' | 'compare';

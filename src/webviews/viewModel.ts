@@ -8,7 +8,7 @@
 import type { RunState } from '../core/runs/runFolder';
 import { bestVoice, checkpointChoice, type ChosenBy, writerChoice } from '../core/runs/voiceChoice';
 import { formatNumber } from './reports';
-import type { EngineErrorEvent, EngineEvent, TrainCancelled, TrainDone, TrainDrafts, TrainStarted } from '../engine/protocol';
+import type { EngineErrorEvent, EngineEvent, TrainCancelled, TrainDone, TrainDrafts, TrainStarted } from '../core/runs/protocol';
 
 /** TensorBoard's default: visibly smoother than raw per-step loss, still follows a short run's shape. */
 export const DEFAULT_SMOOTHING = 0.6;
@@ -91,7 +91,7 @@ export function applyEvents(m: RunModel, events: readonly EngineEvent[]): RunMod
 function applyEvent(m: RunModel, e: EngineEvent): void {
   switch (e.event) {
     case 'engine.ready':
-      m.device = { device: e.device, gpu: e.gpu };
+      m.device = { device: e.device, gpu: e.gpu ?? null };
       return;
     case 'train.started':
       // A resume appends a new segment to the same events.jsonl: the run is live again.
@@ -99,7 +99,7 @@ function applyEvent(m: RunModel, e: EngineEvent): void {
       m.started = e;
       m.error = null;
       m.cancelled = null;
-      if (typeof e.device === 'string') m.device = { device: e.device, gpu: typeof e.gpu === 'string' ? e.gpu : null };
+      if (typeof e.device === 'string') m.device = { device: e.device, gpu: null };
       return;
     case 'train.drafts':
       m.drafts = e;
@@ -156,7 +156,7 @@ function applyEvent(m: RunModel, e: EngineEvent): void {
       m.error = e;
       m.etaS = null;
       return;
-    case 'setup.progress': case 'model.progress': case 'export.progress': case 'eval.progress':
+    case 'setup.progress': case 'model.progress': case 'export.progress': case 'eval.progress': case 'setup.plan':
     case 'setup.done': case 'model.ready': case 'export.artifact': case 'export.done': case 'eval.done':
     case 'unknown':
       return; // other commands' events: not part of the training curves

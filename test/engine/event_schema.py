@@ -74,6 +74,8 @@ def event_problems(event: dict[str, Any]) -> list[str]:
         problems.append(f"train.checkpoint: path {event['path']!r} is not checkpoints/step-N")
     if name == "train.done" and event.get("chosen_by") == "voice" and not isinstance(event.get("chosen_step"), int):
         problems.append("train.done: chosen_by voice without a chosen_step")
+    if name == "train.canary" and event["epoch"] < 1:
+        problems.append(f"train.canary: epoch {event['epoch']} (counted from 1)")
     if name == "train.canary" and not (len(event["base"]) == len(event["tuned"]) == event["sampling"]["num_samples"]):
         problems.append("train.canary: base/tuned sample counts differ from sampling.num_samples")
     return problems

@@ -4,7 +4,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineSplitter } from '../../engine/jsonLines';
+import { LineSplitter } from './jsonLines';
 import { RUN_FILES } from './runFolder';
 
 export interface TailOptions {

@@ -5,7 +5,7 @@
 // is counted and skipped rather than failing the whole run.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { type EngineEvent, parseEventLine } from '../../engine/protocol';
+import { type EngineEvent, parseEventLine } from './protocol';
 import { readJson, RUN_FILES } from './runFolder';
 
 export interface RunFiles {

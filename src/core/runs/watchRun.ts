@@ -5,7 +5,7 @@
 // stop at a terminal event: a cancelled run can be resumed while it is shown.
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { type EngineEvent, parseEventLine } from '../../engine/protocol';
+import { type EngineEvent, parseEventLine } from './protocol';
 import { tailEvents } from './eventsTail';
 import { RUN_FILES } from './runFolder';
 import { readRunFiles, readRunSnapshot, type RunFiles, type RunSnapshot } from './snapshot';

@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { RUN_FILES } from '../../core/runs/runFolder';
 import { runEngineToCompletion, EngineReportedError, EngineCrashError, type RunOptions } from '../client';
 import { ENGINE_ISOLATION_ENV, ENGINE_PYTHON_ARGS, enginePackageDir } from '../locate';
-import { type EngineEvent, type EngineReady, isTerminal, parseEventLine } from '../protocol';
+import { type EngineEvent, type EngineReady, isTerminal, parseEventLine } from '../../core/runs/protocol';
 import { agentCall, agentCommand, killer, RemoteError } from './exec';
 import { commitEvents, localEventsSize, readRemoteState, reconcileEvents, type RemoteRunState, writeRemoteState } from './remoteState';
 import { DEFAULT_REMOTE_BASE, type RemoteTarget, remoteCommand, remoteJoin, sshArgs, sshProgram } from './sshTarget';

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { readRunSummary } from '../../core/runs/runFolder';
 import { engineSettings } from '../../config';
 import { EngineReportedError } from '../../engine/client';
-import type { EngineEvent } from '../../engine/protocol';
+import type { EngineEvent } from '../../core/runs/protocol';
 import { RemoteError } from '../../engine/remote/exec';
 import { RemoteTargetError, validateHost } from '../../engine/remote/sshTarget';
 import {

@@ -8,7 +8,7 @@ import { listRuns, readRunSummary } from '../../core/runs/runFolder';
 import { cancelEngine, clearPidFile, liveEngine } from '../../engine/detached';
 import { EngineReportedError } from '../../engine/client';
 import { chooseCheckpoint, engineLogPath, exportVoice, followTraining, formatEta, progressFrom, startTraining, TrainingBusyError, type TrainProgressView } from '../../engine/training';
-import type { EngineEvent } from '../../engine/protocol';
+import type { EngineEvent } from '../../core/runs/protocol';
 import type { ActiveVoiceStore } from '../activeVoice';
 import type { EngineService } from '../engineSetup';
 import type { VoiceStatusBar } from '../statusBar';

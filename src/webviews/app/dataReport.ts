@@ -1,7 +1,7 @@
 // What went into training, from dataset/manifest.json: the seeds' lessons made
 // visible (tiers, no essay over its share, boilerplate stripped and shown), and the
 // synthetic drafts training made for the rewrite (train.drafts, issue #20).
-import type { TrainDrafts } from '../../engine/protocol';
+import type { TrainDrafts } from '../../core/runs/protocol';
 import { type DataReport, type HealthReport, dataReport, formatNumber, syntheticDraftsReport } from '../reports';
 import { type Child, fill, h, percent } from './dom';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeEvent } from '../../../src/cli/progress';
-import type { EngineEvent } from '../../../src/engine/protocol';
+import type { EngineEvent } from '../../../src/core/runs/protocol';
 
 test('the terminal shows each voice score and which checkpoint became the voice', () => {
   const voice = { event: 'train.voice', step: 40, score: 0.624, attributed: 0.75, delta: 1.2, samples: 8 } as EngineEvent;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeEvent } from '../../../src/cli/progress';
-import { parseEvent } from '../../../src/engine/protocol';
+import { parseEvent } from '../../../src/core/runs/protocol';
 
 test('synthetic drafts: progress with the time left, then what was kept and why the rest was not', () => {
   assert.equal(describeEvent(parseEvent({ event: 'train.drafts', stage: 'paraphrase', done: 16, total: 120, kept: null, eta_s: 312.4 })),

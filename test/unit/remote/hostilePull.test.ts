@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { choosePython } from '../../../src/engine/locate';
-import type { EngineEvent } from '../../../src/engine/protocol';
+import type { EngineEvent } from '../../../src/core/runs/protocol';
 import { pullResults } from '../../../src/engine/remote/remoteRun';
 import { writeRemoteState } from '../../../src/engine/remote/remoteState';
 import { followRemoteTraining } from '../../../src/engine/remoteTraining';

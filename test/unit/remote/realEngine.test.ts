@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cacheRoot, choosePython, enginePackageDir, localEngine } from '../../../src/engine/locate';
-import type { EngineEvent } from '../../../src/engine/protocol';
+import type { EngineEvent } from '../../../src/core/runs/protocol';
 import { followRemote, remoteStatus } from '../../../src/engine/remote/remoteRun';
 import { readRemoteState } from '../../../src/engine/remote/remoteState';
 import type { RemoteTarget } from '../../../src/engine/remote/sshTarget';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { choosePython } from '../../../src/engine/locate';
-import type { EngineEvent } from '../../../src/engine/protocol';
+import type { EngineEvent } from '../../../src/core/runs/protocol';
 import { cancelRemote, connect, engineChecks, ensureRemoteEngine, followRemote, pullResults, pushRun, remoteStatus, startRemoteTraining } from '../../../src/engine/remote/remoteRun';
 import { readRemoteState } from '../../../src/engine/remote/remoteState';
 import type { RemoteTarget } from '../../../src/engine/remote/sshTarget';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { cancelEngine, followRun, liveEngine, startDetached } from '../../../src/engine/detached';
 import { choosePython } from '../../../src/engine/locate';
-import type { EngineEvent } from '../../../src/engine/protocol';
+import type { EngineEvent } from '../../../src/core/runs/protocol';
 
 const python = choosePython(process.env.VOICE_DRAFT_PYTHON).python;
 

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { importCommand } from '../../../src/cli/import';
 import { buildRunDataset, createRun } from '../../../src/core/runs/prepareRun';
 import { choosePython } from '../../../src/engine/locate';
-import type { EngineEvent } from '../../../src/engine/protocol';
+import type { EngineEvent } from '../../../src/core/runs/protocol';
 import { followTraining, startTraining } from '../../../src/engine/training';
 import { MACDOWELL, corporaMissing } from '../corpus/fixtures';
 import { captureOutput } from '../helpers/captureOutput';

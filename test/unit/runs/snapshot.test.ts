@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { tailEvents } from '../../../src/core/runs/eventsTail';
 import { readRunSnapshot } from '../../../src/core/runs/snapshot';
 import { watchRun } from '../../../src/core/runs/watchRun';
-import { parseEventLine } from '../../../src/engine/protocol';
+import { parseEventLine } from '../../../src/core/runs/protocol';
 
 const line = (o: object) => `${JSON.stringify(o)}\n`;
 const progress = (step: number) => line({ event: 'train.progress', step, epoch: 0, loss: 3 - step / 10, lr: 1e-4 });

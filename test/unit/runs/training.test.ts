@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { buildRunDataset, createRun } from '../../../src/core/runs/prepareRun';
 import { readRunSummary } from '../../../src/core/runs/runFolder';
 import { choosePython } from '../../../src/engine/locate';
-import type { EngineEvent } from '../../../src/engine/protocol';
+import type { EngineEvent } from '../../../src/core/runs/protocol';
 import { EngineReportedError } from '../../../src/engine/client';
 import { chooseCheckpoint, followTraining, startTraining, TrainingBusyError } from '../../../src/engine/training';
 import { checkpointStep } from '../../../src/core/runs/voiceChoice';

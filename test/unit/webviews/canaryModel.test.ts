@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseEvent } from '../../../src/engine/protocol';
+import { parseEvent } from '../../../src/core/runs/protocol';
 import { canariesFromFile, canaryGroups, changedShare, samplingSettings, wordDiff } from '../../../src/webviews/canaryModel';
 import { modelFromEvents } from '../../../src/webviews/viewModel';
 

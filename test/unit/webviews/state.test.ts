@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunSnapshot } from '../../../src/core/runs/snapshot';
-import { parseEvent } from '../../../src/engine/protocol';
+import { parseEvent } from '../../../src/core/runs/protocol';
 import { DashboardState } from '../../../src/webviews/app/state';
 import type { RunControls } from '../../../src/webviews/protocol';
 

@@ -1,7 +1,7 @@
 // The dashboard's words for the synthetic drafts (train.drafts) and eval.json's rewrite section.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseEvent } from '../../../src/engine/protocol';
+import { parseEvent } from '../../../src/core/runs/protocol';
 import { scoreTree, syntheticDraftsReport } from '../../../src/webviews/reports';
 import { applyEvents, emptyModel } from '../../../src/webviews/viewModel';
 

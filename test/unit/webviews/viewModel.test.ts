@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseEvent, type EngineEvent } from '../../../src/engine/protocol';
+import { parseEvent, type EngineEvent } from '../../../src/core/runs/protocol';
 import { align, chartData, pointCount } from '../../../src/webviews/chartModel';
 import { checkpointRows } from '../../../src/webviews/checkpointModel';
 import { applyEvents, bestStepText, ema, emptyModel, modelFromEvents, summarize } from '../../../src/webviews/viewModel';

@@ -1,7 +1,7 @@
 """Every event the engine speaks, described once.
 
 One class per event: its wire name, whether it ends a command, and its fields with
-their types. The engine emits instances (`sink.emit(TrainProgress(step=...))`); the
+their types; `record()` is the event as it goes on the wire. The
 TypeScript types and checks (src/core/runs/engineEvents.ts) and the event table of
 docs/contracts.md are generated from these classes (`python3 scripts/events_contract.py
 --write`), and the engine's tests check its streams against them.
@@ -138,7 +138,7 @@ class SetupCommand:
 # --- Every command --------------------------------------------------------------------------
 
 @dataclass(kw_only=True)
-class ErrorEvent(Event):
+class EngineErrorEvent(Event):
     """The command failed; `code` says how (docs/contracts.md lists the codes per command)."""
 
     name = "error"
@@ -167,10 +167,10 @@ class EngineReady(Event):
     terminal = True
     protocol: int = need("the protocol version (1)")
     device: Literal["cuda", "mps", "cpu"] = need()
+    python: str = need()
+    torch: str = need()
     engine: str = sent("the engine's version")
-    python: str = sent()
     python_executable: str = sent()
-    torch: str = sent()
     transformers: str | None = sent()
     peft: str | None = sent()
     bitsandbytes: str | None = sent()
@@ -336,7 +336,7 @@ class TrainCanary(Event):
     """The same prompt answered by the base and the tuned model, after each epoch."""
 
     name = "train.canary"
-    epoch: int = need(min=1)
+    epoch: int = need("counted from 1 (recordings from older engines: from 0)")
     prompt_id: str = need()
     base: list[str] = need()
     tuned: list[str] = need()
@@ -433,7 +433,7 @@ EVENTS: tuple[type[Event], ...] = (
     EngineReady, SetupProgress, SetupPlan, SetupDone, ModelProgress, ModelReady,
     TrainDrafts, TrainStarted, TrainProgress, TrainEval, TrainVoice, TrainCheckpoint, TrainCanary,
     TrainDone, TrainCancelled, VoiceChosen, ExportProgress, ExportArtifact, ExportDone,
-    EvalProgress, EvalDone, ErrorEvent,
+    EvalProgress, EvalDone, EngineErrorEvent,
 )
 BY_NAME: dict[str, type[Event]] = {e.name: e for e in EVENTS}
 TERMINAL: frozenset[str] = frozenset(e.name for e in EVENTS if e.terminal)

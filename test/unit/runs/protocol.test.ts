@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { LineSplitter } from '../../../src/engine/jsonLines';
-import { isTerminal, parseEventLine, ProtocolError } from '../../../src/engine/protocol';
+import { LineSplitter } from '../../../src/core/runs/jsonLines';
+import { isTerminal, parseEventLine, ProtocolError } from '../../../src/core/runs/protocol';
 
 test('LineSplitter joins lines split across chunks, including a split UTF-8 character', () => {
   const s = new LineSplitter();
