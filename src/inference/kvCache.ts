@@ -96,6 +96,11 @@ export class KvCache {
     return this.room;
   }
 
+  /** How many of `prompt`'s tokens prepare() would keep (never all of them). */
+  reusable(prompt: readonly number[]): number {
+    return reusableLength(this.ids, this.length, prompt);
+  }
+
   /**
    * Prepares for a prompt: keeps the positions it shares with what the cache holds (at
    * least one prompt token left to compute) and returns how many that is. `reuse: false`

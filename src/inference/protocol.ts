@@ -51,6 +51,8 @@ export interface GenerationStats {
   newTokens: number;
   /** Worker time from receiving the request to the last token. */
   ms: number;
+  /** Ghost text: written from the full context window or the quick one (contextWindow.ts). */
+  window?: 'full' | 'quick';
 }
 
 /** How far a cache warm-up got. */
@@ -63,6 +65,8 @@ export interface WarmStats {
   /** All it could fill is filled (false: stopped by a request, or by a newer warm-up). */
   complete: boolean;
   ms: number;
+  /** The quick window, read first (contextWindow.ts), when the prompt is longer than it. */
+  quick?: { promptTokens: number; cachedTokens: number };
 }
 
 // ---- host → worker ----
@@ -158,11 +162,13 @@ export function isHostMessage(v: unknown): v is HostMessage {
 }
 
 function isStats(v: unknown): v is GenerationStats {
-  return isObj(v) && isNum(v.promptTokens) && isNum(v.reusedTokens) && isNum(v.newTokens) && isNum(v.ms);
+  return isObj(v) && isNum(v.promptTokens) && isNum(v.reusedTokens) && isNum(v.newTokens) && isNum(v.ms)
+    && (v.window === undefined || v.window === 'full' || v.window === 'quick');
 }
 
 function isWarmStats(v: unknown): v is WarmStats {
-  return isObj(v) && isNum(v.promptTokens) && isNum(v.cachedTokens) && isNum(v.computedTokens) && typeof v.complete === 'boolean' && isNum(v.ms);
+  return isObj(v) && isNum(v.promptTokens) && isNum(v.cachedTokens) && isNum(v.computedTokens) && typeof v.complete === 'boolean' && isNum(v.ms)
+    && (v.quick === undefined || (isObj(v.quick) && isNum(v.quick.promptTokens) && isNum(v.quick.cachedTokens)));
 }
 
 export function isWorkerMessage(v: unknown): v is WorkerMessage {

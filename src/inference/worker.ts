@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import { chooseWindow, QUICK_CONTEXT_TOKENS, type ContextWindow } from './contextWindow';
 import { Decoder } from './decoder';
 import type { KvCache } from './kvCache';
 import { openDecoderSession } from './decoderSession';
@@ -24,6 +25,7 @@ import {
   type ModelLoad,
   type PromptInput,
   type StopReason,
+  type WarmStats,
   type WorkerMessage,
 } from './protocol';
 import { checkStop, finalizeSuggestion, type StopKind } from './stopping';
@@ -42,6 +44,8 @@ interface Loaded {
   decoder: Decoder;
   /** Ghost text's cache, carried from keystroke to keystroke. */
   kept: KvCache;
+  /** Ghost text's quick window's cache (contextWindow.ts). */
+  quick: KvCache;
   /** For requests that do not reuse one (rewrites): they leave ghost text's cache alone. */
   scratch: KvCache;
 }
@@ -49,8 +53,12 @@ interface Loaded {
 let loaded: Loaded | undefined;
 const queue: HostMessage[] = [];
 let running: { id: number; interrupted: boolean; warm?: boolean } | undefined;
-/** Positions a warm-up computes per session run: a request arriving meanwhile waits for at most one (~0.2 s on 2 cores). */
-const WARM_CHUNK_TOKENS = 64;
+/**
+ * Positions a warm-up computes per session run: a request arriving meanwhile waits for at
+ * most one (~0.35 s on 2 cores, mostly inside the inline debounce). 1,500 tokens took 4.6 s
+ * in runs of 64, 4.2 s in runs of 128, 4.0 s in runs of 256.
+ */
+const WARM_CHUNK_TOKENS = 128;
 let pumping = false;
 
 function send(m: WorkerMessage): void {
@@ -83,7 +91,7 @@ function dropQueued(index: number): void {
   const [m] = queue.splice(index, 1);
   if (m?.type === 'generate.start') {
     send({ type: 'generate.done', id: m.id, text: '', reason: 'interrupted', stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, ms: 0 }, logprobs: [] });
-  } else if (m?.type === 'cache.warm') {
+  } else if (m?.type === 'cache.warm' && m.id >= 0) {
     send({ type: 'cache.warmed', id: m.id, stats: { promptTokens: 0, cachedTokens: 0, computedTokens: 0, complete: false, ms: 0 } });
   }
 }
@@ -135,7 +143,7 @@ async function load(m: ModelLoad): Promise<void> {
   const decoder = new Decoder(session, Tensor);
   loaded = {
     dir: m.dir, device, dtype, session, tokenizer, counter: memoizedCounter(tokenizer), eos,
-    decoder, kept: decoder.newCache(), scratch: decoder.newCache(),
+    decoder, kept: decoder.newCache(), quick: decoder.newCache(), scratch: decoder.newCache(),
   };
   send({ type: 'model.loaded', id: m.id, dir: m.dir, device, dtype, fallbackReason, ms: Math.round(performance.now() - t0) });
 }
@@ -195,19 +203,44 @@ function promptOf(input: PromptInput, model: Loaded): { ids: number[]; leadingTr
   return { ids, leadingTrim: '' };
 }
 
-/** Fills ghost text's cache for a prompt, a chunk at a time, until done or anything else arrives. */
+/**
+ * Ghost text's windows for a continuation kept across keystrokes: the full one (its budget)
+ * and, when that is longer, the quick one (contextWindow.ts), each with its own cache.
+ */
+function ghostWindows(input: PromptInput, model: Loaded): { full: ContextWindow; quick?: ContextWindow } | undefined {
+  const full = promptOf(input, model);
+  if (!full) return undefined;
+  const windows: { full: ContextWindow; quick?: ContextWindow } = { full: { ...full, cache: model.kept } };
+  if (input.kind === 'continuation' && input.budgetTokens > QUICK_CONTEXT_TOKENS) {
+    const quick = promptOf({ ...input, budgetTokens: QUICK_CONTEXT_TOKENS }, model);
+    if (quick && quick.ids.length < full.ids.length) windows.quick = { ...quick, cache: model.quick };
+  }
+  return windows;
+}
+
+/**
+ * Fills ghost text's caches for a prompt, a chunk at a time, until done or anything else
+ * arrives: the quick window first (a suggestion soon after can be written from it), then the
+ * full one. An internal warm-up (negative id, after a suggestion from the quick window) answers no one.
+ */
 async function warm(m: CacheWarm): Promise<void> {
   const t0 = performance.now();
   if (!loaded) throw new Error('no model is loaded (send model.load first)');
-  const prompt = promptOf(m.prompt, loaded);
+  const windows = ghostWindows(m.prompt, loaded);
   const job = { id: m.id, interrupted: false, warm: true };
   running = job;
   try {
-    const r = prompt
-      ? await loaded.decoder.prefill({ prompt: prompt.ids, cache: loaded.kept, chunkTokens: WARM_CHUNK_TOKENS, shouldStop: () => job.interrupted })
-      : { cached: 0, computed: 0, complete: true };
-    const stats = { promptTokens: prompt?.ids.length ?? 0, cachedTokens: r.cached, computedTokens: r.computed, complete: r.complete, ms: Math.round(performance.now() - t0) };
-    send({ type: 'cache.warmed', id: m.id, stats });
+    const fill = (w: ContextWindow) => loaded!.decoder.prefill({ prompt: w.ids, cache: w.cache, chunkTokens: WARM_CHUNK_TOKENS, shouldStop: () => job.interrupted });
+    const quick = windows?.quick ? await fill(windows.quick) : undefined;
+    const full = windows && (!quick || quick.complete)
+      ? await fill(windows.full)
+      : { cached: windows?.full.cache.reusable(windows.full.ids) ?? 0, computed: 0, complete: !windows };
+    const stats: WarmStats = {
+      promptTokens: windows?.full.ids.length ?? 0, cachedTokens: full.cached, computedTokens: full.computed + (quick?.computed ?? 0), complete: full.complete,
+      ms: Math.round(performance.now() - t0),
+      ...(windows?.quick && quick ? { quick: { promptTokens: windows.quick.ids.length, cachedTokens: quick.cached } } : {}),
+    };
+    if (m.id >= 0) send({ type: 'cache.warmed', id: m.id, stats });
   } finally {
     running = undefined;
   }
@@ -219,9 +252,13 @@ async function generate(m: GenerateStart): Promise<void> {
   const { tokenizer, decoder } = loaded;
   const empty = (reason: StopReason) => send({ type: 'generate.done', id: m.id, text: '', reason, stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, ms: Math.round(performance.now() - t0) }, logprobs: [] });
 
-  const prompt = promptOf(m.prompt, loaded);
+  // Requests that keep the cache (ghost text) are written from a window (contextWindow.ts); others from scratch.
+  const windows = m.reuseCache ? ghostWindows(m.prompt, loaded) : undefined;
+  const chosen = windows ? chooseWindow(windows.full, windows.quick) : undefined;
+  const prompt = chosen?.window ?? promptOf(m.prompt, loaded);
   if (!prompt) return empty('eos');
   const { ids: promptIds, leadingTrim } = prompt;
+  const cache = chosen?.window.cache ?? loaded.scratch;
 
   const job = { id: m.id, interrupted: false };
   running = job;
@@ -234,7 +271,7 @@ async function generate(m: GenerateStart): Promise<void> {
       prompt: promptIds,
       sampling: m.sampling,
       eos: loaded.eos,
-      cache: m.reuseCache ? loaded.kept : loaded.scratch,
+      cache,
       reuseCache: m.reuseCache,
       onToken: (ids) => {
         // A token can end inside a multi-byte character: hold back the replacement character until it completes.
@@ -253,9 +290,14 @@ async function generate(m: GenerateStart): Promise<void> {
     const text = m.prompt.kind === 'continuation' ? finalizeSuggestion(raw, m.stop) : checkStop(raw, m.stop).text.trim();
     send({
       type: 'generate.done', id: m.id, text, reason,
-      stats: { promptTokens: promptIds.length, reusedTokens: reused, newTokens: generated.length, ms: Math.round(performance.now() - t0) },
+      stats: {
+        promptTokens: promptIds.length, reusedTokens: reused, newTokens: generated.length, ms: Math.round(performance.now() - t0),
+        ...(chosen ? { window: chosen.quick ? 'quick' : 'full' } : {}),
+      },
       logprobs,
     });
+    // Written from the quick window: read the full one in the background until something else arrives.
+    if (chosen?.quick && !queue.some((q) => q.type !== 'cache.warm')) queue.push({ type: 'cache.warm', id: -1, prompt: m.prompt });
   } finally {
     running = undefined;
   }
