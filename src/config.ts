@@ -120,16 +120,14 @@ export function inlineSettings(): InlineSettings {
     temperature: c.get<number>('inline.temperature', 0.6),
     topK: c.get<number>('inline.topK', 40),
     repetitionPenalty: c.get<number>('inline.repetitionPenalty', 1.1),
+    minConfidence: c.get<number>('inline.minConfidence', 0.1),
+    warmUp: c.get<boolean>('inline.warmUp', true),
   };
 }
 
 export function rewriteSettings(): RewriteSettings {
   const c = section();
   return {
-    minConfidence: c.get<number>('inline.minConfidence', 0.1),
-    warmUp: c.get<boolean>('inline.warmUp', true),
-    minConfidence: c.get<number>('inline.minConfidence', 0),
-    warmUp: c.get<boolean>('inline.warmUp', true),
     temperature: c.get<number>('rewrite.temperature', 0.5),
     topK: c.get<number>('rewrite.topK', 40),
     repetitionPenalty: c.get<number>('rewrite.repetitionPenalty', 1),

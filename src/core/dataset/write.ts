@@ -38,8 +38,8 @@ export async function writeDataset(folder: string, build: DatasetBuild): Promise
 /** The contract's key order, whatever order the object was built in. */
 export function exampleRecord(e: TrainingExample): object {
   if (e.tier === 'raw') return { id: e.id, doc: e.doc, tier: e.tier, text: e.text };
-  return { id: e.id, doc: e.doc, tier: e.tier, messages: e.messages.map((m) => ({ role: m.role, content: m.content })) };
   if (e.tier === 'fim') return { id: e.id, doc: e.doc, tier: e.tier, prompt: e.prompt, completion: e.completion };
+  return { id: e.id, doc: e.doc, tier: e.tier, messages: e.messages.map((m) => ({ role: m.role, content: m.content })) };
 }
 
 function documentRecord(d: DocumentRecord): object {
