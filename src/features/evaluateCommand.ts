@@ -2,8 +2,6 @@
 // or one the writer picks), with a cancellable progress notification, then
 // shows the headline scores and offers the dashboard, where all of them are.
 import * as vscode from 'vscode';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { readRunSummary, type RunSummary } from '../core/runs/runFolder';
 import { parseSummary, readEvalJson, summaryLine } from '../core/eval/voiceScores';
 import { EngineCrashError, EngineReportedError, EngineStartError, runEngineToCompletion } from '../engine/client';
@@ -21,8 +19,6 @@ export interface EvaluateDeps {
   log: vscode.LogOutputChannel;
   runsRoot: () => string;
 }
-
-const hasAdapter = (dir: string) => existsSync(join(dir, 'adapter', 'adapter_config.json')) || existsSync(join(dir, 'model', 'config.json'));
 
 export function registerEvaluateCommand(deps: EvaluateDeps): vscode.Disposable {
   let busy = false;
@@ -44,9 +40,10 @@ export function registerEvaluateCommand(deps: EvaluateDeps): vscode.Disposable {
 /** The run given by the caller (dashboard), else the active voice, else the writer's pick of trained runs. */
 async function chooseRun(deps: EvaluateDeps, explicit: string | undefined): Promise<RunSummary | undefined> {
   for (const dir of [explicit, deps.voice.current()]) {
-    if (dir && hasAdapter(dir)) return readRunSummary(dir);
+    const run = dir ? await readRunSummary(dir).catch(() => undefined) : undefined;
+    if (run?.hasWeights) return run;
   }
-  return pickRun(deps.runsRoot(), 'Evaluate which voice? (trained runs)', (r) => hasAdapter(r.dir), deps.voice.current());
+  return pickRun(deps.runsRoot(), 'Evaluate which voice? (trained runs)', (r) => r.hasWeights, deps.voice.current());
 }
 
 async function evaluate(deps: EvaluateDeps, run: RunSummary): Promise<void> {

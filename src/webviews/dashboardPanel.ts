@@ -348,7 +348,7 @@ class DashboardSession implements vscode.Disposable {
       cancel: alive,
       // Resume continues from the newest checkpoint, so there must be one; "running" with no engine = crashed.
       resume: !alive && stopped && files.checkpoints.length > 0 && !actions.busy(),
-      export: files.hasAdapter && !alive,
+      export: files.hasWeights && !alive,
       activate: files.hasVoice && !active,
       choose: !remote && !alive && summary.state === 'done' && files.checkpoints.length > 0 && !actions.busy(),
     };

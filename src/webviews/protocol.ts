@@ -217,12 +217,12 @@ function parseEvents(values: unknown[]): EngineEvent[] {
 }
 
 function parseFiles(v: unknown): RunFilesUpdate | undefined {
-  if (!isObj(v) || !isBool(v.hasAdapter) || !isBool(v.hasVoice) || !Array.isArray(v.checkpoints)) return undefined;
+  if (!isObj(v) || !isBool(v.hasWeights) || !isBool(v.hasVoice) || !Array.isArray(v.checkpoints)) return undefined;
   return {
     canaries: v.canaries ?? null,
     manifest: v.manifest ?? null,
     evaluation: v.evaluation ?? null,
-    hasAdapter: v.hasAdapter,
+    hasWeights: v.hasWeights,
     hasVoice: v.hasVoice,
     checkpoints: v.checkpoints.filter(isStr),
   };

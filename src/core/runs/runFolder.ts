@@ -10,6 +10,8 @@ export const RUN_FILES = {
   events: 'events.jsonl',
   dataset: 'dataset',
   adapter: 'adapter',
+  /** A full fine-tune's weights, in place of adapter/. */
+  model: 'model',
   onnx: 'onnx',
   canaries: 'canaries.json',
   eval: 'eval.json',
@@ -20,6 +22,15 @@ export const RUN_FILES = {
   /** Writer-facing metadata: a display name given with "rename". */
   meta: 'run.json',
 } as const;
+
+/** A file that exists once a run has trained weights: the adapter's, or a full fine-tune's model's. */
+export const TRAINED_WEIGHTS = [join(RUN_FILES.adapter, 'adapter_config.json'), join(RUN_FILES.model, 'config.json')] as const;
+
+/** The one answer to "does this run have trained weights?" (an adapter, or a full fine-tune's model): what export, evaluate and choose need. */
+export async function hasTrainedWeights(dir: string): Promise<boolean> {
+  const found = await Promise.all(TRAINED_WEIGHTS.map((p) => stat(join(dir, p)).then(() => true, () => false)));
+  return found.includes(true);
+}
 
 export function defaultRunsRoot(): string {
   return join(homedir(), '.voice-draft', 'runs');
@@ -86,6 +97,8 @@ export interface RunSummary {
   chosenBy?: ChosenBy;
   /** Best voice score (0..1) of a finished run; null when its voice check was off. */
   bestVoiceScore?: number | null;
+  /** Trained weights (hasTrainedWeights). */
+  hasWeights: boolean;
   /** The merged ONNX export the editor writes with. */
   hasVoice: boolean;
   lastError?: { code: string; message: string; hint?: string };
@@ -121,10 +134,11 @@ export function stateFromEvents(lines: string[]): Pick<RunSummary, 'state' | 'be
 
 export async function readRunSummary(dir: string): Promise<RunSummary> {
   const id = dir.split(/[\\/]/).pop() ?? dir;
-  const [events, config, meta, onnx, info] = await Promise.all([
+  const [events, config, meta, hasWeights, onnx, info] = await Promise.all([
     readFile(join(dir, RUN_FILES.events), 'utf8').catch(() => ''),
     readJson(join(dir, RUN_FILES.config)),
     readJson<{ name?: string }>(join(dir, RUN_FILES.meta)),
+    hasTrainedWeights(dir),
     stat(join(dir, RUN_FILES.onnx, 'config.json')).catch(() => undefined),
     stat(dir),
   ]);
@@ -134,6 +148,7 @@ export async function readRunSummary(dir: string): Promise<RunSummary> {
     name: meta?.name ?? id,
     ...stateFromEvents(events.split('\n')),
     baseModel: typeof config?.base_model === 'string' ? config.base_model : undefined,
+    hasWeights,
     hasVoice: onnx !== undefined,
     modified: info.mtimeMs,
   };

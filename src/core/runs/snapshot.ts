@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type EngineEvent, parseEventLine } from './protocol';
-import { readJson, RUN_FILES } from './runFolder';
+import { hasTrainedWeights, readJson, RUN_FILES } from './runFolder';
 
 export interface RunFiles {
   /** config.json: the writer's overrides, or the resolved config once training started. */
@@ -17,7 +17,8 @@ export interface RunFiles {
   manifest: unknown;
   /** eval.json: voice scores, whatever keys the evaluator wrote. */
   evaluation: unknown;
-  hasAdapter: boolean;
+  /** Trained weights: adapter/, or a full fine-tune's model/ (hasTrainedWeights). */
+  hasWeights: boolean;
   /** The merged ONNX export the editor writes with. */
   hasVoice: boolean;
   /** Checkpoint folder names, oldest first: resume points. */
@@ -66,15 +67,15 @@ export async function readRunSnapshot(runDir: string): Promise<RunSnapshot> {
 /** The run's files other than events.jsonl and config.json; re-read when they change. */
 export async function readRunFiles(runDir: string): Promise<Omit<RunFiles, 'config'>> {
   const exists = (p: string) => stat(join(runDir, p)).then(() => true, () => false);
-  const [canaries, manifest, evaluation, hasAdapter, hasVoice, checkpoints] = await Promise.all([
+  const [canaries, manifest, evaluation, hasWeights, hasVoice, checkpoints] = await Promise.all([
     readJson<unknown>(join(runDir, RUN_FILES.canaries)),
     readJson<unknown>(join(runDir, RUN_FILES.dataset, 'manifest.json')),
     readJson<unknown>(join(runDir, RUN_FILES.eval)),
-    exists(join(RUN_FILES.adapter, 'adapter_config.json')),
+    hasTrainedWeights(runDir),
     exists(join(RUN_FILES.onnx, 'config.json')),
     readdir(join(runDir, 'checkpoints')).then((n) => n.filter((x) => !x.startsWith('.')).sort(), () => []),
   ]);
-  return { canaries: canaries ?? null, manifest: manifest ?? null, evaluation: evaluation ?? null, hasAdapter, hasVoice, checkpoints };
+  return { canaries: canaries ?? null, manifest: manifest ?? null, evaluation: evaluation ?? null, hasWeights, hasVoice, checkpoints };
 }
 
 /**

@@ -7,7 +7,7 @@ import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { type EngineEvent, parseEventLine } from './protocol';
 import { tailEvents } from './eventsTail';
-import { RUN_FILES } from './runFolder';
+import { RUN_FILES, TRAINED_WEIGHTS } from './runFolder';
 import { readRunFiles, readRunSnapshot, type RunFiles, type RunSnapshot } from './snapshot';
 
 export interface RunWatchHandlers {
@@ -22,7 +22,7 @@ const WATCHED = [
   RUN_FILES.canaries,
   RUN_FILES.eval,
   join(RUN_FILES.dataset, 'manifest.json'),
-  join(RUN_FILES.adapter, 'adapter_config.json'),
+  ...TRAINED_WEIGHTS,
   join(RUN_FILES.onnx, 'config.json'),
   'checkpoints',
 ];

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tailEvents } from '../../../src/core/runs/eventsTail';
-import { readRunSnapshot } from '../../../src/core/runs/snapshot';
+import { readRunSummary } from '../../../src/core/runs/runFolder';
+import { readRunFiles, readRunSnapshot } from '../../../src/core/runs/snapshot';
 import { watchRun } from '../../../src/core/runs/watchRun';
 import { parseEventLine } from '../../../src/core/runs/protocol';
 
@@ -38,8 +39,21 @@ test('a snapshot rebuilds the run from its folder; a half-written last line is l
   assert.ok(Array.isArray(snap.files.canaries));
   assert.equal(snap.files.evaluation, null, 'eval.json is absent until the voice is evaluated');
   assert.deepEqual(snap.files.checkpoints, ['step-000002']);
-  assert.equal(snap.files.hasAdapter, false);
+  assert.equal(snap.files.hasWeights, false);
   assert.ok(snap.startedMs !== null && snap.lastEventMs !== null);
+});
+
+test('a full fine-tune leaves model/, not adapter/: the run has trained weights all the same (the Export button is on)', async () => {
+  const dir = await runFolder();
+  assert.equal((await readRunSnapshot(dir)).files.hasWeights, false);
+  assert.equal((await readRunSummary(dir)).hasWeights, false);
+  await mkdir(join(dir, 'model'));
+  await writeFile(join(dir, 'model', 'config.json'), '{"model_type":"llama"}');
+  assert.equal((await readRunSnapshot(dir)).files.hasWeights, true);
+  assert.equal((await readRunSummary(dir)).hasWeights, true);
+  await mkdir(join(dir, 'adapter'));
+  await writeFile(join(dir, 'adapter', 'adapter_config.json'), '{}');
+  assert.equal((await readRunFiles(dir)).hasWeights, true);
 });
 
 test('a complete last event without its newline is kept, and the tail does not repeat it', async () => {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { parseHostMessage, parseWebviewMessage } from '../../../src/webviews/protocol';
 
 const controls = { engineAlive: true, active: false, cancel: true, resume: false, activate: false, export: false, choose: false };
-const files = { config: { base_model: 'm' }, canaries: null, manifest: null, evaluation: null, hasAdapter: false, hasVoice: false, checkpoints: ['step-000002'] };
+const files = { config: { base_model: 'm' }, canaries: null, manifest: null, evaluation: null, hasWeights: false, hasVoice: false, checkpoints: ['step-000002'] };
 
 test('webview messages: known shapes pass, anything else is rejected', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'webview/ready' }), { type: 'webview/ready' });

@@ -53,7 +53,7 @@ test('self-test messages from the host are validated; a session with one malform
 });
 
 const controls: RunControls = { engineAlive: false, active: false, cancel: false, resume: false, activate: false, export: false, choose: false };
-const files = { config: null, canaries: null, manifest: null, evaluation: null, hasAdapter: false, hasVoice: false, checkpoints: [] };
+const files = { config: null, canaries: null, manifest: null, evaluation: null, hasWeights: false, hasVoice: false, checkpoints: [] };
 const snapshot = (dir: string): RunSnapshot => ({ dir, id: dir, name: dir, events: [], malformedLines: 0, eventsOffset: 0, startedMs: 0, lastEventMs: 0, files });
 
 test('the webview walks a session pair by pair and reports A/B picks; another run drops it', () => {

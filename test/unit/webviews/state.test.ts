@@ -6,7 +6,7 @@ import { DashboardState } from '../../../src/webviews/app/state';
 import type { RunControls } from '../../../src/webviews/protocol';
 
 const controls: RunControls = { engineAlive: true, active: false, cancel: true, resume: false, activate: false, export: false, choose: false };
-const files = { config: null, canaries: null, manifest: null, evaluation: null, hasAdapter: false, hasVoice: false, checkpoints: [] };
+const files = { config: null, canaries: null, manifest: null, evaluation: null, hasWeights: false, hasVoice: false, checkpoints: [] };
 const progress = (step: number) => parseEvent({ event: 'train.progress', step, epoch: 0, loss: 2, lr: 1e-4 });
 const snapshot = (dir: string, steps: number[]): RunSnapshot => ({
   dir, id: dir, name: dir, events: steps.map(progress), malformedLines: 0, eventsOffset: 0, startedMs: 0, lastEventMs: 0, files,
