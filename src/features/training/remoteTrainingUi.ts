@@ -4,7 +4,6 @@
 // dropped link or a reload, export on the host. TrainingController hands remote
 // runs to this class and keeps everything local to itself.
 import * as vscode from 'vscode';
-import { readRunSummary } from '../../core/runs/runFolder';
 import { engineSettings } from '../../config';
 import { EngineReportedError } from '../../engine/client';
 import type { EngineEvent } from '../../core/runs/protocol';
@@ -14,10 +13,9 @@ import {
   cancelRemoteTraining, exportRemoteVoice, followRemoteTraining, isRemoteRun, readRemoteState, sendSummary, startRemote,
   type RemoteTarget,
 } from '../../engine/remoteTraining';
-import { exportVoice, formatEta, progressFrom, type TrainProgressView } from '../../engine/training';
+import { exportVoice } from '../../engine/training';
 import { abortOnCancel } from '../cancellation';
-import { Commands } from '../commandIds';
-import type { TrainingDeps } from './trainingController';
+import { activateVoice, exportFeedback, trainingProgress, type TrainingDeps } from './trainingFeedback';
 
 export class RemoteTrainingUi {
   /** The remote run this window follows; reset in finally. */
@@ -116,22 +114,12 @@ export class RemoteTrainingUi {
   private async follow(runDir: string, target: RemoteTarget): Promise<void> {
     const { status, log } = this.deps;
     this.following = runDir;
-    let view: TrainProgressView = { percent: 0 };
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Voice Draft: training your voice on ${target.host}`, cancellable: true },
         (progress, token) => {
           token.onCancellationRequested(() => { void this.cancel(runDir); });
-          status.show({ kind: 'training', percent: 0 });
-          return followRemoteTraining(runDir, target, (e) => {
-            logEvent(log, e);
-            const next = progressFrom(e, view);
-            if (next !== view) {
-              progress.report({ increment: next.percent - view.percent, message: describe(next) });
-              status.show({ kind: 'training', percent: next.percent });
-              view = next;
-            }
-          }, {
+          return followRemoteTraining(runDir, target, trainingProgress(this.deps, progress), {
             onStderr: (l) => log.debug(`[remote] ${l}`),
             onPullError: (e) => log.warn(`[remote] copying results back failed (the next copy tries again): ${String(e)}`),
           });
@@ -187,18 +175,14 @@ export class RemoteTrainingUi {
 
   /** Export on the host (its GPU and engine), pull onnx/ back, make it the active voice; on a dead link, offer this machine. */
   async exportAndActivate(runDir: string): Promise<void> {
-    const { status, log, voice } = this.deps;
+    const { status, log } = this.deps;
     const state = await readRemoteState(runDir);
     if (!state) return;
     status.show({ kind: 'exporting' });
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Voice Draft: preparing your voice for writing on ${state.host}`, cancellable: true },
-        (progress, token) => exportRemoteVoice(runDir, { host: state.host }, {
-          signal: abortOnCancel(token),
-          onStderr: (l) => log.debug(`[export] ${l}`),
-          onEvent: (e) => { logEvent(log, e); if (e.event === 'export.progress') progress.report({ message: e.message }); },
-        }),
+        (progress, token) => exportRemoteVoice(runDir, { host: state.host }, exportFeedback(this.deps, progress, token)),
       );
     } catch (e) {
       status.show({ kind: 'error', message: 'The voice was trained but could not be exported.' });
@@ -210,49 +194,25 @@ export class RemoteTrainingUi {
       if (c === 'Show Log') log.show();
       return;
     }
-    await this.activate(runDir, voice);
+    await activateVoice(this.deps, runDir);
   }
 
   private async exportHere(runDir: string): Promise<void> {
-    const { engine, log, status, voice } = this.deps;
+    const { engine, status } = this.deps;
     if (!(await engine.ensure())) return;
     status.show({ kind: 'exporting' });
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Voice Draft: preparing your voice for writing', cancellable: true },
-        (progress, token) => exportVoice(runDir, engine.python(), {
-          signal: abortOnCancel(token),
-          onStderr: (l) => log.debug(`[export] ${l}`),
-          onEvent: (e) => { logEvent(log, e); if (e.event === 'export.progress') progress.report({ message: e.message }); },
-        }),
+        (progress, token) => exportVoice(runDir, engine.python(), exportFeedback(this.deps, progress, token)),
       );
     } catch (e) {
       status.show({ kind: 'error', message: 'The voice was trained but could not be exported.' });
       void vscode.window.showErrorMessage(`Voice Draft: exporting on this machine failed too: ${(e as Error).message}`);
       return;
     }
-    await this.activate(runDir, voice);
+    await activateVoice(this.deps, runDir);
   }
 
-  private async activate(runDir: string, voice: TrainingDeps['voice']): Promise<void> {
-    await voice.set(runDir);
-    const run = await readRunSummary(runDir);
-    this.deps.status.show({ kind: 'active', voice: run.name });
-    const c = await vscode.window.showInformationMessage(`Voice Draft: the voice "${run.name}" is ready and active. Type in a markdown file to write with it.`, 'Show Dashboard');
-    if (c) void vscode.commands.executeCommand(Commands.showDashboard, runDir);
-  }
 }
 
-function describe(v: TrainProgressView): string {
-  const parts = [`${Math.round(v.percent)}%`];
-  if (v.step !== undefined) parts.push(`step ${v.step}${v.totalSteps ? `/${v.totalSteps}` : ''}`);
-  if (typeof v.loss === 'number') parts.push(`loss ${v.loss.toFixed(3)}`);
-  const eta = formatEta(v.etaSeconds);
-  if (eta) parts.push(eta);
-  return parts.join(' · ');
-}
-
-function logEvent(log: vscode.LogOutputChannel, e: EngineEvent): void {
-  if (e.event === 'error') log.error(`[engine] ${e.code}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
-  else log.info(`[engine] ${JSON.stringify(e)}`);
-}

@@ -4,25 +4,15 @@
 // re-attach to a run that is still training.
 import * as vscode from 'vscode';
 import { readFile } from 'node:fs/promises';
-import { listRuns, readRunSummary } from '../../core/runs/runFolder';
+import { listRuns } from '../../core/runs/runFolder';
 import { cancelEngine, clearPidFile, liveEngine } from '../../engine/detached';
 import { EngineReportedError } from '../../engine/client';
-import { chooseCheckpoint, engineLogPath, exportVoice, followTraining, formatEta, progressFrom, startTraining, TrainingBusyError, type TrainProgressView } from '../../engine/training';
+import { chooseCheckpoint, engineLogPath, exportVoice, followTraining, startTraining, TrainingBusyError } from '../../engine/training';
 import type { EngineEvent } from '../../core/runs/protocol';
-import type { ActiveVoiceStore } from '../activeVoice';
-import type { EngineService } from '../engineSetup';
-import type { VoiceStatusBar } from '../statusBar';
 import { abortOnCancel } from '../cancellation';
 import { Commands } from '../commandIds';
 import { RemoteTrainingUi } from './remoteTrainingUi';
-
-export interface TrainingDeps {
-  engine: EngineService;
-  status: VoiceStatusBar;
-  voice: ActiveVoiceStore;
-  log: vscode.LogOutputChannel;
-  runsRoot: () => string;
-}
+import { activateVoice, exportFeedback, logEvent, trainingProgress, type TrainingDeps } from './trainingFeedback';
 
 export class TrainingController {
   /** Set while this window follows a training; reset in finally. */
@@ -77,9 +67,8 @@ export class TrainingController {
   }
 
   private async follow(runDir: string, pid: number): Promise<void> {
-    const { status, log } = this.deps;
+    const { log } = this.deps;
     this.following = runDir;
-    let view: TrainProgressView = { percent: 0 };
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Voice Draft: training your voice', cancellable: true },
@@ -88,16 +77,7 @@ export class TrainingController {
             log.info(`cancel requested: SIGTERM to engine ${pid}`);
             cancelEngine(pid);
           });
-          status.show({ kind: 'training', percent: 0 });
-          return followTraining(runDir, pid, (e) => {
-            logEvent(log, e);
-            const next = progressFrom(e, view);
-            if (next !== view) {
-              progress.report({ increment: next.percent - view.percent, message: describeProgress(next) });
-              status.show({ kind: 'training', percent: next.percent });
-              view = next;
-            }
-          });
+          return followTraining(runDir, pid, trainingProgress(this.deps, progress));
         },
       );
       await clearPidFile(runDir);
@@ -147,16 +127,12 @@ export class TrainingController {
   /** Export runs after every training; a failed export leaves the adapter and says why. */
   async exportAndActivate(runDir: string): Promise<void> {
     if (await this.remote.owns(runDir)) return this.remote.exportAndActivate(runDir); // export on the host, pull onnx/
-    const { status, log, voice, engine } = this.deps;
+    const { status, log, engine } = this.deps;
     status.show({ kind: 'exporting' });
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Voice Draft: preparing your voice for writing', cancellable: true },
-        (progress, token) => exportVoice(runDir, engine.python(), {
-          signal: abortOnCancel(token),
-          onStderr: (l) => log.debug(`[export] ${l}`),
-          onEvent: (e) => { logEvent(log, e); if (e.event === 'export.progress') progress.report({ message: e.message }); },
-        }),
+        (progress, token) => exportVoice(runDir, engine.python(), exportFeedback(this.deps, progress, token)),
       );
     } catch (e) {
       status.show({ kind: 'error', message: 'The voice was trained but could not be exported.' });
@@ -167,11 +143,7 @@ export class TrainingController {
       if (c === 'Show Log') log.show();
       return;
     }
-    await voice.set(runDir);
-    const run = await readRunSummary(runDir);
-    status.show({ kind: 'active', voice: run.name });
-    const c = await vscode.window.showInformationMessage(`Voice Draft: the voice "${run.name}" is ready and active. Type in a markdown file to write with it.`, 'Show Dashboard');
-    if (c) void vscode.commands.executeCommand(Commands.showDashboard, runDir);
+    await activateVoice(this.deps, runDir);
   }
 
   private async reportCrash(runDir: string, error: Extract<EngineEvent, { event: 'error' }> | undefined): Promise<void> {
@@ -196,20 +168,6 @@ export class TrainingController {
     cancelEngine(live.pid);
     return true;
   }
-}
-
-function describeProgress(v: TrainProgressView): string {
-  const parts = [`${Math.round(v.percent)}%`];
-  if (v.step !== undefined) parts.push(`step ${v.step}${v.totalSteps ? `/${v.totalSteps}` : ''}`);
-  if (typeof v.loss === 'number') parts.push(`loss ${v.loss.toFixed(3)}`);
-  const eta = formatEta(v.etaSeconds);
-  if (eta) parts.push(eta);
-  return parts.join(' · ');
-}
-
-function logEvent(log: vscode.LogOutputChannel, e: EngineEvent): void {
-  if (e.event === 'error') log.error(`[engine] ${e.code}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
-  else log.info(`[engine] ${JSON.stringify(e)}`);
 }
 
 async function lastLines(path: string, n: number): Promise<string> {

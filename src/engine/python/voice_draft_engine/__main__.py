@@ -69,9 +69,15 @@ def _disk_full(e: BaseException | None) -> bool:
     return False
 
 
+# Commands that write into a run folder (or an export of one): what they create is the
+# writer's alone to read (0700 folders, 0600 files), whatever the caller's umask.
+PRIVATE_COMMANDS = ("train", "choose", "eval", "export")
+
+
 def main(argv: list[str] | None = None) -> int:
     setup_logging()
     args = _parser().parse_args(argv)
+    umask = os.umask(0o077) if args.command in PRIVATE_COMMANDS else None
     sink = EventSink(stream=sys.stdout)
     if getattr(args, "worker", None):
         from .distributed import launched_rank
@@ -132,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sink.close()
         sys.stdout = protocol_stdout
+        if umask is not None:
+            os.umask(umask)
 
 
 if __name__ == "__main__":

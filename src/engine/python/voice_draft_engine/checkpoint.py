@@ -5,15 +5,22 @@
         optimizer.pt  scheduler.pt  rng.pt
         config.json         the resolved TrainConfig
         state.json          LoopState: step, epoch, position in the epoch, best so far
+        checksums.json      size and SHA-256 of every other file (written last)
 
 Everything is written into a hidden temp folder that is renamed into place at the
-end (files.build_folder); state.json is written last. A folder named step-NNNNNN
-therefore is complete, and a crash mid-write leaves only a hidden temp folder.
+end (files.build_folder). A folder named step-NNNNNN therefore was complete when it
+was written, and a crash mid-write leaves only a hidden temp folder. What happens to
+it afterwards (a disk error, a copy cut short, a careless hand) is what checksums.json
+is for: a resume verifies the newest checkpoint against it and, when a file is missing,
+short or changed, sets that checkpoint aside as step-NNNNNN.damaged and takes the next
+older one (latest_intact_checkpoint). A checkpoint from before checksums (no
+checksums.json) is taken as it is.
 Tensors are loaded with weights_only=True: a run folder may come from another machine.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -32,6 +39,8 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 CHECKPOINTS = "checkpoints"
+CHECKSUMS = "checksums.json"
+DAMAGED_SUFFIX = ".damaged"
 _NAME = re.compile(r"^step-(\d{6,})$")
 
 
@@ -112,9 +121,91 @@ def save_checkpoint(run_dir: Path, *, model: Any, optimizer: Any, scheduler: Any
         torch.save(scheduler.state_dict(), folder / "scheduler.pt")
         torch.save(_rng_state(), folder / "rng.pt")
         write_json(folder / "config.json", config)
-        write_json(folder / "state.json", {"format": FORMAT, **state.as_dict()})  # last: marks it complete
+        write_json(folder / "state.json", {"format": FORMAT, **state.as_dict()})
+        write_checksums(folder)  # last: covers everything above
 
     return _saving(root, lambda: build_folder(root / checkpoint_name(state.step), fill))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS)
+
+
+def write_checksums(folder: Path) -> None:
+    """checksums.json: `{format, files: {relative path: {bytes, sha256}}}` of every file in the folder."""
+    files = {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+             for p in _files(folder)}
+    write_json(folder / CHECKSUMS, {"format": FORMAT, "files": files})
+
+
+def checkpoint_problem(checkpoint: Path) -> str | None:
+    """Why a checkpoint cannot be resumed from (a file missing, short or changed since it was
+    written), or None when it is intact. One without checksums.json (an older engine's) is
+    trusted once its state.json reads."""
+    try:
+        read_state(checkpoint)
+    except (OSError, ValueError, TypeError) as e:
+        return f"state.json does not read ({e})"
+    sums = checkpoint / CHECKSUMS
+    if not sums.is_file():
+        return None
+    try:
+        listed = json.loads(sums.read_text(encoding="utf-8"))["files"]
+        assert isinstance(listed, dict) and listed
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        return f"{CHECKSUMS} does not read"
+    for rel, want in sorted(listed.items()):
+        path = checkpoint / rel
+        try:
+            if not path.is_file():
+                return f"{rel} is missing"
+            size = path.stat().st_size
+            if size != want.get("bytes"):
+                return f"{rel} has {size} bytes, {want.get('bytes')} were written"
+            if _sha256(path) != want.get("sha256"):
+                return f"{rel} is not the file that was written (checksum differs)"
+        except OSError as e:
+            return f"{rel} does not read ({e.strerror or e})"
+    return None
+
+
+def latest_intact_checkpoint(run_dir: Path) -> tuple[Path | None, list[tuple[Path, str]]]:
+    """The newest checkpoint that verifies, and the newer ones that did not, with why."""
+    damaged: list[tuple[Path, str]] = []
+    for _, path in reversed(list_checkpoints(run_dir)):
+        problem = checkpoint_problem(path)
+        if problem is None:
+            return path, damaged
+        damaged.append((path, problem))
+    return None, damaged
+
+
+def remove_leftovers(run_dir: Path) -> None:
+    """Hidden temp and stale folders an engine killed while saving left in checkpoints/
+    (files.build_folder); only a process that owns the run (runlock) may call this."""
+    root = run_dir / CHECKPOINTS
+    if root.is_dir():
+        for child in root.iterdir():
+            if child.name.startswith(".") and (".tmp-" in child.name or ".stale-" in child.name):
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def set_aside(checkpoint: Path) -> Path:
+    """Rename a damaged checkpoint to step-NNNNNN.damaged: never resumed from, never counted as
+    the newest when checkpoints are pruned, left for the writer to look at (a fresh start
+    removes it with the rest)."""
+    target = checkpoint.with_name(checkpoint.name + DAMAGED_SUFFIX)
+    shutil.rmtree(target, ignore_errors=True)
+    checkpoint.rename(target)
+    return target
 
 
 def _saving(where: Path, save: Any) -> Path:

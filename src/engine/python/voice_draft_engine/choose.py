@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import checkpoint as ckpt
+from . import runlock
 from .config import TrainConfig
 from .protocol import EngineError, EventSink
 from .versions import TRAIN, require_tested
@@ -32,9 +33,10 @@ def run_choose_command(sink: EventSink, run: str, step: int) -> int:
         raise EngineError("checkpoint_not_found", f"{run_dir.name} has no checkpoint at step {step}.",
                           f"Kept checkpoints: {', '.join(map(str, kept)) or 'none'} (training keeps the newest, "
                           "the lowest-loss and the best-voice ones; raise keep_checkpoints to keep more).")
-    sink.attach_run(run_dir)
-    cfg = TrainConfig.load(run_dir / "config.json")
-    prepared = prepare_model(resolve_base_model(cfg.base_model, sink), cfg, "cpu")
-    output = write_output(run_dir, cfg, prepared.model, prepared.tokenizer, step)
-    sink.emit("voice.chosen", step=step, by="writer", output=output)
+    with runlock.acquire(run_dir, command="choose"):  # not while an engine trains it (it writes adapter/ too)
+        sink.attach_run(run_dir)
+        cfg = TrainConfig.load(run_dir / "config.json")
+        prepared = prepare_model(resolve_base_model(cfg.base_model, sink), cfg, "cpu")
+        output = write_output(run_dir, cfg, prepared.model, prepared.tokenizer, step)
+        sink.emit("voice.chosen", step=step, by="writer", output=output)
     return 0

@@ -120,7 +120,7 @@ def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | 
     if not run_dir.is_dir():
         return None  # train_run reports run_not_found
     sink.attach_run(run_dir)  # for our own error, if it comes to that
-    cfg, _ = starting_point(run_dir, resume)
+    cfg, _, _ = starting_point(run_dir, resume)
     if cfg.launcher == "none":
         return None
     processes = processes_for(cfg)

@@ -58,6 +58,17 @@ class EventSink:
             return
         path = Path(run_dir) / "events.jsonl"
         self._file = open(path, "a", encoding="utf-8")
+        # An engine killed mid-write (SIGKILL, power) may have left half a line: end it, so
+        # that the first event of this one is a line of its own, not the tail of a broken one.
+        try:
+            with open(path, "rb") as f:
+                f.seek(-1, os.SEEK_END)
+                torn = f.read(1) != b"\n"
+        except OSError:  # empty
+            torn = False
+        if torn:
+            self._file.write("\n")
+            self._file.flush()
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
         record = {"event": event, **_clean(fields)}

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import checkpoint as ckpt
+from . import runlock
 from .canaries import FILE as CANARIES_FILE
 from .canaries import CanaryBook, common_system_message, configured_canaries
 from .config import TrainConfig
@@ -115,15 +116,19 @@ def _relative(path: Path | None, run_dir: Path) -> str | None:
 EXECUTION_FIELDS = ("launcher", "processes")
 
 
-def starting_point(run_dir: Path, resume: bool) -> tuple[TrainConfig, Path | None]:
-    """The config to train with and the checkpoint to resume from (None: from scratch).
+def starting_point(run_dir: Path, resume: bool) -> tuple[TrainConfig, Path | None, list[tuple[Path, str]]]:
+    """The config to train with, the checkpoint to resume from (None: from scratch) and the
+    newer checkpoints that failed verification (checkpoint.checkpoint_problem), with why.
 
-    A resume trusts the checkpoint's own resolved config (the run's config.json may have
-    been edited since; a different batch shape would break the resume guarantee), except
-    for EXECUTION_FIELDS. Reads only: a fresh start then calls clear_earlier_attempt."""
-    resume_from = ckpt.latest_checkpoint(run_dir) if resume else None
+    A resume takes the newest intact checkpoint and trusts its own resolved config (the run's
+    config.json may have been edited since; a different batch shape would break the resume
+    guarantee), except for EXECUTION_FIELDS. Reads only: a fresh start then calls
+    clear_earlier_attempt, a resume set_aside_damaged."""
+    resume_from, damaged = ckpt.latest_intact_checkpoint(run_dir) if resume else (None, [])
+    for path, problem in damaged:
+        log.warning("--resume: checkpoint %s is damaged (%s); trying the one before it", path.name, problem)
     if resume and resume_from is None:
-        log.warning("--resume: no complete checkpoint in %s; starting from the beginning", run_dir)
+        log.warning("--resume: no intact checkpoint in %s; starting from the beginning", run_dir)
     if resume_from is not None:
         config = ckpt.read_config(resume_from)
         try:
@@ -132,10 +137,21 @@ def starting_point(run_dir: Path, resume: bool) -> tuple[TrainConfig, Path | Non
             current = {}
         if isinstance(current, dict):
             config |= {k: current[k] for k in EXECUTION_FIELDS if k in current}
-        return TrainConfig.from_dict(config, where=str(resume_from / "config.json")), resume_from
+        return TrainConfig.from_dict(config, where=str(resume_from / "config.json")), resume_from, damaged
     cfg = TrainConfig.load(run_dir / "config.json")
     apply_hardware_defaults(cfg, set(_config_overrides(run_dir)), detect())
-    return cfg, None
+    return cfg, None, damaged
+
+
+def set_aside_damaged(run_dir: Path, damaged: list[tuple[Path, str]]) -> list[dict[str, str]]:
+    """Renames the damaged checkpoints (step-NNNNNN.damaged) so that no later prune keeps one of
+    them in place of an intact checkpoint; what train.started says about them."""
+    report = []
+    for path, problem in damaged:
+        moved = ckpt.set_aside(path) if path.is_dir() else path
+        report.append({"checkpoint": _relative(path, run_dir), "problem": problem,
+                       "moved_to": _relative(moved, run_dir)})
+    return report
 
 
 def _config_overrides(run_dir: Path) -> dict[str, Any]:
@@ -213,7 +229,10 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
     if not run_dir.is_dir():
         raise EngineError("run_not_found", f"{run_dir} is not a folder.", "Create the run first.")
     sink.attach_run(run_dir)
-    cfg, resume_from = starting_point(run_dir, resume)
+    cfg, resume_from, damaged = starting_point(run_dir, resume)
+    damaged_report = set_aside_damaged(run_dir, damaged) if world.main else []
+    if resume_from is not None and world.main:
+        ckpt.remove_leftovers(run_dir)  # half-written checkpoints of an engine that was killed
     if resume_from is None and world.main:
         clear_earlier_attempt(run_dir)
     cfg.processes = world.size if cfg.launcher != "none" else None  # resolved: what runs
@@ -272,6 +291,7 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         steps_per_epoch=batches.steps_per_epoch,
         total_steps=batches.total_steps,
         resumed_from=_relative(resume_from, run_dir),
+        **({"damaged_checkpoints": damaged_report} if damaged_report else {}),
     )
 
     # DESIGN §2: the trainer checks the mask before step 1, on the batches it will train on.
@@ -407,12 +427,24 @@ def run_train_command(sink: EventSink, run: str, resume: bool, worker: bool = Fa
     """`train --run DIR [--resume]`: under the config's launcher (launch.py), or here; `--worker`
     is one of the launcher's processes."""
     require_tested(TRAIN, "Training")
-    if not worker:
+    if worker:  # the launcher that started this process holds the run's lock
+        return _train_here(sink, run, resume, worker)
+    # One engine per run folder (runlock.py): taken before anything is written there, so a
+    # refused second engine leaves the first one's events.jsonl and checkpoints alone.
+    lock = runlock.acquire(Path(run).resolve()) if Path(run).is_dir() else None
+    try:
         from .launch import launch_if_configured
 
         code = launch_if_configured(sink, Path(run), resume)
         if code is not None:
             return code
+        return _train_here(sink, run, resume, worker)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _train_here(sink: EventSink, run: str, resume: bool, worker: bool) -> int:
     stop = threading.Event()
     with stop_on_signals(stop), joined(worker) as world:
         outcome = train_run(Path(run), sink, resume=resume, stop=stop, world=world)
