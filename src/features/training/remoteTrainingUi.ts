@@ -213,6 +213,4 @@ export class RemoteTrainingUi {
     }
     await activateVoice(this.deps, runDir);
   }
-
 }
-
