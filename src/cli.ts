@@ -2,6 +2,7 @@
 // `voice-draft`: the command line over src/core, src/engine and src/inference.
 // It never imports `vscode` — it is the proof that those layers are editor-free.
 import { dataCommand } from './cli/data';
+import { deleteRemoteCommand } from './cli/deleteRemote';
 import { doctorCommand } from './cli/doctor';
 import { evalCommand } from './cli/eval';
 import { chooseCommand } from './cli/choose';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   export: { run: exportCommand, help: 'merge a trained voice and export it for writing (ONNX) and for llama.cpp (LoRA GGUF)' },
   train: { run: trainCommand, help: 'train a voice on a folder of essays (dataset, training, export)' },
   write: { run: writeCommand, help: 'continue (or --rewrite) text with a trained voice, beside the base model' },
+  'delete-remote': { run: deleteRemoteCommand, help: "delete a run's copy on the remote host it trained on (your essays there), after copying back what is missing" },
   'sample-workspace': { run: sampleCommand, help: "write sample notes (Bierce's Devil's Dictionary, from Debian's dict-devil) to a folder" },
 };
 

@@ -66,6 +66,8 @@ export interface EngineSettings {
   pythonPath: string;
   /** Machine-scoped SSH host; empty = train locally. */
   remoteHost: string;
+  /** Machine-scoped: keep a run's folder on the remote host once its results are copied back (default: delete it). */
+  keepRemoteCopy: boolean;
 }
 
 function section(): vscode.WorkspaceConfiguration {
@@ -73,13 +75,17 @@ function section(): vscode.WorkspaceConfiguration {
 }
 
 /** Reads a machine-scoped value from user/global settings only, never from a workspace. */
-function machineValue(key: string): string {
-  const inspected = section().inspect<string>(key);
-  return (inspected?.globalValue ?? inspected?.defaultValue ?? '').trim();
+function machineValue<T = string>(key: string, fallback: T): T {
+  const inspected = section().inspect<T>(key);
+  return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
 }
 
+/**
+ * Machine-scoped too: the runs folder decides which runs a window re-attaches to on
+ * open (over SSH for remote runs), so a workspace must not point it elsewhere.
+ */
 export function runsFolderSetting(): string {
-  return section().get<string>('runsFolder', '').trim();
+  return machineValue('runsFolder', '').trim();
 }
 
 export function dataSettings(): DataSettings {
@@ -146,7 +152,11 @@ export function inferenceSettings(): InferenceSettings {
 }
 
 export function engineSettings(): EngineSettings {
-  return { pythonPath: machineValue('engine.pythonPath'), remoteHost: machineValue('engine.remoteHost') };
+  return {
+    pythonPath: machineValue('engine.pythonPath', '').trim(),
+    remoteHost: machineValue('engine.remoteHost', '').trim(),
+    keepRemoteCopy: machineValue<unknown>('engine.keepRemoteCopy', false) === true,
+  };
 }
 
 export async function setInlineEnabled(enabled: boolean): Promise<void> {

@@ -35,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): VoiceDraftApi {
     vscode.commands.registerCommand(Commands.setupEngine, () => engine.setup()),
     vscode.commands.registerCommand(Commands.trainVoice, () => trainVoice({ engine, training, status, log, runsRoot: root })),
     vscode.commands.registerCommand(Commands.manageVoices, () => manageRuns(root(), voice, status)),
+    vscode.commands.registerCommand(Commands.deleteRemoteCopy, (runDir?: string) => training.deleteRemoteCopy(typeof runDir === 'string' ? runDir : undefined)),
     registerEvaluateCommand({ engine, voice, log, runsRoot: root }),
     registerImportCommand(log),
     ...registerWriting({ extensionPath: context.extensionPath, voice, log }),

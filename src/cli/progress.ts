@@ -8,7 +8,13 @@ export function describeEvent(e: EngineEvent): string | undefined {
     case 'export.artifact':
       return `wrote ${e.path} (${(e.bytes / 2 ** 20).toFixed(1)} MB${e.seconds !== undefined ? `, ${e.seconds.toFixed(1)} s` : ''})`;
     case 'train.started':
-      return `training on ${e.dataset.train_pairs} pairs (${e.dataset.val_pairs} held out), base model ${String(e.config.base_model ?? '?')}`;
+      return [
+        // A resume that had to pass over a damaged checkpoint says which, and why (runs from #25 on).
+        ...(Array.isArray(e.damaged_checkpoints) ? e.damaged_checkpoints : [])
+          .map((d) => `checkpoint ${String(d?.checkpoint)} is damaged (${String(d?.problem)}); set aside as ${String(d?.moved_to)}`),
+        `training on ${e.dataset.train_pairs} pairs (${e.dataset.val_pairs} held out), base model ${String(e.config.base_model ?? '?')}`
+          + (typeof e.resumed_from === 'string' ? `, resumed from ${e.resumed_from}` : ''),
+      ].join('\n');
     case 'train.drafts':
       return describeDrafts(e);
     case 'train.progress':

@@ -2,13 +2,19 @@
 // own process group, writes its events to <run>/events.jsonl and its logs to
 // <run>/engine.log, and records its pid in <run>/engine.pid. Whoever follows
 // the run — the window that started it, or a reloaded one — tails the file.
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+//
+// Which engine owns a run: engine.pid (written here when we start one) and
+// engine.lock (written by the engine itself, voice_draft_engine/runlock.py, held
+// while it trains). Both carry the process's start time as the system counts it,
+// so a pid the system has since given to another process is not taken for the
+// engine; an engine.pid that names no live engine is removed.
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tailEvents } from '../core/runs/eventsTail';
-import { RUN_FILES } from '../core/runs/runFolder';
+import { PRIVATE_FILE_MODE, RUN_FILES } from '../core/runs/runFolder';
 import type { EngineInvocation } from './client';
 import { type EngineEvent, isTerminal, parseEventLine } from '../core/runs/protocol';
 
@@ -18,15 +24,68 @@ export interface EnginePidFile {
   command: string;
   args: string[];
   startedAt: string;
+  /** The process's start time (processStart); absent in pid files from before it. */
+  start?: string | null;
+}
+
+/** engine.lock (runlock.py): the engine that owns the run folder. */
+export interface EngineLock {
+  pid: number;
+  start: string | null;
+  host: string;
+  command: string;
+  acquired_at: string;
 }
 
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // Exited but not yet reaped (a zombie) is dead.
+  const state = procStat(pid)?.[0];
+  return state !== 'Z' && state !== 'X';
+}
+
+/** The fields of /proc/<pid>/stat after "(comm)"; undefined off Linux or when it is gone. */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+let bootId: string | undefined;
+
+/**
+ * When process `pid` started, in the same form as the engine's runlock.process_start:
+ * `linux:<boot id>:<start ticks>` from /proc, elsewhere `ps:<lstart>`. Undefined when
+ * it cannot be read (the process is gone).
+ */
+export function processStart(pid: number): string | undefined {
+  const fields = procStat(pid);
+  if (fields) {
+    bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'ascii').trim();
+    return fields[19] !== undefined ? `linux:${bootId}:${fields[19]}` : undefined;
+  }
+  if (existsSync('/proc/self')) return undefined; // Linux, and the process is gone
+  try {
+    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return out ? `ps:${out}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process recorded as `pid` (started at `start`, when known) still runs on this machine. */
+export function sameProcessAlive(pid: number, start: string | null | undefined): boolean {
+  if (!isAlive(pid)) return false;
+  if (!start) return true;
+  const now = processStart(pid);
+  return now === undefined || now === start; // another start time: the pid was reused
 }
 
 export async function readPidFile(runDir: string): Promise<EnginePidFile | undefined> {
@@ -38,10 +97,40 @@ export async function readPidFile(runDir: string): Promise<EnginePidFile | undef
   }
 }
 
-/** The engine process still running this run on this machine, if any. */
+export async function readLockFile(runDir: string): Promise<EngineLock | undefined> {
+  try {
+    const value = JSON.parse(await readFile(join(runDir, RUN_FILES.lock), 'utf8')) as EngineLock;
+    return value && typeof value.pid === 'number' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The engine process still running this run on this machine, if any: the one in
+ * engine.pid, else the one holding engine.lock (an engine started by another client,
+ * say a terminal). An engine.pid whose process is gone, or whose pid now belongs to
+ * another process, is removed: it must never make a run look busy.
+ */
 export async function liveEngine(runDir: string): Promise<EnginePidFile | undefined> {
   const info = await readPidFile(runDir);
-  return info && info.host === hostname() && isAlive(info.pid) ? info : undefined;
+  if (info && info.host === hostname()) {
+    if (sameProcessAlive(info.pid, info.start)) return info;
+    await clearPidFile(runDir);
+  }
+  const lock = await lockHolder(runDir);
+  if (lock && lock.host === hostname()) {
+    return { pid: lock.pid, host: lock.host, command: lock.command, args: [], startedAt: lock.acquired_at, start: lock.start };
+  }
+  return undefined;
+}
+
+/** The engine that holds the run's lock and still runs; another host's lock counts (we cannot look). */
+export async function lockHolder(runDir: string): Promise<EngineLock | undefined> {
+  const lock = await readLockFile(runDir);
+  if (!lock) return undefined;
+  if (lock.host !== hostname()) return lock;
+  return sameProcessAlive(lock.pid, lock.start) ? lock : undefined;
 }
 
 export interface DetachedEngine {
@@ -52,7 +141,7 @@ export interface DetachedEngine {
 
 /** Starts an engine command for a run in its own process group (no shell). */
 export async function startDetached(inv: EngineInvocation, runDir: string): Promise<DetachedEngine> {
-  const log = openSync(join(runDir, RUN_FILES.log), 'a');
+  const log = openSync(join(runDir, RUN_FILES.log), 'a', PRIVATE_FILE_MODE);
   try {
     const child = spawn(inv.command, inv.args, {
       cwd: inv.cwd,
@@ -70,8 +159,8 @@ export async function startDetached(inv: EngineInvocation, runDir: string): Prom
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.unref();
-    const info: EnginePidFile = { pid: started, host: hostname(), command: inv.command, args: inv.args, startedAt: new Date().toISOString() };
-    await writeFile(join(runDir, RUN_FILES.pid), `${JSON.stringify(info)}\n`);
+    const info: EnginePidFile = { pid: started, host: hostname(), command: inv.command, args: inv.args, startedAt: new Date().toISOString(), start: processStart(started) ?? null };
+    await writeFile(join(runDir, RUN_FILES.pid), `${JSON.stringify(info)}\n`, { mode: PRIVATE_FILE_MODE });
     return { pid: started, exited };
   } finally {
     closeSync(log);

@@ -9,7 +9,7 @@ import { RUN_FILES } from '../core/runs/runFolder';
 import type { RunOptions } from './client';
 import type { EngineEvent } from '../core/runs/protocol';
 import {
-  cancelRemote, connect, engineChecks, ensureRemoteEngine, exportRemote, followRemote, pullResults, pushRun, remoteStatus,
+  cancelRemote, connect, deleteRemoteCopy, engineChecks, ensureRemoteEngine, exportRemote, followRemote, pullResults, pushRun, remoteStatus,
   RemoteBusyError, startRemoteTraining, type FollowRemoteResult, type RemoteEngine,
 } from './remote/remoteRun';
 import { ensureRemoteDefaultModel } from './remote/remoteModel';
@@ -24,21 +24,50 @@ export type { RemoteTarget } from './remote/sshTarget';
 export interface SendSummary {
   files: number;
   words: number;
+  /**
+   * Earlier drafts that go with the essays (T1 inputs): draft files, and versions taken
+   * from git history, which are no file of the workspace but the writer's text all the same.
+   */
+  drafts: { total: number; fromGit: number; words: number | null };
 }
 
-/** Counts the essays a run would send, from its dataset manifest (documents.jsonl as a fallback). */
+const NO_DRAFTS: SendSummary['drafts'] = { total: 0, fromGit: 0, words: 0 };
+
+/** Counts the essays and drafts a run would send, from its dataset manifest (documents.jsonl as a fallback). */
 export async function sendSummary(runDir: string): Promise<SendSummary> {
   const dataset = join(runDir, RUN_FILES.dataset);
   try {
-    const m = JSON.parse(await readFile(join(dataset, 'manifest.json'), 'utf8')) as { documents?: { total?: number }; words?: number };
-    if (typeof m.documents?.total === 'number' && typeof m.words === 'number') return { files: m.documents.total, words: m.words };
+    const m = JSON.parse(await readFile(join(dataset, 'manifest.json'), 'utf8')) as {
+      documents?: { total?: number }; words?: number; drafts?: { used?: Record<string, unknown>; words?: unknown };
+    };
+    if (typeof m.documents?.total === 'number' && typeof m.words === 'number') {
+      const used = Object.values(m.drafts?.used ?? {}).map(Number).filter(Number.isFinite);
+      const drafts = {
+        total: used.reduce((a, b) => a + b, 0),
+        fromGit: Number(m.drafts?.used?.['git history']) || 0,
+        words: typeof m.drafts?.words === 'number' ? m.drafts.words : null,
+      };
+      return { files: m.documents.total, words: m.words, drafts };
+    }
   } catch { /* fall through */ }
   const docs = (await readFile(join(dataset, 'documents.jsonl'), 'utf8').catch(() => '')).split('\n').filter((l) => l.trim());
   let words = 0;
   for (const line of docs) {
     try { words += Number((JSON.parse(line) as { words?: number }).words) || 0; } catch { /* skip */ }
   }
-  return { files: docs.length, words };
+  return { files: docs.length, words, drafts: NO_DRAFTS };
+}
+
+/** "12 files, 34,000 words, and 3 earlier drafts of them (2 from git history, 2,100 words)". */
+export function describeSend(s: SendSummary): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const essays = `${n(s.files)} ${s.files === 1 ? 'file' : 'files'}, ${n(s.words)} words`;
+  if (s.drafts.total === 0) return essays;
+  const details = [
+    ...(s.drafts.fromGit ? [`${n(s.drafts.fromGit)} from git history`] : []),
+    ...(s.drafts.words !== null ? [`${n(s.drafts.words)} words`] : []),
+  ];
+  return `${essays}, and ${n(s.drafts.total)} earlier ${s.drafts.total === 1 ? 'draft' : 'drafts'} of them${details.length ? ` (${details.join(', ')})` : ''}`;
 }
 
 export interface StartRemoteOptions {
@@ -96,11 +125,11 @@ export interface FollowRemoteTrainingOptions {
  * into the local events.jsonl, each announced checkpoint pulled right away, and
  * everything else pulled once the engine is gone — whatever made it back stays.
  */
-export async function followRemoteTraining(runDir: string, target: RemoteTarget, onEvent: (e: EngineEvent) => void, opts: FollowRemoteTrainingOptions = {}): Promise<FollowRemoteResult> {
-  let pulls = Promise.resolve();
+export async function followRemoteTraining(runDir: string, target: RemoteTarget, onEvent: (e: EngineEvent) => void, opts: FollowRemoteTrainingOptions = {}): Promise<FollowRemoteTrainingResult> {
+  let pulls = Promise.resolve(true);
   const pull = (only?: string[]) => {
     pulls = pulls.then(() => pullResults(target, runDir, { only, signal: opts.signal, onStderr: opts.onStderr }))
-      .then(() => undefined, (e: unknown) => opts.onPullError?.(e));
+      .then(() => true, (e: unknown) => { opts.onPullError?.(e); return false; });
     return pulls;
   };
   const result = await followRemote(target, runDir, (e) => {
@@ -112,10 +141,28 @@ export async function followRemoteTraining(runDir: string, target: RemoteTarget,
     }
     onEvent(e);
   }, opts);
-  if (!result.dropped && !result.aborted) await pull();
-  else await pulls;
-  return result;
+  if (!result.dropped && !result.aborted) return { ...result, pulled: await pull() };
+  await pulls;
+  return { ...result, pulled: false };
 }
+
+export interface FollowRemoteTrainingResult extends FollowRemoteResult {
+  /** The engine ended and everything it left on the host was copied here (the last pull succeeded). */
+  pulled: boolean;
+}
+
+/**
+ * After the results are copied back: the run's folder on the host is deleted (the
+ * writer's essays, its checkpoints and results; deleteRemoteCopy pulls once more
+ * first and deletes nothing it could not bring back), unless the writer asked to keep
+ * it (voiceDraft.engine.keepRemoteCopy). Returns the folder deleted, or undefined when kept.
+ */
+export async function cleanUpRemoteCopy(runDir: string, target: RemoteTarget, keep: boolean, opts: { signal?: AbortSignal; onStderr?: (line: string) => void } = {}): Promise<string | undefined> {
+  if (keep) return undefined;
+  return (await deleteRemoteCopy(target, runDir, opts)).remoteDir;
+}
+
+export { deleteRemoteCopy };
 
 /** Exports the voice on the host (its GPU merges the adapter) and pulls onnx/ back. */
 export function exportRemoteVoice(runDir: string, target: RemoteTarget, opts: RunOptions = {}): Promise<EngineEvent> {

@@ -8,6 +8,7 @@ export const Commands = {
   evaluateVoice: 'voiceDraft.evaluateVoice',
   setupEngine: 'voiceDraft.setupEngine',
   manageVoices: 'voiceDraft.manageVoices',
+  deleteRemoteCopy: 'voiceDraft.deleteRemoteCopy',
   continueParagraph: 'voiceDraft.continueParagraph',
   acceptRewrite: 'voiceDraft.acceptRewrite',
   rejectRewrite: 'voiceDraft.rejectRewrite',

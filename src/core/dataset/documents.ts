@@ -28,7 +28,8 @@ export interface PreparedCorpus {
   duplicates: { documents: number; paragraphs: number };
   /** Essays left out as copies of another (a cross-post), with the one kept and how alike they are (0..1). */
   nearDuplicates: Array<{ doc: string; of: string; similarity: number }>;
-  drafts: { found: number; used: Record<DraftOrigin, number> };
+  /** Drafts found, used by origin, and the words of those used (they travel with the dataset too). */
+  drafts: { found: number; used: Record<DraftOrigin, number>; words: number };
 }
 
 /** Parses files, in the order given (a ParsePool: worker threads or in-process). */
@@ -63,7 +64,7 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
     markup: { codeBlocks: 0, html: 0, images: 0, tables: 0, footnotes: 0, linkUrls: 0 },
     duplicates: { documents: 0, paragraphs: 0 },
     nearDuplicates: [],
-    drafts: { found: 0, used: { 'drafts folder': 0, 'front matter': 0, 'git history': 0 } },
+    drafts: { found: 0, used: { 'drafts folder': 0, 'front matter': 0, 'git history': 0 }, words: 0 },
   };
 
   const parsedFiles = await ctx.parser.parseAll(files, {
@@ -223,6 +224,7 @@ async function attachDrafts(
       essay.drafts.push({ origin: source.origin, label: source.label, blocks: source.blocks, blockWords: counts, words: total });
       hashes?.drafts.push(draftHashes);
       out.drafts.used[source.origin]++;
+      out.drafts.words += total;
     }
   }
 }

@@ -30,7 +30,8 @@ export interface DatasetManifest {
   /** Markup dropped from the prose (it is not the writer's voice). */
   markup: RemovedMarkup;
   duplicates: { documents: number; paragraphs: number; pairs: number };
-  drafts: { found: number; used: Record<DraftOrigin, number> };
+  /** `words`: of the drafts used (absent in manifests from before it). */
+  drafts: { found: number; used: Record<DraftOrigin, number>; words?: number };
   cap: { maxShare: number; effectiveShare: number; perDocumentLimit: number | null; droppedPairs: number };
   skipped: SkippedFile[];
   warnings: string[];

@@ -4,6 +4,7 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../runs/runFolder';
 import type { DatasetBuild, DocumentRecord } from './build';
 import type { TrainingExample } from './types';
 
@@ -17,7 +18,7 @@ export interface DatasetFiles {
 
 export async function writeDataset(folder: string, build: DatasetBuild): Promise<DatasetFiles> {
   const dir = path.resolve(folder);
-  await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const files: DatasetFiles = {
     folder: dir,
     train: path.join(dir, 'train.jsonl'),
@@ -61,7 +62,7 @@ const NEWLINE = 0x0a;
 /** Writes each line followed by "\n". */
 async function writeAtomically(file: string, lines: Iterable<string>): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
-  const handle = await fs.open(temporary, 'w');
+  const handle = await fs.open(temporary, 'w', PRIVATE_FILE_MODE); // the writer's essays: theirs alone to read
   const writeOut = async (bytes: Buffer, length: number) => {
     for (let at = 0; at < length; ) at += (await handle.write(bytes, at, length - at)).bytesWritten;
   };

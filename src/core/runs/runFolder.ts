@@ -15,13 +15,23 @@ export const RUN_FILES = {
   onnx: 'onnx',
   canaries: 'canaries.json',
   eval: 'eval.json',
-  /** The engine process that owns the run while it trains (see engineProcess.ts). */
+  /** The engine process the client started for the run (detached.ts): pid, host, start time. */
   pid: 'engine.pid',
+  /** Held by the engine itself while it owns the run (voice_draft_engine/runlock.py). */
+  lock: 'engine.lock',
   /** The engine's stderr, for the log channel and crash reports. */
   log: 'engine.log',
   /** Writer-facing metadata: a display name given with "rename". */
   meta: 'run.json',
 } as const;
+
+/**
+ * Modes of everything written into a run folder: it holds a copy of the writer's essays, so
+ * only its owner may read it (issue #25). Given explicitly (the extension host's umask is
+ * shared with every other extension); the engine sets its umask to 077 itself.
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
 
 /** A file that exists once a run has trained weights: the adapter's, or a full fine-tune's model's. */
 export const TRAINED_WEIGHTS = [join(RUN_FILES.adapter, 'adapter_config.json'), join(RUN_FILES.model, 'config.json')] as const;
@@ -54,12 +64,12 @@ export function newRunId(slug: string, now: Date = new Date()): string {
 
 /** Creates a new run folder with the writer's config overrides; never reuses an existing one. */
 export async function createRunFolder(root: string, slug: string, config: Record<string, unknown>, now?: Date): Promise<string> {
-  await mkdir(root, { recursive: true });
+  await mkdir(root, { recursive: true, mode: PRIVATE_DIR_MODE });
   const base = newRunId(slug, now);
   for (let i = 0; ; i++) {
     const dir = join(root, i ? `${base}-${i + 1}` : base);
     try {
-      await mkdir(dir); // fails if it exists: two runs never share a folder
+      await mkdir(dir, { mode: PRIVATE_DIR_MODE }); // fails if it exists: two runs never share a folder
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw e;
@@ -71,7 +81,7 @@ export async function createRunFolder(root: string, slug: string, config: Record
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   await rename(tmp, path);
 }
 

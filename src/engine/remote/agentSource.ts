@@ -15,6 +15,10 @@ import json, os, signal, subprocess, sys, time, tarfile, shutil, select, socket
 ENGINE_ARGS = ${JSON.stringify(ENGINE_PYTHON_ARGS)}
 ENGINE_ENV = ${JSON.stringify(ENGINE_ISOLATION_ENV)}
 
+# What the helper and the engine it starts create on the host (run folders, engine.log,
+# engine.pid, unpacked copies) is the writer's alone to read: a copy of their essays.
+os.umask(0o077)
+
 def out(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
@@ -162,6 +166,40 @@ def cmd_mkdir(path):
     os.makedirs(path, exist_ok=True)
     out({"ok": True})
 
+def make_private(path):
+    # chmod -R go-rwx: folders 0700 and files 0600 at most, links never followed.
+    def strip(p):
+        st = os.lstat(p)
+        if not os.path.islink(p):
+            os.chmod(p, st.st_mode & 0o700)
+    if os.path.lexists(path):
+        strip(path)
+    for top, dirs, files in os.walk(path):
+        for name in dirs + files:
+            strip(os.path.join(top, name))
+
+def cmd_private(run):
+    # The run folder and the remote-runs folder above it: nobody else on the host reads them.
+    make_private(run)
+    parent = os.path.dirname(run.rstrip("/"))
+    if os.path.basename(parent) == "remote-runs" and os.path.isdir(parent) and not os.path.islink(parent):
+        os.chmod(parent, 0o700)
+    out({"ok": True})
+
+def cmd_remove(run):
+    # Deletes a run's copy on the host (the essays, checkpoints, results), never while its
+    # engine runs, and only a real folder directly under a remote-runs folder.
+    run = run.rstrip("/")
+    if os.path.basename(os.path.dirname(run)) != "remote-runs" or os.path.islink(run):
+        out({"ok": False, "reason": "not a remote run folder"})
+        return
+    if engine_alive(run):
+        out({"ok": False, "reason": "alive", "pid": read_pid(run)["pid"]})
+        return
+    if os.path.isdir(run):
+        shutil.rmtree(run)
+    out({"ok": True, "removed": True})
+
 def cmd_install(tmp, dest):
     # Puts a fully copied folder in place in one rename; if another copy won the race, keeps that one.
     if os.path.exists(dest):
@@ -189,12 +227,15 @@ def cmd_unpack(dest, skip_existing="0"):
                 raise SystemExit("refusing tar member %r" % member.name)
             if skip_existing == "1" and member.isfile() and os.path.exists(target):
                 continue
+            member.mode = 0o700 if member.isdir() else 0o600  # the sender's modes are not kept
             tar.extract(member, dest)
+    make_private(dest)
     out({"ok": True})
 
 COMMANDS = {"probe": cmd_probe, "start": cmd_start, "status": cmd_status,
             "cancel": cmd_cancel, "follow": cmd_follow, "list": cmd_list, "mkdir": cmd_mkdir,
-            "install": cmd_install, "pack": cmd_pack, "unpack": cmd_unpack}
+            "install": cmd_install, "pack": cmd_pack, "unpack": cmd_unpack, "private": cmd_private,
+            "remove": cmd_remove}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { RUN_FILES } from '../../core/runs/runFolder';
+import { PRIVATE_DIR_MODE, RUN_FILES } from '../../core/runs/runFolder';
 import { runEngineToCompletion, EngineReportedError, EngineCrashError, type RunOptions } from '../client';
 import { ENGINE_ISOLATION_ENV, ENGINE_PYTHON_ARGS, enginePackageDir } from '../locate';
 import { type EngineEvent, type EngineReady, isTerminal, parseEventLine } from '../../core/runs/protocol';
@@ -197,8 +197,11 @@ export async function pushRun(host: RemoteHost, runDir: string, opts: PushOption
     const hostSize = (await agentCall<RemoteStatus>(t, ['status', remoteDir], { signal: opts.signal })).eventsSize ?? 0;
     if (hostSize < localSize) await pushEntries(t, runDir, [RUN_FILES.events], remoteDir, transfer);
   }
+  // chmod -R go-rwx on the host: copies made before modes were set (or by an older Voice Draft) too.
+  await agentCall(t, ['private', remoteDir], { signal: opts.signal });
   const state: RemoteRunState = {
     ...previous,
+    deletedAt: undefined, // the host has a copy again
     format: 1,
     host: t.host,
     remoteDir,
@@ -356,7 +359,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 // Pulling results back
 
 /** Never pulled: the host's copies of what we sent or mirror another way, and the host's own bookkeeping. */
-const NOT_PULLED = new Set<string>([RUN_FILES.dataset, RUN_FILES.events, RUN_FILES.pid, 'engine.pid.tmp', 'checkpoints', 'remote.json']);
+const NOT_PULLED = new Set<string>([RUN_FILES.dataset, RUN_FILES.events, RUN_FILES.pid, RUN_FILES.lock, 'engine.pid.tmp', 'checkpoints', 'remote.json']);
 const STAGING = '.remote-pull';
 const HOSTILE_HINT = 'Nothing outside the run folder was touched. The host may be compromised or run something other than Voice Draft; check it before training there again.';
 
@@ -422,7 +425,7 @@ export async function pullResults(t: RemoteTarget, runDir: string, opts: PullOpt
         refused.push(`${JSON.stringify(name)} (${why})`);
         continue;
       }
-      if (name.includes('/')) await mkdir(join(runDir, dirname(name)), { recursive: true });
+      if (name.includes('/')) await mkdir(join(runDir, dirname(name)), { recursive: true, mode: PRIVATE_DIR_MODE });
       let dest: string;
       try {
         dest = await containedPath(runDir, name);
@@ -503,4 +506,33 @@ export async function exportRemote(t: RemoteTarget, runDir: string, opts: RunOpt
   }
   await pullResults(t, runDir, { signal: opts.signal });
   return terminal;
+}
+
+// ---------------------------------------------------------------------------
+// Deleting the copy on the host
+
+export interface DeleteRemoteResult {
+  /** The run folder on the host that was deleted (or found gone already). */
+  remoteDir: string;
+  /** What the pull before the delete brought back that was not here yet. */
+  pulled: string[];
+}
+
+/**
+ * Deletes the run's folder on the host: the training data (the writer's essays), its
+ * checkpoints and results. Everything the host has of the run is pulled first, and
+ * nothing is deleted when that pull fails or the engine still runs there: the copy
+ * here is then all there is, so nothing is lost. remote.json stays (the run is still
+ * the host's to resume on; a resume sends what it needs again) and records when.
+ */
+export async function deleteRemoteCopy(t: RemoteTarget, runDir: string, opts: { signal?: AbortSignal; onStderr?: (line: string) => void } = {}): Promise<DeleteRemoteResult> {
+  const state = await requireState(runDir, t);
+  const status = await agentCall<RemoteStatus>(t, ['status', state.remoteDir], { signal: opts.signal, timeoutMs: 60_000 });
+  if (status.alive) throw new RemoteBusyError(`This run is still training on ${t.host} (engine pid ${status.pid}); its copy there is not deleted.`, 'Cancel or finish the training first.');
+  const pulled = status.exists ? await pullResults(t, runDir, { signal: opts.signal, onStderr: opts.onStderr }) : [];
+  const r = await agentCall<{ ok: boolean; reason?: string; pid?: number }>(t, ['remove', state.remoteDir], { signal: opts.signal, timeoutMs: 10 * 60_000 });
+  if (!r.ok && r.reason === 'alive') throw new RemoteBusyError(`This run started training again on ${t.host} (engine pid ${r.pid}); its copy there is not deleted.`, 'Cancel or finish the training first.');
+  if (!r.ok) throw new RemoteError(`Refused to delete ${state.remoteDir} on ${t.host}: ${r.reason ?? 'unknown reason'}.`, 'Delete it by hand if it is the run\'s copy.');
+  await writeRemoteState(runDir, { ...(await readRemoteState(runDir) ?? state), deletedAt: new Date().toISOString() });
+  return { remoteDir: state.remoteDir, pulled };
 }

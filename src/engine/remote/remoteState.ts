@@ -4,7 +4,7 @@
 // events.jsonl already mirrors, so a re-attach neither repeats nor skips an event.
 import { open, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJson, RUN_FILES, writeJsonAtomic } from '../../core/runs/runFolder';
+import { PRIVATE_FILE_MODE, readJson, RUN_FILES, writeJsonAtomic } from '../../core/runs/runFolder';
 
 export const REMOTE_FILE = 'remote.json';
 
@@ -24,6 +24,8 @@ export interface RemoteRunState {
   /** Environment given to engine commands on the host (tests point the cache at a temp folder). */
   env?: Record<string, string>;
   startedAt?: string;
+  /** When the run's copy on the host was deleted (deleteRemoteCopy); a later push sends what it needs again. */
+  deletedAt?: string;
 }
 
 export function remoteStatePath(runDir: string): string {
@@ -64,7 +66,7 @@ export async function reconcileEvents(runDir: string, state: RemoteRunState): Pr
 
 /** Appends complete lines to the local events.jsonl and records the new offset, in that order. */
 export async function commitEvents(runDir: string, state: RemoteRunState, bytes: Buffer): Promise<RemoteRunState> {
-  const fh = await open(join(runDir, RUN_FILES.events), 'a');
+  const fh = await open(join(runDir, RUN_FILES.events), 'a', PRIVATE_FILE_MODE);
   try {
     await fh.write(bytes);
     await fh.sync(); // the bytes are on disk before the offset says so

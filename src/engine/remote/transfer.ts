@@ -50,6 +50,8 @@ export interface TransferOptions {
 }
 
 const EXCLUDES = ['__pycache__', '*.egg-info', '.pytest_cache'];
+/** Copies are the writer's alone to read, on both sides, whatever modes the source had (rsync -a would carry them). */
+const PRIVATE_MODES = '--chmod=D700,F600';
 const DEFAULT_TIMEOUT_MS = 6 * 60 * 60_000; // a multi-GB export over a slow link; ServerAlive* catches dead links sooner
 
 /** Copies `names` (relative to localRoot) into remoteDest on the host, creating it. */
@@ -58,12 +60,12 @@ export async function pushEntries(t: RemoteTarget, localRoot: string, names: str
   const rel = names.map((n) => `./${n}`); // never read as an option, whatever the name
   if (opts.rsync) {
     const args = [
-      '-a', '--protect-args', '--partial',
+      '-a', '--protect-args', '--partial', PRIVATE_MODES,
       ...(opts.skipExisting ? ['--ignore-existing'] : []),
       ...EXCLUDES.map((e) => `--exclude=${e}`),
       '-e', rsyncRsh(t),
-      // The remote shell runs this before rsync: creates the destination however deep it is.
-      `--rsync-path=mkdir -p ${posixQuote(remoteDest)} && rsync`,
+      // The remote shell runs this before rsync: creates the destination however deep it is, private.
+      `--rsync-path=umask 077 && mkdir -p ${posixQuote(remoteDest)} && rsync`,
       ...rel,
       rsyncRemote(t, `${remoteDest}/`),
     ];
@@ -92,7 +94,7 @@ export async function pullEntries(t: RemoteTarget, remoteRoot: string, names: st
   }
   if (opts.rsync && (await localRsyncChecksSender())) {
     const args = [
-      '-a', '--protect-args', '--partial', '--relative',
+      '-a', '--protect-args', '--partial', '--relative', PRIVATE_MODES,
       // What a hostile host could send besides files and folders is not taken: no links
       // (a link to ~/.bashrc, written through later), no devices or special files, and
       // no owners or groups of its choosing when this runs as root.

@@ -10,8 +10,8 @@ import type { EngineEvent } from '../../core/runs/protocol';
 import { RemoteError } from '../../engine/remote/exec';
 import { RemoteTargetError, validateHost } from '../../engine/remote/sshTarget';
 import {
-  cancelRemoteTraining, exportRemoteVoice, followRemoteTraining, isRemoteRun, readRemoteState, sendSummary, startRemote,
-  type RemoteTarget,
+  cancelRemoteTraining, cleanUpRemoteCopy, deleteRemoteCopy, describeSend, exportRemoteVoice, followRemoteTraining, isRemoteRun, readRemoteState,
+  sendSummary, startRemote, type RemoteTarget,
 } from '../../engine/remoteTraining';
 import { exportVoice } from '../../engine/training';
 import { abortOnCancel } from '../cancellation';
@@ -78,18 +78,60 @@ export class RemoteTrainingUi {
   }
 
   private async consent(runDir: string, host: string): Promise<boolean> {
-    const { files, words } = await sendSummary(runDir);
+    const sending = describeSend(await sendSummary(runDir));
+    const afterwards = engineSettings().keepRemoteCopy
+      ? 'Its copy stays on that machine afterwards (voiceDraft.engine.keepRemoteCopy is on); "Voice Draft: Delete Remote Copy of a Run" deletes it.'
+      : 'Once they are here, the run\'s folder on that machine (your essays, checkpoints, results) is deleted.';
     const choice = await vscode.window.showWarningMessage(
-      `Your essays (${files} ${files === 1 ? 'file' : 'files'}, ${words.toLocaleString('en-US')} words) will be copied to ${host} for training. Continue?`,
+      `Your essays (${sending}) will be copied to ${host} for training. Continue?`,
       {
         modal: true,
-        detail: `The training data built from them and the run's settings go to ~/.voice-draft/remote-runs/ on ${host}, with the training engine's code. `
-          + 'Checkpoints, the adapter and the exported voice are copied back here. Nothing is deleted from that machine afterwards. '
+        detail: `The training data built from them and the run's settings go to ~/.voice-draft/remote-runs/ on ${host} (readable by your user there only), with the training engine's code. `
+          + `Checkpoints, the adapter and the exported voice are copied back here. ${afterwards} `
           + 'Change or clear the host in the setting voiceDraft.engine.remoteHost.',
       },
       'Continue',
     );
     return choice === 'Continue';
+  }
+
+  /**
+   * The results are here: the copy on the host goes, unless the writer keeps it
+   * (voiceDraft.engine.keepRemoteCopy). A failure is logged and said; the copy here is whole either way.
+   */
+  private async cleanUp(runDir: string, host: string): Promise<void> {
+    const { log } = this.deps;
+    const keep = engineSettings().keepRemoteCopy;
+    try {
+      const deleted = await cleanUpRemoteCopy(runDir, { host }, keep, { onStderr: (l) => log.debug(`[remote] ${l}`) });
+      log.info(deleted ? `deleted the run's copy on ${host}: ${deleted}` : `kept the run's copy on ${host} (voiceDraft.engine.keepRemoteCopy)`);
+    } catch (e) {
+      const why = e instanceof RemoteError ? `${e.message} ${e.hint}` : String(e);
+      log.warn(`deleting the run's copy on ${host} failed: ${why}`);
+      void vscode.window.showWarningMessage(`Voice Draft: the run's copy on ${host} could not be deleted: ${why} Try "Voice Draft: Delete Remote Copy of a Run" later.`);
+    }
+  }
+
+  /** "Delete Remote Copy of a Run": pulls what is missing here, then deletes the run's folder on its host. */
+  async deleteCopy(runDir: string): Promise<void> {
+    const state = await readRemoteState(runDir);
+    if (!state) return;
+    const ok = await vscode.window.showWarningMessage(
+      `Delete this run's copy on ${state.host}?`,
+      { modal: true, detail: `${state.remoteDir} on ${state.host} goes: the training data (your essays), checkpoints and results. Whatever is not here yet is copied back first; nothing is deleted while it trains there.` },
+      'Delete',
+    );
+    if (ok !== 'Delete') return;
+    try {
+      const { remoteDir } = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Voice Draft: deleting the run's copy on ${state.host}`, cancellable: true },
+        (_progress, token) => deleteRemoteCopy({ host: state.host }, runDir, { signal: abortOnCancel(token), onStderr: (l) => this.deps.log.debug(`[remote] ${l}`) }),
+      );
+      this.deps.log.info(`deleted the run's copy on ${state.host}: ${remoteDir}`);
+      void vscode.window.showInformationMessage(`Voice Draft: deleted the run's copy on ${state.host}. Everything of it is in its folder here.`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Voice Draft: ${e instanceof RemoteError ? `${e.message} ${e.hint}` : String(e)}`);
+    }
   }
 
   private async reportStartFailure(runDir: string, host: string, resume: boolean, e: unknown): Promise<void> {
@@ -107,6 +149,10 @@ export class RemoteTrainingUi {
   async reattach(runDir: string): Promise<void> {
     const state = await readRemoteState(runDir);
     if (!state || this.following === runDir) return;
+    if (state.deletedAt) {
+      this.deps.log.info(`not re-attaching to ${runDir}: its copy on ${state.host} was deleted after it ended (${state.deletedAt}); resume to train it there again`);
+      return;
+    }
     this.deps.log.info(`re-attaching to ${runDir} on ${state.host}`);
     await this.follow(runDir, { host: state.host });
   }
@@ -132,7 +178,7 @@ export class RemoteTrainingUi {
         if (c === 'Re-attach') { this.following = undefined; await this.reattach(runDir); }
         return;
       }
-      await this.finish(runDir, target, result.terminal);
+      await this.finish(runDir, target, result.terminal, result.pulled);
     } catch (e) {
       log.error(`following ${runDir} on ${target.host} failed: ${String(e)}`);
       void vscode.window.showErrorMessage(`Voice Draft: ${e instanceof RemoteError ? `${e.message} ${e.hint}` : String(e)}`);
@@ -141,12 +187,14 @@ export class RemoteTrainingUi {
     }
   }
 
-  private async finish(runDir: string, target: RemoteTarget, terminal: EngineEvent | undefined): Promise<void> {
+  private async finish(runDir: string, target: RemoteTarget, terminal: EngineEvent | undefined, pulled: boolean): Promise<void> {
     const { status, log } = this.deps;
     if (terminal?.event === 'train.done') return this.exportAndActivate(runDir);
+    // Cancelled or failed: what the host had is here (pulled), so its copy goes; a resume sends it again.
+    if (pulled) await this.cleanUp(runDir, target.host);
     if (terminal?.event === 'train.cancelled') {
       status.show({ kind: 'idle' });
-      const c = await vscode.window.showInformationMessage(`Voice Draft: training on ${target.host} cancelled. Its last checkpoint is copied here and kept there; resume to continue where it stopped.`, 'Resume');
+      const c = await vscode.window.showInformationMessage(`Voice Draft: training on ${target.host} cancelled. Its last checkpoint is copied here; resume to continue where it stopped.`, 'Resume');
       if (c === 'Resume') await this.start(runDir, target.host, true);
       return;
     }
@@ -194,6 +242,7 @@ export class RemoteTrainingUi {
       if (c === 'Show Log') log.show();
       return;
     }
+    await this.cleanUp(runDir, state.host); // onnx/ and everything else are here now
     await activateVoice(this.deps, runDir);
   }
 
@@ -211,6 +260,8 @@ export class RemoteTrainingUi {
       void vscode.window.showErrorMessage(`Voice Draft: exporting on this machine failed too: ${(e as Error).message}`);
       return;
     }
+    const state = await readRemoteState(runDir);
+    if (state) await this.cleanUp(runDir, state.host);
     await activateVoice(this.deps, runDir);
   }
 }

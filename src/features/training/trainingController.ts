@@ -13,6 +13,8 @@ import { abortOnCancel } from '../cancellation';
 import { Commands } from '../commandIds';
 import { RemoteTrainingUi } from './remoteTrainingUi';
 import { activateVoice, exportFeedback, logEvent, trainingProgress, type TrainingDeps } from './trainingFeedback';
+import { pickRun } from './runsPicker';
+import { readRemoteState } from '../../engine/remoteTraining';
 
 export class TrainingController {
   /** Set while this window follows a training; reset in finally. */
@@ -48,6 +50,24 @@ export class TrainingController {
     }
     log.info(`training ${resume ? 'resumed' : 'started'}: ${runDir} (engine pid ${pid})`);
     await this.follow(runDir, pid);
+  }
+
+  /** "Delete Remote Copy of a Run": one of the runs that trained on a remote host, picked by the writer. */
+  async deleteRemoteCopy(runDir?: string): Promise<void> {
+    let dir = runDir;
+    if (!dir) {
+      const remote = new Set<string>();
+      for (const run of await listRuns(this.deps.runsRoot())) {
+        const state = await readRemoteState(run.dir);
+        if (state && !state.deletedAt) remote.add(run.dir);
+      }
+      if (!remote.size) {
+        void vscode.window.showInformationMessage('Voice Draft: no run has a copy on a remote host.');
+        return;
+      }
+      dir = (await pickRun(this.deps.runsRoot(), 'Delete the remote copy of which run?', (r) => remote.has(r.dir)))?.dir;
+    }
+    if (dir) await this.remote.deleteCopy(dir);
   }
 
   /** After a reload: re-attach to a run still training, or report one that died. */

@@ -2,7 +2,7 @@
 // values applied, machine-scoped values from a workspace ignored.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { engineSettings } from '../../../src/config';
+import { engineSettings, runsFolderSetting } from '../../../src/config';
 import { test } from './runner';
 import { manifest } from './extension';
 
@@ -37,5 +37,17 @@ test('executable and host values set by the workspace are ignored', () => {
     assert.deepEqual(config.get(key), declared.default, `${key} took the workspace's value`);
   }
   // And through the extension's own typed reader.
-  assert.deepEqual(engineSettings(), { pythonPath: '', remoteHost: '' });
+  assert.deepEqual(engineSettings(), { pythonPath: '', remoteHost: '', keepRemoteCopy: false });
+});
+
+test('a workspace can neither move the runs folder nor keep essays on the remote host (issue #25)', () => {
+  // The runs folder decides which runs a window re-attaches to when it opens (over SSH for remote
+  // ones); keepRemoteCopy decides whether the essays stay on the host. The fixture workspace sets both.
+  const config = vscode.workspace.getConfiguration('voiceDraft');
+  for (const key of ['runsFolder', 'engine.keepRemoteCopy']) {
+    assert.equal(manifest().contributes.configuration.properties[`voiceDraft.${key}`]?.scope, 'machine', key);
+    assert.notEqual(config.inspect(key)?.workspaceValue, undefined, `the fixture workspace sets ${key}`);
+  }
+  assert.equal(runsFolderSetting(), '');
+  assert.equal(engineSettings().keepRemoteCopy, false);
 });

@@ -4,16 +4,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { choosePython } from '../../../src/engine/locate';
 import type { EngineEvent } from '../../../src/core/runs/protocol';
-import { cancelRemote, connect, engineChecks, ensureRemoteEngine, followRemote, pullResults, pushRun, remoteStatus, startRemoteTraining } from '../../../src/engine/remote/remoteRun';
-import { readRemoteState } from '../../../src/engine/remote/remoteState';
+import { agentCall } from '../../../src/engine/remote/exec';
+import { cancelRemote, connect, deleteRemoteCopy, engineChecks, ensureRemoteEngine, followRemote, pullResults, pushRun, remoteStatus, startRemoteTraining } from '../../../src/engine/remote/remoteRun';
+import { readRemoteState, writeRemoteState } from '../../../src/engine/remote/remoteState';
 import type { RemoteTarget } from '../../../src/engine/remote/sshTarget';
-import { exportRemoteVoice, followRemoteTraining, startRemote } from '../../../src/engine/remoteTraining';
+import { cleanUpRemoteCopy, exportRemoteVoice, followRemoteTraining, startRemote } from '../../../src/engine/remoteTraining';
 import { writeFakeEngine, writeRunFolder } from './fakeEngine';
 import { killEngineGroup, startSshd, type TestSshd } from './sshd';
 
@@ -64,6 +65,28 @@ async function startFake(t: RemoteTarget, runDir: string, opts: { resume?: boole
   return { host, engine, state, pid };
 }
 
+/** Entries under `dir` (and `dir` itself) that someone other than their owner may read, write or enter. */
+async function notPrivate(dir: string): Promise<string[]> {
+  const loose: string[] = [];
+  const walk = async (path: string): Promise<void> => {
+    const s = await lstat(path);
+    if (s.isSymbolicLink()) return;
+    if (s.mode & 0o077) loose.push(`${path} ${(s.mode & 0o777).toString(8)}`);
+    if (s.isDirectory()) for (const name of await readdir(path)) await walk(join(path, name));
+  };
+  await walk(dir);
+  return loose;
+}
+
+/** What a writer's umask (022) leaves: the run folder readable by all, as before issue #25. */
+async function makeWorldReadable(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const name of await readdir(dir, { recursive: true })) {
+    const path = join(dir, name);
+    await chmod(path, (await lstat(path)).isDirectory() ? 0o755 : 0o644);
+  }
+}
+
 function lines(text: string): Array<Record<string, unknown>> {
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
@@ -77,8 +100,12 @@ function assertStepsOnce(events: Array<Record<string, unknown>>, n: number): voi
 test('push, start detached, live events, pull results (rsync)', { timeout: 120_000 }, async () => {
   const t = await target();
   const run = await writeRunFolder(work, '20260101-000000-live', { fake_steps: 40, fake_step_s: 0.15, fake_checkpoint_every: 10 });
+  await makeWorldReadable(run);
   const { state } = await startFake(t, run);
   assert.ok(state.rsync, 'both sides have rsync here');
+  // The copy of the essays on the host is private (issue #25): rsync does not carry the 0644/0755 here.
+  assert.deepEqual(await notPrivate(state.remoteDir), []);
+  assert.equal((await lstat(join(state.remoteDir, '..'))).mode & 0o777, 0o700, 'remote-runs/ on the host');
   const seen: EngineEvent[] = [];
   const arrived = new Map<string, number>();
   const result = await followRemoteTraining(run, t, (e) => {
@@ -105,6 +132,9 @@ test('push, start detached, live events, pull results (rsync)', { timeout: 120_0
   assert.match(await readFile(join(run, 'engine.log'), 'utf8'), /fake engine pid/);
   assert.ok(!existsSync(join(run, '.remote-pull')), 'no staging folder left behind');
   assert.equal((await remoteStatus(t, run)).alive, false);
+  // What the engine wrote there and what came back here: private too.
+  assert.deepEqual(await notPrivate(state.remoteDir), []);
+  assert.deepEqual((await notPrivate(run)).filter((p) => !p.startsWith(join(run, 'dataset')) && !p.startsWith(`${run} `)), []);
 });
 
 test('cancel across the link: train.cancelled, its checkpoint pulled, then resume to the end', { timeout: 150_000 }, async () => {
@@ -214,7 +244,9 @@ test('paths with spaces, quotes and $(...) on both sides, through the tar fallba
     const t = await target(hostile);
     const localRoot = join(await mkdtemp(join(work, 'local-')), `my essays's $(touch PWNED3) runs`);
     const run = await writeRunFolder(localRoot, `20260101-000000-nasty-${rsync ? 'rsync' : 'tar'}`, { fake_steps: 6, fake_step_s: 0.05, fake_checkpoint_every: 3 });
+    await makeWorldReadable(run);
     const { state } = await startFake(t, run, { rsync });
+    assert.deepEqual(await notPrivate(state.remoteDir), [], `the copy on the host (${rsync ? 'rsync' : 'tar'})`);
     assert.equal(state.rsync, rsync);
     assert.ok(state.remoteDir.includes(hostile), state.remoteDir);
     const result = await followRemoteTraining(run, t, () => undefined, { reconnects: 0 });
@@ -222,6 +254,9 @@ test('paths with spaces, quotes and $(...) on both sides, through the tar fallba
     assert.deepEqual(await readdir(join(run, 'checkpoints')), ['step-000003', 'step-000006']);
     assert.ok(existsSync(join(run, 'adapter', 'adapter_config.json')));
     assert.equal(await readFile(join(run, 'events.jsonl'), 'utf8'), await readFile(join(state.remoteDir, 'events.jsonl'), 'utf8'));
+    for (const pulled of ['checkpoints', 'adapter', 'canaries.json', 'engine.log']) {
+      assert.deepEqual(await notPrivate(join(run, pulled)), [], `${pulled} pulled with ${rsync ? 'rsync' : 'tar'}`);
+    }
     // Nothing in a path was ever run as a command, on either side.
     const homeDir = join(state.remoteDir, '..', '..', '..');
     for (const where of [homeDir, run, localRoot, process.cwd()]) {
@@ -307,4 +342,56 @@ test('pullResults after an export brings onnx/ back and replaces an older copy w
   await pullResults(t, run);
   assert.equal(await readFile(join(run, 'adapter', 'adapter_model.safetensors'), 'utf8'), 'new weights');
   assert.ok(!existsSync(join(run, 'adapter', 'adapter_config.json')));
+});
+
+test('the copy on the host is deleted once everything is here (kept when asked), never while it trains; a resume sends it again', { timeout: 150_000 }, async () => {
+  // The default a writer gets: nothing of theirs stays on the host (package.json, machine-scoped).
+  const settings = (JSON.parse(await readFile(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { default: unknown; scope?: string }> } };
+  }).contributes.configuration.properties['voiceDraft.engine.keepRemoteCopy'];
+  assert.deepEqual([settings?.default, settings?.scope], [false, 'machine']);
+
+  const t = await target();
+  const run = await writeRunFolder(work, '20260101-000000-forget', { fake_steps: 200, fake_step_s: 0.1, fake_checkpoint_every: 1000 });
+  const { state } = await startFake(t, run);
+  await assert.rejects(deleteRemoteCopy(t, run), /still training/);
+  assert.ok(existsSync(join(state.remoteDir, 'dataset', 'train.jsonl')), 'nothing deleted while it trains');
+  let cancelling: Promise<boolean> | undefined;
+  const cancelled = await followRemoteTraining(run, t, (e) => {
+    if (e.event === 'train.progress' && e.step === 3 && !cancelling) cancelling = cancelRemote(t, run);
+  }, { reconnects: 0 });
+  await cancelling;
+  assert.equal(cancelled.terminal?.event, 'train.cancelled');
+  assert.equal(cancelled.pulled, true, 'the last pull brought everything back');
+
+  assert.equal(await cleanUpRemoteCopy(run, t, true), undefined, 'kept when the writer asks');
+  assert.ok(existsSync(state.remoteDir));
+  assert.equal(await cleanUpRemoteCopy(run, t, false), state.remoteDir);
+  assert.ok(!existsSync(state.remoteDir), 'the essays, checkpoints and results are gone from the host');
+  const step = (cancelled.terminal as { step?: number }).step ?? 0;
+  assert.ok(existsSync(join(run, 'checkpoints', `step-${String(step).padStart(6, '0')}`, 'state.json')), 'the checkpoint is here');
+  assert.ok((await readRemoteState(run))?.deletedAt);
+  assert.deepEqual((await deleteRemoteCopy(t, run)).pulled, [], 'deleting again is harmless');
+
+  // Resume on the same host: what it needs is sent again, and the run ends where it would have.
+  const config = JSON.parse(await readFile(join(run, 'config.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(join(run, 'config.json'), JSON.stringify({ ...config, fake_steps: step + 3, fake_step_s: 0.05 }));
+  await startRemote(run, t, { resume: true, packageDir: enginePkg });
+  assert.equal((await readRemoteState(run))?.deletedAt, undefined);
+  const done = await followRemoteTraining(run, t, () => undefined, { reconnects: 0 });
+  assert.equal(done.terminal?.event, 'train.done');
+  assertStepsOnce(lines(await readFile(join(run, 'events.jsonl'), 'utf8')), step + 3);
+});
+
+test('a hostile or edited remote.json cannot make the delete remove anything but a run copy', { timeout: 90_000 }, async () => {
+  const t = await target();
+  const run = await writeRunFolder(work, '20260101-000000-not-a-run', { fake_steps: 2, fake_step_s: 0.05 });
+  const { state } = await startFake(t, run);
+  await followRemoteTraining(run, t, () => undefined, { reconnects: 0 });
+  const precious = join(state.remoteDir, '..', '..', 'engine');
+  assert.ok(existsSync(precious));
+  await writeRemoteState(run, { ...state, remoteDir: precious });
+  await assert.rejects(deleteRemoteCopy(t, run), /Refused to delete/);
+  assert.ok(existsSync(precious));
+  assert.deepEqual(await agentCall(t, ['remove', join(work, 'anything')]), { ok: false, reason: 'not a remote run folder' });
 });
