@@ -13,7 +13,7 @@
 //
 //   node --import tsx bench/dataset_build.ts [--essays N] [--words-per-essay N] [--workers N] [--code bundle|tsx] [--keep]
 //
-// --workers sets the parse pool (default: defaultParseWorkers(), in-process below 4 cores; 1 parses in-process).
+// --workers sets the parse pool (default: defaultParseWorkers(), one worker below 4 cores; 0 parses in-process).
 
 import * as esbuild from 'esbuild';
 import { promises as fs, readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     console.log(`pairs    ${(m.pairs.train + m.pairs.val).toLocaleString('en-US')} (T1 ${m.tiers.T1}, T2 ${m.tiers.T2}, T3 ${m.tiers.T3}, T4 ${m.tiers.T4}, raw ${m.tiers.raw})`);
     console.log(`seconds  ${((end - start) / 1000).toFixed(2)} (build ${((built - start) / 1000).toFixed(2)}, write ${((end - built) / 1000).toFixed(2)})`);
     console.log(`steps    ${Object.entries(steps).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(2)}`).join(', ')}`);
-    console.log(`cpu      ${((used.user + used.system) / 1e6).toFixed(2)} s all threads${mainUsed === undefined ? '' : `, ${mainUsed.toFixed(2)} s main thread`}; parse workers ${parseWorkers > 1 ? parseWorkers : 'none (in-process)'}`);
+    console.log(`cpu      ${((used.user + used.system) / 1e6).toFixed(2)} s all threads${mainUsed === undefined ? '' : `, ${mainUsed.toFixed(2)} s main thread`}; parse workers ${parseWorkers > 0 ? parseWorkers : 'none (in-process)'}`);
     console.log(`load     ${load} (1, 5, 15 min) on ${os.cpus().length} cores: a busy machine slows the wall-clock figure`);
   } finally {
     if (values.keep) console.log(`kept ${work}`);

@@ -5,6 +5,7 @@
 import type { List, ListItem, Parent, PhrasingContent, Root, RootContent } from 'mdast';
 import { readFrontMatter } from './front-matter';
 import type { MarkdownParser } from './markdown';
+import { checkTreeDepth } from './parseGuard';
 import { PLACEHOLDER, withPlaceholders, type PlaceholderDocument, type PlainBlock } from './plain-paragraphs';
 import { isBareUrl, type SimpleInline } from './simple-inline';
 import { normalizeNewlines } from './text';
@@ -48,6 +49,7 @@ export interface ParsedEssay {
 export function parseEssay(source: string, filePath: string, parse: MarkdownParser): ParsedEssay {
   const markdown = normalizeNewlines(source);
   const { root, plain } = parseFast(markdown, parse);
+  checkTreeDepth(root); // before anything below walks it recursively
   const removed: RemovedMarkup = { codeBlocks: 0, html: 0, images: 0, tables: 0, footnotes: 0, linkUrls: 0 };
   const warnings: string[] = [];
 

@@ -35,8 +35,8 @@ export interface BuildDatasetOptions extends Partial<DatasetSettings> {
   onProgress?: (progress: BuildProgress) => void;
   /**
    * Worker threads that parse the essays (default: defaultParseWorkers(): one per core, at
-   * most 4, from 4 cores up; below that, and with 1, the main thread parses). Not a
-   * dataset setting: the output is the same whatever the number.
+   * most 4, from 4 cores up; one below that). 0 parses on the calling thread (no time budget
+   * then). Not a dataset setting: the output is the same whatever the number.
    */
   parseWorkers?: number;
 }

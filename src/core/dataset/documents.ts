@@ -79,6 +79,10 @@ export async function prepareDocuments(files: readonly EssayFile[], ctx: Prepare
   files.forEach((file, i) => {
     const result = parsedFiles[i];
     if (!result) return;
+    if (result.failed) {
+      out.skipped.push({ path: file.path, reason: result.failed }); // the parser's guard left it out; the rest goes on
+      return;
+    }
     const { essay } = result;
     parsed.set(file.path, essay);
     remember(known, result);
@@ -202,6 +206,10 @@ async function attachDrafts(
     for (; versions[nextVersion]?.path === essay.doc; nextVersion++) {
       const version = parsedVersions[nextVersion];
       if (!version) continue;
+      if (version.failed) {
+        out.skipped.push({ path: `${essay.doc} (${versions[nextVersion]?.label ?? 'git history'})`, reason: version.failed });
+        continue;
+      }
       remember(known, version);
       const stripped = stripSignoffs(stripBoilerplate(version.essay.blocks).blocks, signoffs).blocks;
       sources.push({ origin: 'git history', label: versions[nextVersion]?.label ?? '', blocks: stripped });

@@ -5,6 +5,7 @@
 
 import type { MarkdownParser } from '../corpus/markdown';
 import { parseEssay, type ParsedEssay } from '../corpus/parse';
+import { parseFailure, shapeProblem } from '../corpus/parseGuard';
 import { wordHashes } from '../corpus/text';
 import { shinglesOf, sketch } from './dedupe';
 
@@ -26,6 +27,12 @@ export interface ParsedFile {
   essay: ParsedEssay;
   /** One per block of essay.blocks, in order. */
   blocks: BlockData[];
+  /**
+   * Why the file was not parsed (parseGuard.ts: too large, nested too deeply, the parser
+   * threw; parse-pool.ts: over the time budget, or it ended the worker): it is skipped and
+   * named in the data report. The essay is then empty.
+   */
+  failed?: string;
 }
 
 export function blockData(text: string): BlockData {
@@ -34,9 +41,22 @@ export function blockData(text: string): BlockData {
   return { words, shingles, sketch: sketch(shingles) };
 }
 
+/** Parses one file under the guard (parseGuard.ts): never throws; a file it refuses comes back `failed`. */
 export function parseFile(file: SourceFile, parse: MarkdownParser): ParsedFile {
-  const essay = parseEssay(file.text, file.path, parse);
-  return { essay, blocks: essay.blocks.map((b) => blockData(b.text)) };
+  const refused = shapeProblem(file.text);
+  if (refused) return failedFile(refused);
+  try {
+    const essay = parseEssay(file.text, file.path, parse);
+    return { essay, blocks: essay.blocks.map((b) => blockData(b.text)) };
+  } catch (error) {
+    return failedFile(parseFailure(error));
+  }
+}
+
+/** A file left out: no text, and why. */
+export function failedFile(reason: string): ParsedFile {
+  const removed = { codeBlocks: 0, html: 0, images: 0, tables: 0, footnotes: 0, linkUrls: 0 };
+  return { essay: { tags: [], frontMatter: {}, blocks: [], removed, warnings: [] }, blocks: [], failed: reason };
 }
 
 /**
@@ -66,8 +86,8 @@ export function packBlocks(files: readonly ParsedFile[]): PackedBlocks {
   return { lengths, values };
 }
 
-/** The inverse of packBlocks: views into the one buffer. Throws when the two do not fit together. */
-export function unpackBlocks(essays: readonly ParsedEssay[], packed: PackedBlocks): ParsedFile[] {
+/** The inverse of packBlocks: views into the one buffer (and each file's `failed`). Throws when the two do not fit together. */
+export function unpackBlocks(essays: readonly ParsedEssay[], packed: PackedBlocks, failed: ReadonlyArray<string | null> = []): ParsedFile[] {
   const blocks = essays.reduce((n, e) => n + e.blocks.length, 0);
   const total = packed.lengths.reduce((n, length) => n + length, 0);
   if (packed.lengths.length !== 3 * blocks || total !== packed.values.length) throw new Error('packed block data does not match the essays');
@@ -79,5 +99,10 @@ export function unpackBlocks(essays: readonly ParsedEssay[], packed: PackedBlock
     at += length;
     return view;
   };
-  return essays.map((essay) => ({ essay, blocks: essay.blocks.map(() => ({ words: next(), shingles: next(), sketch: next() })) }));
+  return essays.map((essay, i) => {
+    const file: ParsedFile = { essay, blocks: essay.blocks.map(() => ({ words: next(), shingles: next(), sketch: next() })) };
+    const why = failed[i];
+    if (typeof why === 'string') file.failed = why;
+    return file;
+  });
 }

@@ -1,26 +1,33 @@
-// Parses markdown files on several cores: a pool of worker threads (parse-worker.ts)
+// Parses markdown files off the main thread: a pool of worker threads (parse-worker.ts)
 // takes the files in batches and returns plain parsed essays; everything after parsing
 // stays on the main thread. Results come back in the order of the input (by path, as
 // discovery sorts them), never in order of completion, so the dataset is byte-identical
-// whatever the pool size. One worker or none (a single core, no worker script) parses
-// in-process, as does any batch whose worker failed.
+// whatever the pool size.
+//
+// Each file is parsed under a guard (issue #25): parseFile's limits (size, nesting, a
+// parser that throws) and, here, a time budget per file. The worker says which file it
+// is on; one that takes longer than fileBudgetMs, or ends the worker (a crash, its memory
+// limit), is left out and named (`failed`), the worker is replaced and the rest of the
+// batch goes on. A hostile file therefore never runs on the main thread (the extension
+// host's) and never stops the build. Only when no worker can run at all (no worker
+// script, `size` 0, a worker that dies before it starts on any file, or answers what it
+// cannot have) is a batch parsed in-process, under the same limits but without a clock.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadMarkdownParser, type MarkdownParser } from '../corpus/markdown';
-import { parseFile, unpackBlocks, type ParsedFile, type SourceFile } from './parse-files';
+import { failedFile, parseFile, unpackBlocks, type ParsedFile, type SourceFile } from './parse-files';
 import type { ParseReply, ParseRequest } from './parse-worker';
 
 /** More workers than this gain little: the main thread's share of the build starts to dominate. */
 const MAX_WORKERS = 4;
 /**
- * Below this many cores the main thread parses alone. Each worker is a V8 isolate of its
- * own that compiles and warms up the parser again, and the threads' heaps are collected
- * separately: on 2 cores, 2 workers (bundled, as shipped) cost ~0.8 s more CPU than
- * parsing in-process for 1,000 essays, and finished no sooner idle and later under load;
- * one worker beside the parsing main thread did no better. Not measured on 4+ cores.
+ * Below this many cores one worker parses: the main thread stays free (the editor's, in
+ * the extension) and the time budget holds. More workers cost more than they gain there:
+ * each is a V8 isolate that compiles and warms up the parser again (on 2 cores, 2 workers
+ * cost ~0.8 s more CPU than parsing in-process for 1,000 essays and finished no sooner).
  */
 const MIN_CORES_FOR_WORKERS = 4;
 /** About 100 KB of markdown a batch: a few milliseconds of messaging per ~50 ms of parsing, and an even finish. */
@@ -28,8 +35,19 @@ const BATCH_BYTES = 100_000;
 const BATCH_FILES = 64;
 /** In-process parsing yields this often, to keep the editor responsive and the build cancellable. */
 const YIELD_EVERY = 32;
+/** A worker's heap: a file that needs more ends the worker (and is left out), not the editor. */
+const WORKER_HEAP_MB = 1024;
 
-/** Threads for the parse pool: one per core (at most 4) from 4 cores up, else 1 (in-process). */
+/**
+ * How long one file may take to parse: 10 s plus 10 s a million characters. Real essays
+ * parse at well under a second a megabyte even on a busy 2-core machine; only a pathological
+ * file (deep nesting the guard's limits let through, a slow YAML document) meets it.
+ */
+export function fileBudgetMs(chars: number): number {
+  return 10_000 + Math.ceil((chars / 1e6) * 10_000);
+}
+
+/** Worker threads for the parse pool: one per core from 4 cores up (at most 4), else one. */
 export function defaultParseWorkers(cores = availableParallelism()): number {
   return cores < MIN_CORES_FOR_WORKERS ? 1 : Math.min(cores, MAX_WORKERS);
 }
@@ -57,20 +75,21 @@ export class ParsePool {
   private readonly slots: Slot[] = [];
   private inProcess: Promise<MarkdownParser> | undefined;
 
-  /** Workers start at once and load the parser while the caller is still finding files; `script: null` parses in-process. */
-  constructor(size = defaultParseWorkers(), script: string | null = parseWorkerScript() ?? null) {
-    if (size <= 1 || !script) {
+  /**
+   * Workers start at once and load the parser while the caller is still finding files;
+   * `size` 0 or `script: null` parses in-process. `budget` is the time a file may take
+   * (tests shorten it).
+   */
+  constructor(size = defaultParseWorkers(), private readonly script: string | null = parseWorkerScript() ?? null,
+    private readonly budget: (chars: number) => number = fileBudgetMs) {
+    if (size <= 0 || !script) {
       // In-process: start loading the parser now, while the caller finds and reads the files.
       this.parser().catch(() => undefined); // a failure surfaces when parseAll awaits it
       return;
     }
     for (let i = 0; i < size; i++) {
-      const slot: Slot = { worker: startWorker(script), alive: true };
-      const gone = () => {
-        slot.alive = false;
-      };
-      slot.worker.on('error', gone); // without a listener, a worker's error would throw in this thread
-      slot.worker.on('exit', gone);
+      const slot = { alive: true } as Slot;
+      this.startIn(slot);
       this.slots.push(slot);
     }
   }
@@ -90,6 +109,18 @@ export class ParsePool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
+  /** A fresh worker in the slot (at the start, or in place of one that was ended). */
+  private startIn(slot: Slot): void {
+    const worker = startWorker(this.script!);
+    slot.worker = worker;
+    slot.alive = true;
+    const gone = () => {
+      if (slot.worker === worker) slot.alive = false;
+    };
+    worker.on('error', gone); // without a listener, a worker's error would throw in this thread
+    worker.on('exit', gone);
+  }
+
   private async parseHere(files: readonly SourceFile[], { signal, onProgress }: ParseOptions): Promise<ParsedFile[]> {
     const parse = await this.parser();
     const out: ParsedFile[] = [];
@@ -103,11 +134,11 @@ export class ParsePool {
   }
 
   private parseInWorkers(files: readonly SourceFile[], { signal, onProgress }: ParseOptions): Promise<ParsedFile[]> {
-    const batches = batchesOf(files);
-    const results: ParsedFile[][] = [];
-    let next = 0;
-    let finished = 0;
+    // Jobs are lists of positions in `files`; a failed batch comes back as smaller jobs.
+    const queue: number[][] = batchesOf(files);
+    const results: Array<ParsedFile | undefined> = new Array<ParsedFile | undefined>(files.length);
     let done = 0;
+    let nextId = 0;
     return new Promise<ParsedFile[]>((resolve, reject) => {
       let settled = false;
       const fail = (error: unknown) => {
@@ -120,62 +151,100 @@ export class ParsePool {
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      const complete = (index: number, parsed: ParsedFile[]) => {
+      const fill = (positions: readonly number[], parsed: readonly ParsedFile[]) => {
         if (settled) return;
-        results[index] = parsed;
-        done += parsed.length;
+        positions.forEach((p, i) => {
+          if (results[p] === undefined && parsed[i]) {
+            results[p] = parsed[i];
+            done++;
+          }
+        });
         onProgress?.(done, files.length);
-        if (++finished < batches.length) return;
+        if (done < files.length) return;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
-        resolve(results.flat());
+        resolve(results as ParsedFile[]);
       };
-      // A batch whose worker failed (or could not send its answer) is parsed here: same function, same result.
-      const inProcess = (index: number) => {
-        this.parseHere(batches[index] ?? [], { ...(signal ? { signal } : {}) }).then((parsed) => complete(index, parsed), fail);
+      const at = (positions: readonly number[]) => positions.map((p) => files[p]!);
+      // A worker that cannot parse at all: the batch is parsed here (same function, same result).
+      const inProcess = (positions: number[]) => {
+        this.parseHere(at(positions), { ...(signal ? { signal } : {}) }).then((parsed) => fill(positions, parsed), fail);
       };
       const feed = (slot: Slot) => {
-        if (settled || next >= batches.length) return;
+        if (settled || queue.length === 0) return;
         if (!slot.alive) {
           // A worker that died between batches: its share goes to the others, or here when none is left.
-          if (!this.slots.some((s) => s.alive)) while (next < batches.length) inProcess(next++);
+          if (!this.slots.some((s) => s.alive)) while (queue.length) inProcess(queue.shift()!);
           return;
         }
-        const index = next++;
+        const positions = queue.shift()!;
+        const id = nextId++;
         const worker = slot.worker;
+        let current = -1; // the file of the batch the worker said it is on
+        let timer: NodeJS.Timeout | undefined;
         const onMessage = (reply: ParseReply) => {
-          if (reply.id !== index) return;
+          if (reply.id !== id) return;
+          if ('started' in reply) {
+            current = reply.started;
+            clearTimeout(timer);
+            const file = files[positions[current] ?? -1];
+            const ms = this.budget(file?.text.length ?? 0);
+            timer = setTimeout(() => lost(`took longer than ${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s to parse (the time budget)`, true), ms);
+            return;
+          }
           stop();
           let parsed: ParsedFile[] | undefined;
           try {
-            if (!('error' in reply)) parsed = unpackBlocks(reply.essays, reply);
+            if ('essays' in reply) parsed = unpackBlocks(reply.essays, reply, reply.failed);
           } catch {
             parsed = undefined; // an answer we cannot read (a worker script from another build)
           }
-          if (parsed) complete(index, parsed);
-          else inProcess(index);
+          if (parsed) fill(positions, parsed);
+          else inProcess(positions);
           feed(slot);
         };
-        const onGone = () => {
+        // The worker ended on this batch, or is ended for taking too long.
+        const lost = (why: string, timedOut: boolean) => {
           stop();
-          slot.alive = false;
-          inProcess(index);
+          if (current < 0) {
+            // It never began a file: the worker is what fails, not a file. No more of it.
+            slot.alive = false;
+            void worker.terminate();
+            inProcess(positions);
+            feed(slot);
+            return;
+          }
+          const culprit = positions[current]!;
+          if (timedOut || positions.length === 1) {
+            // The file it was on is left out and named; the rest of the batch goes first in line.
+            fill([culprit], [failedFile(why)]);
+            const rest = positions.filter((p) => p !== culprit && results[p] === undefined);
+            if (rest.length) queue.unshift(rest);
+          } else {
+            // Which file ended it is not certain (the worker's last word may not have come): one by one.
+            queue.unshift(...positions.filter((p) => results[p] === undefined).map((p) => [p]));
+          }
+          void worker.terminate();
+          this.startIn(slot);
           feed(slot);
         };
+        const onError = (error: unknown) => lost(`stopped the parser (${error instanceof Error ? error.message : String(error)})`, false);
+        const onExit = () => lost('stopped the parser', false);
         const stop = () => {
+          clearTimeout(timer);
           worker.unref();
           worker.off('message', onMessage);
-          worker.off('error', onGone);
-          worker.off('exit', onGone);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
         };
         worker.on('message', onMessage);
-        worker.once('error', onGone);
-        worker.once('exit', onGone);
+        worker.once('error', onError);
+        worker.once('exit', onExit);
         worker.ref(); // a batch in flight keeps the process alive; an idle worker does not
-        const request: ParseRequest = { id: index, files: batches[index] ?? [] };
+        const request: ParseRequest = { id, files: at(positions) };
         worker.postMessage(request);
       };
-      if (batches.length === 0) return resolve([]);
+      if (files.length === 0) return resolve([]);
       for (const slot of this.slots) feed(slot);
     });
   }
@@ -187,7 +256,8 @@ export class ParsePool {
 }
 
 function startWorker(script: string): Worker {
-  const options = { execArgv: [] as string[] }; // not the parent's flags (an inspector port, --cpu-prof)
+  // Not the parent's flags (an inspector port, --cpu-prof); a heap of its own size.
+  const options = { execArgv: [] as string[], resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } };
   // Node cannot start a worker from a .ts file itself: register tsx first, found from the script's folder whatever the cwd.
   const register = `require(require.resolve('tsx/cjs', { paths: [${JSON.stringify(path.dirname(script))}] }));`;
   const worker = script.endsWith('.ts') ? new Worker(`${register} require(${JSON.stringify(script)});`, { ...options, eval: true }) : new Worker(script, options);
@@ -195,12 +265,13 @@ function startWorker(script: string): Worker {
   return worker;
 }
 
-function batchesOf(files: readonly SourceFile[]): SourceFile[][] {
-  const batches: SourceFile[][] = [];
-  let batch: SourceFile[] = [];
+/** The positions of `files` in batches of about BATCH_BYTES. */
+function batchesOf(files: readonly SourceFile[]): number[][] {
+  const batches: number[][] = [];
+  let batch: number[] = [];
   let bytes = 0;
-  for (const file of files) {
-    batch.push(file);
+  for (const [i, file] of files.entries()) {
+    batch.push(i);
     bytes += file.text.length;
     if (bytes >= BATCH_BYTES || batch.length >= BATCH_FILES) {
       batches.push(batch);

@@ -43,10 +43,10 @@ async function mixedCorpus(): Promise<{ dir: string; cleanup: () => Promise<void
   return folderWith(files);
 }
 
-test('pool size 1 and 2 write byte-identical datasets', { skip: corporaMissing }, async () => {
+test('in-process and a pool of 2 write byte-identical datasets', { skip: corporaMissing }, async () => {
   const { dir, cleanup } = await mixedCorpus();
   try {
-    const inProcess = await builtBytes(dir, 1);
+    const inProcess = await builtBytes(dir, 0);
     const pooled = await builtBytes(dir, 2);
     assert.deepEqual(Object.keys(pooled), ['documents.jsonl', 'manifest.json', 'train.jsonl', 'val.jsonl']);
     for (const [name, bytes] of Object.entries(inProcess)) assert.ok(bytes.equals(pooled[name] ?? Buffer.alloc(0)), `${name} differs between pool sizes`);
@@ -73,7 +73,7 @@ test('git versions are parsed by the pool too: the same T1 pairs either way', as
     await fs.writeFile(path.join(dir, 'essays/walk.md'), essay('On walking', 11, 6, `\n\n${prose(40)}\n\n${prose(41)}\n`));
     await fs.writeFile(path.join(dir, 'essays/tide.md'), essay('The tide', 12, 6, `\n\n${prose(42)}\n`));
     git('commit', '-q', '-am', 'finished');
-    const inProcess = await builtBytes(dir, 1);
+    const inProcess = await builtBytes(dir, 0);
     const pooled = await builtBytes(dir, 2);
     for (const [name, bytes] of Object.entries(inProcess)) assert.ok(bytes.equals(pooled[name] ?? Buffer.alloc(0)), `${name} differs between pool sizes`);
     assert.match(inProcess['train.jsonl']?.toString('utf8') ?? '', /"tier":"T1"/);
@@ -130,12 +130,15 @@ test('a worker that dies mid-batch, or answers with an error, leaves its batches
   }
 });
 
-test('the default pool parses in-process below 4 cores, one worker per core (at most 4) from there', () => {
+test('the default pool is one worker below 4 cores, one worker per core (at most 4) from there', () => {
   assert.deepEqual([1, 2, 3, 4, 6, 16].map((cores) => defaultParseWorkers(cores)), [1, 1, 1, 4, 4, 4]);
 });
 
-test('one worker, or no worker script, parses in-process; an aborted parse rejects', async () => {
-  assert.equal(new ParsePool(1).workers, 0);
+test('no worker, or no worker script, parses in-process; one worker is a thread; an aborted parse rejects', async () => {
+  assert.equal(new ParsePool(0).workers, 0);
+  const one = new ParsePool(1);
+  assert.equal(one.workers, 1, 'one worker keeps the main thread free');
+  await one.close();
   assert.equal(new ParsePool(3, null).workers, 0);
   assert.match(parseWorkerScript() ?? '', /parse-worker\.ts$/);
   const pool = new ParsePool(2);
