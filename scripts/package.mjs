@@ -3,6 +3,7 @@
 // only this platform's binaries; the engine's Python package travels as source.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { vsixSize } from './vsix-size.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +44,9 @@ delete manifest.scripts;
 writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2));
 
 const out = join(root, `voice-draft-${target}-${manifest.version}.vsix`);
-execFileSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository',
-  '--skip-license', '--target', target, '--out', out], { stdio: 'inherit', cwd: stage });
+execFileSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies',
+  '--target', target, '--out', out], { stdio: 'inherit', cwd: stage });
+const { bytes, files } = vsixSize(out);
 console.log(`packaged ${out}`);
+// CI prints this on every run (scripts/test.sh): what a writer downloads.
+console.log(`VSIX ${target}: ${(bytes / 1e6).toFixed(1)} MB (${bytes} bytes), ${files} files`);

@@ -24,6 +24,12 @@ t=$(date +%s)
 bash scripts/pytest.sh
 echo "engine tests: $(elapsed "$t")"
 
+step "Package (VSIX size and file count)"
+# Every run says what a writer downloads (the VSIX's last line) and what the bundles and the
+# production install weigh; the end-to-end tests package again and install that VSIX.
+node scripts/package.mjs | tail -n 1
+node scripts/sizes.mjs
+
 if [ -f test/e2e/run.mjs ]; then
   step "End-to-end tests (code-server + Chromium)"
   t=$(date +%s)

@@ -15,7 +15,7 @@ import { isTerminal } from '../core/runs/protocol';
 import { affects } from '../config';
 import { Commands } from '../features/commandIds';
 import { dashboardHtml, newNonce } from './dashboardHtml';
-import { type HostMessage, parseWebviewMessage, type Role, type RunControls, type WebviewMessage } from './protocol';
+import { DASHBOARD_VIEW_TYPE, type HostMessage, parseWebviewMessage, type Role, type RunControls, type SavedDashboard, type WebviewMessage } from './protocol';
 import { SelfTestHost } from './selfTestHost';
 
 /** What the dashboard can ask of the rest of the extension (wired in extension.ts). */
@@ -40,8 +40,6 @@ export interface DashboardDeps {
   onDidChangeControls: vscode.Event<unknown>;
 }
 
-const VIEW_TYPE = 'voiceDraft.dashboard';
-
 export class Dashboard implements vscode.Disposable {
   private session: DashboardSession | undefined;
 
@@ -54,6 +52,15 @@ export class Dashboard implements vscode.Disposable {
       return;
     }
     this.session = new DashboardSession(this.deps, runDir, () => { this.session = undefined; });
+  }
+
+  /** A window reload brings the panel back (the serializer in registerDashboard.ts): show the runs it showed. */
+  restore(panel: vscode.WebviewPanel, saved: SavedDashboard): void {
+    if (this.session) {
+      panel.dispose(); // one dashboard per window
+      return;
+    }
+    this.session = new DashboardSession(this.deps, undefined, () => { this.session = undefined; }, { panel, saved });
   }
 
   dispose(): void {
@@ -79,15 +86,23 @@ class DashboardSession implements vscode.Disposable {
   /** eval.json as last seen per run, so the self-test's pairs are re-read only when it changes. */
   private readonly evalSeen = new Map<string, string>();
 
-  constructor(private readonly deps: DashboardDeps, runDir: string | undefined, private readonly onDispose: () => void) {
+  /** Runs a restored panel showed; taken once the runs folder lists them (webview/ready). */
+  private saved: SavedDashboard | undefined;
+
+  constructor(private readonly deps: DashboardDeps, runDir: string | undefined, private readonly onDispose: () => void,
+    restored?: { panel: vscode.WebviewPanel; saved: SavedDashboard }) {
     const bundle = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webviews');
     this.selected = runDir ?? null;
     this.pinned = runDir !== undefined;
     if (runDir) this.known.add(runDir);
-    this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Voice Draft: Training', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [bundle, vscode.Uri.joinPath(deps.extensionUri, 'media')],
-    });
+    const options = { enableScripts: true, localResourceRoots: [bundle, vscode.Uri.joinPath(deps.extensionUri, 'media')] };
+    if (restored) {
+      this.panel = restored.panel;
+      this.panel.webview.options = options;
+      this.saved = restored.saved;
+    } else {
+      this.panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Voice Draft: Training', vscode.ViewColumn.Active, options);
+    }
     const nonce = newNonce();
     this.panel.webview.html = dashboardHtml({
       cspSource: this.panel.webview.cspSource,
@@ -148,6 +163,7 @@ class DashboardSession implements vscode.Disposable {
         // Also after the webview was reloaded (hidden and shown): start over from the folders.
         this.ready = true;
         await this.sendList();
+        await this.takeSaved();
         this.selected ??= this.newest;
         if (this.selected) this.follow('primary', this.selected);
         if (this.compare) this.follow('compare', this.compare);
@@ -229,6 +245,24 @@ class DashboardSession implements vscode.Disposable {
     } finally {
       await this.sendControls(dir);
     }
+  }
+
+  /** After a reload: the runs the panel showed, if the runs folder still lists them (a webview's state is untrusted input). */
+  private async takeSaved(): Promise<void> {
+    const saved = this.saved;
+    this.saved = undefined;
+    if (!saved) return;
+    let took = false;
+    if (saved.selected && this.known.has(saved.selected)) {
+      this.selected = saved.selected;
+      this.pinned = true;
+      took = true;
+    }
+    if (saved.compare && saved.compare !== this.selected && this.known.has(saved.compare)) {
+      this.compare = saved.compare;
+      took = true;
+    }
+    if (took) await this.sendList(); // the picker shows the restored choice
   }
 
   private select(dir: string): void {

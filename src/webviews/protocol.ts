@@ -8,6 +8,22 @@ import type { RunState } from '../core/runs/runFolder';
 import type { SelfTestHistory, SelfTestScore, SelfTestSessionScore, Side } from '../core/eval/selfTest';
 import { type EngineEvent, parseEvent } from '../core/runs/protocol';
 
+/** The panel's type: package.json's `onWebviewPanel:` activation event names it too. */
+export const DASHBOARD_VIEW_TYPE = 'voiceDraft.dashboard';
+
+/** What the webview saves (vscodeApi.saveState) for a window reload: the runs it showed. */
+export interface SavedDashboard {
+  selected: string | null;
+  compare: string | null;
+}
+
+/** The webview's saved state, read as the untrusted input it is; the runs are checked again against the runs folder. */
+export function readSavedDashboard(state: unknown): SavedDashboard {
+  const o = typeof state === 'object' && state !== null ? (state as Record<string, unknown>) : {};
+  const dir = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length < 4096 ? v : null);
+  return { selected: dir(o.selected), compare: dir(o.compare) };
+}
+
 /** The primary run, or the second run whose curves are overlaid on it. */
 export type Role = 'primary' | 'compare';
 

@@ -1,11 +1,13 @@
 // Wires the dashboard to the rest of the extension: its actions go to the
 // training controller and the active-voice store, and *Show Training Dashboard*
-// (also the status bar item's command) opens it, optionally on a given run.
+// (also the status bar item's command) opens it, optionally on a given run; after a
+// window reload the serializer brings it back.
 import * as vscode from 'vscode';
 import type { ActiveVoiceStore } from '../features/activeVoice';
 import { Commands } from '../features/commandIds';
 import type { TrainingController } from '../features/training/trainingController';
 import { Dashboard } from './dashboardPanel';
+import { DASHBOARD_VIEW_TYPE, readSavedDashboard } from './protocol';
 
 export interface DashboardWiring {
   extensionUri: vscode.Uri;
@@ -39,5 +41,9 @@ export function registerDashboard(w: DashboardWiring): vscode.Disposable[] {
   // The argument is a run folder: a path from other commands, or a Uri from a menu.
   const command = vscode.commands.registerCommand(Commands.showDashboard, (run?: unknown) =>
     dashboard.show(run instanceof vscode.Uri ? run.fsPath : typeof run === 'string' && run ? run : undefined));
-  return [dashboard, command];
+  // A window reload brings the dashboard back on the runs it showed (package.json's onWebviewPanel activation).
+  const serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+    deserializeWebviewPanel: async (panel, state) => dashboard.restore(panel, readSavedDashboard(state)),
+  });
+  return [dashboard, command, serializer];
 }

@@ -5,7 +5,7 @@
 // voice scores and the data report below them, then the writer's own blind test
 // of the voice ("Which is yours?").
 import './elements.js';
-import { parseHostMessage } from '../protocol';
+import { parseHostMessage, type SavedDashboard } from '../protocol';
 import { Canaries } from './canaries';
 import { Curves } from './curves';
 import { DataSection } from './dataReport';
@@ -15,7 +15,7 @@ import { Scores } from './scores';
 import { SelfTest } from './selfTest';
 import { DashboardState, type Part } from './state';
 import { onThemeChange } from './theme';
-import { send } from './vscodeApi';
+import { saveState, send } from './vscodeApi';
 
 const state = new DashboardState();
 const header = new Header();
@@ -72,9 +72,14 @@ function render(): void {
   document.body.dataset.rendered = String(Number(document.body.dataset.rendered ?? 0) + 1);
 }
 
+let saved: SavedDashboard = { selected: null, compare: null };
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const msg = parseHostMessage(event.data);
-  if (msg) schedule(state.apply(msg));
+  if (!msg) return;
+  schedule(state.apply(msg));
+  // The runs shown, for the host to show again after a window reload.
+  const shown = { selected: state.primary?.dir ?? state.selected, compare: state.compare?.dir ?? null };
+  if (shown.selected !== saved.selected || shown.compare !== saved.compare) saveState((saved = shown));
 });
 canaries.el.addEventListener('canary-epoch', () => schedule(['canaries']));
 onThemeChange(() => curves.retheme());
