@@ -41,9 +41,22 @@ def hidden_leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.startswith(".")]
 
 
+# What training and eval leave in a run folder, for the voice card (issue #24).
+MANIFEST = {"format": 1, "source": "/home/writer/private/essays", "documents": {"total": 21, "train": 20, "val": 1},
+            "pairs": {"train": 214, "val": 11}, "words": 65425}
+EVAL_SUMMARY = {"perplexity_base": 32.07, "perplexity_tuned": 25.86, "delta_base": 0.822, "delta_tuned": 0.710,
+                "delta_floor": 0.628, "gap_closed": 0.58, "attributed_continuation": 0.52, "attributed_continuation_base": 0.6}
+TRAIN_DONE = {"event": "train.done", "adapter": "adapter", "best_step": 60, "best_val_loss": 3.3445, "steps": 60,
+              "outcome": "max_steps"}
+
+
 @pytest.fixture(scope="module")
 def exported_run(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     run = make_lora_run(tmp_path_factory.mktemp("run") / "run", "tiny:llama", tiny_model_dir, b_std=0.3)
+    (run / "dataset").mkdir()
+    (run / "dataset" / "manifest.json").write_text(json.dumps(MANIFEST))
+    (run / "eval.json").write_text(json.dumps({"format": 1, "summary": EVAL_SUMMARY, "created": "2026-12-04T16:56:10Z"}))
+    (run / "events.jsonl").write_text(json.dumps(TRAIN_DONE) + "\n")
     adapter_before = tree_digest(run / "adapter")
     out = io.StringIO()
     export_run(run, EventSink(stream=out))
@@ -52,9 +65,9 @@ def exported_run(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory)
 
 def test_run_export_writes_the_transformers_js_layout(exported_run):
     run, _, _ = exported_run
-    assert files(run / "onnx") == LAYOUT
+    assert files(run / "onnx") == sorted(LAYOUT + ["README.md"])
     assert files(run / "onnx-base") == LAYOUT
-    assert files(run / "gguf") == ["adapter.gguf"]
+    assert files(run / "gguf") == ["README.md", "adapter.gguf", "adapter_config.json", "adapter_model.safetensors"]
     tokenizer_config = json.loads((run / "onnx" / "tokenizer_config.json").read_text())
     assert "<|im_start|>" in tokenizer_config["chat_template"]  # inline: transformers.js reads it only there
     config = json.loads((run / "onnx" / "config.json").read_text())
@@ -178,3 +191,57 @@ def test_cli_cancel_with_sigterm_removes_partial_output(tiny_model_dir: Path, tm
     assert events[-1]["event"] == "error" and events[-1]["code"] == "export_cancelled"
     assert not (run / "onnx").exists() and hidden_leftovers(run) == []
     assert tree_digest(run / "adapter") == adapter
+
+
+def test_the_exported_adapter_names_its_base_and_loads_in_peft(exported_run, tiny_model_dir: Path):
+    """gguf/ is a PEFT adapter whose config names the base model (the run's names a cache path)."""
+    from peft import PeftModel
+
+    from voice_draft_engine.export.weights import load_causal_lm
+
+    run, _, _ = exported_run
+    config = json.loads((run / "gguf" / "adapter_config.json").read_text())
+    original = json.loads((run / "adapter" / "adapter_config.json").read_text())
+    assert original["base_model_name_or_path"] == str(tiny_model_dir)  # where training found it, on this machine
+    assert config["base_model_name_or_path"] == "tiny:llama" and config["revision"] is None
+    assert {k: v for k, v in config.items() if k not in ("base_model_name_or_path", "revision")} == \
+        {k: v for k, v in original.items() if k not in ("base_model_name_or_path", "revision")}
+    ids = torch.tensor([[1, 42, 7, 300, 5]])
+    with torch.no_grad():
+        want = PeftModel.from_pretrained(load_causal_lm(tiny_model_dir), str(run / "adapter")).eval()(ids).logits
+        got = PeftModel.from_pretrained(load_causal_lm(tiny_model_dir), str(run / "gguf")).eval()(ids).logits
+    assert torch.equal(want, got)
+
+
+def test_the_voice_card_says_what_went_in_the_recipe_the_scores_and_the_dates(exported_run):
+    run, _, _ = exported_run
+    card = (run / "gguf" / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: peft\nbase_model: tiny:llama\n")
+    for fact in ("21 pieces (20 for training, 1 held out), 65425 words", "214 training pairs, 11 validation pairs",
+                 "| 8 | 16 |", "step 60 (lowest validation loss); validation loss 3.345",
+                 "Measured 2026-12-04", "| perplexity on the held-out essays | 32.07 | 25.86 |",
+                 "| continuations a classifier takes for the writer's | 60% | 52% |", "Gap to the writer closed: 58%.",
+                 "llama-cli -m BASE.gguf --lora adapter.gguf", "ADAPTER ./adapter.gguf"):
+        assert fact in card, fact
+    assert "Trained 20" in card and "exported 20" in card
+    assert "/home/writer" not in card  # where the essays live does not travel
+    onnx_card = (run / "onnx" / "README.md").read_text()
+    assert "65425 words" in onnx_card and "../gguf/" in onnx_card and "llama-cli" not in onnx_card
+
+
+def test_the_base_is_named_as_others_can_find_it(tmp_path: Path):
+    from voice_draft_engine import default_model
+    from voice_draft_engine.export.portable import base_identity
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    snapshot = tmp_path / "hub" / "models--Qwen--Qwen2.5-0.5B-Instruct" / "snapshots" / commit
+    assert base_identity("Qwen/Qwen2.5-0.5B-Instruct", snapshot) == \
+        {"name": "Qwen/Qwen2.5-0.5B-Instruct", "revision": commit, "spec": "Qwen/Qwen2.5-0.5B-Instruct"}
+    own = tmp_path / "my-model"
+    assert base_identity(str(own), own) == {"name": "my-model", "revision": None, "spec": str(own)}
+    built = tmp_path / "smollm2"
+    built.mkdir()
+    (built / default_model.MARKER).write_text(json.dumps({"source": "SmolLM2-135M-Instruct.Q4_1.gguf", "sha256": "ab" * 32}))
+    default = base_identity(default_model.SPEC, built)
+    assert default["name"] == "HuggingFaceTB/SmolLM2-135M-Instruct" and default["revision"] is None
+    assert default["gguf"] == "SmolLM2-135M-Instruct.Q4_1.gguf" and default["gguf_sha256"] == "ab" * 32

@@ -3,7 +3,8 @@
     export --run DIR [--base-gguf] [--base-gguf-dtype f16|f32] [--no-base] [--force]
         <run>/onnx/       merged voice (transformers.js layout)
         <run>/onnx-base/  the base (adapter off), linked from the cached base export
-        <run>/gguf/       adapter.gguf (+ base.gguf)
+        <run>/gguf/       adapter.gguf (+ base.gguf), and the adapter as PEFT has it with its base
+                          named (portable.py); README.md there and in onnx/: the voice card
     export --model FOLDER --out DIR [--force]
         one plain model folder as a transformers.js folder (the offline default's export
         that the editor writes with before any voice is trained)
@@ -247,6 +248,11 @@ def export_run(run_dir: Path, sink: EventSink, base_gguf: bool = False, gguf_dty
     if weights.adapter_dir is not None or base_gguf:
         gguf_dir = _export_gguf(run_dir, weights, voice, base_gguf, gguf_dtype, steps.part("gguf", "GGUF"), sink)
         steps.finish("gguf")
+    from .portable import base_identity, write_voice_card
+
+    trained = weights.adapter_dir / "adapter_model.safetensors" if weights.adapter_dir else weights.model_dir / "config.json"
+    write_voice_card(run_dir, base_identity(weights.base_spec, weights.base_dir), trained,
+                     [onnx_dir] + ([gguf_dir] if gguf_dir else []), has_gguf=gguf_dir is not None and weights.adapter_dir is not None)
     return _done(sink, started, onnx=onnx_dir, onnx_base=onnx_base, gguf=gguf_dir)
 
 
@@ -276,6 +282,9 @@ def _export_gguf(run_dir: Path, weights: Any, voice: Any, base_gguf: bool, dtype
             report("gguf", "writing the LoRA adapter as GGUF", 5)
             t = time.monotonic()
             write_lora_gguf(weights.adapter_dir, voice.config, tmp / "adapter.gguf")
+            from .portable import base_identity, write_adapter_folder
+
+            write_adapter_folder(weights.adapter_dir, base_identity(weights.base_spec, weights.base_dir), tmp)
             written.append((final / "adapter.gguf", time.monotonic() - t))
         if base_gguf:
             report("gguf", f"writing the base model as GGUF ({dtype})", 40)
