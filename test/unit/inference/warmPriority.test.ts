@@ -31,28 +31,28 @@ const request = (before: string, maxNewTokens: number): GenerateRequest => ({
 
 test('a suggestion arriving during a warm-up stops it after one chunk and reads what it computed', { skip: corporaMissing, timeout: 600_000 }, async () => {
   await host.generate({ ...request('Clear the cache.', 1), reuseCache: false });
-  const warming = host.warm(prompt(long));
-  const suggestion = host.generate(request(long, 4));
+  const short = long.slice(0, 1400); // within the quick window's length: one window, one cache
+  const warming = host.warm(prompt(short));
+  const suggestion = host.generate(request(short, 4));
   const [warmed, written] = await Promise.all([warming, suggestion]);
+  assert.equal(warmed.quick, undefined);
   assert.equal(warmed.complete, false, 'stopped');
-  // The quick window is read first (contextWindow.ts): one chunk of it, then the suggestion.
-  const quick = warmed.quick!;
-  assert.ok(quick.cachedTokens > 0 && quick.cachedTokens < quick.promptTokens - 1, `${quick.cachedTokens} of ${quick.promptTokens} warmed`);
-  assert.ok(quick.cachedTokens <= 128, 'a chunk, not the whole window, ran before the suggestion');
-  assert.equal(warmed.cachedTokens, 0, 'the full window was not reached');
-  assert.equal(written.stats.window, 'quick', 'the full window had everything left to read: the quick one wrote');
-  assert.equal(written.stats.reusedTokens, quick.cachedTokens, 'the suggestion took the warmed part from the cache');
+  assert.ok(warmed.cachedTokens > 0 && warmed.cachedTokens < warmed.promptTokens - 1, `${warmed.cachedTokens} of ${warmed.promptTokens} warmed`);
+  assert.ok(warmed.cachedTokens <= 128, 'a chunk, not the whole prompt, ran before the suggestion');
+  assert.equal(written.stats.reusedTokens, warmed.cachedTokens, 'the suggestion took the warmed part from the cache');
   assert.equal(written.stats.newTokens, 4);
 });
 
-test('after a suggestion from the quick window, the full one is read in the background and then writes', { skip: corporaMissing, timeout: 600_000 }, async () => {
-  await host.generate({ ...request('Clear the cache.', 1), reuseCache: false });
-  const first = await host.generate(request(long, 2));
-  assert.equal(first.stats.window, 'quick');
-  // The worker reads the full window in the background; a warm-up sent now takes over and finishes it.
+test('an edit far back: the quick window writes at once, the full one is read in the background and then writes', { skip: corporaMissing, timeout: 600_000 }, async () => {
   const warmed = await host.warm(prompt(long));
-  assert.ok(warmed.complete);
-  const next = await host.generate(request(`${long} and`, 2));
+  assert.ok(warmed.complete && warmed.quick && warmed.quick.cachedTokens === warmed.quick.promptTokens - 1, 'both windows read');
+  const edited = `Now ${long}`; // the full window's start changed; the quick window's text did not
+  const first = await host.generate(request(edited, 2));
+  assert.equal(first.stats.window, 'quick');
+  assert.equal(first.stats.reusedTokens, first.stats.promptTokens - 1);
+  // The worker reads the full window in the background; a warm-up sent now takes over and finishes it.
+  assert.ok((await host.warm(prompt(edited))).complete);
+  const next = await host.generate(request(`${edited} and`, 2));
   assert.equal(next.stats.window, 'full');
   assert.ok(next.stats.promptTokens - next.stats.reusedTokens <= 3, 'only the typed word is computed');
 });
