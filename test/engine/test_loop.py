@@ -10,7 +10,7 @@ import torch
 
 from voice_draft_engine import data
 from voice_draft_engine.config import TrainConfig
-from voice_draft_engine.loop import LoopState, token_loss_sum, train
+from voice_draft_engine.loop import LoopArgs, LoopHooks, LoopState, token_loss_sum, train
 from voice_draft_engine.model_setup import prepare_model
 from voice_draft_engine.train import lr_lambda
 
@@ -67,7 +67,7 @@ def test_loss_falls_and_only_the_adapter_moves(tiny_model_dir: Path, windows) ->
     optimizer, scheduler = adamw(model, 3e-2)
     # The same batch six times: the loss must fall (the model can memorise it).
     outcome = train(model, optimizer, scheduler, [[batch] * 6], token_loss_sum, state=LoopState(),
-                    on_metrics=lambda m: losses.append(m.loss))
+                    hooks=LoopHooks(on_metrics=lambda m: losses.append(m.loss)))
     assert outcome == "done" and len(losses) == 6 and all(math.isfinite(l) for l in losses)
     assert losses[-1] < losses[0] - 0.1, losses
     assert sum(losses[-3:]) < sum(losses[:3]), losses  # a trend, not one lucky step
@@ -87,18 +87,18 @@ def test_accumulation_weighs_every_token_the_same(tiny_model_dir: Path, windows)
 
     # Two micro-batches accumulated into one step...
     a = fresh(tiny_model_dir).model
-    train(a, *sgd(a, 0.5), [[b_short, b_long]], token_loss_sum, state=LoopState(), grad_accum=2, max_grad_norm=None)
+    train(a, *sgd(a, 0.5), [[b_short, b_long]], token_loss_sum, state=LoopState(), args=LoopArgs(grad_accum=2, max_grad_norm=None))
     # ...equal one batch holding both rows (with padding): a mean over all trained tokens.
     b = fresh(tiny_model_dir).model
-    train(b, *sgd(b, 0.5), [[data.collate([short, long], pad)]], token_loss_sum, state=LoopState(), grad_accum=1,
-          max_grad_norm=None)
+    train(b, *sgd(b, 0.5), [[data.collate([short, long], pad)]], token_loss_sum, state=LoopState(),
+          args=LoopArgs(grad_accum=1, max_grad_norm=None))
     after_a, after_b = trainable(a), trainable(b)
     for name in after_a:
         assert torch.allclose(after_a[name], after_b[name], atol=1e-6), name
     # The naive alternative (mean per micro-batch, then averaged) would land elsewhere.
     c = fresh(tiny_model_dir).model
     per_batch_mean = lambda m, batch: token_loss_sum(m, batch) * (b_short.n_labels + b_long.n_labels) / (2 * batch.n_labels)
-    train(c, *sgd(c, 0.5), [[b_short, b_long]], per_batch_mean, state=LoopState(), grad_accum=2, max_grad_norm=None)
+    train(c, *sgd(c, 0.5), [[b_short, b_long]], per_batch_mean, state=LoopState(), args=LoopArgs(grad_accum=2, max_grad_norm=None))
     assert any(not torch.allclose(p, after_a[n], atol=1e-6) for n, p in trainable(c).items())
 
 
@@ -107,8 +107,8 @@ def test_clipping_bounds_the_update(tiny_model_dir: Path, windows) -> None:
     before = trainable(model)
     norms: list[float] = []
     batch = data.collate([windows[1:3]], 2)
-    train(model, *sgd(model, 1.0), [[batch]], token_loss_sum, state=LoopState(), max_grad_norm=1e-3,
-          on_metrics=lambda m: norms.append(m.grad_norm))
+    train(model, *sgd(model, 1.0), [[batch]], token_loss_sum, state=LoopState(), args=LoopArgs(max_grad_norm=1e-3),
+          hooks=LoopHooks(on_metrics=lambda m: norms.append(m.grad_norm)))
     step = torch.sqrt(sum(((p - before[n]) ** 2).sum() for n, p in trainable(model).items()))
     assert norms[0] > 1e-2  # the reported norm is the one before clipping
     assert float(step) <= 1e-3 * 1.001
@@ -122,8 +122,9 @@ def test_early_stopping_and_evaluation(tiny_model_dir: Path, windows) -> None:
     state = LoopState()
     # lr 0: the val loss cannot improve after the first evaluation, so patience 2 stops at step 3.
     outcome = train(model, *sgd(model, 0.0), [[batch] * 10], token_loss_sum, state=state, eval_batches=[batch],
-                    eval_every=1, patience=2, on_eval=lambda s, v, best: evals.append((s, v, best)),
-                    on_checkpoint=lambda s: checkpoints.append(s.step))
+                    args=LoopArgs(eval_every=1, patience=2),
+                    hooks=LoopHooks(on_eval=lambda s, v, best: evals.append((s, v, best)),
+                                    on_checkpoint=lambda s: checkpoints.append(s.step)))
     assert outcome == "early_stop" and state.step == 3
     assert [(s, best) for s, _, best in evals] == [(1, True), (2, False), (3, False)]
     assert state.best_step == 1 and state.best_val_loss == pytest.approx(evals[0][1])
@@ -137,8 +138,9 @@ def test_stop_request_ends_between_steps_with_a_checkpoint(tiny_model_dir: Path,
     state = LoopState()
     metrics, saved = [], []
     outcome = train(model, *sgd(model, 0.1), [[batch] * 4, [batch] * 4], token_loss_sum, state=state,
-                    grad_accum=2, on_metrics=metrics.append, on_checkpoint=lambda s: saved.append(s.as_dict()),
-                    should_stop=lambda: len(metrics) == 3)
+                    args=LoopArgs(grad_accum=2),
+                    hooks=LoopHooks(on_metrics=metrics.append, on_checkpoint=lambda s: saved.append(s.as_dict()),
+                                    should_stop=lambda: len(metrics) == 3))
     assert outcome == "stopped"
     assert [m.step for m in metrics] == [1, 2, 3] and [m.epoch for m in metrics] == [0.5, 1.0, 1.5]
     assert metrics[0].total_steps == 4 and metrics[0].eta_s >= metrics[2].eta_s >= 0

@@ -12,7 +12,7 @@ from event_schema import train_stream_problems
 from tiny_runs import Recorder
 from voice_draft_engine import data
 from voice_draft_engine.config import TrainConfig
-from voice_draft_engine.loop import LoopState, token_loss_sum, train
+from voice_draft_engine.loop import LoopHooks, LoopState, token_loss_sum, train
 from voice_draft_engine.model_setup import prepare_model
 from voice_draft_engine.train import train_run
 
@@ -39,7 +39,7 @@ def test_loss_falls_on_a_real_batch(default_model_dir: Path, bierce_dataset: Pat
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
     losses: list[float] = []
     train(prepared.model, optimizer, scheduler, [[batch] * 3], token_loss_sum, state=LoopState(),
-          on_metrics=lambda m: losses.append(m.loss))
+          hooks=LoopHooks(on_metrics=lambda m: losses.append(m.loss)))
     assert all(math.isfinite(l) for l in losses)
     # A pretrained instruct model already predicts English well (loss ~2-4 nats), then improves.
     assert 1.0 < losses[0] < 6.0 and losses[2] < losses[1] < losses[0], losses

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from voice_draft_engine.events import Event
 from voice_draft_engine.protocol import EventSink
 
 # Small enough for seconds per epoch on two CPU cores, big enough to cross epochs,
@@ -28,9 +29,9 @@ class Recorder(EventSink):
         super().__init__(stream=io.StringIO())
         self.stop, self.stop_after = stop, stop_after
 
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        record = super().emit(event, **fields)
-        if self.stop is not None and event == "train.progress" and fields["step"] == self.stop_after:
+    def emit(self, event: Event) -> dict[str, Any]:
+        record = super().emit(event)
+        if self.stop is not None and record["event"] == "train.progress" and record["step"] == self.stop_after:
             self.stop.set()
         return record
 

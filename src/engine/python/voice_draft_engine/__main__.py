@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_setup(sink, venv=args.venv, torch=args.torch, dry_run=args.dry_run,
                              install=not args.no_install)
         if args.command == "train":
-            from .train import run_train_command
+            from .launch import run_train_command
 
             return run_train_command(sink, args.run or args.worker, args.resume, worker=args.worker is not None)
         if args.command == "choose":

@@ -20,6 +20,7 @@ from .files import write_json
 from .config import TrainConfig
 from .data import Dataset, format_prompt, has_chat_template
 from .framing import document_prompt
+from .events import Sampling, TrainCanary
 
 FILE = "canaries.json"
 NOVEL_TOPIC = "Write a short essay about assembling flat-pack furniture with a friend."
@@ -165,8 +166,8 @@ class CanaryBook:
         tuned = {}
         for c in self.canaries:
             tuned[c.id] = generate(model, tokenizer, c, self.system, self.sampling[c.id], autocast_dtype)
-            sink.emit("train.canary", epoch=epoch, step=step, prompt_id=c.id, prompt=c.prompt,
-                      sampling=self.sampling[c.id], base=self.base.get(c.id, []), tuned=tuned[c.id])
+            sink.emit(TrainCanary(epoch=epoch, step=step, prompt_id=c.id, prompt=c.prompt,
+                                  sampling=Sampling(**self.sampling[c.id]), base=self.base.get(c.id, []), tuned=tuned[c.id]))
         self.epochs = [e for e in self.epochs if e["epoch"] != epoch] + [{"epoch": epoch, "step": step, "tuned": tuned}]
         self.save()
 

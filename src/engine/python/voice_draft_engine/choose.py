@@ -16,6 +16,7 @@ from . import runlock
 from .config import TrainConfig
 from .protocol import EngineError, EventSink
 from .versions import TRAIN, require_tested
+from .events import VoiceChosen
 
 
 def run_choose_command(sink: EventSink, run: str, step: int) -> int:
@@ -38,5 +39,5 @@ def run_choose_command(sink: EventSink, run: str, step: int) -> int:
         cfg = TrainConfig.load(run_dir / "config.json")
         prepared = prepare_model(resolve_base_model(cfg.base_model, sink), cfg, "cpu")
         output = write_output(run_dir, cfg, prepared.model, prepared.tokenizer, step)
-        sink.emit("voice.chosen", step=step, by="writer", output=output)
+        sink.emit(VoiceChosen(step=step, by="writer", output=output))
     return 0

@@ -29,6 +29,7 @@ from typing import Any
 from .files import build_folder
 from .paths import models_dir
 from .protocol import EngineError, EventSink
+from .events import ModelProgress, ModelReady
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def save_tokenizer(tokenizer: Any, folder: Path, tokenizer_class: str | None = N
 def _progress(sink: EventSink | None, stage: str, message: str) -> None:
     log.info("%s: %s", stage, message)
     if sink is not None:
-        sink.emit("model.progress", stage=stage, message=message)
+        sink.emit(ModelProgress(stage=stage, message=message))
 
 
 def build_default_model(sink: EventSink | None = None, force: bool = False) -> Path:
@@ -197,6 +198,5 @@ def run_build_default(sink: EventSink, force: bool = False) -> int:
     started = time.monotonic()
     folder = build_default_model(sink, force=force)
     marker = read_marker(folder) or {}
-    sink.emit("model.ready", path=str(folder), params=marker.get("params"),
-              seconds=round(time.monotonic() - started, 2))
+    sink.emit(ModelReady(path=str(folder), params=marker.get("params"), seconds=round(time.monotonic() - started, 2)))
     return 0

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import PROTOCOL_VERSION, __version__
+from .events import EngineReady, Recommendation, VersionCheck
 from .hardware import detect, recommend
 from .paths import cache_root
 from .protocol import EventSink
@@ -36,8 +37,7 @@ def run_doctor(sink: EventSink) -> int:
 
     hw = detect()
     free_gib = round(shutil.disk_usage(_existing_ancestor(cache_root())).free / 2**30, 1)
-    sink.emit(
-        "engine.ready",
+    sink.emit(EngineReady(
         protocol=PROTOCOL_VERSION,
         engine=__version__,
         python=platform.python_version(),
@@ -47,10 +47,14 @@ def run_doctor(sink: EventSink) -> int:
         peft=_version("peft"),
         bitsandbytes=_version("bitsandbytes"),
         onnx=_version("onnx"),
-        versions=report({**TRAIN, **EXPORT}),
-        **hw.as_event(),
+        versions={name: VersionCheck(**check) for name, check in report({**TRAIN, **EXPORT}).items()},
+        device=hw.device,
+        gpu=hw.gpu,
+        gpu_memory_gib=hw.gpu_memory_gib,
+        gpu_count=hw.gpu_count,
+        bf16=hw.bf16,
         cache=str(cache_root()),
         disk_free_gib=free_gib,
-        recommendation=recommend(hw),
-    )
+        recommendation=Recommendation(**recommend(hw)),
+    ))
     return 0

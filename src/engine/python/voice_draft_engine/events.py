@@ -1,8 +1,8 @@
 """Every event the engine speaks, described once.
 
 One class per event: its wire name, whether it ends a command, and its fields with
-their types; `record()` is the event as it goes on the wire. The
-TypeScript types and checks (src/core/runs/engineEvents.ts) and the event table of
+their types. The engine emits instances (`sink.emit(TrainProgress(step=...))`; `record()` is
+the event as it goes on the wire). The TypeScript types and checks (src/core/runs/engineEvents.ts) and the event table of
 docs/contracts.md are generated from these classes (`python3 scripts/events_contract.py
 --write`), and the engine's tests check its streams against them.
 

@@ -15,15 +15,6 @@ class Hardware:
     gpu_count: int
     bf16: bool
 
-    def as_event(self) -> dict[str, Any]:
-        return {
-            "device": self.device,
-            "gpu": self.gpu,
-            "gpu_memory_gib": self.gpu_memory_gib,
-            "gpu_count": self.gpu_count,
-            "bf16": self.bf16,
-        }
-
 
 def detect() -> Hardware:
     import torch

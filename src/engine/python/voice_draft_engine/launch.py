@@ -1,4 +1,5 @@
-"""`train --run DIR` when the run's config names a launcher: the process the client knows.
+"""The `train --run DIR [--resume]` command: the run's lock, then the training (train.py)
+in this process, or under the launcher the run's config names.
 
 The extension, the CLI and a remote host always start `train --run DIR [--resume]`.
 When config.json says `launcher: "torchrun"` (or `"accelerate"`), that process starts
@@ -30,16 +31,22 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import checkpoint as ckpt
+from . import runlock
 from .config import TrainConfig
+from .distributed import joined
 from .protocol import EngineError, EventSink
+from .events import TERMINAL, TrainCancelled
+from .train import starting_point, train_run
+from .versions import TRAIN, require_tested
 
 log = logging.getLogger(__name__)
 
-TERMINAL = ("train.done", "train.cancelled", "error")
 # Seconds a worker has to finish its step and checkpoint after a cancel before the launcher
 # kills it (torchrun reads this in newer PyTorch; the default there is 30).
 SHUTDOWN_TIMEOUT_S = "300"
@@ -114,8 +121,6 @@ def _event_name(line: str) -> str | None:
 def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | None:
     """Run the training under the config's launcher and return the exit code; None when the
     config names no launcher (the caller trains in this process)."""
-    from .train import starting_point
-
     run_dir = Path(run_dir).resolve()
     if not run_dir.is_dir():
         return None  # train_run reports run_not_found
@@ -133,8 +138,8 @@ def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | 
         return 0 if terminal != "error" else 1
     if cancelled:  # the launcher ended the processes before they could say so
         latest = ckpt.latest_checkpoint(run_dir)
-        sink.emit("train.cancelled", step=ckpt.read_state(latest).step if latest is not None else 0,
-                  checkpoint=str(latest.relative_to(run_dir)) if latest is not None else None)
+        sink.emit(TrainCancelled(step=ckpt.read_state(latest).step if latest is not None else 0,
+                                 checkpoint=str(latest.relative_to(run_dir)) if latest is not None else None))
         return 0
     sink.error("launcher_failed", f"The {cfg.launcher} training processes ended (exit status {code}) "
                                   "before the run did.",
@@ -188,3 +193,49 @@ def _relay(sink: EventSink, child: subprocess.Popen[bytes], launcher: str) -> st
         if name in TERMINAL:
             terminal = name
     return terminal
+
+
+def run_train_command(sink: EventSink, run: str, resume: bool, worker: bool = False) -> int:
+    """`train --run DIR [--resume]`: under the config's launcher, or here; `--worker` is one
+    of the launcher's processes."""
+    require_tested(TRAIN, "Training")
+    if worker:  # the launcher that started this process holds the run's lock
+        return _train_here(sink, run, resume, worker)
+    # One engine per run folder (runlock.py): taken before anything is written there, so a
+    # refused second engine leaves the first one's events.jsonl and checkpoints alone.
+    lock = runlock.acquire(Path(run).resolve()) if Path(run).is_dir() else None
+    try:
+        code = launch_if_configured(sink, Path(run), resume)
+        if code is not None:
+            return code
+        return _train_here(sink, run, resume, worker)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _train_here(sink: EventSink, run: str, resume: bool, worker: bool) -> int:
+    stop = threading.Event()
+    with stop_on_signals(stop), joined(worker) as world:
+        outcome = train_run(Path(run), sink, resume=resume, stop=stop, world=world)
+        world.barrier()  # every process ends once rank 0 has written everything
+    return 0 if outcome in ("done", "cancelled") else 1
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM (the extension's cancel) and SIGINT (Ctrl-C) ask for a clean stop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def request(signum: int, _frame: Any) -> None:
+        log.info("%s received: stopping after the current step", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {s: signal.signal(s, request) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)

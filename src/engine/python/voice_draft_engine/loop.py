@@ -1,7 +1,8 @@
 """The training loop, nanoGPT-style: one function you can read top to bottom.
 
-It knows nothing about runs, events or files. The caller hands it batches per epoch
-and callbacks; everything the loop changes lives in `LoopState`, which checkpoints
+It knows nothing about runs, events or files. The caller hands it batches per epoch,
+one `LoopArgs` (how to step, evaluate and stop) and one `LoopHooks` (what to tell the
+caller between steps, the way mlx-lm's TrainingArgs and TrainingCallback do); everything the loop changes lives in `LoopState`, which checkpoints
 save and resumes restore, so a resumed run takes exactly the steps the
 interrupted one would have taken.
 
@@ -23,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
 
+from .config import TrainConfig
 from .data import IGNORE, Batch
 from .distributed import World
 
@@ -56,6 +58,40 @@ class Metrics:
     tokens_per_s: float
     eta_s: float
     total_steps: int
+
+
+@dataclass(frozen=True)
+class LoopArgs:
+    """How the loop steps, evaluates and stops (TrainConfig's fields of the same meaning)."""
+
+    grad_accum: int = 1
+    max_grad_norm: float | None = 1.0
+    max_steps: int | None = None
+    eval_every: int | None = None  # also at each epoch's end
+    patience: int | None = None  # evaluations without a better val loss before stopping early
+    min_delta: float = 0.0
+    log_every: int = 1
+
+    @classmethod
+    def from_config(cls, cfg: TrainConfig) -> LoopArgs:
+        return cls(grad_accum=cfg.gradient_accumulation_steps, max_grad_norm=cfg.max_grad_norm, max_steps=cfg.max_steps,
+                   eval_every=cfg.eval_every, patience=cfg.early_stopping_patience,
+                   min_delta=cfg.early_stopping_min_delta, log_every=cfg.log_every)
+
+
+def _nothing(*_: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class LoopHooks:
+    """What the loop tells its caller, always between steps; each does nothing unless given."""
+
+    on_metrics: Callable[[Metrics], None] = _nothing
+    on_eval: Callable[[int, float, bool], None] = _nothing  # step, val loss, a new best
+    on_epoch_end: Callable[[int], None] = _nothing  # the epoch just completed, from 1
+    on_checkpoint: Callable[[LoopState], None] = _nothing  # the state a resume needs
+    should_stop: Callable[[], bool] = lambda: False
 
 
 def token_loss_sum(model: Any, batch: Batch, autocast_dtype: Any = None) -> Any:
@@ -109,29 +145,21 @@ def train(
     loss_fn: Callable[[Any, Batch], Any],
     *,
     state: LoopState,
-    grad_accum: int = 1,
-    max_grad_norm: float | None = 1.0,
-    max_steps: int | None = None,
+    args: LoopArgs = LoopArgs(),
+    hooks: LoopHooks = LoopHooks(),
     eval_batches: Sequence[Batch] = (),
-    eval_every: int | None = None,
-    patience: int | None = None,
-    min_delta: float = 0.0,
-    log_every: int = 1,
-    on_metrics: Callable[[Metrics], None] | None = None,
-    on_eval: Callable[[int, float, bool], None] | None = None,
-    on_epoch_end: Callable[[int], None] | None = None,
-    on_checkpoint: Callable[[LoopState], None] | None = None,
-    should_stop: Callable[[], bool] = lambda: False,
     world: World = World(),
 ) -> str:
     """Train until the epochs are done ("done"), max_steps ("max_steps"), val loss stops
-    improving ("early_stop"), or should_stop() turns true between steps ("stopped").
+    improving ("early_stop"), or hooks.should_stop() turns true between steps ("stopped").
 
-    on_checkpoint is called after every evaluation, at every epoch end, and before
+    hooks.on_checkpoint is called after every evaluation, at every epoch end, and before
     returning "stopped", always between steps, with the state a resume needs.
     With several processes, every one of them calls train() and takes the same decisions.
     """
     import torch
+
+    grad_accum, max_steps, eval_every = args.grad_accum, args.max_steps, args.eval_every
 
     params = [p for p in model.parameters() if p.requires_grad]
     total_steps = sum(steps_in_epoch(len(e), grad_accum) for e in epochs)
@@ -146,15 +174,14 @@ def train(
         state.last_eval_step = state.step
         if val_loss is None:
             return False
-        improved = state.best_val_loss is None or val_loss < state.best_val_loss - min_delta
+        improved = state.best_val_loss is None or val_loss < state.best_val_loss - args.min_delta
         if improved:
             state.best_val_loss, state.best_step = val_loss, state.step
             state.evals_without_improvement = 0
         else:
             state.evals_without_improvement += 1
-        if on_eval:
-            on_eval(state.step, val_loss, improved)
-        return patience is not None and state.evals_without_improvement >= patience
+        hooks.on_eval(state.step, val_loss, improved)
+        return args.patience is not None and state.evals_without_improvement >= args.patience
 
     while state.epoch < len(epochs):
         batches = epochs[state.epoch]
@@ -177,8 +204,8 @@ def train(
                     (loss * weight).backward()
                 loss_total += loss.item() * weight / world.size
             loss_total = world.sum(loss_total)
-            if max_grad_norm:
-                grad_norm = float(torch.nn.utils.clip_grad_norm_(params, max_grad_norm))
+            if args.max_grad_norm:
+                grad_norm = float(torch.nn.utils.clip_grad_norm_(params, args.max_grad_norm))
             else:
                 grad_norm = float(torch.norm(torch.stack([p.grad.norm() for p in params if p.grad is not None])))
             lr = optimizer.param_groups[0]["lr"]
@@ -192,9 +219,9 @@ def train(
             state.tokens_seen += tokens
             elapsed = time.perf_counter() - t0
             step_times = (step_times + [elapsed])[-20:]
-            if on_metrics and (state.step % log_every == 0 or state.step == total_steps):
+            if state.step % args.log_every == 0 or state.step == total_steps:
                 mean_step = sum(step_times) / len(step_times)
-                on_metrics(Metrics(
+                hooks.on_metrics(Metrics(
                     step=state.step, epoch=state.epoch + state.batch_in_epoch / len(batches), loss=loss_total,
                     lr=lr, grad_norm=grad_norm, tokens_per_s=tokens / max(elapsed, 1e-9),
                     eta_s=mean_step * max(total_steps - state.step, 0), total_steps=total_steps))
@@ -202,19 +229,17 @@ def train(
             epoch_over = state.batch_in_epoch >= len(batches)
             due = eval_every is not None and state.step % eval_every == 0
             if (due or epoch_over) and run_eval():
-                if on_checkpoint:
-                    on_checkpoint(state)
+                hooks.on_checkpoint(state)
                 return "early_stop"
             if epoch_over:
-                if on_epoch_end:
-                    on_epoch_end(state.epoch + 1)
+                hooks.on_epoch_end(state.epoch + 1)
                 state.epoch += 1
                 state.batch_in_epoch = 0
-            if (due or epoch_over) and on_checkpoint:
-                on_checkpoint(state)
-            if world.any(should_stop()):
-                if on_checkpoint and not (due or epoch_over):
-                    on_checkpoint(state)
+            if due or epoch_over:
+                hooks.on_checkpoint(state)
+            if world.any(hooks.should_stop()):
+                if not (due or epoch_over):
+                    hooks.on_checkpoint(state)
                 return "stopped"
             if epoch_over:
                 break

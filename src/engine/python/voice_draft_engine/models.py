@@ -21,6 +21,7 @@ from . import default_model
 from .files import build_folder
 from .paths import models_dir
 from .protocol import EngineError, EventSink
+from .events import ModelProgress
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def build_tiny_llama(sink: EventSink | None = None) -> Path:
     from transformers import LlamaConfig, LlamaForCausalLM
 
     if sink is not None:
-        sink.emit("model.progress", stage="tiny", message="building a tiny random Llama model")
+        sink.emit(ModelProgress(stage="tiny", message="building a tiny random Llama model"))
     tokenizer = _tokenizer_for_tiny()
     config = LlamaConfig(
         vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
@@ -118,10 +119,10 @@ def _hub_progress_class(sink: EventSink | None) -> Any:
             finished = bool(self.total) and self.n >= self.total
             if sink is not None and (now - self._last_event >= 1.0 or finished):
                 self._last_event = now
-                fields: dict[str, Any] = {"stage": "download", "message": self.desc or "downloading"}
+                event = ModelProgress(stage="download", message=self.desc or "downloading")
                 if self.total:
-                    fields.update(percent=round(100.0 * self.n / self.total, 1), done=self.n, total=self.total)
-                sink.emit("model.progress", **fields)
+                    event.percent, event.done, event.total = round(100.0 * self.n / self.total, 1), self.n, self.total
+                sink.emit(event)
             return shown
 
     return HubProgress
@@ -141,7 +142,7 @@ def download_from_hub(repo_id: str, sink: EventSink | None = None) -> Path:
                           "Run 'Voice Draft: Set Up Training Engine'.") from e
 
     if sink is not None:
-        sink.emit("model.progress", stage="download", message=f"fetching {repo_id} from the Hugging Face Hub")
+        sink.emit(ModelProgress(stage="download", message=f"fetching {repo_id} from the Hugging Face Hub"))
     try:
         folder = snapshot_download(repo_id, allow_patterns=HUB_PATTERNS, tqdm_class=_hub_progress_class(sink))
     except GatedRepoError as e:

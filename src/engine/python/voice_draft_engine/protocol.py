@@ -1,4 +1,4 @@
-"""The engine's only way to talk: one JSON object per line on stdout.
+"""The engine's only way to talk: one JSON object per line on stdout (the events of events.py).
 
 Every event also goes to the run's events.jsonl, so a dashboard or a second
 machine can rebuild everything from the run folder. Nothing else may write to
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import sys
 import threading
 from pathlib import Path
 from typing import Any, TextIO
+
+from .events import EngineErrorEvent, Event
 
 log = logging.getLogger("voice_draft_engine")
 
@@ -27,17 +28,6 @@ def setup_logging(level: int = logging.INFO, process: str = "") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-
-
-def _clean(value: Any) -> Any:
-    """JSON has no NaN/Infinity: send null so every client can parse the line."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
 
 
 class EventSink:
@@ -70,10 +60,11 @@ class EventSink:
             self._file.write("\n")
             self._file.flush()
 
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        record = {"event": event, **_clean(fields)}
+    def emit(self, event: Event) -> dict[str, Any]:
+        """Sends one event (events.py); returns it as it went on the wire."""
+        record = event.record()
         if not self.enabled:
-            if event == "error":
+            if event.name == "error":
                 log.error("%s: %s %s", record.get("code"), record.get("message"), record.get("hint", ""))
             return record
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
@@ -92,7 +83,7 @@ class EventSink:
             self._stream.flush()
 
     def error(self, code: str, message: str, hint: str = "") -> dict[str, Any]:
-        return self.emit("error", code=code, message=message, hint=hint)
+        return self.emit(EngineErrorEvent(code=code, message=message, hint=hint))
 
     def close(self) -> None:
         if self._file is not None:

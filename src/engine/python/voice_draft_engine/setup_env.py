@@ -34,6 +34,7 @@ from pathlib import Path
 
 from .paths import engine_venv_dir
 from .protocol import EngineError, EventSink
+from .events import SetupCommand, SetupDone, SetupPlan, SetupProgress
 
 ENGINE_DIR = Path(__file__).resolve().parent.parent  # holds pyproject.toml and locks/
 LOCKS_DIR = ENGINE_DIR / "locks"
@@ -124,10 +125,10 @@ class Plan:
     up_to_date: bool
     installs: list[tuple[str, list[str]]] = field(default_factory=list)  # (stage, argv)
 
-    def as_event(self) -> dict[str, object]:
-        return {"venv": str(self.venv), "create_venv": self.create_venv, "torch": self.torch,
-                "locks": [f.name for f in self.locks], "lock_digest": self.digest, "up_to_date": self.up_to_date,
-                "commands": [{"stage": s, "argv": argv} for s, argv in self.installs]}
+    def event(self) -> SetupPlan:
+        return SetupPlan(venv=str(self.venv), create_venv=self.create_venv, torch=self.torch,
+                         locks=[f.name for f in self.locks], lock_digest=self.digest, up_to_date=self.up_to_date,
+                         commands=[SetupCommand(stage=s, argv=argv) for s, argv in self.installs])
 
 
 def installer_prefix(python: Path, uv: str | None) -> list[str]:
@@ -225,7 +226,7 @@ def _run_checked(argv: list[str], stage: str, sink: EventSink | None) -> None:
         if sink is not None and line.lstrip().startswith(
                 ("Collecting", "Downloading", "Building", "Installing", "Successfully", "Resolved", "Installed",
                  "Prepared", "Processing", "Uninstalled")):
-            sink.emit("setup.progress", stage=stage, message=line.strip()[:300], percent=PERCENT[stage])
+            sink.emit(SetupProgress(stage=stage, message=line.strip()[:300], percent=PERCENT[stage]))
     code = proc.wait()
     if code != 0:
         output = "\n".join(tail)
@@ -244,7 +245,7 @@ def prune(python: Path, uv: str | None, keep: set[str], sink: EventSink) -> list
     extra = sorted(p["name"] for p in json.loads(listed.stdout or "[]")
                    if normalize_name(p["name"]) not in keep | KEEP)
     if extra:
-        sink.emit("setup.progress", stage="prune", message=f"removing {', '.join(extra)}", percent=PERCENT["prune"])
+        sink.emit(SetupProgress(stage="prune", message=f"removing {', '.join(extra)}", percent=PERCENT["prune"]))
         remover = [uv, "pip", "uninstall", "--python", str(python)] if uv else \
             [str(python), "-m", "pip", "uninstall", "-y", "--disable-pip-version-check"]
         _run_checked([*remover, *extra], "prune", sink)
@@ -273,9 +274,9 @@ def run_setup(sink: EventSink, venv: str | None = None, torch: str = "auto", dry
     reuse = _healthy(python, uv)
     plan = make_plan(venv_dir, torch_build, uv, not reuse, install)
     if dry_run:
-        sink.emit("setup.plan", **plan.as_event())
-        sink.emit("setup.done", venv=str(venv_dir), python=str(python), seconds=round(time.monotonic() - started, 2),
-                  dry_run=True)
+        sink.emit(plan.event())
+        sink.emit(SetupDone(venv=str(venv_dir), python=str(python), seconds=round(time.monotonic() - started, 2),
+                            dry_run=True))
         return 0
 
     if plan.installs and _free_bytes(venv_dir) < MIN_FREE_BYTES[torch_build]:
@@ -283,9 +284,9 @@ def run_setup(sink: EventSink, venv: str | None = None, torch: str = "auto", dry
                           "Free some disk space, or set VOICE_DRAFT_CACHE to a roomier disk, and run the set-up again.")
     if reuse:
         state = "up to date with the locks" if plan.up_to_date else "bringing it to the locks"
-        sink.emit("setup.progress", stage="venv", message=f"reusing {venv_dir} ({state})", percent=PERCENT["venv"])
+        sink.emit(SetupProgress(stage="venv", message=f"reusing {venv_dir} ({state})", percent=PERCENT["venv"]))
     else:
-        sink.emit("setup.progress", stage="venv", message=f"creating {venv_dir}", percent=PERCENT["venv"])
+        sink.emit(SetupProgress(stage="venv", message=f"creating {venv_dir}", percent=PERCENT["venv"]))
         venv_dir.parent.mkdir(parents=True, exist_ok=True)
         try:
             create_venv(venv_dir, uv)
@@ -296,15 +297,14 @@ def run_setup(sink: EventSink, venv: str | None = None, torch: str = "auto", dry
             raise
     what = {"torch": f"the locked {torch_build} build of torch", "install": "the engine's locked dependencies"}
     for stage, argv in plan.installs:
-        sink.emit("setup.progress", stage=stage, message=f"installing {what[stage]}", percent=PERCENT[stage])
+        sink.emit(SetupProgress(stage=stage, message=f"installing {what[stage]}", percent=PERCENT[stage]))
         _run_checked(argv, stage, sink)
     if plan.installs:
         prune(python, uv, locked_names(plan.locks), sink)
 
     versions: dict[str, object] = {}
     if install:
-        sink.emit("setup.progress", stage="verify", message="importing torch, transformers and peft",
-                  percent=PERCENT["verify"])
+        sink.emit(SetupProgress(stage="verify", message="importing torch, transformers and peft", percent=PERCENT["verify"]))
         env = {**os.environ, "PYTHONPATH": str(ENGINE_DIR)}
         probe = subprocess.run([str(python), "-c", VERIFY_SCRIPT], capture_output=True, text=True, timeout=600, env=env)
         if probe.returncode != 0:
@@ -314,6 +314,6 @@ def run_setup(sink: EventSink, venv: str | None = None, torch: str = "auto", dry
         versions = json.loads(probe.stdout.strip().splitlines()[-1])
         (venv_dir / STAMP).write_text(json.dumps({"lock_digest": plan.digest, "torch": torch_build,
                                                   "locks": [f.name for f in plan.locks]}) + "\n", encoding="utf-8")
-    sink.emit("setup.done", venv=str(venv_dir), python=str(python), seconds=round(time.monotonic() - started, 2),
-              torch_build=torch_build, lock_digest=plan.digest, **versions)
+    sink.emit(SetupDone(venv=str(venv_dir), python=str(python), seconds=round(time.monotonic() - started, 2),
+                        torch_build=torch_build, lock_digest=plan.digest, **versions))
     return 0

@@ -1,18 +1,23 @@
 """`train --run DIR [--resume]`: one run folder in, an adapter and a stream of events out.
 
-The order of things (DESIGN §3):
-  1. config: the run's config.json (overrides) resolved, or the newest checkpoint's on resume
-  2. base model resolved (built, downloaded) and loaded; LoRA/QLoRA attached, or full fine-tuning
-  3. dataset tokenized, packed per epoch (deterministically), config.json rewritten resolved
+A recipe in named steps; train_run reads top to bottom:
+  1. start_run: the config (the run's config.json resolved, or the newest intact checkpoint's
+     on resume); damaged checkpoints set aside, or an earlier attempt's files cleared
+  2. setup_model: base model resolved (built, downloaded) and loaded; LoRA/QLoRA attached, or
+     full fine-tuning
+  3. setup_data: synthetic drafts, then the dataset tokenized and packed per epoch
+     (deterministically); config.json rewritten resolved
   4. train.started; the label mask and packing isolation checked on real batches
-  5. base canaries (before any training), then the loop: progress, evals, checkpoints,
-     canaries after each epoch, early stopping on val loss
-  6. the best checkpoint's weights become adapter/ (atomically), then train.done
-SIGTERM/SIGINT: the current step finishes, a checkpoint is written, train.cancelled.
+  5. setup_judges: base canaries (before any training) and the voice check's classifier
+  6. setup_optimizer: AdamW and the schedule, restored from the checkpoint on resume
+  7. the loop (loop.py), told what to do between steps by a TrainingSession: progress, evals
+     and voice scores, checkpoints, canaries after each epoch, early stopping on val loss
+  8. finish: the chosen checkpoint's weights become adapter/ (atomically), then train.done
+Every event goes through one Reporter. SIGTERM/SIGINT: the current step finishes, a
+checkpoint is written, train.cancelled.
 
-With a `launcher` in the config, `train --run DIR` starts the launcher instead (launch.py)
-and each of its processes runs train_run with `--worker` in a World of N (distributed.py):
-all of them train, rank 0 alone writes.
+launch.py runs this command: here, or under the config's `launcher`, whose processes each run
+train_run with `--worker` in a World of N (distributed.py): all of them train, rank 0 alone writes.
 """
 
 from __future__ import annotations
@@ -21,16 +26,13 @@ import json
 import logging
 import math
 import shutil
-import signal
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from . import checkpoint as ckpt
-from . import runlock
 from .canaries import FILE as CANARIES_FILE
 from .canaries import CanaryBook, common_system_message, configured_canaries
 from .config import TrainConfig
@@ -38,40 +40,22 @@ from .data import (Batch, Dataset, Encoded, batches_of, check_mask, check_packin
                    load_dataset, pack, pad_token_id)
 from .default_model import save_tokenizer
 from .drafts.synthetic import synthetic_drafts
-from .distributed import World, joined
+from .distributed import World
+from .events import (ABSENT, BaseModel, DamagedCheckpoint, DatasetCounts, TrainCancelled, TrainCheckpoint, TrainDone,
+                     TrainDrafts, TrainEval, TrainProgress, TrainStarted)
 from .files import write_json
 from .framing import titles_by_doc
 from .hardware import apply_hardware_defaults, detect, recommend
-from .loop import LoopState, Metrics, steps_in_epoch, token_loss_sum, train
-from .model_setup import pick_device, prepare_model
+from .loop import LoopArgs, LoopHooks, LoopState, Metrics, steps_in_epoch, token_loss_sum, train
+from .model_setup import Prepared, pick_device, prepare_model
 from .models import resolve_base_model
 from .protocol import EngineError, EventSink
-from .versions import TRAIN, require_tested
-from .voice_check import VoiceCheck
+from .voice_check import VoiceCheck, VoiceScore
 
 log = logging.getLogger(__name__)
 
 # How many leading batches check_mask inspects: enough to see every tier, cheap to decode.
 MASK_CHECK_BATCHES = 4
-
-
-@contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM (the extension's cancel) and SIGINT (Ctrl-C) ask for a clean stop."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def request(signum: int, _frame: Any) -> None:
-        log.info("%s received: stopping after the current step", signal.Signals(signum).name)
-        stop.set()
-
-    previous = {s: signal.signal(s, request) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
 
 
 def lr_lambda(cfg: TrainConfig, total_steps: int) -> Any:
@@ -143,14 +127,14 @@ def starting_point(run_dir: Path, resume: bool) -> tuple[TrainConfig, Path | Non
     return cfg, None, damaged
 
 
-def set_aside_damaged(run_dir: Path, damaged: list[tuple[Path, str]]) -> list[dict[str, str]]:
+def set_aside_damaged(run_dir: Path, damaged: list[tuple[Path, str]]) -> list[DamagedCheckpoint]:
     """Renames the damaged checkpoints (step-NNNNNN.damaged) so that no later prune keeps one of
     them in place of an intact checkpoint; what train.started says about them."""
     report = []
     for path, problem in damaged:
         moved = ckpt.set_aside(path) if path.is_dir() else path
-        report.append({"checkpoint": _relative(path, run_dir), "problem": problem,
-                       "moved_to": _relative(moved, run_dir)})
+        report.append(DamagedCheckpoint(checkpoint=str(_relative(path, run_dir)), problem=problem,
+                                        moved_to=str(_relative(moved, run_dir))))
     return report
 
 
@@ -218,157 +202,242 @@ def make_batches(dataset: Dataset, tokenizer: Any, cfg: TrainConfig) -> Batches:
                    total_steps=min(total, cfg.max_steps) if cfg.max_steps is not None else total)
 
 
-def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: threading.Event | None = None,
-              world: World | None = None) -> str:
-    """Train the run in `run_dir`; returns "done" or "cancelled" (errors raise EngineError).
-    In a World of several processes, every process calls it (only rank 0's sink speaks)."""
-    started = time.monotonic()
-    run_dir = Path(run_dir).resolve()
-    stop = stop or threading.Event()
-    world = world or World()
-    if not run_dir.is_dir():
-        raise EngineError("run_not_found", f"{run_dir} is not a folder.", "Create the run first.")
-    sink.attach_run(run_dir)
+@dataclass
+class RunStart:
+    """Step 1's answer: what this run trains with, and from where."""
+
+    run_dir: Path
+    cfg: TrainConfig
+    resume_from: Path | None
+    damaged: list[DamagedCheckpoint]  # newer checkpoints a resume passed over, set aside
+
+
+def start_run(run_dir: Path, resume: bool, world: World) -> RunStart:
     cfg, resume_from, damaged = starting_point(run_dir, resume)
-    damaged_report = set_aside_damaged(run_dir, damaged) if world.main else []
+    report = set_aside_damaged(run_dir, damaged) if world.main else []
     if resume_from is not None and world.main:
         ckpt.remove_leftovers(run_dir)  # half-written checkpoints of an engine that was killed
     if resume_from is None and world.main:
         clear_earlier_attempt(run_dir)
     cfg.processes = world.size if cfg.launcher != "none" else None  # resolved: what runs
     cfg.validate(str(run_dir / "config.json"))
-    device = device_in(world, cfg)
-    dataset = load_dataset(run_dir / "dataset")
     if cfg.micro_batch_size is None:
         cfg.micro_batch_size = int(recommend(detect())["micro_batch_size"])
+    return RunStart(run_dir, cfg, resume_from, report)
 
+
+def setup_model(start: RunStart, world: World, sink: EventSink) -> tuple[Prepared, Path]:
+    """Step 2: the base model (resolved once, by rank 0 first) with the adapter attached."""
     import torch
 
-    torch.manual_seed(cfg.seed)  # adapter init; a resume restores the RNG from its checkpoint
+    device = device_in(world, start.cfg)
+    torch.manual_seed(start.cfg.seed)  # adapter init; a resume restores the RNG from its checkpoint
     with world.main_first():  # one download or build of the base model, not one per process
-        base_dir = resolve_base_model(cfg.base_model, sink)
-    prepared = prepare_model(base_dir, cfg, device)
-    model, tokenizer = prepared.model, prepared.tokenizer
+        base_dir = resolve_base_model(start.cfg.base_model, sink)
+    return prepare_model(base_dir, start.cfg, device), base_dir
 
-    # Synthetic drafts (issue #20): plain inputs for the rewrite, the writer's paragraphs as answers.
-    # Rank 0 makes them (and caches them); the other processes read what it wrote.
+
+@dataclass
+class TrainingData:
+    dataset: Dataset
+    batches: Batches
+    drafts: dict[str, Any]  # the synthetic drafts' report
+
+
+def setup_data(start: RunStart, prepared: Prepared, base_dir: Path, world: World, reporter: Reporter,
+               stop: threading.Event) -> TrainingData | None:
+    """Step 3: synthetic drafts (issue #20: plain inputs for the rewrite, the writer's paragraphs
+    as answers), then the batches of every epoch; None when a stop came while drafts were made."""
+    cfg, run_dir = start.cfg, start.run_dir
+    dataset = load_dataset(run_dir / "dataset")
+    # Rank 0 makes the drafts (and caches them); the other processes read what it wrote.
     with world.main_first():
         drafts = synthetic_drafts(
-            run_dir, dataset, cfg.synthetic_drafts, cfg.synthetic_drafts_max, model=model, tokenizer=tokenizer,
-            base_dir=base_dir, resumed=resume_from is not None or not world.main, write=world.main,
-            progress=lambda p: sink.emit("train.drafts", **p, kept=None), should_stop=stop.is_set)
-    if drafts is None:  # cancelled while making them: nothing trained, nothing to save
-        sink.emit("train.cancelled", step=0, checkpoint=None)
-        return "cancelled"
+            run_dir, dataset, cfg.synthetic_drafts, cfg.synthetic_drafts_max, model=prepared.model,
+            tokenizer=prepared.tokenizer, base_dir=base_dir, resumed=start.resume_from is not None or not world.main,
+            write=world.main, progress=reporter.drafts_progress, should_stop=stop.is_set)
+    if drafts is None:
+        return None
     dataset.train = dataset.train + drafts.pairs
-    sink.emit("train.drafts", stage="done", done=drafts.report.get("tried", 0), total=drafts.report.get("tried", 0),
-              kept=drafts.report.get("kept", 0), eta_s=0, method=drafts.report.get("method"),
-              seconds=drafts.report.get("seconds"), rejected=drafts.report.get("rejected", {}),
-              cached=drafts.report.get("cached", False), skipped=drafts.report.get("skipped"),
-              examples=drafts.report.get("examples", []))
-    batches = make_batches(dataset, tokenizer, cfg)
+    reporter.drafts_done(drafts.report)
+    batches = make_batches(dataset, prepared.tokenizer, cfg)
     world.check_same("the training batches", batches_fingerprint(batches))
     if cfg.eval_every is None:
         cfg.eval_every = max(1, batches.steps_per_epoch // 4)
-    resolved = cfg.to_dict()
-    if resume_from is None and world.main:
-        write_json(run_dir / "config.json", resolved)
+    if start.resume_from is None and world.main:
+        write_json(run_dir / "config.json", cfg.to_dict())
+    return TrainingData(dataset, batches, drafts.report)
 
-    sink.emit(
-        "train.started",
-        config=resolved,
-        dataset={"train_pairs": batches.train.pairs, "val_pairs": batches.val.pairs,
-                 "train_tokens": batches.train.tokens, "val_tokens": batches.val.tokens,
-                 "train_rows": sum(len(b.targets) for b in batches.epochs[0]), "tiers": batches.train.tiers,
-                 "truncated": batches.train.truncated + batches.val.truncated,
-                 "dropped_too_long": batches.train.dropped + batches.val.dropped,
-                 "synthetic_drafts": drafts.report},
-        device=prepared.device,
-        dtype=str(prepared.dtype).replace("torch.", ""),
-        base_model={"spec": cfg.base_model, "path": str(base_dir), "params": prepared.total_params},
-        trainable_params=prepared.trainable_params,
-        method="full" if cfg.full_finetune else ("qlora" if cfg.qlora else "lora"),
-        steps_per_epoch=batches.steps_per_epoch,
-        total_steps=batches.total_steps,
-        resumed_from=_relative(resume_from, run_dir),
-        **({"damaged_checkpoints": damaged_report} if damaged_report else {}),
-    )
 
-    # DESIGN §2: the trainer checks the mask before step 1, on the batches it will train on.
+def check_batches(data: TrainingData, prepared: Prepared) -> None:
+    """Step 4's checks: the label mask and packing isolation, on the very batches it will train on."""
+    import torch
+
+    batches = data.batches
     for batch in batches.epochs[0][:MASK_CHECK_BATCHES] + batches.val_batches[:1]:
-        check_mask(batch, tokenizer)
-    check_packing(model, batches.epochs[0][0], rtol=1e-3 if prepared.dtype == torch.float32 else 3e-2)
+        check_mask(batch, prepared.tokenizer)
+    check_packing(prepared.model, batches.epochs[0][0], rtol=1e-3 if prepared.dtype == torch.float32 else 3e-2)
 
-    book = CanaryBook(run_dir, configured_canaries(dataset, cfg), common_system_message(dataset), cfg)
-    if resume_from is not None and world.main:
+
+def setup_judges(start: RunStart, data: TrainingData, prepared: Prepared, world: World,
+                 stop: threading.Event) -> tuple[CanaryBook, VoiceCheck | None]:
+    """Step 5: the canaries' base samples and the voice check (None: off), both from the base
+    model before any training."""
+    cfg, resumed = start.cfg, start.resume_from is not None
+    book = CanaryBook(start.run_dir, configured_canaries(data.dataset, cfg), common_system_message(data.dataset), cfg)
+    if resumed and world.main:
         book.load_existing()
     if world.main and not book.base and not stop.is_set():
-        if resume_from is not None and cfg.full_finetune:
+        if resumed and cfg.full_finetune:
             log.warning("canaries.json is missing: no base samples for a resumed full fine-tune")
         else:
-            book.generate_base(model, tokenizer, prepared.autocast_dtype)
+            book.generate_base(prepared.model, prepared.tokenizer, prepared.autocast_dtype)
+    voice_check = VoiceCheck(start.run_dir, data.dataset)
+    voice_on = world.main and not stop.is_set() and voice_check.start(prepared.model, prepared.tokenizer, resumed=resumed)
+    return book, voice_check if voice_on else None
 
-    # Base continuations and the writer-vs-base classifier for the voice score at each evaluation.
-    voice_check = VoiceCheck(run_dir, dataset)
-    voice_on = world.main and not stop.is_set() and voice_check.start(model, tokenizer, resumed=resume_from is not None)
 
+def setup_optimizer(start: RunStart, model: Any, total_steps: int) -> tuple[Any, Any, LoopState]:
+    """Step 6: AdamW and the learning-rate schedule, and the loop's state; a resume restores all three."""
+    import torch
+
+    cfg = start.cfg
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, betas=(0.9, 0.999))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, batches.total_steps))
-    state = LoopState()
-    if resume_from is not None:
-        state = ckpt.restore_checkpoint(resume_from, model=model, optimizer=optimizer, scheduler=scheduler,
-                                        full_finetune=cfg.full_finetune)
-        log.info("resumed from %s (step %d)", resume_from.name, state.step)
-    world.separate_rng(cfg.seed, state.step)
-    trained = world.wrap(model)  # what the loop drives: the model itself, or DDP around it
-    last_checkpoint = resume_from
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, total_steps))
+    if start.resume_from is None:
+        return optimizer, scheduler, LoopState()
+    state = ckpt.restore_checkpoint(start.resume_from, model=model, optimizer=optimizer, scheduler=scheduler,
+                                    full_finetune=cfg.full_finetune)
+    log.info("resumed from %s (step %d)", start.resume_from.name, state.step)
+    return optimizer, scheduler, state
 
-    def on_metrics(m: Metrics) -> None:
-        sink.emit("train.progress", step=m.step, epoch=round(m.epoch, 4), loss=round(m.loss, 5), lr=m.lr,
-                  grad_norm=round(m.grad_norm, 5), tokens_per_s=round(m.tokens_per_s, 1), eta_s=round(m.eta_s, 1),
-                  total_steps=m.total_steps)
 
-    def on_eval(step: int, val_loss: float, improved: bool) -> None:
-        sink.emit("train.eval", step=step, val_loss=round(val_loss, 5), val_ppl=round(math.exp(min(val_loss, 50)), 3),
-                  best=improved)
-        if voice_on:  # also when a stop is pending: a resumed run must choose as an uninterrupted one
-            voice = voice_check.score(model, tokenizer, step)
-            sink.emit("train.voice", **voice.as_event())
-            if state.best_voice_score is None or voice.score > state.best_voice_score:
-                state.best_voice_score, state.best_voice_step = voice.score, step
+class Reporter:
+    """Every event of a training, typed (events.py), through the one sink."""
 
-    def on_epoch_end(epoch: int) -> None:
-        if not world.main:
+    def __init__(self, sink: EventSink, run_dir: Path) -> None:
+        self.sink, self.run_dir, self.began = sink, run_dir, time.monotonic()
+
+    def drafts_progress(self, progress: dict[str, Any]) -> None:
+        self.sink.emit(TrainDrafts(**progress, kept=None))
+
+    def drafts_done(self, report: dict[str, Any]) -> None:
+        tried = report.get("tried", 0)
+        self.sink.emit(TrainDrafts(
+            stage="done", done=tried, total=tried, kept=report.get("kept", 0), eta_s=0, method=report.get("method"),
+            seconds=report.get("seconds"), rejected=report.get("rejected", {}), cached=report.get("cached", False),
+            skipped=report.get("skipped"), examples=report.get("examples", [])))
+
+    def started(self, start: RunStart, data: TrainingData, prepared: Prepared, base_dir: Path) -> None:
+        cfg, b = start.cfg, data.batches
+        self.sink.emit(TrainStarted(
+            config=cfg.to_dict(),
+            dataset=DatasetCounts(
+                train_pairs=b.train.pairs, val_pairs=b.val.pairs, train_tokens=b.train.tokens, val_tokens=b.val.tokens,
+                train_rows=sum(len(batch.targets) for batch in b.epochs[0]), tiers=b.train.tiers,
+                truncated=b.train.truncated + b.val.truncated, dropped_too_long=b.train.dropped + b.val.dropped,
+                synthetic_drafts=data.drafts),
+            device=prepared.device,
+            dtype=str(prepared.dtype).replace("torch.", ""),
+            base_model=BaseModel(spec=cfg.base_model, path=str(base_dir), params=prepared.total_params),
+            trainable_params=prepared.trainable_params,
+            method="full" if cfg.full_finetune else ("qlora" if cfg.qlora else "lora"),
+            steps_per_epoch=b.steps_per_epoch,
+            total_steps=b.total_steps,
+            resumed_from=_relative(start.resume_from, self.run_dir),
+            damaged_checkpoints=start.damaged or ABSENT,
+        ))
+
+    def progress(self, m: Metrics) -> None:
+        self.sink.emit(TrainProgress(step=m.step, epoch=round(m.epoch, 4), loss=round(m.loss, 5), lr=m.lr,
+                                     grad_norm=round(m.grad_norm, 5), tokens_per_s=round(m.tokens_per_s, 1),
+                                     eta_s=round(m.eta_s, 1), total_steps=m.total_steps))
+
+    def evaluated(self, step: int, val_loss: float, improved: bool) -> None:
+        self.sink.emit(TrainEval(step=step, val_loss=round(val_loss, 5), val_ppl=round(math.exp(min(val_loss, 50)), 3),
+                                 best=improved))
+
+    def voice(self, score: VoiceScore) -> None:
+        self.sink.emit(score.event())
+
+    def checkpoint(self, step: int, path: Path) -> None:
+        self.sink.emit(TrainCheckpoint(step=step, path=str(_relative(path, self.run_dir))))
+
+    def cancelled(self, step: int, checkpoint: Path | None) -> str:
+        self.sink.emit(TrainCancelled(step=step, checkpoint=_relative(checkpoint, self.run_dir)))
+        return "cancelled"
+
+    def done(self, output: str, state: LoopState, outcome: str, cfg: TrainConfig) -> str:
+        chosen, chosen_by = chosen_checkpoint(state)
+        self.sink.emit(TrainDone(
+            adapter=output, best_step=state.best_step, best_val_loss=state.best_val_loss, steps=state.step,
+            seconds=round(time.monotonic() - self.began, 2), stopped_early=outcome == "early_stop", outcome=outcome,
+            full_model=cfg.full_finetune, chosen_step=chosen, chosen_by=chosen_by,
+            best_voice_score=state.best_voice_score))
+        return "done"
+
+
+class TrainingSession:
+    """What the loop's hooks do in a run: report, score the voice at each evaluation, record
+    canaries at each epoch's end, checkpoint; rank 0 alone writes."""
+
+    def __init__(self, start: RunStart, prepared: Prepared, optimizer: Any, scheduler: Any, state: LoopState,
+                 book: CanaryBook, voice_check: VoiceCheck | None, reporter: Reporter, world: World,
+                 stop: threading.Event) -> None:
+        self.start, self.prepared, self.optimizer, self.scheduler, self.state = start, prepared, optimizer, scheduler, state
+        self.book, self.voice_check, self.reporter, self.world, self.stop = book, voice_check, reporter, world, stop
+        self.last_checkpoint = start.resume_from
+
+    def hooks(self) -> LoopHooks:
+        return LoopHooks(on_metrics=self.reporter.progress, on_eval=self.evaluated, on_epoch_end=self.epoch_ended,
+                         on_checkpoint=self.checkpoint, should_stop=self.stop.is_set)
+
+    def evaluated(self, step: int, val_loss: float, improved: bool) -> None:
+        self.reporter.evaluated(step, val_loss, improved)
+        if self.voice_check is not None:  # also when a stop is pending: a resumed run must choose as an uninterrupted one
+            voice = self.voice_check.score(self.prepared.model, self.prepared.tokenizer, step)
+            self.reporter.voice(voice)
+            if self.state.best_voice_score is None or voice.score > self.state.best_voice_score:
+                self.state.best_voice_score, self.state.best_voice_step = voice.score, step
+
+    def epoch_ended(self, epoch: int) -> None:
+        if not self.world.main:
             return
-        if stop.is_set():
+        if self.stop.is_set():
             log.info("skipping epoch %d canaries: a stop was requested", epoch)
             return
-        book.record_epoch(epoch, state.step, model, tokenizer, sink, prepared.autocast_dtype)
+        self.canaries(epoch)
 
-    def on_checkpoint(s: LoopState) -> None:
-        nonlocal last_checkpoint
-        if not world.main:
+    def canaries(self, epoch: int) -> None:
+        p = self.prepared
+        self.book.record_epoch(epoch, self.state.step, p.model, p.tokenizer, self.reporter.sink, p.autocast_dtype)
+
+    def checkpoint(self, s: LoopState) -> None:
+        if not self.world.main:
             return
-        path = ckpt.save_checkpoint(run_dir, model=model, optimizer=optimizer, scheduler=scheduler, state=s,
-                                    config=resolved, full_finetune=cfg.full_finetune)
+        cfg, run_dir = self.start.cfg, self.start.run_dir
+        path = ckpt.save_checkpoint(run_dir, model=self.prepared.model, optimizer=self.optimizer,
+                                    scheduler=self.scheduler, state=s, config=cfg.to_dict(),
+                                    full_finetune=cfg.full_finetune)
         ckpt.prune_checkpoints(run_dir, cfg.keep_checkpoints, s.best_step, s.best_voice_step)
-        last_checkpoint = path
-        sink.emit("train.checkpoint", step=s.step, path=_relative(path, run_dir))
+        self.last_checkpoint = path
+        self.reporter.checkpoint(s.step, path)
 
-    if world.any(stop.is_set()):  # cancelled while loading: nothing trained, nothing to save
-        sink.emit("train.cancelled", step=state.step, checkpoint=_relative(last_checkpoint, run_dir))
-        return "cancelled"
+
+def run_loop(session: TrainingSession, data: TrainingData) -> str:
+    """Step 7: the loop over every epoch's batches; out of GPU memory becomes what to change."""
+    import torch
+
+    cfg, prepared, state = session.start.cfg, session.prepared, session.state
+    session.world.separate_rng(cfg.seed, state.step)
     try:
-        outcome = train(
-            trained, optimizer, scheduler, batches.epochs,
+        return train(
+            session.world.wrap(prepared.model),  # the model itself, or DDP around it
+            session.optimizer, session.scheduler, data.batches.epochs,
             lambda m, b: token_loss_sum(m, b, prepared.autocast_dtype),
-            state=state, grad_accum=cfg.gradient_accumulation_steps, max_grad_norm=cfg.max_grad_norm,
-            max_steps=cfg.max_steps, eval_batches=batches.val_batches, eval_every=cfg.eval_every,
-            patience=cfg.early_stopping_patience, min_delta=cfg.early_stopping_min_delta, log_every=cfg.log_every,
-            on_metrics=on_metrics, on_eval=on_eval, on_epoch_end=on_epoch_end, on_checkpoint=on_checkpoint,
-            should_stop=stop.is_set, world=world,
-        )
+            state=state, args=LoopArgs.from_config(cfg), hooks=session.hooks(),
+            eval_batches=data.batches.val_batches, world=session.world)
     except torch.cuda.OutOfMemoryError as e:
         raise oom_error(cfg, prepared.device, state.step) from e
     except RuntimeError as e:
@@ -376,24 +445,47 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
             raise oom_error(cfg, prepared.device, state.step) from e
         raise
 
-    if outcome == "stopped":
-        sink.emit("train.cancelled", step=state.step, checkpoint=_relative(last_checkpoint, run_dir))
-        return "cancelled"
 
+def finish(session: TrainingSession, outcome: str) -> str:
+    """Step 8 (rank 0): canaries for an epoch cut short (early stopping, max_steps) if not
+    recorded yet, then the chosen checkpoint's weights as the run's output."""
+    state, p = session.state, session.prepared
+    epoch_label = state.epoch + (1 if state.batch_in_epoch > 0 else 0)
+    if epoch_label >= 1 and not session.book.has_epoch(epoch_label):
+        session.canaries(epoch_label)
+    output = write_output(session.start.run_dir, session.start.cfg, p.model, p.tokenizer, chosen_checkpoint(state)[0])
+    return session.reporter.done(output, state, outcome, session.start.cfg)
+
+
+def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: threading.Event | None = None,
+              world: World | None = None) -> str:
+    """Train the run in `run_dir`; returns "done" or "cancelled" (errors raise EngineError).
+    In a World of several processes, every process calls it (only rank 0's sink speaks)."""
+    run_dir = Path(run_dir).resolve()
+    stop = stop or threading.Event()
+    world = world or World()
+    if not run_dir.is_dir():
+        raise EngineError("run_not_found", f"{run_dir} is not a folder.", "Create the run first.")
+    sink.attach_run(run_dir)
+    reporter = Reporter(sink, run_dir)
+    start = start_run(run_dir, resume, world)
+    prepared, base_dir = setup_model(start, world, sink)
+    data = setup_data(start, prepared, base_dir, world, reporter, stop)
+    if data is None:  # cancelled while making the drafts: nothing trained, nothing to save
+        return reporter.cancelled(0, None)
+    reporter.started(start, data, prepared, base_dir)
+    check_batches(data, prepared)
+    book, voice_check = setup_judges(start, data, prepared, world, stop)
+    optimizer, scheduler, state = setup_optimizer(start, prepared.model, data.batches.total_steps)
+    session = TrainingSession(start, prepared, optimizer, scheduler, state, book, voice_check, reporter, world, stop)
+    if world.any(stop.is_set()):  # cancelled while loading: nothing trained, nothing to save
+        return reporter.cancelled(state.step, session.last_checkpoint)
+    outcome = run_loop(session, data)
+    if outcome == "stopped":
+        return reporter.cancelled(state.step, session.last_checkpoint)
     if not world.main:  # rank 0 writes the rest; the others wait for it at the final barrier
         return "done"
-    # Canaries for an epoch cut short (early stopping, max_steps), if not recorded yet.
-    epoch_label = state.epoch + (1 if state.batch_in_epoch > 0 else 0)
-    if epoch_label >= 1 and not book.has_epoch(epoch_label):
-        book.record_epoch(epoch_label, state.step, model, tokenizer, sink, prepared.autocast_dtype)
-
-    chosen, chosen_by = chosen_checkpoint(state)
-    output = write_output(run_dir, cfg, model, tokenizer, chosen)
-    sink.emit("train.done", adapter=output, best_step=state.best_step, best_val_loss=state.best_val_loss,
-              steps=state.step, seconds=round(time.monotonic() - started, 2),
-              stopped_early=outcome == "early_stop", outcome=outcome, full_model=cfg.full_finetune,
-              chosen_step=chosen, chosen_by=chosen_by, best_voice_score=state.best_voice_score)
-    return "done"
+    return finish(session, outcome)
 
 
 def chosen_checkpoint(state: LoopState) -> tuple[int | None, str]:
@@ -421,32 +513,3 @@ def write_output(run_dir: Path, cfg: TrainConfig, model: Any, tokenizer: Any, st
 
     ckpt.write_final(run_dir, name, fill)
     return name
-
-
-def run_train_command(sink: EventSink, run: str, resume: bool, worker: bool = False) -> int:
-    """`train --run DIR [--resume]`: under the config's launcher (launch.py), or here; `--worker`
-    is one of the launcher's processes."""
-    require_tested(TRAIN, "Training")
-    if worker:  # the launcher that started this process holds the run's lock
-        return _train_here(sink, run, resume, worker)
-    # One engine per run folder (runlock.py): taken before anything is written there, so a
-    # refused second engine leaves the first one's events.jsonl and checkpoints alone.
-    lock = runlock.acquire(Path(run).resolve()) if Path(run).is_dir() else None
-    try:
-        from .launch import launch_if_configured
-
-        code = launch_if_configured(sink, Path(run), resume)
-        if code is not None:
-            return code
-        return _train_here(sink, run, resume, worker)
-    finally:
-        if lock is not None:
-            lock.release()
-
-
-def _train_here(sink: EventSink, run: str, resume: bool, worker: bool) -> int:
-    stop = threading.Event()
-    with stop_on_signals(stop), joined(worker) as world:
-        outcome = train_run(Path(run), sink, resume=resume, stop=stop, world=world)
-        world.barrier()  # every process ends once rank 0 has written everything
-    return 0 if outcome in ("done", "cancelled") else 1

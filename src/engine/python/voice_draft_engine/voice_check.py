@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 from .data import Dataset
 from .files import write_json
+from .events import TrainVoice
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,9 @@ class VoiceScore:
     delta: float | None  # Burrows' Delta of the pooled continuations to the writer (lower: closer)
     samples: int
 
-    def as_event(self) -> dict[str, Any]:
-        return {"step": self.step, "score": round(self.score, 4), "attributed": round(self.attributed, 4),
-                "delta": None if self.delta is None else round(self.delta, 4), "samples": self.samples}
+    def event(self) -> TrainVoice:
+        return TrainVoice(step=self.step, score=round(self.score, 4), attributed=round(self.attributed, 4),
+                          delta=None if self.delta is None else round(self.delta, 4), samples=self.samples)
 
 
 class VoiceCheck:

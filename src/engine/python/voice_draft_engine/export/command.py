@@ -32,6 +32,7 @@ from typing import Any
 
 from ..protocol import EngineError, EventSink
 from ..versions import EXPORT, TRAIN, require_tested
+from ..events import ExportArtifact, ExportDone, ExportProgress
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class Steps:
 
         def report(stage: str, message: str, percent: float) -> None:
             overall = 100.0 * (start + weight * min(percent, 100.0) / 100.0) / self.total
-            self.sink.emit("export.progress", stage=stage, message=f"{label}: {message}", percent=round(overall, 1))
+            self.sink.emit(ExportProgress(stage=stage, message=f"{label}: {message}", percent=round(overall, 1)))
 
         return report
 
@@ -113,7 +114,7 @@ def _artifact(sink: EventSink) -> Any:
         data = external_data_file(path)
         size = path.stat().st_size + (data.stat().st_size if data else 0)
         log.info("wrote %s: %.1f MB in %.1f s", path, size / 1e6, seconds)
-        sink.emit("export.artifact", path=str(path), bytes=size, seconds=round(seconds, 2))
+        sink.emit(ExportArtifact(path=str(path), bytes=size, seconds=round(seconds, 2)))
 
     return emit
 
@@ -208,7 +209,7 @@ def export_run(run_dir: Path, sink: EventSink, base_gguf: bool = False, gguf_dty
         raise EngineError("run_not_found", f"{run_dir} is not a folder.", "Pick an existing run folder.")
     sink.attach_run(run_dir)
     _remove_stale_temps(run_dir)
-    sink.emit("export.progress", stage="load", message="reading the run", percent=0.0)
+    sink.emit(ExportProgress(stage="load", message="reading the run", percent=0.0))
     weights = read_run(run_dir, sink)
     steps = Steps(sink, {"voice": 50.0, "base": 35.0 if with_base else 0.0,
                          "gguf": (10.0 if weights.adapter_dir else 0.0) + (10.0 if base_gguf else 0.0)})
@@ -307,8 +308,10 @@ def _export_gguf(run_dir: Path, weights: Any, voice: Any, base_gguf: bool, dtype
     return final
 
 
-def _done(sink: EventSink, started: float, **paths: Path | None) -> dict[str, Any]:
-    seconds = round(time.monotonic() - started, 2)
-    fields = {k: (str(v) if v is not None else None) for k, v in paths.items()}
-    log.info("export finished in %.1f s: %s", seconds, fields)
-    return sink.emit("export.done", **fields, seconds=seconds)
+def _done(sink: EventSink, started: float, onnx: Path, onnx_base: Path | None, gguf: Path | None) -> dict[str, Any]:
+    def text(path: Path | None) -> str | None:
+        return str(path) if path is not None else None
+
+    done = ExportDone(onnx=text(onnx), onnx_base=text(onnx_base), gguf=text(gguf), seconds=round(time.monotonic() - started, 2))
+    log.info("export finished in %.1f s: %s", done.seconds, done.record())
+    return sink.emit(done)

@@ -39,6 +39,7 @@ from .rewrite import rewrite_section, rewrite_summary
 from .settings import EvalSettings
 from .perplexity import perplexity_report, score_documents, token_ids
 from .stylometry import style_report, word_count
+from ..events import EvalDone, EvalProgress
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class Progress:
         names = list(self.WEIGHTS)
         before = sum(self.WEIGHTS[s] for s in names[:names.index(stage)])
         percent = before + self.WEIGHTS[stage] * min(max(fraction, 0.0), 1.0)
-        self.sink.emit("eval.progress", stage=stage, message=message, percent=round(percent, 1))
+        self.sink.emit(EvalProgress(stage=stage, message=message, percent=round(percent, 1)))
 
 
 def run_eval(sink: EventSink, run_dir: str | os.PathLike[str], settings: EvalSettings | None = None) -> int:
@@ -146,7 +147,7 @@ def run_eval(sink: EventSink, run_dir: str | os.PathLike[str], settings: EvalSet
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    sink.emit("eval.done", path=str(path), summary=summary)
+    sink.emit(EvalDone(path=str(path), summary=summary))
     return 0
 
 
