@@ -33,7 +33,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, str(ROOT / "src" / "engine" / "python"))
 
 from voice_draft_engine.voice_metrics.attribution import fit_writer_classifier, paragraphs  # noqa: E402
-from voice_draft_engine.voice_metrics.content_kept import content_kept  # noqa: E402
+from voice_draft_engine.content_kept import content_kept  # noqa: E402
 from voice_draft_engine.voice_metrics.generation import load_run_models  # noqa: E402
 from voice_draft_engine.voice_metrics.rewrite import generate_rewrites, rewrite_items, score_rewrites  # noqa: E402
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from voice_draft_engine.voice_metrics.content_kept import chrf, content_kept, content_stems, names, numbers
+from voice_draft_engine.content_kept import chrf, content_kept, content_stems, names, numbers
 
 CASES = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "content-kept" / "cases.json").read_text("utf-8"))
 

@@ -10,7 +10,7 @@ from voice_draft_engine.canaries import default_canaries
 from voice_draft_engine.config import TrainConfig
 from voice_draft_engine.framing import document_prompt, plain_pair
 from voice_draft_engine.model_setup import load_tokenizer
-from voice_draft_engine.voice_metrics.chat_residue import chat_residue
+from voice_draft_engine.chat_residue import chat_residue
 from voice_draft_engine.voice_metrics.continuations import continuation_prompts, first_paragraph
 
 SYSTEM = {"role": "system", "content": "You are a writing partner. You write in the author's own voice."}

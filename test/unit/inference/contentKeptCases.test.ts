@@ -1,4 +1,4 @@
-// The cases the engine's copy of contentKept (voice_metrics/content_kept.py) is tested on:
+// The cases the engine's copy of contentKept (voice_draft_engine/content_kept.py) is tested on:
 // they must still be what contentKept.ts says, or the two versions have drifted apart.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

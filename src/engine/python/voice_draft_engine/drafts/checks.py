@@ -1,7 +1,7 @@
 """Is a plain version of the writer's paragraph a usable draft? It must say what the paragraph
 says and differ from it enough to teach something.
 
-Kept only when (voice_metrics/content_kept.py, the editor's own content check):
+Kept only when (content_kept.py, the editor's own content check):
 - every name, number, negation and quotation of the paragraph is there, and none is added;
 - at least MIN_RECALL of its content words are there (words a de-styling pass swapped or cut
   by design, destyle.py's lists, do not count against it);
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import regex as re
 
-from ..voice_metrics.chat_residue import residue_in
-from ..voice_metrics.content_kept import content_kept, stem
+from ..chat_residue import residue_in
+from ..content_kept import content_kept, stem
 from .destyle import INTENSIFIERS, OPENERS, SWAPS
 
 MIN_RECALL = 0.8
@@ -79,7 +79,7 @@ def judge(original: str, plain: str, writer_patterns: set[str] | frozenset[str] 
 
 
 def _content_words(text: str) -> list[str]:
-    from ..voice_metrics.content_kept import content_stems, words
+    from ..content_kept import content_stems, words
 
     wanted = set(content_stems(text))
     return [w.lower for w in words(text) if stem(w.lower) in wanted]

@@ -28,7 +28,7 @@ import regex as re
 
 from ..files import write_json
 from ..paths import cache_root
-from ..voice_metrics.chat_residue import writer_patterns
+from ..chat_residue import writer_patterns
 from . import destyle as destyle_module
 from .checks import judge
 from .destyle import destyle

@@ -31,7 +31,7 @@ from ..framing import document_prompt, opening_of, titles_by_doc
 from ..protocol import EngineError, EventSink
 from . import generation
 from .attribution import attribute, paragraphs
-from .chat_residue import chat_residue
+from ..chat_residue import chat_residue
 from .continuations import ContinuationPrompt, body_paragraph_words, continuation_prompts, sample_continuations
 from .bootstrap import DEFAULT_CONFIDENCE
 from .habits import HABITS, habit_rates, length_report

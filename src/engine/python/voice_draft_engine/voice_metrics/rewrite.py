@@ -10,8 +10,8 @@ paragraphs):
   writer's training paragraphs against the base model's plain samples) takes for the writer;
 - delta: Burrows' Delta of the pooled texts to the writer's corpus (lower: closer);
 - content: content-word recall and chrF against the draft and the share flagged
-  (content_kept.py, the editor's own check), also the recall against the writer's original;
-- chat_residue: share of outputs with chat talk (chat_residue.py), as the model wrote them;
+  (../content_kept.py, the editor's own check), also the recall against the writer's original;
+- chat_residue: share of outputs with chat talk (../chat_residue.py), as the model wrote them;
 - length_ratio: median output words / draft words.
 Outputs are scored as the model wrote them (the editor's cleanup, src/inference/rewriteCleanup.ts,
 would cut preamble and commentary; bench/rewrite_voice.py reports both).
@@ -28,8 +28,8 @@ import regex as re
 from ..drafts.destyle import destyle
 from ..drafts.synthetic import is_prose, request
 from .attribution import fit_writer_classifier, paragraphs
-from .chat_residue import chat_residue
-from .content_kept import content_kept
+from ..chat_residue import chat_residue
+from ..content_kept import content_kept
 from .stylometry import DeltaSpace, word_count
 
 # The editor's rewrite sampling (package.json voiceDraft.rewrite.*): what a writer gets.
