@@ -24,7 +24,7 @@ if str(ENGINE_DIR) not in sys.path:  # also runnable without PYTHONPATH
     sys.path.insert(0, str(ENGINE_DIR))
 
 from voice_draft_engine import default_model, paths  # noqa: E402
-from voice_draft_engine.testing import BIERCE_NOTES, write_bierce_dataset  # noqa: E402
+from bierce_notes import BIERCE_NOTES, write_bierce_dataset  # noqa: E402
 
 # Resolved before the session fixture below points VOICE_DRAFT_CACHE elsewhere.
 USER_CACHE = paths.cache_root()

@@ -116,7 +116,7 @@ def write_dataset(folder: Path, notes: list[Path], source: str = "") -> Path:
         "words": sum(d["words"] for d in documents),
         "perDocumentShare": [{"doc": d, "pairs": n, "share": round(n / n_train, 4)} for d, n in per_doc.most_common()],
         "boilerplate": {"removed": 0, "byKind": {}, "examples": []},
-        "skipped": [], "warnings": [], "settings": {"builder": "voice_draft_engine.testing"},
+        "skipped": [], "warnings": [], "settings": {"builder": "test/engine/bierce_notes.py"},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return folder
