@@ -1,4 +1,7 @@
-// Typed settings. The only caller of getConfiguration; defaults live only in package.json.
+// Typed settings, GitLens-style: the only caller of getConfiguration. Each setting and its
+// default are declared once, in package.json's contributes.configuration; VS Code fills in
+// that default where the writer set nothing, so no default is written here, and the compiler
+// checks every key read below against package.json (Key) and types it by its default (Value).
 import * as vscode from 'vscode';
 
 const SECTION = 'voiceDraft';
@@ -70,14 +73,24 @@ export interface EngineSettings {
   keepRemoteCopy: boolean;
 }
 
+/** The settings package.json declares, by key without the `voiceDraft.` prefix. */
+type Declared = (typeof import('../package.json'))['contributes']['configuration']['properties'];
+type Key = { [P in keyof Declared]: P extends `${typeof SECTION}.${infer K}` ? K : never }[keyof Declared];
+type Value<K extends Key> = Declared[`${typeof SECTION}.${K}`] extends { default: infer D } ? D : never;
+
 function section(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
 }
 
-/** Reads a machine-scoped value from user/global settings only, never from a workspace. */
-function machineValue<T = string>(key: string, fallback: T): T {
-  const inspected = section().inspect<T>(key);
-  return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
+/** A setting's value: the writer's (workspace, then user), else package.json's default. */
+function get<K extends Key>(key: K): Value<K> {
+  return section().get(key) as Value<K>;
+}
+
+/** A machine-scoped setting from user/global settings only, never from a workspace; else package.json's default. */
+function machineValue<K extends Key>(key: K): Value<K> {
+  const inspected = section().inspect<Value<K>>(key);
+  return (inspected?.globalValue ?? inspected?.defaultValue) as Value<K>;
 }
 
 /**
@@ -85,77 +98,72 @@ function machineValue<T = string>(key: string, fallback: T): T {
  * open (over SSH for remote runs), so a workspace must not point it elsewhere.
  */
 export function runsFolderSetting(): string {
-  return machineValue('runsFolder', '').trim();
+  return machineValue('runsFolder').trim();
 }
 
 export function dataSettings(): DataSettings {
-  const c = section();
   return {
-    include: c.get<string[]>('data.include', []),
-    exclude: c.get<string[]>('data.exclude', []),
-    maxDocumentShare: c.get<number>('data.maxDocumentShare', 0.2),
-    validationRatio: c.get<number>('data.validationRatio', 0.1),
-    shortNoteWords: c.get<number>('data.shortNoteWords', 250),
+    include: get('data.include'),
+    exclude: get('data.exclude'),
+    maxDocumentShare: get('data.maxDocumentShare'),
+    validationRatio: get('data.validationRatio'),
+    shortNoteWords: get('data.shortNoteWords'),
   };
 }
 
 export function trainingSettings(): TrainingSettings {
-  const c = section();
   return {
-    baseModel: c.get<string>('baseModel', ''),
-    loraRank: c.get<number>('training.loraRank', 64),
-    loraAlpha: c.get<number>('training.loraAlpha', 128),
-    learningRate: c.get<number>('training.learningRate', 1e-3),
-    epochs: c.get<number>('training.epochs', 3),
-    launcher: c.get<TrainingLauncher>('training.launcher', 'none'),
-    processes: c.get<number>('training.processes', 0),
-    syntheticDrafts: c.get<TrainingSettings['syntheticDrafts']>('training.syntheticDrafts', 'destyled'),
-    syntheticDraftsMax: c.get<number>('training.syntheticDraftsMax', 100),
+    baseModel: get('baseModel'),
+    loraRank: get('training.loraRank'),
+    loraAlpha: get('training.loraAlpha'),
+    learningRate: get('training.learningRate'),
+    epochs: get('training.epochs'),
+    launcher: get('training.launcher') as TrainingLauncher,
+    processes: get('training.processes'),
+    syntheticDrafts: get('training.syntheticDrafts') as TrainingSettings['syntheticDrafts'],
+    syntheticDraftsMax: get('training.syntheticDraftsMax'),
   };
 }
 
 export function inlineSettings(): InlineSettings {
-  const c = section();
   return {
-    enabled: c.get<boolean>('inline.enabled', true),
-    languages: c.get<Record<string, boolean>>('inline.languages', {}),
-    debounceMs: c.get<number>('inline.debounceMs', 250),
-    maxTokens: c.get<number>('inline.maxTokens', 24),
-    stopAt: c.get<'sentence' | 'paragraph'>('inline.stopAt', 'sentence'),
-    contextTokens: c.get<number>('inline.contextTokens', 1500),
-    temperature: c.get<number>('inline.temperature', 0.6),
-    topK: c.get<number>('inline.topK', 40),
-    repetitionPenalty: c.get<number>('inline.repetitionPenalty', 1.1),
-    minConfidence: c.get<number>('inline.minConfidence', 0.1),
-    warmUp: c.get<boolean>('inline.warmUp', true),
+    enabled: get('inline.enabled'),
+    languages: get('inline.languages'),
+    debounceMs: get('inline.debounceMs'),
+    maxTokens: get('inline.maxTokens'),
+    stopAt: get('inline.stopAt') as InlineSettings['stopAt'],
+    contextTokens: get('inline.contextTokens'),
+    temperature: get('inline.temperature'),
+    topK: get('inline.topK'),
+    repetitionPenalty: get('inline.repetitionPenalty'),
+    minConfidence: get('inline.minConfidence'),
+    warmUp: get('inline.warmUp'),
   };
 }
 
 export function rewriteSettings(): RewriteSettings {
-  const c = section();
   return {
-    temperature: c.get<number>('rewrite.temperature', 0.5),
-    topK: c.get<number>('rewrite.topK', 40),
-    repetitionPenalty: c.get<number>('rewrite.repetitionPenalty', 1),
-    maxTokens: c.get<number>('rewrite.maxTokens', 600),
-    candidates: c.get<number>('rewrite.candidates', 2),
+    temperature: get('rewrite.temperature'),
+    topK: get('rewrite.topK'),
+    repetitionPenalty: get('rewrite.repetitionPenalty'),
+    maxTokens: get('rewrite.maxTokens'),
+    candidates: get('rewrite.candidates'),
   };
 }
 
 export function inferenceSettings(): InferenceSettings {
-  const c = section();
   return {
-    device: c.get<'cpu' | 'cuda'>('inference.device', 'cpu'),
-    threads: c.get<number>('inference.threads', 0),
-    continueMaxTokens: c.get<number>('continueParagraph.maxTokens', 120),
+    device: get('inference.device') as InferenceSettings['device'],
+    threads: get('inference.threads'),
+    continueMaxTokens: get('continueParagraph.maxTokens'),
   };
 }
 
 export function engineSettings(): EngineSettings {
   return {
-    pythonPath: machineValue('engine.pythonPath', '').trim(),
-    remoteHost: machineValue('engine.remoteHost', '').trim(),
-    keepRemoteCopy: machineValue<unknown>('engine.keepRemoteCopy', false) === true,
+    pythonPath: machineValue('engine.pythonPath').trim(),
+    remoteHost: machineValue('engine.remoteHost').trim(),
+    keepRemoteCopy: machineValue('engine.keepRemoteCopy') === true,
   };
 }
 
