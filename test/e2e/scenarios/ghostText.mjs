@@ -16,8 +16,9 @@ export default {
   skip: () => missingModel(),
   async prepare({ workspace }) {
     linkModelIntoSandbox(workspace);
-    // One visual line per document line, so the line read back is the whole line.
-    await userSettings(workspace, { '[markdown]': { 'editor.wordWrap': 'off' } });
+    // One visual line per document line, so the line read back is the whole line. Every
+    // suggestion shown, however unsure (this checks showing and accepting, not staying quiet).
+    await userSettings(workspace, { '[markdown]': { 'editor.wordWrap': 'off' }, 'voiceDraft.inline.minConfidence': 0 });
   },
   async run({ wb, page, workspace }) {
     // A file of its own: code-server saves what is typed, and a retry must start clean.
