@@ -189,8 +189,9 @@ def test_two_processes_cancel_resume_and_match_one_process(one_process, small_da
 
     # One stream: rank 0's. events.jsonl holds exactly what the client read, nothing twice.
     assert [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()] == first + second
+    # (synthetic-drafts.json: the rewrite's plain inputs, made once by rank 0 before training)
     assert sorted(p.name for p in run.iterdir()) == ["adapter", "canaries.json", "checkpoints", "config.json",
-                                                     "dataset", "events.jsonl"]
+                                                     "dataset", "events.jsonl", "synthetic-drafts.json"]
 
     # The same training as one process with the same effective batch.
     for name, key in (("train.progress", "loss"), ("train.progress", "grad_norm"), ("train.eval", "val_loss")):
