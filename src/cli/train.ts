@@ -6,9 +6,9 @@ import { formatDatasetSummary } from '../core/dataset/summary';
 import { DatasetError } from '../core/dataset/build';
 import { buildRunDataset, createRun, type TrainOverrides } from '../core/runs/prepareRun';
 import { runsRoot } from '../core/runs/runFolder';
-import { cancelEngine } from '../engine/detached';
 import { choosePython, localEngine } from '../engine/locate';
-import { exportVoice, followTraining, startTraining, TrainingBusyError } from '../engine/training';
+import { TrainingBusyError } from '../engine/training';
+import { localBackend } from '../engine/trainingBackend';
 import { defineCommand, readCommandLine, usageProblem, UsageError, type OptionValues } from './commandLine';
 import { reportEngineFailure } from './engine';
 import { printEngineProgress } from './progress';
@@ -150,14 +150,16 @@ export async function trainCommand(args: string[]): Promise<number> {
     }
   }
 
+  // The lifecycle the extension runs too (trainingBackend.ts): start, follow to the end, export.
+  const backend = localBackend({ python: () => python, runsRoot: () => root });
   try {
-    const engine = await startTraining(runDir, { python, runsRoot: root, resume: Boolean(resumeDir) });
-    process.stderr.write(`training in ${runDir} (engine pid ${engine.pid}; Ctrl-C cancels and keeps a checkpoint)\n`);
-    const onSigint = () => cancelEngine(engine.pid);
+    const pid = await backend.start(runDir, { resume: Boolean(resumeDir) });
+    process.stderr.write(`training in ${runDir} (engine pid ${pid}; Ctrl-C cancels and keeps a checkpoint)\n`);
+    const onSigint = () => { void backend.cancel(runDir); };
     process.on('SIGINT', onSigint);
     let result;
     try {
-      result = await followTraining(runDir, engine.pid, printEngineProgress);
+      result = await backend.follow(runDir, printEngineProgress);
     } finally {
       process.off('SIGINT', onSigint);
     }
@@ -172,7 +174,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     }
     if (end.event === 'train.cancelled') return 130;
     if (!v['no-export']) {
-      await exportVoice(runDir, python, { onEvent: printEngineProgress, onStderr: () => {} });
+      await backend.exportVoice(runDir, { onEvent: printEngineProgress, onStderr: () => {} });
     }
     process.stdout.write(`${runDir}\n`);
     return 0;

@@ -194,7 +194,8 @@ export async function followRun(
 ): Promise<FollowResult> {
   const stop = new AbortController();
   const onAbort = () => stop.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) stop.abort(); // then what the file holds is read once
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
   let terminal: EngineEvent | undefined;
   let count = 0;
   const alive = pid === undefined ? undefined : setInterval(() => { if (!isAlive(pid)) stop.abort(); }, opts.pollMs ?? 500);

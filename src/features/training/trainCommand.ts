@@ -58,7 +58,7 @@ export async function trainVoice(deps: TrainCommandDeps): Promise<void> {
 
   // The writer reads what goes in, and can stop before any GPU time is spent.
   const host = engineSettings().remoteHost;
-  // The remote host's own consent dialog follows (remoteTrainingUi.ts) before anything is sent.
+  // The remote host's own consent dialog follows (remoteCopies.ts) before anything is sent.
   const where = host ? `on ${host}` : 'on this machine';
   const m = build.manifest;
   const warnings = m.warnings.length ? `\n\nWarnings:\n${m.warnings.map((w) => `• ${w}`).join('\n')}` : '';

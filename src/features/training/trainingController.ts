@@ -1,123 +1,148 @@
-// Drives one training from the writer's point of view: progress notification
-// with cancel, status bar, log channel, then the export that makes it a voice.
-// Used by "Train Voice Adapter", by "Resume", and after a window reload to
-// re-attach to a run that is still training.
+// Drives one training from the writer's point of view, on this machine or on a remote
+// GPU host alike (trainingBackend.ts): consent before essays leave the machine, the
+// progress notification with cancel, status bar and log while it trains, then the
+// export that makes it the active voice. Used by "Train Voice Adapter", by "Resume",
+// by the dashboard, and after a window reload to re-attach to a run still training.
 import * as vscode from 'vscode';
 import { readFile } from 'node:fs/promises';
 import { listRuns } from '../../core/runs/runFolder';
-import { cancelEngine, clearPidFile, liveEngine } from '../../engine/detached';
+import type { EngineErrorEvent } from '../../core/runs/protocol';
+import { engineSettings } from '../../config';
 import { EngineReportedError } from '../../engine/client';
-import { chooseCheckpoint, engineLogPath, exportVoice, followTraining, startTraining, TrainingBusyError } from '../../engine/training';
-import type { EngineEvent } from '../../core/runs/protocol';
+import { readRemoteState } from '../../engine/remoteTraining';
+import { RemoteTargetError } from '../../engine/remote/sshTarget';
+import { chooseCheckpoint, engineLogPath, TrainingBusyError } from '../../engine/training';
+import { backendToStart, localBackend, ownerOf, type BackendChoice, type FollowOutcome, type TrainingBackend } from '../../engine/trainingBackend';
 import { abortOnCancel } from '../cancellation';
 import { Commands } from '../commandIds';
-import { RemoteTrainingUi } from './remoteTrainingUi';
+import { consentToSend, deleteRemoteCopyOf, remoteWhy } from './remoteCopies';
 import { activateVoice, exportFeedback, logEvent, trainingProgress, type TrainingDeps } from './trainingFeedback';
-import { pickRun } from './runsPicker';
-import { readRemoteState } from '../../engine/remoteTraining';
 
 export class TrainingController {
-  /** Set while this window follows a training; reset in finally. */
+  /** The run this window follows; reset in finally. */
   private following: string | undefined;
 
-  /** Runs on a remote GPU host (voiceDraft.engine.remoteHost) go through here; see remoteTrainingUi.ts. */
-  private readonly remote: RemoteTrainingUi;
-
-  constructor(private readonly deps: TrainingDeps) {
-    this.remote = new RemoteTrainingUi(deps);
-  }
+  constructor(private readonly deps: TrainingDeps) {}
 
   get busy(): boolean {
-    return this.following !== undefined || this.remote.busy;
+    return this.following !== undefined;
   }
 
-  /** Starts the engine on a prepared run folder and follows it to an active voice. */
+  /** Starts the engine on a prepared run folder (a remote host asks first and is sent the run) and follows it to an active voice. */
   async start(runDir: string, resume = false): Promise<void> {
-    const remoteHost = await this.remote.hostFor(runDir, resume); // remote: asks consent, sends, follows there
-    if (remoteHost) return this.remote.start(runDir, remoteHost, resume);
-    const { engine, log } = this.deps;
+    const { log, status } = this.deps;
+    let backend: TrainingBackend;
+    try {
+      backend = await backendToStart(runDir, resume, this.choice());
+    } catch (e) {
+      if (!(e instanceof RemoteTargetError)) throw e;
+      void vscode.window.showErrorMessage(`Voice Draft: ${e.message}`);
+      return;
+    }
+    const host = backend.host;
+    if (host && !(await consentToSend(runDir, host))) {
+      log.info(`remote training on ${host} declined: nothing was sent`);
+      return;
+    }
     let pid: number;
     try {
-      const started = await startTraining(runDir, { python: engine.python(), runsRoot: this.deps.runsRoot(), resume });
-      pid = started.pid;
+      pid = host
+        ? await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Voice Draft: sending your training data to ${host}`, cancellable: true },
+          (progress, token) => backend.start(runDir, {
+            resume,
+            signal: abortOnCancel(token),
+            onStage: (message) => { progress.report({ message }); log.info(`[remote] ${message}`); },
+            onStderr: (l) => log.debug(`[remote] ${l}`),
+            onEvent: (e) => { if (e.event === 'setup.progress') progress.report({ message: `setting up the engine on ${host}: ${e.message}` }); },
+          }))
+        : await backend.start(runDir, { resume });
     } catch (e) {
       if (e instanceof TrainingBusyError) {
         const c = await vscode.window.showWarningMessage(e.message, 'Show Dashboard');
         if (c) void vscode.commands.executeCommand(Commands.showDashboard, e.runDir);
         return;
       }
-      throw e;
+      if (!host) throw e;
+      log.error(`remote start on ${host} failed for ${runDir}: ${remoteWhy(e)}${(e as { stderr?: string }).stderr ? `\n${(e as { stderr?: string }).stderr}` : ''}`);
+      status.show({ kind: 'error', message: `Could not train on ${host}` });
+      const c = await vscode.window.showErrorMessage(`Voice Draft: could not train on ${host}. ${remoteWhy(e)}`, 'Show Log', ...(resume ? ['Re-attach'] : []));
+      if (c === 'Show Log') log.show();
+      if (c === 'Re-attach') await this.reattach(runDir);
+      return;
     }
-    log.info(`training ${resume ? 'resumed' : 'started'}: ${runDir} (engine pid ${pid})`);
-    await this.follow(runDir, pid);
+    log.info(`training ${resume ? 'resumed' : 'started'}${on(backend)}: ${runDir} (engine pid ${pid})`);
+    await this.follow(runDir, backend);
   }
 
   /** "Delete Remote Copy of a Run": one of the runs that trained on a remote host, picked by the writer. */
-  async deleteRemoteCopy(runDir?: string): Promise<void> {
-    let dir = runDir;
-    if (!dir) {
-      const remote = new Set<string>();
-      for (const run of await listRuns(this.deps.runsRoot())) {
-        const state = await readRemoteState(run.dir);
-        if (state && !state.deletedAt) remote.add(run.dir);
-      }
-      if (!remote.size) {
-        void vscode.window.showInformationMessage('Voice Draft: no run has a copy on a remote host.');
-        return;
-      }
-      dir = (await pickRun(this.deps.runsRoot(), 'Delete the remote copy of which run?', (r) => remote.has(r.dir)))?.dir;
-    }
-    if (dir) await this.remote.deleteCopy(dir);
+  deleteRemoteCopy(runDir?: string): Promise<void> {
+    return deleteRemoteCopyOf(this.deps, runDir);
   }
 
-  /** After a reload: re-attach to a run still training, or report one that died. */
+  /** After a reload: re-attach to a run still training (here or on its host), or report one that died. */
   async recover(): Promise<void> {
-    for (const run of await listRuns(this.deps.runsRoot())) {
-      if (run.state !== 'running') continue;
-      if (await this.remote.owns(run.dir)) { void this.remote.reattach(run.dir); return; } // trains on a remote host
-      const live = await liveEngine(run.dir);
-      if (live) {
-        this.deps.log.info(`re-attaching to ${run.dir} (engine pid ${live.pid})`);
-        void this.follow(run.dir, live.pid);
-      } else {
-        await this.reportCrash(run.dir, undefined);
-      }
+    const running = (await listRuns(this.deps.runsRoot())).find((r) => r.state === 'running');
+    if (running) await this.reattach(running.dir);
+  }
+
+  /** Follows a run again (a reload, a dropped link), from where the copy here ends. */
+  async reattach(runDir: string): Promise<void> {
+    if (this.following === runDir) return;
+    const state = await readRemoteState(runDir);
+    if (state?.deletedAt) {
+      this.deps.log.info(`not re-attaching to ${runDir}: its copy on ${state.host} was deleted after it ended (${state.deletedAt}); resume to train it there again`);
       return;
     }
+    const backend = await ownerOf(runDir, this.choice());
+    this.deps.log.info(`re-attaching to ${runDir}${on(backend)}`);
+    await this.follow(runDir, backend);
   }
 
-  private async follow(runDir: string, pid: number): Promise<void> {
-    const { log } = this.deps;
+  private async follow(runDir: string, backend: TrainingBackend): Promise<void> {
+    const { status, log } = this.deps;
     this.following = runDir;
     try {
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Voice Draft: training your voice', cancellable: true },
-        async (progress, token) => {
-          token.onCancellationRequested(() => {
-            log.info(`cancel requested: SIGTERM to engine ${pid}`);
-            cancelEngine(pid);
+        { location: vscode.ProgressLocation.Notification, title: `Voice Draft: training your voice${on(backend)}`, cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => { void this.cancel(runDir); });
+          return backend.follow(runDir, trainingProgress(this.deps, progress), {
+            onStderr: (l) => log.debug(`[remote] ${l}`),
+            onPullError: (e) => log.warn(`[remote] copying results back failed (the next copy tries again): ${String(e)}`),
           });
-          return followTraining(runDir, pid, trainingProgress(this.deps, progress));
         },
       );
-      await clearPidFile(runDir);
-      await this.finish(runDir, result.terminal);
+      if (result.dropped) {
+        status.show({ kind: 'error', message: `Lost the connection to ${backend.host}` });
+        const c = await vscode.window.showWarningMessage(
+          `Voice Draft: lost the connection to ${backend.host}. The training goes on there, and everything copied back so far is kept here.`, 'Re-attach');
+        if (c === 'Re-attach') { this.following = undefined; await this.reattach(runDir); }
+        return;
+      }
+      await this.finish(runDir, backend, result);
+    } catch (e) {
+      log.error(`following ${runDir}${on(backend)} failed: ${String(e)}`);
+      void vscode.window.showErrorMessage(`Voice Draft: ${remoteWhy(e)}`);
     } finally {
-      this.following = undefined;
+      if (this.following === runDir) this.following = undefined;
     }
   }
 
-  private async finish(runDir: string, terminal: EngineEvent | undefined): Promise<void> {
+  private async finish(runDir: string, backend: TrainingBackend, result: FollowOutcome): Promise<void> {
     const { status } = this.deps;
-    if (!terminal) return this.reportCrash(runDir, undefined);
-    if (terminal.event === 'error') return this.reportCrash(runDir, terminal);
-    if (terminal.event === 'train.cancelled') {
+    const terminal = result.terminal;
+    if (terminal?.event === 'train.done') return this.exportAndActivate(runDir);
+    // Cancelled or failed: all of it is here, so what it holds elsewhere goes; a resume sends it again.
+    if (result.complete) await this.release(runDir, backend);
+    if (terminal?.event === 'train.cancelled') {
       status.show({ kind: 'idle' });
-      const c = await vscode.window.showInformationMessage('Voice Draft: training cancelled. Its last checkpoint is kept; resume to continue where it stopped.', 'Resume');
+      const kept = backend.host ? `is copied here` : 'is kept';
+      const c = await vscode.window.showInformationMessage(`Voice Draft: training${on(backend)} cancelled. Its last checkpoint ${kept}; resume to continue where it stopped.`, 'Resume');
       if (c === 'Resume') await this.start(runDir, true);
       return;
     }
-    if (terminal.event === 'train.done') await this.exportAndActivate(runDir);
+    await this.reportFailure(runDir, backend, terminal?.event === 'error' ? terminal : undefined);
   }
 
   /**
@@ -144,35 +169,64 @@ export class TrainingController {
     await this.exportAndActivate(runDir);
   }
 
-  /** Export runs after every training; a failed export leaves the adapter and says why. */
-  async exportAndActivate(runDir: string): Promise<void> {
-    if (await this.remote.owns(runDir)) return this.remote.exportAndActivate(runDir); // export on the host, pull onnx/
+  /**
+   * Export runs after every training, where the run trained (a host's GPU merges, onnx/ comes
+   * back), or on this machine when asked (`via`); then what the run holds elsewhere goes and
+   * the voice becomes the active one. A failed export leaves the adapter and says why.
+   */
+  async exportAndActivate(runDir: string, via?: TrainingBackend): Promise<void> {
     const { status, log, engine } = this.deps;
+    const owner = await ownerOf(runDir, this.choice());
+    const exporter = via ?? owner;
+    if (exporter !== owner && !(await engine.ensure())) return; // this machine needs its engine set up first
     status.show({ kind: 'exporting' });
     try {
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Voice Draft: preparing your voice for writing', cancellable: true },
-        (progress, token) => exportVoice(runDir, engine.python(), exportFeedback(this.deps, progress, token)),
+        { location: vscode.ProgressLocation.Notification, title: `Voice Draft: preparing your voice for writing${on(exporter)}`, cancellable: true },
+        (progress, token) => exporter.exportVoice(runDir, exportFeedback(this.deps, progress, token)),
       );
     } catch (e) {
       status.show({ kind: 'error', message: 'The voice was trained but could not be exported.' });
-      const why = e instanceof EngineReportedError ? e.message : (e as Error).message;
-      log.error(`export failed for ${runDir}: ${why}`);
-      const c = await vscode.window.showErrorMessage(`Voice Draft: your voice was trained (the adapter is safe in its run folder) but exporting it for writing failed: ${why}`, 'Retry Export', 'Show Log');
+      const why = e instanceof EngineReportedError ? e.message : remoteWhy(e);
+      log.error(`export failed for ${runDir}${on(exporter)}: ${why}`);
+      if (exporter !== owner) {
+        void vscode.window.showErrorMessage(`Voice Draft: exporting on this machine failed too: ${why}`);
+        return;
+      }
+      const safe = owner.host ? 'the adapter is copied here' : 'the adapter is safe in its run folder';
+      const c = await vscode.window.showErrorMessage(`Voice Draft: your voice was trained (${safe}) but exporting it${on(owner)} failed: ${why}`,
+        'Retry Export', ...(owner.host ? ['Export on This Machine'] : []), 'Show Log');
       if (c === 'Retry Export') return this.exportAndActivate(runDir);
+      if (c === 'Export on This Machine') return this.exportAndActivate(runDir, localBackend(this.choice().local));
       if (c === 'Show Log') log.show();
       return;
     }
+    await this.release(runDir, owner); // onnx/ and everything else are here now
     await activateVoice(this.deps, runDir);
   }
 
-  private async reportCrash(runDir: string, error: Extract<EngineEvent, { event: 'error' }> | undefined): Promise<void> {
+  /**
+   * The results are here: a remote copy goes, unless the writer keeps it
+   * (voiceDraft.engine.keepRemoteCopy). A failure is logged and said; the copy here is whole either way.
+   */
+  private async release(runDir: string, backend: TrainingBackend): Promise<void> {
+    const { log } = this.deps;
+    if (!backend.host) return;
+    try {
+      const deleted = await backend.release(runDir, { onStderr: (l) => log.debug(`[remote] ${l}`) });
+      log.info(deleted ? `deleted the run's copy on ${backend.host}: ${deleted}` : `kept the run's copy on ${backend.host} (voiceDraft.engine.keepRemoteCopy)`);
+    } catch (e) {
+      log.warn(`deleting the run's copy on ${backend.host} failed: ${remoteWhy(e)}`);
+      void vscode.window.showWarningMessage(`Voice Draft: the run's copy on ${backend.host} could not be deleted: ${remoteWhy(e)} Try "Voice Draft: Delete Remote Copy of a Run" later.`);
+    }
+  }
+
+  private async reportFailure(runDir: string, backend: TrainingBackend, error: EngineErrorEvent | undefined): Promise<void> {
     const { status, log } = this.deps;
-    await clearPidFile(runDir);
     const tail = error ? '' : await lastLines(engineLogPath(runDir), 3);
     const message = error
       ? `${error.message}${error.hint ? ` — ${error.hint}` : ''}`
-      : `The training engine stopped unexpectedly.${tail ? ` Last log lines: ${tail}` : ''}`;
+      : `The training engine${on(backend)} stopped unexpectedly.${tail ? ` Last log lines: ${tail}` : ''}`;
     log.error(`training failed in ${runDir}: ${message}`);
     status.show({ kind: 'error', message: `Training failed: ${message}` });
     const c = await vscode.window.showErrorMessage(`Voice Draft: training failed. ${message}`, 'Resume', 'Show Log');
@@ -180,14 +234,32 @@ export class TrainingController {
     if (c === 'Show Log') log.show();
   }
 
-  /** Cancels the training this window follows (dashboard action). */
+  /** Cancels a training (the notification's cancel, the dashboard): SIGTERM to its engine, here or over ssh. */
   async cancel(runDir: string): Promise<boolean> {
-    if (await this.remote.owns(runDir)) return this.remote.cancel(runDir); // SIGTERM over ssh
-    const live = await liveEngine(runDir);
-    if (!live) return false;
-    cancelEngine(live.pid);
-    return true;
+    const backend = await ownerOf(runDir, this.choice());
+    this.deps.log.info(`cancel requested: SIGTERM to the engine${on(backend)}`);
+    try {
+      return await backend.cancel(runDir);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Voice Draft: could not cancel the training${on(backend)}. ${remoteWhy(e)}`);
+      return false;
+    }
   }
+
+  private choice(): BackendChoice {
+    const { engine, runsRoot } = this.deps;
+    const settings = engineSettings();
+    return {
+      local: { python: () => engine.python(), runsRoot },
+      remote: { keepCopy: () => engineSettings().keepRemoteCopy },
+      remoteHost: settings.remoteHost,
+    };
+  }
+}
+
+/** " on <host>" for a remote run, "" here. */
+function on(backend: TrainingBackend): string {
+  return backend.host ? ` on ${backend.host}` : '';
 }
 
 async function lastLines(path: string, n: number): Promise<string> {

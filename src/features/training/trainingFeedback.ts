@@ -1,7 +1,6 @@
 // What the writer sees of a training, wherever it runs: the progress line and the
 // status bar while it trains, the log, the export's progress, and the voice made
-// active at the end. TrainingController (this machine) and RemoteTrainingUi (a GPU
-// host) both speak through these.
+// active at the end, for TrainingController, whichever backend the run trains on.
 import * as vscode from 'vscode';
 import { readRunSummary } from '../../core/runs/runFolder';
 import type { EngineEvent } from '../../core/runs/protocol';
