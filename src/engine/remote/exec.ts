@@ -1,7 +1,9 @@
 // Runs ssh, rsync and tar as plain subprocesses (no shell), with a deadline and
 // an AbortSignal, and turns ssh's own failures into messages a writer can act on.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { AGENT_SOURCE } from './agentSource';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { enginePackageDir } from '../locate';
 import { type RemoteTarget, describeTarget, posixQuote, sshArgs, sshProgram } from './sshTarget';
 
 export interface ExecResult {
@@ -65,12 +67,19 @@ export function sshFailure(t: RemoteTarget, stderr: string): RemoteError {
   return new RemoteError(`Cannot reach ${host} over ssh${last ? `: ${last}` : '.'}`, hint, stderr);
 }
 
-/** The command string that runs the helper on the host with some arguments. */
+let agentSource: string | undefined;
+
+/**
+ * The command string that runs the helper on the host with some arguments: the text of
+ * voice_draft_engine/remote_agent.py, shipped with the engine, sent with every call (the
+ * host never runs a stale copy and needs nothing installed but Python).
+ */
 export function agentCommand(t: RemoteTarget, args: string[]): string {
   const python = t.helperPython ?? 'python3';
+  agentSource ??= readFileSync(join(enginePackageDir(), 'voice_draft_engine', 'remote_agent.py'), 'utf8');
   // -I: isolated (no current folder, no user site-packages, no PYTHON* variables): a json.py
   // in the login folder must not run in place of the stdlib.
-  return [python, '-I', '-c', AGENT_SOURCE, ...args].map(posixQuote).join(' ');
+  return [python, '-I', '-c', agentSource, ...args].map(posixQuote).join(' ');
 }
 
 /** Runs one helper subcommand over ssh and returns its JSON answer. */

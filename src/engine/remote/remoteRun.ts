@@ -219,7 +219,7 @@ export class RemoteBusyError extends RemoteError {}
 export async function startRemoteTraining(t: RemoteTarget, runDir: string, engine: RemoteEngine, opts: { resume?: boolean; signal?: AbortSignal } = {}): Promise<number> {
   const state = await requireState(runDir, t);
   const args = ['train', '--run', state.remoteDir, ...(opts.resume ? ['--resume'] : [])];
-  const r = await agentCall<{ ok: boolean; pid: number; reason?: string }>(t, ['start', state.remoteDir, engine.python, engine.engineDir, JSON.stringify(t.env ?? {}), ...args], { signal: opts.signal });
+  const r = await agentCall<{ ok: boolean; pid: number; reason?: string }>(t, ['start', state.remoteDir, engine.python, engine.engineDir, JSON.stringify({ ...t.env, ...ENGINE_ISOLATION_ENV }), ...ENGINE_PYTHON_ARGS, ...args], { signal: opts.signal });
   if (!r.ok) throw new RemoteBusyError(`This run is already training on ${t.host} (engine pid ${r.pid}).`, 'Re-attach to it instead of starting it again.');
   await writeRemoteState(runDir, { ...state, python: engine.python, engineDir: engine.engineDir, startedAt: new Date().toISOString() });
   return r.pid;

@@ -1,23 +1,15 @@
-// The small helper we run on the remote host for everything that is not the
-// engine itself: start it detached, follow its events, report, cancel, and pack
-// or unpack folders when rsync is missing. Stdlib only (Python 3.6+), sent with
-// every call as `python3 -c <source>`, so the host never runs a stale copy and
-// needs nothing installed but Python.
-//
-// Every subcommand prints one JSON object on stdout, except `follow` (the raw
-// bytes of events.jsonl) and `pack` (a tar stream). It runs as `python3 -I`
-// (exec.ts): stdlib only, so nothing from the login folder or site-packages.
-import { ENGINE_ISOLATION_ENV, ENGINE_PYTHON_ARGS } from '../locate';
+"""The helper Voice Draft runs on a remote GPU host for everything that is not the engine
+itself: start it detached, follow its events, report, cancel, and pack or unpack folders
+when rsync is missing.
 
-export const AGENT_SOURCE = String.raw`
+The client (src/engine/remote/exec.ts) sends this file's text with every call, as
+`python3 -I -c <source> <command> <args...>`, so the host never runs a stale copy and needs
+nothing installed but Python: standard library only, Python 3.6+, no import of the engine
+package (it may not be on the host yet). Every command prints one JSON object on stdout,
+except `follow` (the raw bytes of events.jsonl) and `pack` (a tar stream).
+"""
+
 import json, os, signal, subprocess, sys, time, tarfile, shutil, select, socket
-
-ENGINE_ARGS = ${JSON.stringify(ENGINE_PYTHON_ARGS)}
-ENGINE_ENV = ${JSON.stringify(ENGINE_ISOLATION_ENV)}
-
-# What the helper and the engine it starts create on the host (run folders, engine.log,
-# engine.pid, unpacked copies) is the writer's alone to read: a copy of their essays.
-os.umask(0o077)
 
 def out(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
@@ -76,6 +68,9 @@ def cmd_probe(base, *relative):
          "exists": [os.path.exists(os.path.join(base, r)) for r in relative]})
 
 def cmd_start(run, python, engine_dir, env_json, *engine_args):
+    # engine_args: the interpreter's arguments and the engine command, as the client runs the
+    # engine on its own machine (locate.ts: isolated, -s -c <bootstrap> train --run ...);
+    # env_json: the engine's environment, the client's isolation variables included.
     if engine_alive(run):
         out({"ok": False, "reason": "alive", "pid": read_pid(run)["pid"]})
         return
@@ -84,9 +79,7 @@ def cmd_start(run, python, engine_dir, env_json, *engine_args):
     env["PYTHONPATH"] = engine_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
-    env.update(ENGINE_ENV)
-    # = python -m voice_draft_engine, isolated from the current folder and user site-packages (locate.ts).
-    args = [python] + ENGINE_ARGS + list(engine_args)
+    args = [python] + list(engine_args)
     log = open(os.path.join(run, "engine.log"), "ab")
     # Own session: no SIGHUP when the ssh session ends; stdout is /dev/null because
     # the engine writes events.jsonl itself and a dead pipe must never kill it.
@@ -238,5 +231,7 @@ COMMANDS = {"probe": cmd_probe, "start": cmd_start, "status": cmd_status,
             "remove": cmd_remove}
 
 if __name__ == "__main__":
+    # What the helper and the engine it starts create on the host (run folders, engine.log,
+    # engine.pid, unpacked copies) is the writer's alone to read: a copy of their essays.
+    os.umask(0o077)
     COMMANDS[sys.argv[1]](*sys.argv[2:])
-`;
