@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { formatDatasetSummary } from '../core/dataset/summary';
 import { DatasetError } from '../core/dataset/build';
-import { buildRunDataset, createRun, type TrainOverrides } from '../core/runs/prepareRun';
+import { buildRunDataset, createRun, type TrainOverrides } from '../core/dataset/prepareRun';
 import { runsRoot } from '../core/runs/runFolder';
 import { choosePython, localEngine } from '../engine/locate';
 import { TrainingBusyError } from '../engine/training';

@@ -10,7 +10,7 @@ import type { RunOptions } from './client';
 import type { EngineEvent } from '../core/runs/protocol';
 import {
   cancelRemote, connect, deleteRemoteCopy, engineChecks, ensureRemoteEngine, exportRemote, followRemote, pullResults, pushRun, remoteStatus,
-  RemoteBusyError, startRemoteTraining, type FollowRemoteResult, type RemoteEngine,
+  RemoteBusyError, startRemoteTraining, type FollowRemoteOptions, type FollowRemoteResult, type RemoteEngine,
 } from './remote/remoteRun';
 import { ensureRemoteDefaultModel } from './remote/remoteModel';
 import { readRemoteState } from './remote/remoteState';
@@ -110,12 +110,7 @@ export async function startRemote(runDir: string, target: RemoteTarget, opts: St
   return { pid, engine, remoteDir: state.remoteDir };
 }
 
-export interface FollowRemoteTrainingOptions {
-  signal?: AbortSignal;
-  reconnects?: number;
-  reconnectDelayMs?: number;
-  onConnect?: (pid: number) => void;
-  onStderr?: (line: string) => void;
+export interface FollowRemoteTrainingOptions extends FollowRemoteOptions {
   /** A pull failed (the link, the disk); the run goes on and the next pull tries again. */
   onPullError?: (e: unknown) => void;
 }

@@ -7,7 +7,8 @@ import type { EngineEvent } from '../core/runs/protocol';
 import type { RunOptions } from './client';
 import { cancelEngine, clearPidFile, liveEngine } from './detached';
 import {
-  cancelRemoteTraining, cleanUpRemoteCopy, exportRemoteVoice, followRemoteTraining, readRemoteState, startRemote, type RemoteTarget,
+  cancelRemoteTraining, cleanUpRemoteCopy, exportRemoteVoice, followRemoteTraining, readRemoteState, startRemote,
+  type FollowRemoteTrainingOptions, type RemoteTarget,
 } from './remoteTraining';
 import { validateHost } from './remote/sshTarget';
 import { exportVoice, followTraining, startTraining } from './training';
@@ -22,12 +23,8 @@ export interface BackendStartOptions {
   onStderr?: (line: string) => void;
 }
 
-export interface FollowOptions {
-  signal?: AbortSignal;
-  onStderr?: (line: string) => void;
-  /** Copying a remote run's results back failed; the run goes on and the next copy tries again. */
-  onPullError?: (e: unknown) => void;
-}
+/** A cancel, the host's ssh messages, and a failed copy back of a remote run's results (the next copy tries again). */
+export type FollowOptions = Pick<FollowRemoteTrainingOptions, 'signal' | 'onStderr' | 'onPullError'>;
 
 export interface FollowOutcome {
   /** What ended the run: train.done, train.cancelled or error; undefined: the engine died without a word. */

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { dataSettings, engineSettings, trainingSettings } from '../../config';
 import { DatasetError } from '../../core/dataset/build';
 import { formatDatasetSummary } from '../../core/dataset/summary';
-import { buildRunDataset, createRun, launchOverrides, type DatasetBuild } from '../../core/runs/prepareRun';
+import { buildRunDataset, createRun, launchOverrides, type DatasetBuild } from '../../core/dataset/prepareRun';
 import { activeTraining } from '../../engine/training';
 import { abortOnCancel } from '../cancellation';
 import { Commands } from '../commandIds';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { buildDataset } from '../../../src/core/dataset/build';
-import { createRun } from '../../../src/core/runs/prepareRun';
+import { createRun } from '../../../src/core/dataset/prepareRun';
 import { describeSend, sendSummary } from '../../../src/engine/remoteTraining';
 import { essay, folderWith, prose } from '../corpus/fixtures';
 

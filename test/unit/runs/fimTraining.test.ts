@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FIM_AFTER_CLOSE, FIM_AFTER_OPEN } from '../../../src/core/dataset/fim';
-import { buildRunDataset, createRun } from '../../../src/core/runs/prepareRun';
+import { buildRunDataset, createRun } from '../../../src/core/dataset/prepareRun';
 import { choosePython } from '../../../src/engine/locate';
 import type { EngineEvent } from '../../../src/core/runs/protocol';
 import { followTraining, startTraining } from '../../../src/engine/training';

@@ -1,7 +1,7 @@
 // The launcher settings become the engine's `launcher`/`processes` config fields only when a launcher is chosen.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { launchOverrides } from '../../../src/core/runs/prepareRun';
+import { launchOverrides } from '../../../src/core/dataset/prepareRun';
 
 test('no launcher writes nothing; a launcher writes itself and a process count when one is set', () => {
   assert.deepEqual(launchOverrides('none', 4), {});

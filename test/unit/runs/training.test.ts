@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildRunDataset, createRun } from '../../../src/core/runs/prepareRun';
+import { buildRunDataset, createRun } from '../../../src/core/dataset/prepareRun';
 import { readRunSummary } from '../../../src/core/runs/runFolder';
 import { choosePython } from '../../../src/engine/locate';
 import type { EngineEvent } from '../../../src/core/runs/protocol';

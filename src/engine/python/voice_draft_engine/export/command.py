@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..protocol import EngineError, EventSink
+from ..runlock import pid_alive
 from ..versions import EXPORT, TRAIN, require_tested
 from ..events import ExportArtifact, ExportDone, ExportProgress
 
@@ -155,19 +156,9 @@ def _remove_stale_temps(folder: Path) -> None:
     for path in folder.iterdir():
         if path.name.startswith(".") and (".tmp-" in path.name or ".old-" in path.name):
             pid = path.name.rsplit("-", 1)[-1]
-            if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+            if pid.isdigit() and pid_alive(int(pid)) and int(pid) != os.getpid():
                 continue  # another export is writing it right now
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def ensure_base_export(model_dir: Path, cache: Path, sink: EventSink, report: Any, force: bool = False) -> Path:

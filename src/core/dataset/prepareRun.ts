@@ -2,9 +2,9 @@
 // is built in memory first, so the writer can read the summary and stop
 // before anything is written or any GPU time is spent.
 import { basename, join } from 'node:path';
-import { buildDataset, type BuildDatasetOptions, type DatasetBuild } from '../dataset/build';
-import { writeDataset } from '../dataset/write';
-import { createRunFolder, RUN_FILES } from './runFolder';
+import { buildDataset, type BuildDatasetOptions, type DatasetBuild } from './build';
+import { writeDataset } from './write';
+import { createRunFolder, RUN_FILES } from '../runs/runFolder';
 
 /** The writer's training choices, in the engine's TrainConfig field names. */
 export interface TrainOverrides {
