@@ -1,6 +1,8 @@
 // Settings read through the real configuration service: package.json defaults, workspace
 // values applied, machine-scoped values from a workspace ignored.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { engineSettings, runsFolderSetting } from '../../../src/config';
 import { test } from './runner';
@@ -43,10 +45,13 @@ test('executable and host values set by the workspace are ignored', () => {
 test('a workspace can neither move the runs folder nor keep essays on the remote host (issue #25)', () => {
   // The runs folder decides which runs a window re-attaches to when it opens (over SSH for remote
   // ones); keepRemoteCopy decides whether the essays stay on the host. The fixture workspace sets both.
-  const config = vscode.workspace.getConfiguration('voiceDraft');
+  // VS Code drops a machine-scoped value from a workspace before anyone can inspect it, so the
+  // fixture's settings file itself shows that the workspace tried.
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+  const fixture = readFileSync(join(folder, '.vscode', 'settings.json'), 'utf8');
   for (const key of ['runsFolder', 'engine.keepRemoteCopy']) {
     assert.equal(manifest().contributes.configuration.properties[`voiceDraft.${key}`]?.scope, 'machine', key);
-    assert.notEqual(config.inspect(key)?.workspaceValue, undefined, `the fixture workspace sets ${key}`);
+    assert.match(fixture, new RegExp(`"voiceDraft\\.${key.replace('.', '\\.')}"`), `the fixture workspace sets ${key}`);
   }
   assert.equal(runsFolderSetting(), '');
   assert.equal(engineSettings().keepRemoteCopy, false);
