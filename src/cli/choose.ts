@@ -1,26 +1,13 @@
 // `voice-draft choose <run> --step N`: make a kept checkpoint the run's voice (the writer's
 // pick over the best voice score training chose), then export it for writing.
 import { resolve } from 'node:path';
-import { defineCommand, readCommandLine, usageProblem } from './commandLine';
+import { command, UsageError } from './commandLine';
+import { COMMANDS } from './commands';
 import { runEngineCommand, reportEngineFailure } from './engine';
 import { printEngineProgress } from './progress';
 
-export const CHOOSE_COMMAND = defineCommand({
-  name: 'choose',
-  synopsis: '<run folder> --step N [--no-export]',
-  about: "Makes a kept checkpoint (checkpoints/step-NNNNNN) the run's voice, then exports it.",
-  positionals: { min: 1, max: 1, names: 'one run folder' },
-  options: {
-    step: { kind: 'int', min: 0, help: "the checkpoint's step" },
-    'no-export': { kind: 'flag', help: 'only choose; export later with voice-draft export' },
-  },
-});
-
-export async function chooseCommand(args: string[]): Promise<number> {
-  const line = readCommandLine(CHOOSE_COMMAND, args);
-  if (typeof line === 'number') return line;
-  const { values: v, positionals: [run] } = line;
-  if (v.step === undefined) return usageProblem(CHOOSE_COMMAND, 'name the checkpoint with --step N');
+export const chooseCommand = command(COMMANDS.choose, async ({ values: v, positionals: [run] }) => {
+  if (v.step === undefined) throw new UsageError('name the checkpoint with --step N');
   const step = String(v.step);
   const runDir = resolve(run!);
   try {
@@ -33,4 +20,4 @@ export async function chooseCommand(args: string[]): Promise<number> {
   } catch (e) {
     return reportEngineFailure(e);
   }
-}
+});

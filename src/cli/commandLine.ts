@@ -1,7 +1,8 @@
-// One description of each subcommand's command line: node:util parseArgs (strict) reads
-// the arguments from it, values are typed and checked from it, and the usage text is
-// written from it. An unknown option, a missing value or a bad one is a UsageError: the
-// command prints it with its usage and exits 2 (readCommandLine), nothing else happens.
+// Reading a subcommand's command line from its description (the table in commands.ts):
+// node:util parseArgs (strict) reads the arguments from it, values are typed and checked
+// from it, and the usage text is written from it. An unknown option, a missing value or a
+// bad one is a UsageError: the command prints it with its usage and exits 2 (`command`),
+// nothing else happens.
 import { parseArgs } from 'node:util';
 
 /** flag: present or not; text: any string; int: a whole number; number: any finite number. */
@@ -19,8 +20,10 @@ export interface OptionSpec {
 }
 
 export interface CommandSpec<O extends Record<string, OptionSpec> = Record<string, OptionSpec>> {
-  /** The subcommand, as typed after `voice-draft`. */
+  /** The subcommand, as typed after `voice-draft` (the table's key: defineCommands). */
   name: string;
+  /** Its line in the list `voice-draft --help` prints. */
+  summary: string;
   /** What follows the name in the usage line, e.g. '<run folder> [options]'. */
   synopsis: string;
   /** A paragraph under the usage line. */
@@ -42,8 +45,9 @@ export interface CommandLine<O extends Record<string, OptionSpec>> {
 /** A command line the command cannot act on; printed with its usage, exit 2. */
 export class UsageError extends Error {}
 
-export function defineCommand<const O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): CommandSpec<O> {
-  return spec;
+/** The command table (commands.ts): each entry gets its key as its name, its options keep their types. */
+export function defineCommands<const T extends Record<string, Omit<CommandSpec, 'name'>>>(table: T): { [N in keyof T & string]: T[N] & { name: N } } {
+  return Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, { ...spec, name }])) as { [N in keyof T & string]: T[N] & { name: N } };
 }
 
 function placeholder(o: OptionSpec): string {
@@ -150,13 +154,60 @@ export function readCommandLine<O extends Record<string, OptionSpec>>(spec: Comm
     return parseCommandLine(spec, args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`voice-draft ${spec.name}: ${e.message}\n\n${usage(spec)}`);
-    return 2;
+    return usageFailure(spec, e.message);
   }
 }
 
-/** A check a command makes beyond the spec (options that go together), said like the rest. */
-export function usageProblem(spec: CommandSpec, message: string): number {
+/**
+ * A subcommand: `run` gets the parsed command line (--help and a bad line never reach
+ * it); a UsageError it throws (options that do not go together) is said like the rest.
+ */
+export function command<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, run: (line: CommandLine<O>) => Promise<number>): (args: readonly string[]) => Promise<number> {
+  return async (args) => {
+    const line = readCommandLine(spec, args);
+    if (typeof line === 'number') return line;
+    try {
+      return await run(line);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      return usageFailure(spec, e.message);
+    }
+  };
+}
+
+function usageFailure(spec: CommandSpec, message: string): number {
   process.stderr.write(`voice-draft ${spec.name}: ${message}\n\n${usage(spec)}`);
   return 2;
+}
+
+/**
+ * Runs a command's work with a signal that Ctrl-C aborts. What it throws becomes an exit
+ * code: `failure` names the errors that are the input's fault (said on stderr with the
+ * code it returns), an abort is 130 with nothing written; anything else is a bug and
+ * goes on up.
+ */
+export async function interruptible(
+  name: string,
+  work: (signal: AbortSignal) => Promise<number>,
+  failure: (e: unknown) => number | undefined,
+): Promise<number> {
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await work(abort.signal);
+  } catch (e) {
+    const code = failure(e);
+    if (code !== undefined) {
+      process.stderr.write(`voice-draft ${name}: ${(e as Error).message}\n`);
+      return code;
+    }
+    if (abort.signal.aborted) {
+      process.stderr.write(`voice-draft ${name}: cancelled; nothing was written\n`);
+      return 130;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }

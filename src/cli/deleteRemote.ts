@@ -6,21 +6,11 @@
 import { resolve } from 'node:path';
 import { RemoteError } from '../engine/remote/exec';
 import { deleteRemoteCopy, readRemoteState } from '../engine/remoteTraining';
-import { defineCommand, readCommandLine } from './commandLine';
+import { command } from './commandLine';
+import { COMMANDS } from './commands';
 
-export const DELETE_REMOTE_COMMAND = defineCommand({
-  name: 'delete-remote',
-  synopsis: '<run folder>',
-  about: "Deletes the run's folder on the remote host it trained on (your essays, checkpoints, results there),\n"
-    + 'after copying back what is not here yet. The run folder here is kept whole; a resume sends what it needs again.',
-  positionals: { min: 1, max: 1, names: 'one run folder' },
-  options: {},
-});
-
-export async function deleteRemoteCommand(args: string[]): Promise<number> {
-  const line = readCommandLine(DELETE_REMOTE_COMMAND, args);
-  if (typeof line === 'number') return line;
-  const runDir = resolve(line.positionals[0]!);
+export const deleteRemoteCommand = command(COMMANDS['delete-remote'], async ({ positionals: [run] }) => {
+  const runDir = resolve(run!);
   const state = await readRemoteState(runDir);
   if (!state) {
     process.stderr.write(`error: ${runDir} never trained on a remote host (it has no remote.json); there is no copy to delete\n`);
@@ -36,4 +26,4 @@ export async function deleteRemoteCommand(args: string[]): Promise<number> {
     process.stderr.write(`error: ${e.message}\nnext: ${e.hint}\n`);
     return 1;
   }
-}
+});

@@ -1,25 +1,13 @@
 // `voice-draft doctor`: asks the engine what it can do here, through the same
 // TypeScript client the extension uses.
-import { defineCommand, readCommandLine } from './commandLine';
+import { command } from './commandLine';
+import { COMMANDS } from './commands';
 import { runEngineCommand, reportEngineFailure } from './engine';
 
-export const DOCTOR_COMMAND = defineCommand({
-  name: 'doctor',
-  synopsis: '[--json] [--verbose]',
-  about: 'Says which Python, PyTorch and GPU the engine would train with, and the model it recommends here.',
-  positionals: { min: 0, max: 0, names: 'no arguments' },
-  options: {
-    json: { kind: 'flag', help: "print the engine's engine.ready event as JSON" },
-    verbose: { kind: 'flag', help: "show the engine's log" },
-  },
-});
-
-export async function doctorCommand(args: string[]): Promise<number> {
-  const line = readCommandLine(DOCTOR_COMMAND, args);
-  if (typeof line === 'number') return line;
-  const json = line.values.json === true;
+export const doctorCommand = command(COMMANDS.doctor, async ({ values }) => {
+  const json = values.json === true;
   try {
-    const ready = await runEngineCommand(['doctor'], { verbose: line.values.verbose === true });
+    const ready = await runEngineCommand(['doctor'], { verbose: values.verbose === true });
     if (ready.event !== 'engine.ready') throw new Error(`unexpected ${ready.event}`);
     if (json) {
       process.stdout.write(`${JSON.stringify(ready)}\n`);
@@ -46,4 +34,4 @@ export async function doctorCommand(args: string[]): Promise<number> {
   } catch (e) {
     return reportEngineFailure(e);
   }
-}
+});

@@ -54,3 +54,19 @@ export function printEngineProgress(e: EngineEvent): void {
   const line = describeEvent(e);
   if (line) process.stderr.write(`${line}\n`);
 }
+
+/** A long step's progress as one line on a terminal's stderr, rewritten in place; none when stderr is not a terminal. */
+export function progressLine(): { update: (message: string) => void; clear: () => void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let shown = false;
+  return {
+    update: (message) => {
+      process.stderr.write(`\r\x1b[K${message}`);
+      shown = true;
+    },
+    clear: () => {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}

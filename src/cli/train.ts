@@ -9,31 +9,12 @@ import { runsRoot } from '../core/runs/runFolder';
 import { choosePython, localEngine } from '../engine/locate';
 import { TrainingBusyError } from '../engine/training';
 import { localBackend } from '../engine/trainingBackend';
-import { defineCommand, readCommandLine, usageProblem, UsageError, type OptionValues } from './commandLine';
+import { command, UsageError, type OptionValues } from './commandLine';
+import { COMMANDS } from './commands';
 import { reportEngineFailure } from './engine';
 import { printEngineProgress } from './progress';
 
-export const TRAIN_COMMAND = defineCommand({
-  name: 'train',
-  synopsis: '<essays folder> [options]\n       voice-draft train --resume RUN [--runs DIR] [--no-export]',
-  about: 'Builds the dataset from the essays, trains a voice on it in a new run folder, and exports it.',
-  positionals: { min: 0, max: 1, names: 'one folder of essays (none with --resume)' },
-  options: {
-    model: { kind: 'text', value: 'SPEC', help: 'base model: offline:smollm2-135m-instruct (default), a Hugging Face id, or a folder' },
-    epochs: { kind: 'int', help: 'passes over the essays (default 3; early stopping keeps the best)' },
-    'max-steps': { kind: 'int', help: 'stop after N optimizer steps (a quick demo run)' },
-    lr: { kind: 'number', value: 'X', help: 'learning rate (default 1e-3)' },
-    rank: { kind: 'int', help: 'LoRA rank (default 64; alpha = 2 x rank unless --config sets lora_alpha)' },
-    launcher: { kind: 'text', value: 'NAME', choices: ['none', 'torchrun', 'accelerate'], help: 'none (default), torchrun or accelerate: one training process per GPU' },
-    processes: { kind: 'int', help: 'processes under --launcher (default: one per GPU)' },
-    config: { kind: 'text', value: 'JSON', help: 'engine config fields as a JSON object, e.g. \'{"max_seq_len":512}\'\n(the engine\'s TrainConfig fields; the flags above win over it)' },
-    runs: { kind: 'text', value: 'DIR', help: 'runs folder (default ~/.voice-draft/runs)' },
-    resume: { kind: 'text', value: 'RUN', help: 'resume a cancelled or crashed run folder instead (it keeps its own config)' },
-    'no-export': { kind: 'flag', help: 'skip the ONNX export at the end' },
-  },
-});
-
-type TrainValues = OptionValues<typeof TRAIN_COMMAND.options>;
+type TrainValues = OptionValues<typeof COMMANDS.train.options>;
 
 /** The options that set engine config fields, and the field each sets (refused with --resume: a resumed run keeps its config). */
 const CONFIG_FIELDS = {
@@ -106,24 +87,15 @@ export function checkTrainConfig(python: string, config: TrainOverrides, env: No
   });
 }
 
-export async function trainCommand(args: string[]): Promise<number> {
-  const line = readCommandLine(TRAIN_COMMAND, args);
-  if (typeof line === 'number') return line;
-  const { values: v, positionals } = line;
+export const trainCommand = command(COMMANDS.train, async ({ values: v, positionals }) => {
   const resumeDir = v.resume;
-  let config: TrainOverrides;
-  try {
-    config = trainOverrides(v);
-    if (resumeDir) {
-      const given = ['config', ...Object.keys(CONFIG_FIELDS)].filter((o) => v[o as keyof TrainValues] !== undefined).map((o) => `--${o}`);
-      if (given.length) throw new UsageError(`--resume continues a run with the config it started with; ${given.join(', ')} cannot change it (start a new run instead)`);
-      if (positionals.length) throw new UsageError(`--resume continues the run it names; "${positionals[0]}" cannot go with it`);
-    }
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    return usageProblem(TRAIN_COMMAND, e.message);
+  const config = trainOverrides(v);
+  if (resumeDir) {
+    const given = ['config', ...Object.keys(CONFIG_FIELDS)].filter((o) => v[o as keyof TrainValues] !== undefined).map((o) => `--${o}`);
+    if (given.length) throw new UsageError(`--resume continues a run with the config it started with; ${given.join(', ')} cannot change it (start a new run instead)`);
+    if (positionals.length) throw new UsageError(`--resume continues the run it names; "${positionals[0]}" cannot go with it`);
   }
-  if (!positionals[0] && !resumeDir) return usageProblem(TRAIN_COMMAND, 'name the folder of essays to train on (or --resume RUN)');
+  if (!positionals[0] && !resumeDir) throw new UsageError('name the folder of essays to train on (or --resume RUN)');
   const python = choosePython(process.env.VOICE_DRAFT_PYTHON).python;
   const root = runsRoot(v.runs);
   let runDir: string;
@@ -185,4 +157,4 @@ export async function trainCommand(args: string[]): Promise<number> {
     }
     return reportEngineFailure(e);
   }
-}
+});

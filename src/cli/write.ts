@@ -10,37 +10,19 @@ import { nothingUsable, rewriteLines } from '../inference/rewriteReport';
 import { RewriteService, type RewriteResult } from '../inference/rewriteService';
 import { VoiceModel } from '../inference/voiceModel';
 import { InferenceWorkerHost } from '../inference/workerHost';
-import { defineCommand, readCommandLine, usageProblem } from './commandLine';
-
-export const WRITE_COMMAND = defineCommand({
-  name: 'write',
-  synopsis: '<run folder> "<text>" [options]\n       voice-draft write --default "<text>" [options]',
-  about: `Continues the text in the run's voice (or rewrites it, as a draft, with --rewrite), and
-shows what the base model writes for the same text. A text that starts with '-' goes after '--'.`,
-  positionals: { min: 1, max: Infinity, names: 'a run folder (or --default) and the text' },
-  options: {
-    default: { kind: 'flag', help: 'write with the offline default model instead of a run\'s voice' },
-    rewrite: { kind: 'flag', help: 'rewrite the text as a draft instead of continuing it' },
-    'max-tokens': { kind: 'int', min: 1, help: 'longest answer, in tokens (default 48; 200 with --rewrite)' },
-    'no-base': { kind: 'flag', help: 'skip the base model\'s answer' },
-    device: { kind: 'text', choices: ['cpu', 'cuda'], help: 'where the model writes (default cpu; cuda needs\nONNX Runtime\'s CUDA provider and falls back to the CPU, saying why)' },
-    threads: { kind: 'int', min: 1, help: 'CPU threads (default 2)' },
-  },
-});
+import { command, UsageError } from './commandLine';
+import { COMMANDS } from './commands';
 
 function workerScript(): string {
   const bundled = join(__dirname, 'inference-worker.js');
   return existsSync(bundled) ? bundled : join(__dirname, '..', 'inference', 'worker.ts');
 }
 
-export async function writeCommand(args: string[]): Promise<number> {
-  const line = readCommandLine(WRITE_COMMAND, args);
-  if (typeof line === 'number') return line;
-  const { values: v } = line;
-  const positional = [...line.positionals];
-  const run = v.default ? undefined : positional.shift();
-  const text = positional.join(' ').trim();
-  if (!text) return usageProblem(WRITE_COMMAND, v.default ? 'give the text to write from' : 'give a run folder (or --default) and the text to write from');
+export const writeCommand = command(COMMANDS.write, async ({ values: v, positionals }) => {
+  const rest = [...positionals];
+  const run = v.default ? undefined : rest.shift();
+  const text = rest.join(' ').trim();
+  if (!text) throw new UsageError(v.default ? 'give the text to write from' : 'give a run folder (or --default) and the text to write from');
   const maxTokens = v['max-tokens'] ?? (v.rewrite ? 200 : 48);
   const device = v.device === 'cuda' ? 'cuda' : 'cpu';
   const threads = v.threads ?? 2;
@@ -80,7 +62,7 @@ export async function writeCommand(args: string[]): Promise<number> {
   } finally {
     await host.dispose();
   }
-}
+});
 
 /**
  * A rewrite as the terminal shows it: the passage, then what was cut from the model's

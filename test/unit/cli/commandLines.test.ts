@@ -9,21 +9,22 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chooseCommand, CHOOSE_COMMAND } from '../../../src/cli/choose';
+import { chooseCommand } from '../../../src/cli/choose';
 import { parseCommandLine, usage, type CommandSpec } from '../../../src/cli/commandLine';
-import { dataCommand, DATA_COMMAND } from '../../../src/cli/data';
-import { doctorCommand, DOCTOR_COMMAND } from '../../../src/cli/doctor';
-import { evalCommand, EVAL_COMMAND } from '../../../src/cli/eval';
-import { exportCommand, EXPORT_COMMAND } from '../../../src/cli/export';
-import { sampleCommand, SAMPLE_COMMAND } from '../../../src/cli/sample';
-import { trainCommand, TRAIN_COMMAND } from '../../../src/cli/train';
-import { writeCommand, WRITE_COMMAND } from '../../../src/cli/write';
+import { COMMANDS as SPECS } from '../../../src/cli/commands';
+import { dataCommand } from '../../../src/cli/data';
+import { doctorCommand } from '../../../src/cli/doctor';
+import { evalCommand } from '../../../src/cli/eval';
+import { exportCommand } from '../../../src/cli/export';
+import { sampleCommand } from '../../../src/cli/sample';
+import { trainCommand } from '../../../src/cli/train';
+import { writeCommand } from '../../../src/cli/write';
 import { choosePython } from '../../../src/engine/locate';
 import { captureOutput } from '../helpers/captureOutput';
 
 const COMMANDS: Array<[CommandSpec, (args: string[]) => Promise<number>]> = [
-  [TRAIN_COMMAND, trainCommand], [WRITE_COMMAND, writeCommand], [EVAL_COMMAND, evalCommand], [EXPORT_COMMAND, exportCommand],
-  [DATA_COMMAND, dataCommand], [CHOOSE_COMMAND, chooseCommand], [SAMPLE_COMMAND, sampleCommand], [DOCTOR_COMMAND, doctorCommand],
+  [SPECS.train, trainCommand], [SPECS.write, writeCommand], [SPECS.eval, evalCommand], [SPECS.export, exportCommand],
+  [SPECS.data, dataCommand], [SPECS.choose, chooseCommand], [SPECS['sample-workspace'], sampleCommand], [SPECS.doctor, doctorCommand],
 ];
 
 const realPython = choosePython(process.env.VOICE_DRAFT_PYTHON).python;
