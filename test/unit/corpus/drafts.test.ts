@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { draftLinksFromFrontMatter, earlierVersionsFromGit, fileHistories, isInDraftsFolder, matchDraftTwins, slugOf } from '../../../src/core/corpus/drafts';
-import { folderWith } from './fixtures';
+import { folderWith, gitMissing, gitRepository } from './fixtures';
 
 test('a drafts/ twin is matched by slug, preferring the essay beside the drafts folder', () => {
   assert.equal(isInDraftsFolder('essays/drafts/walking.md'), true);
@@ -52,20 +51,11 @@ test('git log output is followed back through renames', () => {
   ]);
 });
 
-test('earlier versions come from the essay\'s own git history (renames included)', async (t) => {
-  try {
-    execFileSync('git', ['--version']);
-  } catch {
-    t.skip('git is not installed');
-    return;
-  }
+test('earlier versions come from the essay\'s own git history (renames included)', { skip: gitMissing }, async () => {
   const body = 'Walking is thinking with the feet. '.repeat(20);
   const { dir, cleanup } = await folderWith({ 'essays/walk.md': `# Walk\n\n${body}\n\nA rough first go.\n` });
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', ...args], { cwd: dir, stdio: 'pipe' });
   try {
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-q', '-m', 'first draft');
+    const git = gitRepository(dir, 'first draft');
     await fs.writeFile(path.join(dir, 'essays/walk.md'), `# Walk\n\n${body}\n\nA second, better go.\n`);
     git('commit', '-q', '-am', 'second draft');
     git('mv', 'essays/walk.md', 'essays/on-walking.md');

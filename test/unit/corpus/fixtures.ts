@@ -1,6 +1,7 @@
 // Shared by the corpus and dataset tests: the shared corpora, and throwaway folders
 // of hand-made files (nasty ones included) written fresh for each test.
 
+import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,28 @@ export const BIERCE_NOTES = path.join(CORPORA, 'bierce-notes', 'notes');
 
 /** Why corpus tests skip, or false when the corpora are there. */
 export const corporaMissing: string | false = existsSync(MACDOWELL) && existsSync(BIERCE_NOTES) ? false : `shared corpora not found at ${CORPORA}`;
+
+/** Why tests of git history skip, or false when git runs here. */
+export const gitMissing: string | false = (() => {
+  try {
+    execFileSync('git', ['--version'], { stdio: 'pipe' });
+    return false;
+  } catch {
+    return 'git is not installed';
+  }
+})();
+
+/**
+ * Makes `dir` a git repository with its files as the first commit (`message`); returns
+ * git, run in `dir` as a test author, for the commits that follow.
+ */
+export function gitRepository(dir: string, message: string): (...args: string[]) => Buffer {
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', ...args], { cwd: dir, stdio: 'pipe' });
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', message);
+  return git;
+}
 
 /** A temporary folder holding `files` (path → content); removed by the returned cleanup. */
 export async function folderWith(files: Record<string, string | Buffer>): Promise<{ dir: string; cleanup: () => Promise<void> }> {

@@ -3,15 +3,14 @@
 // from the code under test.
 import assert from 'node:assert/strict';
 import { promises as fs, readFileSync, readdirSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { buildDataset, DatasetError, type DatasetBuild } from '../../../src/core/dataset/build';
 import { templateWording } from '../../../src/core/dataset/prompts';
 import { hashFraction } from '../../../src/core/dataset/split';
 import type { InstructionExample, TrainingExample } from '../../../src/core/dataset/types';
-import { writeDataset } from '../../../src/core/dataset/write';
 import { BIERCE_NOTES, MACDOWELL, corporaMissing, essay, folderWith, prose } from '../corpus/fixtures';
+import { writtenFiles } from '../helpers/datasetFiles';
 
 interface CorpusManifest {
   files: Array<{ path: string; words: number; title: string }>;
@@ -24,17 +23,6 @@ const buildMacdowell = () => (macdowell ??= buildDataset({ folder: MACDOWELL }))
 
 const texts = (e: TrainingExample) => (e.tier === 'raw' ? [e.text] : e.tier === 'fim' ? [e.prompt, e.completion] : e.messages.map((m) => m.content));
 const assistant = (e: TrainingExample) => (e.tier === 'raw' ? e.text : e.tier === 'fim' ? e.completion : ((e.messages.at(-1)?.content ?? '')));
-
-async function writtenFiles(build: DatasetBuild): Promise<Record<string, Buffer>> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voice-draft-dataset-'));
-  try {
-    await writeDataset(dir, build);
-    const names = (await fs.readdir(dir)).sort();
-    return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await fs.readFile(path.join(dir, n))] as const)));
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
 
 test('MacDowell essays: a title → essay pair per essay, continuations, raw text, nothing lost', { skip: corporaMissing }, async () => {
   const { manifest, train, val, documents } = await buildMacdowell();

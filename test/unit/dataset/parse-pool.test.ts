@@ -2,7 +2,6 @@
 // back in path order whatever order the batches finish in, and a worker that dies or
 // fails hands its batch back to be parsed in-process.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { promises as fs, readFileSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,20 +10,12 @@ import { loadMarkdownParser } from '../../../src/core/corpus/markdown';
 import { parseFile, type SourceFile } from '../../../src/core/dataset/parse-files';
 import { ParsePool, defaultParseWorkers, parseWorkerScript } from '../../../src/core/dataset/parse-pool';
 import { buildDataset } from '../../../src/core/dataset/build';
-import { writeDataset } from '../../../src/core/dataset/write';
-import { BIERCE_NOTES, MACDOWELL, corporaMissing, essay, folderWith, prose } from '../corpus/fixtures';
+import { writtenFiles } from '../helpers/datasetFiles';
+import { BIERCE_NOTES, MACDOWELL, corporaMissing, essay, folderWith, gitMissing, gitRepository, prose } from '../corpus/fixtures';
 
 /** Every file the build writes, by name. */
 async function builtBytes(folder: string, parseWorkers: number): Promise<Record<string, Buffer>> {
-  const build = await buildDataset({ folder, parseWorkers });
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voice-draft-pool-'));
-  try {
-    await writeDataset(dir, build);
-    const names = (await fs.readdir(dir)).sort();
-    return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await fs.readFile(path.join(dir, n))] as const)));
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
+  return writtenFiles(await buildDataset({ folder, parseWorkers }));
 }
 
 /** Both corpora (many batches), plus drafts, front-matter links, broken YAML, CRLF and a binary file. */
@@ -57,19 +48,10 @@ test('in-process and a pool of 2 write byte-identical datasets', { skip: corpora
   }
 });
 
-test('git versions are parsed by the pool too: the same T1 pairs either way', async (t) => {
-  try {
-    execFileSync('git', ['--version']);
-  } catch {
-    t.skip('git is not installed');
-    return;
-  }
+test('git versions are parsed by the pool too: the same T1 pairs either way', { skip: gitMissing }, async () => {
   const { dir, cleanup } = await folderWith({ 'essays/walk.md': essay('On walking', 11, 6), 'essays/tide.md': essay('The tide', 12, 6) });
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', ...args], { cwd: dir, stdio: 'pipe' });
   try {
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-q', '-m', 'first drafts');
+    const git = gitRepository(dir, 'first drafts');
     await fs.writeFile(path.join(dir, 'essays/walk.md'), essay('On walking', 11, 6, `\n\n${prose(40)}\n\n${prose(41)}\n`));
     await fs.writeFile(path.join(dir, 'essays/tide.md'), essay('The tide', 12, 6, `\n\n${prose(42)}\n`));
     git('commit', '-q', '-am', 'finished');

@@ -2,7 +2,10 @@
 // public domain: Thoreau's "Walking", 1862; Emerson's "Nature", 1836; Bierce's Devil's
 // Dictionary, 1911), in the shapes the platforms write. Nasty ones included.
 
+import * as path from 'node:path';
+import type { TestContext } from 'node:test';
 import { strToU8, zipSync, type Zippable } from 'fflate';
+import { folderWith } from '../corpus/fixtures';
 
 export const WALKING =
   'I wish to speak a word for Nature, for absolute freedom and wildness, as contrasted with a freedom and culture merely civil, to regard man as an inhabitant, or a part and parcel of Nature, rather than a member of society.';
@@ -13,6 +16,16 @@ export const NATURE =
 export const NATURE_2 =
   'The stars awaken a certain reverence, because though always present, they are inaccessible; but all natural objects make a kindred impression, when the mind is open to their influence.';
 export const BIERCE = 'CYNIC, n. A blackguard whose faulty vision sees things as they are, not as they ought to be.';
+
+/**
+ * An export written as `name` into a fresh folder, removed when test `t` ends: `input` is
+ * the file, `out` a folder beside it to import into (not made yet).
+ */
+export async function exportIn(t: TestContext, name: string, content: string | Uint8Array): Promise<{ dir: string; input: string; out: string }> {
+  const { dir, cleanup } = await folderWith({ [name]: typeof content === 'string' ? content : Buffer.from(content) });
+  t.after(cleanup);
+  return { dir, input: path.join(dir, name), out: path.join(dir, 'out') };
+}
 
 export const zip = (files: Record<string, string | Uint8Array>): Uint8Array =>
   zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? strToU8(v) : v])) as Zippable);

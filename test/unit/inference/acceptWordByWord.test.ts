@@ -3,27 +3,12 @@
 // each partial accept the editor asks again at the new cursor, and the rest of the same
 // suggestion comes back from the suggestion cache, without the model, to its last word.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { fixedVoice } from '../../../src/inference/activeVoice';
+import { test } from 'node:test';
 import { CompletionService, type CompletionSettings } from '../../../src/inference/completionService';
-import { explicitModel } from '../../../src/inference/modelLocator';
-import { VoiceModel } from '../../../src/inference/voiceModel';
-import { InferenceWorkerHost } from '../../../src/inference/workerHost';
-import { onnxModelDir, WORKER_SOURCE } from './realModel';
+import { defaultModelOnWorker } from './realModel';
 
-let host: InferenceWorkerHost;
-let model: VoiceModel;
+const real = defaultModelOnWorker();
 const settings: CompletionSettings = { contextTokens: 1500, maxTokens: 24, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1.1 };
-
-before(() => {
-  host = new InferenceWorkerHost({ script: WORKER_SOURCE });
-  const located = explicitModel(onnxModelDir(), 'q8');
-  model = new VoiceModel({ host, voice: fixedVoice(undefined), device: () => 'cpu', threads: () => 2, locate: () => located });
-});
-after(async () => {
-  model.dispose();
-  await host.dispose();
-});
 
 const text = 'The harbour was quiet that morning. Two boats rocked at the pier, and a gull stood on';
 
@@ -34,7 +19,7 @@ const nextLine = (rest: string) => { const i = rest.indexOf('\n'); return i < 0 
 
 for (const [name, take] of [['word by word', nextWord], ['line by line', nextLine]] as const) {
   test(`accepting ${name}: the rest of the suggestion comes from the cache each time`, { timeout: 600_000 }, async () => {
-    const service = new CompletionService(model, () => settings);
+    const service = new CompletionService(real.model, () => settings);
     const first = await service.complete({ before: text, after: '' });
     assert.equal(first.fromCache, false);
     assert.ok(first.text.trim().split(/\s+/).length >= 3, `a suggestion of several words: ${JSON.stringify(first.text)}`);

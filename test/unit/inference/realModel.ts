@@ -3,8 +3,12 @@
 // named by VOICE_DRAFT_TEST_ONNX. Missing both is a failure with what to run.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { cacheRoot } from '../../../src/engine/locate';
-import { defaultExportDir, modelFiles } from '../../../src/inference/modelLocator';
+import { fixedVoice } from '../../../src/inference/activeVoice';
+import { defaultExportDir, explicitModel, modelFiles } from '../../../src/inference/modelLocator';
+import { VoiceModel } from '../../../src/inference/voiceModel';
+import { InferenceWorkerHost } from '../../../src/inference/workerHost';
 
 export function onnxModelDir(): string {
   const candidates = [process.env.VOICE_DRAFT_TEST_ONNX, defaultExportDir()].filter((d): d is string => !!d);
@@ -22,3 +26,27 @@ export function tokenizerDir(): string {
 }
 
 export const WORKER_SOURCE = join(__dirname, '..', '..', '..', 'src', 'inference', 'worker.ts');
+
+/**
+ * The offline default model (q8, CPU, 2 threads) on a real worker, for the tests of one file:
+ * started before them and disposed after. Read `model` inside the tests.
+ */
+export function defaultModelOnWorker(): { readonly model: VoiceModel } {
+  let host: InferenceWorkerHost | undefined;
+  let model: VoiceModel | undefined;
+  before(() => {
+    host = new InferenceWorkerHost({ script: WORKER_SOURCE });
+    const located = explicitModel(onnxModelDir(), 'q8');
+    model = new VoiceModel({ host, voice: fixedVoice(undefined), device: () => 'cpu', threads: () => 2, locate: () => located });
+  });
+  after(async () => {
+    model?.dispose();
+    await host?.dispose();
+  });
+  return {
+    get model(): VoiceModel {
+      if (!model) throw new Error('the model starts in before(): read it inside a test');
+      return model;
+    },
+  };
+}

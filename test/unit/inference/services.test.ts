@@ -1,35 +1,21 @@
 // The editor-free services on the real worker and model: ghost-text completion (cache,
 // type-through, cancellation) and rewrite (T1 prompt, paragraph progress, cancel).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { SYSTEM_PROMPT, TEMPLATES } from '../../../src/core/dataset/prompts';
-import { fixedVoice } from '../../../src/inference/activeVoice';
 import { CompletionService, type CompletionSettings } from '../../../src/inference/completionService';
-import { explicitModel } from '../../../src/inference/modelLocator';
 import { buildRewritePrompt } from '../../../src/inference/prompt';
 import { RewriteService, type RewriteProgress } from '../../../src/inference/rewriteService';
-import { VoiceModel } from '../../../src/inference/voiceModel';
-import { InferenceWorkerHost, isAbortError } from '../../../src/inference/workerHost';
-import { onnxModelDir, WORKER_SOURCE } from './realModel';
+import { isAbortError } from '../../../src/inference/workerHost';
+import { defaultModelOnWorker } from './realModel';
 
-let host: InferenceWorkerHost;
-let model: VoiceModel;
+const real = defaultModelOnWorker();
 const settings: CompletionSettings = { contextTokens: 1500, maxTokens: 8, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1 };
-
-before(() => {
-  host = new InferenceWorkerHost({ script: WORKER_SOURCE });
-  const located = explicitModel(onnxModelDir(), 'q8');
-  model = new VoiceModel({ host, voice: fixedVoice(undefined), device: () => 'cpu', threads: () => 2, locate: () => located });
-});
-after(async () => {
-  model.dispose();
-  await host.dispose();
-});
 
 const text = 'The harbour was quiet that morning. Two boats rocked at the pier, and a gull stood on';
 
 test('a suggestion, then the same place answered from the cache, then typed-through', { timeout: 600_000 }, async () => {
-  const service = new CompletionService(model, () => settings);
+  const service = new CompletionService(real.model, () => settings);
   const first = await service.complete({ before: text, after: '' });
   assert.equal(first.fromCache, false);
   assert.ok(first.text.length > 1, JSON.stringify(first.text));
@@ -46,7 +32,7 @@ test('a suggestion, then the same place answered from the cache, then typed-thro
 test('a new keystroke cancels the request in flight', { timeout: 600_000 }, async () => {
   // The older request is long, the newer one short: settings are read when a request starts.
   let current: CompletionSettings = { ...settings, maxTokens: 200, stopAt: 'none' };
-  const service = new CompletionService(model, () => current);
+  const service = new CompletionService(real.model, () => current);
   const older = service.complete({ before: `${text} the`, after: '' });
   current = { ...settings, maxTokens: 4, stopAt: 'none' };
   const newer = service.complete({ before: `${text} the rail`, after: '' });
@@ -72,7 +58,7 @@ test('the rewrite prompt is the dataset builder\'s tier-T1 wording', () => {
 
 test('a rewrite goes paragraph by paragraph with progress, returns the passage alone, and stops when cancelled', { timeout: 600_000 }, async () => {
   // Room for the base model's "Here's a revised version …:" and a sentence after it.
-  const rewrites = new RewriteService(model, () => ({ temperature: 0, topK: 0, repetitionPenalty: 1, maxTokens: 60 }));
+  const rewrites = new RewriteService(real.model, () => ({ temperature: 0, topK: 0, repetitionPenalty: 1, maxTokens: 60 }));
   const draft = 'the boats was rocking at the pier alot.\n\n```\nkeep();\n```\n\nA gull stood on the railing, looking at nothing.';
   const seen: RewriteProgress[] = [];
   const result = await rewrites.rewrite(draft, { onProgress: (p) => seen.push(p) });

@@ -2,7 +2,6 @@
 // count must include the earlier drafts that travel with the essays, also those taken from
 // git history (no file of the workspace, but the writer's text all the same).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,22 +9,13 @@ import { test } from 'node:test';
 import { buildDataset } from '../../../src/core/dataset/build';
 import { createRun } from '../../../src/core/dataset/prepareRun';
 import { describeSend, sendSummary } from '../../../src/engine/remoteTraining';
-import { essay, folderWith, prose } from '../corpus/fixtures';
+import { essay, folderWith, gitMissing, gitRepository, prose } from '../corpus/fixtures';
 
-test('the consent count names the drafts from git history that go with the essays', async (t) => {
-  try {
-    execFileSync('git', ['--version']);
-  } catch {
-    t.skip('git is not installed');
-    return;
-  }
+test('the consent count names the drafts from git history that go with the essays', { skip: gitMissing }, async () => {
   const { dir, cleanup } = await folderWith({ 'essays/walk.md': essay('On walking', 21, 6), 'essays/tide.md': essay('The tide', 22, 6) });
   const runs = await fs.mkdtemp(path.join(os.tmpdir(), 'voice-draft-send-'));
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', ...args], { cwd: dir, stdio: 'pipe' });
   try {
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-q', '-m', 'first drafts');
+    const git = gitRepository(dir, 'first drafts');
     await fs.writeFile(path.join(dir, 'essays/walk.md'), essay('On walking', 21, 6, `\n\n${prose(50)}\n\n${prose(51)}\n`));
     git('commit', '-q', '-am', 'finished');
     const build = await buildDataset({ folder: dir });
