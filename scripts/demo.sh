@@ -5,9 +5,7 @@
 # base model's. Usage: npm run demo [-- <folder of markdown essays>]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-cd "$ROOT"
-start=$(date +%s)
-use_node22
+begin
 
 bash scripts/setup.sh
 step "Build"

@@ -6,6 +6,14 @@ ENGINE_VENV="$VOICE_DRAFT_CACHE/engine/venv"
 ENGINE_PY="$ENGINE_VENV/bin/python"
 export VOICE_DRAFT_PYTHON="${VOICE_DRAFT_PYTHON:-$ENGINE_PY}"
 
+# How each top-level script starts: in the repository, its clock running ($start, for
+# elapsed), on Node 22 or newer.
+begin() {
+  cd "$ROOT"
+  start=$(date +%s)
+  use_node22
+}
+
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
 

@@ -4,9 +4,7 @@
 # offline default model (built once into the user's cache).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-cd "$ROOT"
-start=$(date +%s)
-use_node22
+begin
 
 step "Debian packages"
 need_debs dict-devil python3-venv openssh-server openssh-client rsync

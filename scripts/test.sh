@@ -3,9 +3,7 @@
 # tests, the engine's pytest suite, then end-to-end tests in a real VS Code.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-cd "$ROOT"
-start=$(date +%s)
-use_node22
+begin
 
 bash scripts/setup.sh
 

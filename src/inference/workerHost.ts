@@ -185,29 +185,8 @@ export class InferenceWorkerHost {
   }
 
   async generate(req: GenerateRequest, opts: GenerateOptions = {}): Promise<GenerateResult> {
-    const { signal } = opts;
-    if (signal?.aborted) throw abortError();
-    if (!this.wanted) throw new Error('no model chosen: call ensureModel() first');
-    // After a crash the new worker has no model: load the one that was wanted.
-    await this.ensureModel(this.wanted);
-    if (signal?.aborted) throw abortError();
-    const { id, done } = this.request((rid) => ({ type: 'generate.start', id: rid, ...req, stream: opts.onText !== undefined }), opts.onText);
-    const onAbort = () => {
-      // Stop between tokens; the late `generate.done` is dropped because the request is gone.
-      this.worker?.postMessage({ type: 'generate.interrupt', id } satisfies HostMessage);
-      const p = this.pending.get(id);
-      this.pending.delete(id);
-      this.idleCheck();
-      p?.reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const m = await done;
-      if (m.type !== 'generate.done') throw new Error(`unexpected answer to generate.start: ${m.type}`);
-      return resultOf(m);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+    const m = await this.interruptible((id) => ({ type: 'generate.start', id, ...req, stream: opts.onText !== undefined }), 'generate.done', opts.signal, opts.onText);
+    return resultOf(m);
   }
 
   /**
@@ -216,12 +195,22 @@ export class InferenceWorkerHost {
    * Rejects with AbortError when `signal` aborts (the worker stops it between chunks).
    */
   async warm(prompt: PromptInput, opts: { signal?: AbortSignal } = {}): Promise<WarmStats> {
-    const { signal } = opts;
+    return (await this.interruptible((id) => ({ type: 'cache.warm', id, prompt }), 'cache.warmed', opts.signal)).stats;
+  }
+
+  /**
+   * A request on the wanted model that `signal` stops between tokens (or chunks): the
+   * worker is told to interrupt it and the late answer is dropped because the request is gone.
+   */
+  private async interruptible<T extends WorkerMessage['type']>(
+    make: (id: number) => HostMessage, answer: T, signal: AbortSignal | undefined, onText?: (t: string) => void,
+  ): Promise<Extract<WorkerMessage, { type: T }>> {
     if (signal?.aborted) throw abortError();
     if (!this.wanted) throw new Error('no model chosen: call ensureModel() first');
+    // After a crash the new worker has no model: load the one that was wanted.
     await this.ensureModel(this.wanted);
     if (signal?.aborted) throw abortError();
-    const { id, done } = this.request((rid) => ({ type: 'cache.warm', id: rid, prompt }));
+    const { id, done } = this.request(make, onText);
     const onAbort = () => {
       this.worker?.postMessage({ type: 'generate.interrupt', id } satisfies HostMessage);
       const p = this.pending.get(id);
@@ -232,8 +221,8 @@ export class InferenceWorkerHost {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const m = await done;
-      if (m.type !== 'cache.warmed') throw new Error(`unexpected answer to cache.warm: ${m.type}`);
-      return m.stats;
+      if (m.type !== answer) throw new Error(`unexpected answer to request ${id}: ${m.type} (not ${answer})`);
+      return m as Extract<WorkerMessage, { type: T }>;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }

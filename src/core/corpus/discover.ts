@@ -126,14 +126,7 @@ class EssayWalker {
         // Hidden folders (.git, .venv, .voice-draft…) hold tooling, not essays.
         if (entry.name.startsWith('.') || this.isExcludedDir(childRel) || isIgnored(rules, childAbs, true)) continue;
         const real = linkReal ?? (await fs.realpath(childAbs).catch(() => undefined));
-        if (real === undefined) {
-          this.skip(childRel, 'folder unreadable');
-          continue;
-        }
-        if (!isInside(this.rootReal, real)) {
-          this.skip(childRel, OUTSIDE_FOLDER);
-          continue;
-        }
+        if (!this.reachable(childRel, real, 'folder unreadable', OUTSIDE_FOLDER)) continue;
         const loopsTo = realAncestors.indexOf(real);
         if (loopsTo >= 0) {
           this.skip(childRel, `symbolic link loop (points back to ${ancestorLabel(rel, realAncestors.length - loopsTo - 1)})`);
@@ -147,14 +140,7 @@ class EssayWalker {
         // (A root opened through a link of its own does not make every file a link's twin.)
         const viaSymlink = entry.isSymbolicLink() || realDir !== path.join(this.rootReal, rel);
         const realPath = entry.isSymbolicLink() ? linkReal : path.join(realDir, entry.name);
-        if (realPath === undefined) {
-          this.skip(childRel, 'unreadable (the symbolic link cannot be resolved)');
-          continue;
-        }
-        if (!isInside(this.rootReal, realPath)) {
-          this.skip(childRel, OUTSIDE_FILE);
-          continue;
-        }
+        if (!this.reachable(childRel, realPath, 'unreadable (the symbolic link cannot be resolved)', OUTSIDE_FILE)) continue;
         this.candidates.push({ path: childRel, absolutePath: childAbs, realPath, viaSymlink });
       }
     }
@@ -209,6 +195,14 @@ class EssayWalker {
 
   private skip(rel: string, reason: string): void {
     this.skipped.push({ path: rel, reason });
+  }
+
+  /** Whether an entry's real path can be followed: resolved, and inside the folder; else it is skipped, saying which. */
+  private reachable(rel: string, real: string | undefined, unresolved: string, outside: string): real is string {
+    if (real === undefined) this.skip(rel, unresolved);
+    else if (!isInside(this.rootReal, real)) this.skip(rel, outside);
+    else return true;
+    return false;
   }
 }
 

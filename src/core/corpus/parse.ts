@@ -102,6 +102,11 @@ function placeholderIndex(node: RootContent): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** Blocks that are not prose: left out, and counted. */
+const COUNTED_BLOCKS: Partial<Record<RootContent['type'], keyof RemovedMarkup>> = {
+  code: 'codeBlocks', html: 'html', table: 'tables', footnoteDefinition: 'footnotes',
+};
+
 class BlockCollector {
   private readonly blocks: ProseBlock[] = [];
 
@@ -118,6 +123,11 @@ class BlockCollector {
 
   private visit(nodes: RootContent[], paragraphKind: 'paragraph' | 'quote'): void {
     for (const node of nodes) {
+      const counted = COUNTED_BLOCKS[node.type];
+      if (counted) {
+        this.removed[counted]++;
+        continue;
+      }
       switch (node.type) {
         case 'paragraph': {
           const index = paragraphKind === 'paragraph' && this.plain.length > 0 ? placeholderIndex(node) : undefined;
@@ -130,33 +140,18 @@ class BlockCollector {
           this.push(paragraphKind, inline);
           break;
         }
-        case 'heading': {
-          const inline = this.inline(node.children);
-          if (inline.text) this.blocks.push({ kind: 'heading', text: inline.text, depth: node.depth });
+        case 'heading':
+          this.pushHeading(this.inline(node.children), node.depth);
           break;
-        }
         case 'blockquote':
           this.visit(node.children, 'quote');
           break;
         case 'list': {
           const lines: string[] = [];
           const linkOnly = this.listLines(node, '', lines);
-          const text = lines.join('\n');
-          if (text) this.blocks.push(linkOnly ? { kind: 'list', text, linkOnly } : { kind: 'list', text });
+          this.pushList(lines, linkOnly);
           break;
         }
-        case 'code':
-          this.removed.codeBlocks++;
-          break;
-        case 'html':
-          this.removed.html++;
-          break;
-        case 'table':
-          this.removed.tables++;
-          break;
-        case 'footnoteDefinition':
-          this.removed.footnotes++;
-          break;
         case 'yaml':
         case 'definition':
         case 'thematicBreak':
@@ -186,15 +181,12 @@ class BlockCollector {
           allLinks &&= inline.linkOnly;
           lines.push(`${block.ordered ? `${block.start + i}. ` : '- '}${text.replace(/\n/g, '\n  ')}`);
         });
-        const text = lines.join('\n');
-        if (text) this.blocks.push(allLinks ? { kind: 'list', text, linkOnly: true } : { kind: 'list', text });
+        this.pushList(lines, allLinks);
         return;
       }
-      case 'heading': {
-        const inline = this.plainInline(block.inline);
-        if (inline.text) this.blocks.push({ kind: 'heading', text: inline.text, depth: block.depth });
+      case 'heading':
+        this.pushHeading(this.plainInline(block.inline), block.depth);
         return;
-      }
       default:
         this.push(block.kind, this.plainInline(block.inline));
     }
@@ -204,6 +196,15 @@ class BlockCollector {
     this.removed.linkUrls += links;
     const text = tidy(prose);
     return { text, visible: visible === prose ? text : tidy(visible), linkOnly: links > 0 && LINK_SEPARATORS.test(outside) };
+  }
+
+  private pushHeading(inline: InlineText, depth: number): void {
+    if (inline.text) this.blocks.push({ kind: 'heading', text: inline.text, depth });
+  }
+
+  private pushList(lines: string[], linkOnly: boolean): void {
+    const text = lines.join('\n');
+    if (text) this.blocks.push(linkOnly ? { kind: 'list', text, linkOnly } : { kind: 'list', text });
   }
 
   private push(kind: BlockKind, inline: InlineText): void {
@@ -257,6 +258,11 @@ class BlockCollector {
 
   private phrasing(nodes: PhrasingContent[], acc: InlineAccumulator, inLink: boolean): void {
     for (const node of nodes) {
+      const counted = COUNTED_BLOCKS[node.type];
+      if (counted) {
+        this.removed[counted]++;
+        continue;
+      }
       switch (node.type) {
         case 'text':
         case 'inlineCode': {

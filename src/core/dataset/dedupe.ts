@@ -4,7 +4,7 @@
 // shingle sets. Sketches of blocks combine by element-wise minimum, so a document or
 // a pair made of blocks is sketched without hashing its text again.
 
-import { fnv1a, wordHashes } from '../corpus/text';
+import { fnv1a, mix32, wordHashes } from '../corpus/text';
 import { BandBuckets } from './band-buckets';
 
 const SHINGLE = 5;
@@ -155,16 +155,6 @@ function bandKeys(s: Uint32Array, salt: number): Int32Array {
     keys[band] = h | 0;
   }
   return keys;
-}
-
-/** Murmur3's finalizer, kept local: this loop runs once per shingle of the corpus. */
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**

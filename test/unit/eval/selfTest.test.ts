@@ -11,18 +11,11 @@ import type { SelfTestPair } from '../../../src/core/eval/selfTestPairs';
 const close = (a: number, b: number, eps = 5e-4) => assert.ok(Math.abs(a - b) < eps, `${a} is not ~${b}`);
 
 test('Wilson score interval: known values', () => {
-  const half = wilson(5, 10)!;
-  close(half.low, 0.2366);
-  close(half.high, 0.7634);
-  const none = wilson(0, 10)!;
-  close(none.low, 0);
-  close(none.high, 0.2775);
-  const all = wilson(10, 10)!;
-  close(all.low, 0.7225);
-  close(all.high, 1);
-  const big = wilson(81, 100)!;
-  close(big.low, 0.7222);
-  close(big.high, 0.8749);
+  for (const [picked, n, low, high] of [[5, 10, 0.2366, 0.7634], [0, 10, 0, 0.2775], [10, 10, 0.7225, 1], [81, 100, 0.7222, 0.8749]] as const) {
+    const interval = wilson(picked, n)!;
+    close(interval.low, low);
+    close(interval.high, high);
+  }
   assert.equal(wilson(0, 0), null);
   assert.equal(wilson(3, 2), null);
 });

@@ -114,23 +114,20 @@ test('a model that answers only with commentary gives nothing usable, and says w
 
 test('the writer\'s prose survives: openings the draft shares, sentences the draft says, ordinary first person', () => {
   const ofCourse = 'Of course, the town changed after the mill closed. People left, and nobody talked about it much.';
-  assertPassage(ofCourse, ofCourse, [], 'Of course the town changed after the mill closed. people left and nobody talked about it');
-  const ofCourseBang = 'Of course! The town changed after the mill closed, and nobody talked about it.';
-  assertPassage(ofCourseBang, ofCourseBang, [], 'Of course! the town changed after the mill closed and nobody talked about it');
+  // Each passage is the writer's prose, kept whole; beside it, the draft it was written from.
+  const kept: [passage: string, draft: string][] = [
+    [ofCourse, 'Of course the town changed after the mill closed. people left and nobody talked about it'],
+    ['Of course! The town changed after the mill closed, and nobody talked about it.', 'Of course! the town changed after the mill closed and nobody talked about it'],
+    ['Here is my essay on money, which I wrote in a hurry and never finished.', 'here is my essay on money, i wrote it in a hurry and never finished it'],
+    ['I made a few changes to the garden this year. The roses went, and the beans came in.', 'i made a few changes to the garden this year, the roses went and beans came in'],
+    ['I have changed my mind about money. I hope it shows in what I buy.', 'i changed my mind about money, i hope it shows in what i buy'],
+    ['Thanks to the mill, the town grew. The changes came slowly.', 'thanks to the mill the town grew, the changes came slow'],
+    ['He had one rule: never borrow. Money, to him, was a promise.', 'he had one rule, never borrow. money was a promise to him'],
+    ['- Rent is due on the first.\n- Food comes second.', '- rent due on the first\n- food second'],
+  ];
+  for (const [passage, draft] of kept) assertPassage(passage, passage, [], draft);
   // …but the same opening followed by an introduction is preamble.
   assertPassage(`Of course! Here's the revised version:\n\n${ofCourse}`, ofCourse, ['preamble'], 'Of course the town changed after the mill closed. people left and nobody talked about it');
-  const hereIs = 'Here is my essay on money, which I wrote in a hurry and never finished.';
-  assertPassage(hereIs, hereIs, [], 'here is my essay on money, i wrote it in a hurry and never finished it');
-  const edits = 'I made a few changes to the garden this year. The roses went, and the beans came in.';
-  assertPassage(edits, edits, [], 'i made a few changes to the garden this year, the roses went and beans came in');
-  const mind = 'I have changed my mind about money. I hope it shows in what I buy.';
-  assertPassage(mind, mind, [], 'i changed my mind about money, i hope it shows in what i buy');
-  const thanks = 'Thanks to the mill, the town grew. The changes came slowly.';
-  assertPassage(thanks, thanks, [], 'thanks to the mill the town grew, the changes came slow');
-  const colon = 'He had one rule: never borrow. Money, to him, was a promise.';
-  assertPassage(colon, colon, [], 'he had one rule, never borrow. money was a promise to him');
-  const list = '- Rent is due on the first.\n- Food comes second.';
-  assertPassage(list, list, [], '- rent due on the first\n- food second');
 });
 
 test('a passage cut off by the token limit ends at its last full sentence', () => {
