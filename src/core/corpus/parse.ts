@@ -258,11 +258,6 @@ class BlockCollector {
 
   private phrasing(nodes: PhrasingContent[], acc: InlineAccumulator, inLink: boolean): void {
     for (const node of nodes) {
-      const counted = COUNTED_BLOCKS[node.type];
-      if (counted) {
-        this.removed[counted]++;
-        continue;
-      }
       switch (node.type) {
         case 'text':
         case 'inlineCode': {
