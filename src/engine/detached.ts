@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { tailEvents } from '../core/runs/eventsTail';
 import { PRIVATE_FILE_MODE, RUN_FILES } from '../core/runs/runFolder';
 import type { EngineInvocation } from './client';
-import { type EngineEvent, isTerminal, parseEventLine } from '../core/runs/protocol';
+import { type EngineEvent, parseEventLine } from '../core/runs/protocol';
+import { applyEvent, emptyModel } from '../core/runs/runModel';
 
 export interface EnginePidFile {
   pid: number;
@@ -196,7 +197,7 @@ export async function followRun(
   const onAbort = () => stop.abort();
   if (opts.signal?.aborted) stop.abort(); // then what the file holds is read once
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let terminal: EngineEvent | undefined;
+  const run = emptyModel(); // how the latest segment ended: run.ended
   let count = 0;
   const alive = pid === undefined ? undefined : setInterval(() => { if (!isAlive(pid)) stop.abort(); }, opts.pollMs ?? 500);
   try {
@@ -206,13 +207,12 @@ export async function followRun(
         try { e = parseEventLine(line); } catch { continue; }
         if (!e) continue;
         count++;
-        if (e.event === 'train.started') terminal = undefined; // a resumed run starts a new segment
-        if (isTerminal(e)) terminal = e;
+        applyEvent(run, e);
         onEvent(e);
       }
-      if (terminal && pid === undefined) stop.abort();
+      if (run.ended && pid === undefined) stop.abort();
     }, { signal: stop.signal, pollMs: opts.pollMs, from: opts.from });
-    return { terminal, events: count };
+    return { terminal: run.ended ?? undefined, events: count };
   } finally {
     if (alive) clearInterval(alive);
     opts.signal?.removeEventListener('abort', onAbort);

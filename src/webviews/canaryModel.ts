@@ -3,7 +3,7 @@
 // samples per prompt and epoch, and diffs base vs tuned word by word. Pure: the
 // webview and the Node tests share it.
 import { diffWords } from 'diff';
-import { type CanarySample, canaryKey } from './viewModel';
+import { type CanarySample, canaryKey } from '../core/runs/runModel';
 
 export interface CanaryGroup {
   promptId: string;

@@ -2,7 +2,7 @@
 // increasing x axis shared by the primary run and the run it is compared with.
 // The voice score sits right after the loss: the checkpoint is chosen by it, and
 // the two together show when the loss lied. Pure, like the view-model it reads.
-import type { RunModel } from './viewModel';
+import type { RunModel } from '../core/runs/runModel';
 
 type Y = number | null;
 

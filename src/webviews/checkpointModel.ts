@@ -3,7 +3,8 @@
 // made the voice instead (issue #19: "the exported voice is the best-scoring checkpoint
 // unless the writer picks another"). No DOM: the Node tests check it directly.
 import { checkpointStep } from '../core/runs/voiceChoice';
-import type { RunModel, RunSummaryView } from './viewModel';
+import type { RunModel } from '../core/runs/runModel';
+import type { RunSummaryView } from './viewModel';
 
 export interface CheckpointRow {
   step: number;

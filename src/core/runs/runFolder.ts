@@ -3,7 +3,8 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkpointChoice, type ChosenBy, writerChoice } from './voiceChoice';
+import { applyEvent, emptyModel, recordedEvent, type RunState } from './runModel';
+import type { ChosenBy } from './voiceChoice';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -93,7 +94,7 @@ export async function readJson<T = Record<string, unknown>>(path: string): Promi
   }
 }
 
-export type RunState = 'new' | 'running' | 'done' | 'cancelled' | 'failed';
+export type { RunState } from './runModel';
 
 export interface RunSummary {
   id: string;
@@ -115,31 +116,23 @@ export interface RunSummary {
   modified: number;
 }
 
-/** The run's state from its events: the last terminal event decides; none yet = running or new. */
+/**
+ * The run's summary from its events, by the one reducer (runModel.ts): the last terminal
+ * event decides the state, none yet = running or new. Lines are read as recorded (recordedEvent).
+ */
 export function stateFromEvents(lines: string[]): Pick<RunSummary, 'state' | 'bestValLoss' | 'lastError' | 'chosenStep' | 'chosenBy' | 'bestVoiceScore'> {
-  let state: RunState = 'new';
-  let bestValLoss: number | null | undefined;
-  let choice: ReturnType<typeof checkpointChoice> | undefined;
-  let lastError: RunSummary['lastError'];
+  const run = emptyModel();
   for (const line of lines) {
-    let e: Record<string, unknown>;
-    try {
-      e = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue; // a half-written last line while the engine writes
-    }
-    switch (e.event) {
-      case 'train.started': state = 'running'; lastError = undefined; choice = undefined; break;
-      case 'train.done': state = 'done'; bestValLoss = e.best_val_loss as number | null; choice = checkpointChoice(e); break;
-      case 'voice.chosen': if (typeof e.step === 'number') choice = writerChoice(choice, e.step); break;
-      case 'train.cancelled': state = 'cancelled'; break;
-      case 'error':
-        if (state !== 'done') state = 'failed';
-        lastError = { code: String(e.code), message: String(e.message), hint: e.hint ? String(e.hint) : undefined };
-        break;
-    }
+    const e = recordedEvent(line);
+    if (e) applyEvent(run, e);
   }
-  return { state, bestValLoss, lastError, ...(choice && { chosenStep: choice.chosenStep, chosenBy: choice.chosenBy, bestVoiceScore: choice.bestVoiceScore }) };
+  const { state, done, error, choice } = run;
+  return {
+    state,
+    bestValLoss: done?.best_val_loss,
+    lastError: error ? { code: String(error.code), message: String(error.message), hint: error.hint ? String(error.hint) : undefined } : undefined,
+    ...(choice && { chosenStep: choice.chosenStep, chosenBy: choice.chosenBy, bestVoiceScore: choice.bestVoiceScore }),
+  };
 }
 
 export async function readRunSummary(dir: string): Promise<RunSummary> {

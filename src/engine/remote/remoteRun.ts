@@ -10,7 +10,8 @@ import { basename, dirname, join } from 'node:path';
 import { PRIVATE_DIR_MODE, RUN_FILES } from '../../core/runs/runFolder';
 import { runEngineToCompletion, EngineReportedError, EngineCrashError, type RunOptions } from '../client';
 import { ENGINE_ISOLATION_ENV, ENGINE_PYTHON_ARGS, enginePackageDir } from '../locate';
-import { type EngineEvent, type EngineReady, isTerminal, parseEventLine } from '../../core/runs/protocol';
+import { type EngineEvent, type EngineReady, parseEventLine } from '../../core/runs/protocol';
+import { applyEvent, emptyModel } from '../../core/runs/runModel';
 import { agentCall, agentCommand, killer, RemoteError } from './exec';
 import { commitEvents, localEventsSize, readRemoteState, reconcileEvents, type RemoteRunState, writeRemoteState } from './remoteState';
 import { DEFAULT_REMOTE_BASE, type RemoteTarget, remoteCommand, remoteJoin, sshArgs, sshProgram } from './sshTarget';
@@ -275,7 +276,7 @@ export interface FollowRemoteResult {
  */
 export async function followRemote(t: RemoteTarget, runDir: string, onEvent: (e: EngineEvent) => void, opts: FollowRemoteOptions = {}): Promise<FollowRemoteResult> {
   let state = await reconcileEvents(runDir, await requireState(runDir, t));
-  let terminal: EngineEvent | undefined;
+  const run = emptyModel(); // how the latest segment ended: run.ended
   let events = 0;
   let failures = 0;
   const deliver = (bytes: Buffer) => {
@@ -284,8 +285,7 @@ export async function followRemote(t: RemoteTarget, runDir: string, onEvent: (e:
       try { e = parseEventLine(line); } catch { continue; } // kept in the file, never fatal
       if (!e) continue;
       events++;
-      if (e.event === 'train.started') terminal = undefined; // a resumed run starts a new segment
-      if (isTerminal(e)) terminal = e;
+      applyEvent(run, e);
       onEvent(e);
     }
   };
@@ -297,6 +297,7 @@ export async function followRemote(t: RemoteTarget, runDir: string, onEvent: (e:
       deliver(bytes);
     });
     if (r.error) throw r.error; // could not write the local copy: retrying cannot help
+    const terminal = run.ended ?? undefined;
     if (opts.signal?.aborted) return { terminal, events, dropped: false, aborted: true };
     if (r.code === 0) return { terminal, events, dropped: false, aborted: false };
     if (r.code === 4) throw new RemoteError(`The run's events on ${t.host} are shorter than the copy here.`, 'The run folder on the host was replaced; start the training again.', r.stderr);

@@ -3,7 +3,7 @@
 // in marked (<ins>). An epoch picker walks through training; a compared run's
 // tuned sample for the same prompt sits in a third column.
 import { type CanaryGroup, canaryGroups, changedShare, type DiffPart, samplingSettings, wordDiff } from '../canaryModel';
-import type { CanarySample } from '../viewModel';
+import type { CanarySample } from '../../core/runs/runModel';
 import { type Child, fill, h, percent } from './dom';
 import type { RunView } from './state';
 import { send } from './vscodeApi';

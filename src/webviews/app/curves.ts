@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import { formatNumber } from '../reports';
 import { type ChartData, chartData, pointCount } from '../chartModel';
-import type { RunModel } from '../viewModel';
+import type { RunModel } from '../../core/runs/runModel';
 import { fill, h } from './dom';
 import { type ChartTheme, currentTheme } from './theme';
 

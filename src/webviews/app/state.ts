@@ -4,7 +4,7 @@
 // No DOM here: the Node tests drive it with the same messages the host sends.
 import type { RunSnapshot } from '../../core/runs/snapshot';
 import type { HostMessage, Role, RunChoice, RunControls } from '../protocol';
-import { applyEvents, modelFromEvents, type RunModel } from '../viewModel';
+import { applyEvents, modelFromEvents, type RunModel } from '../../core/runs/runModel';
 import { SelfTestModel } from './selfTestModel';
 
 export type Part = 'list' | 'header' | 'curves' | 'canaries' | 'data' | 'scores' | 'notice' | 'selftest';

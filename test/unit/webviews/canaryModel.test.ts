@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEvent } from '../../../src/core/runs/protocol';
 import { canariesFromFile, canaryGroups, changedShare, samplingSettings, wordDiff } from '../../../src/webviews/canaryModel';
-import { modelFromEvents } from '../../../src/webviews/viewModel';
+import { modelFromEvents } from '../../../src/core/runs/runModel';
 
 test('word diff marks inserted and deleted words and keeps every character of both texts', () => {
   const base = 'The dog ran quickly home.';

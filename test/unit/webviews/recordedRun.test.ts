@@ -9,7 +9,8 @@ import { readRunSnapshot } from '../../../src/core/runs/snapshot';
 import { canaryGroups, wordDiff } from '../../../src/webviews/canaryModel';
 import { dataReport, formatNumber } from '../../../src/webviews/reports';
 import { chartData, pointCount } from '../../../src/webviews/chartModel';
-import { bestStepText, modelFromEvents, summarize } from '../../../src/webviews/viewModel';
+import { modelFromEvents } from '../../../src/core/runs/runModel';
+import { bestStepText, summarize } from '../../../src/webviews/viewModel';
 
 const run = join(__dirname, '..', '..', 'fixtures', 'runs', 'tiny-bierce');
 const raw = readFileSync(join(run, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

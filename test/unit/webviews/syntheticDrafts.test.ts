@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEvent } from '../../../src/core/runs/protocol';
 import { scoreTree, syntheticDraftsReport } from '../../../src/webviews/reports';
-import { applyEvents, emptyModel } from '../../../src/webviews/viewModel';
+import { applyEvents, emptyModel } from '../../../src/core/runs/runModel';
 
 test('progress, then the counts, the reasons some were left out and examples; or why there were none', () => {
   const m = emptyModel();

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { parseEvent, type EngineEvent } from '../../../src/core/runs/protocol';
 import { align, chartData, pointCount } from '../../../src/webviews/chartModel';
 import { checkpointRows } from '../../../src/webviews/checkpointModel';
-import { applyEvents, bestStepText, ema, emptyModel, modelFromEvents, summarize } from '../../../src/webviews/viewModel';
+import { applyEvents, ema, emptyModel, modelFromEvents } from '../../../src/core/runs/runModel';
+import { bestStepText, summarize } from '../../../src/webviews/viewModel';
 
 const ev = (o: Record<string, unknown>): EngineEvent => parseEvent(o);
 const progress = (step: number, loss: number | null, extra: Record<string, unknown> = {}) =>
