@@ -105,11 +105,23 @@ def ts_doc(text: str, indent: str) -> list[str]:
     return [f"{indent}/** {text} */"] if text else []
 
 
+def event_base(e: type) -> type | None:
+    """The shape an event class extends (StageProgress), or None for one that stands on Event alone."""
+    base = e.__mro__[1]
+    return None if base is events.Event else base
+
+
 def ts_shape(cls: type) -> list[str]:
-    lines = [*ts_doc(docstring(cls), ""), f"export type {cls.__name__} = {{"]
-    if issubclass(cls, events.Event):
+    """`export type Name = {...}`; an event whose class extends another shape is that shape
+    and its own fields (`SetupProgress = StageProgress & {...}`), as in events.py."""
+    base = event_base(cls) if issubclass(cls, events.Event) else None
+    inherited = {f.name for f in dataclasses.fields(base)} if base else set()
+    lines = [*ts_doc(docstring(cls), ""), f"export type {cls.__name__} = {base.__name__ + ' & ' if base else ''}{{"]
+    if issubclass(cls, events.Event) and "name" in cls.__dict__:
         lines.append(f"  event: '{cls.name}';")
     for f, tp in fields(cls):
+        if f.name in inherited:
+            continue
         optional = "" if f.metadata["kind"] == "need" else "?"
         lines += ts_doc(f.metadata["doc"], "  ")
         lines.append(f"  {f.name}{optional}: {ts_type(tp)};")
@@ -131,14 +143,12 @@ def typescript() -> str:
     ]
     for cls in shapes:
         out += [*ts_shape(cls), ""]
-    families: dict[str, list[str]] = {}
     for e in events.EVENTS:
+        base = event_base(e)
+        if base and base not in shapes:
+            shapes.append(base)
+            out += [*ts_shape(base), ""]
         out += [*ts_shape(e), ""]
-        base = e.__mro__[1]
-        if base is not events.Event:
-            families.setdefault(base.__name__, []).append(e.__name__)
-    for base, members in families.items():
-        out += [f"export type {base} = {' | '.join(members)};", ""]
     out += [
         "export type KnownEvent =",
         *[f"  | {e.__name__}" for e in events.EVENTS[:-1]],

@@ -88,11 +88,15 @@ export type EngineReady = {
   recommendation?: Recommendation;
 };
 
-export type SetupProgress = {
-  event: 'setup.progress';
+/** How far a long step has come. */
+export type StageProgress = {
   stage: string;
   message: string;
   percent?: number;
+};
+
+export type SetupProgress = StageProgress & {
+  event: 'setup.progress';
 };
 
 /** `setup --dry-run`: what the set-up would do. */
@@ -124,11 +128,8 @@ export type SetupDone = {
 };
 
 /** Building the offline default model, or a download from the hub (`done` of `total` bytes). */
-export type ModelProgress = {
+export type ModelProgress = StageProgress & {
   event: 'model.progress';
-  stage: string;
-  message: string;
-  percent?: number;
   done?: number;
   total?: number;
 };
@@ -272,11 +273,8 @@ export type VoiceChosen = {
   output: 'adapter' | 'model';
 };
 
-export type ExportProgress = {
+export type ExportProgress = StageProgress & {
   event: 'export.progress';
-  stage: string;
-  message: string;
-  percent?: number;
 };
 
 /** A file the export wrote. */
@@ -296,11 +294,8 @@ export type ExportDone = {
   seconds?: number;
 };
 
-export type EvalProgress = {
+export type EvalProgress = StageProgress & {
   event: 'eval.progress';
-  stage: string;
-  message: string;
-  percent?: number;
 };
 
 /** eval.json is written. */
@@ -320,8 +315,6 @@ export type EngineErrorEvent = {
   /** what the writer can do about it */
   hint?: string;
 };
-
-export type StageProgress = SetupProgress | ModelProgress | ExportProgress | EvalProgress;
 
 export type KnownEvent =
   | EngineReady
