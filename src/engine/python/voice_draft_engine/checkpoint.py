@@ -20,7 +20,6 @@ Tensors are loaded with weights_only=True: a run folder may come from another ma
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import random
@@ -29,7 +28,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .files import build_folder, write_json
+from .files import build_folder, sha256_file, write_json
 from .loop import LoopState
 from .protocol import EngineError
 
@@ -127,21 +126,13 @@ def save_checkpoint(run_dir: Path, *, model: Any, optimizer: Any, scheduler: Any
     return _saving(root, lambda: build_folder(root / checkpoint_name(state.step), fill))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS)
 
 
 def write_checksums(folder: Path) -> None:
     """checksums.json: `{format, files: {relative path: {bytes, sha256}}}` of every file in the folder."""
-    files = {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+    files = {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
              for p in _files(folder)}
     write_json(folder / CHECKSUMS, {"format": FORMAT, "files": files})
 
@@ -170,7 +161,7 @@ def checkpoint_problem(checkpoint: Path) -> str | None:
             size = path.stat().st_size
             if size != want.get("bytes"):
                 return f"{rel} has {size} bytes, {want.get('bytes')} were written"
-            if _sha256(path) != want.get("sha256"):
+            if sha256_file(path) != want.get("sha256"):
                 return f"{rel} is not the file that was written (checksum differs)"
         except OSError as e:
             return f"{rel} does not read ({e.strerror or e})"

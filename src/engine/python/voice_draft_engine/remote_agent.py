@@ -24,15 +24,18 @@ def read_pid(run):
         return None
 
 def alive(pid):
-    # A zombie (exited, not yet reaped: possible when init does not reap) is dead.
+    # The process exists and is not a zombie (exited, not yet reaped: possible when init does
+    # not reap). The engine's own lock asks the same (runlock.pid_alive is this function).
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    except OSError:
+        return False
     try:
-        with open("/proc/%d/stat" % pid) as f:
+        with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as f:
             state = f.read().rsplit(")", 1)[1].split()[0]
         return state not in ("Z", "X")
     except (OSError, IndexError):

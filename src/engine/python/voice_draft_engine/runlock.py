@@ -31,6 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from .protocol import EngineError
+# Whether a pid is a live process (not a zombie): the remote helper's answer, which it must
+# carry itself (it is sent to a host as one standard-library file), so the engine asks it too.
+from .remote_agent import alive as pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -60,23 +63,6 @@ def process_start(pid: int) -> str | None:
         except (OSError, subprocess.SubprocessError):
             return None
     return None
-
-
-def pid_alive(pid: int) -> bool:
-    """The process exists and is not a zombie (exited, not yet reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
 
 
 def read_lock(run_dir: Path) -> dict[str, Any] | None:
