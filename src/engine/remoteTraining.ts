@@ -9,8 +9,8 @@ import { RUN_FILES } from '../core/runs/runFolder';
 import type { RunOptions } from './client';
 import type { EngineEvent } from '../core/runs/protocol';
 import {
-  cancelRemote, connect, deleteRemoteCopy, engineChecks, ensureRemoteEngine, exportRemote, followRemote, pullResults, pushRun, remoteStatus,
-  RemoteBusyError, startRemoteTraining, type FollowRemoteOptions, type FollowRemoteResult, type RemoteEngine,
+  cancelRemote, connect, deleteRemoteCopy, engineChecks, ensureRemoteEngine, exportRemote, pullResults, pushRun, remoteStatus,
+  RemoteBusyError, RemoteRun, type FollowRemoteOptions, type FollowRemoteResult, type RemoteEngine,
 } from './remote/remoteRun';
 import { ensureRemoteDefaultModel } from './remote/remoteModel';
 import { readRemoteState } from './remote/remoteState';
@@ -95,18 +95,18 @@ export async function startRemote(runDir: string, target: RemoteTarget, opts: St
   const stage = opts.onStage ?? (() => undefined);
   stage(`connecting to ${target.host}`);
   const host = await connect(target, opts.signal, await engineChecks(opts.packageDir));
-  const previous = await readRemoteState(runDir);
+  const previous = await readRemoteState(runDir); // remote.json, read once for the whole start
   if (opts.resume && previous?.host === target.host) {
-    const status = await remoteStatus(target, runDir, opts.signal);
+    const status = await new RemoteRun(target, runDir, previous).status(opts.signal);
     if (status.alive) throw new RemoteBusyError(`This run is still training on ${target.host}.`, 'Re-attach to it instead of resuming.');
   }
   stage(`preparing the engine on ${target.host}`);
   const engine = await ensureRemoteEngine(host, { packageDir: opts.packageDir, onEvent: opts.onEvent, onStderr: opts.onStderr, signal: opts.signal });
   await ensureRemoteDefaultModel(host, engine, runDir, { localModelsDir: opts.localModelsDir, signal: opts.signal, onStage: stage });
   stage(`copying the training data to ${target.host}`);
-  const state = await pushRun(host, runDir, { resume: opts.resume, signal: opts.signal, onStderr: opts.onStderr });
+  const state = await pushRun(host, runDir, { resume: opts.resume, previous, signal: opts.signal, onStderr: opts.onStderr });
   stage(`starting the engine on ${target.host}`);
-  const pid = await startRemoteTraining(target, runDir, engine, { resume: opts.resume, signal: opts.signal });
+  const pid = await new RemoteRun(target, runDir, state).start(engine, { resume: opts.resume, signal: opts.signal });
   return { pid, engine, remoteDir: state.remoteDir };
 }
 
@@ -121,13 +121,14 @@ export interface FollowRemoteTrainingOptions extends FollowRemoteOptions {
  * everything else pulled once the engine is gone — whatever made it back stays.
  */
 export async function followRemoteTraining(runDir: string, target: RemoteTarget, onEvent: (e: EngineEvent) => void, opts: FollowRemoteTrainingOptions = {}): Promise<FollowRemoteTrainingResult> {
+  const run = await RemoteRun.open(runDir, target); // remote.json, read once for the follow and every pull
   let pulls = Promise.resolve(true);
   const pull = (only?: string[]) => {
-    pulls = pulls.then(() => pullResults(target, runDir, { only, signal: opts.signal, onStderr: opts.onStderr }))
+    pulls = pulls.then(() => run.pull({ only, signal: opts.signal, onStderr: opts.onStderr }))
       .then(() => true, (e: unknown) => { opts.onPullError?.(e); return false; });
     return pulls;
   };
-  const result = await followRemote(target, runDir, (e) => {
+  const result = await run.follow((e) => {
     // Checkpoint paths are relative to the run folder and name one checkpoint (`checkpoints/step-000040`);
     // anything else (`checkpoints/..`, an absolute path) comes from a host that is not our engine: never pulled.
     if (e.event === 'train.checkpoint') {

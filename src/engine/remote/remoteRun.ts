@@ -170,6 +170,8 @@ export async function ensureRemoteEngine(host: RemoteHost, opts: EnsureOptions =
 
 export interface PushOptions {
   resume?: boolean;
+  /** remote.json as the caller read it for this start (undefined: none); read here when not given. */
+  previous?: RemoteRunState;
   signal?: AbortSignal;
   onStderr?: (line: string) => void;
 }
@@ -183,7 +185,7 @@ export interface PushOptions {
 export async function pushRun(host: RemoteHost, runDir: string, opts: PushOptions = {}): Promise<RemoteRunState> {
   const t = host.target;
   const remoteDir = remoteRunDir(host, basename(runDir));
-  const previous = await readRemoteState(runDir);
+  const previous = 'previous' in opts ? opts.previous : await readRemoteState(runDir);
   if (previous && previous.remoteDir === remoteDir) await reconcileEvents(runDir, previous);
   const has = async (name: string) => (await stat(join(runDir, name)).catch(() => undefined)) !== undefined;
   if (!(await has(RUN_FILES.dataset))) throw new RemoteError(`The run folder has no dataset to train on: ${runDir}`, 'Prepare the training data first.');
@@ -216,36 +218,11 @@ export async function pushRun(host: RemoteHost, runDir: string, opts: PushOption
 
 export class RemoteBusyError extends RemoteError {}
 
-/** Starts `train` on the host in its own session (setsid), stdout to /dev/null, stderr to engine.log, pid in engine.pid. */
-export async function startRemoteTraining(t: RemoteTarget, runDir: string, engine: RemoteEngine, opts: { resume?: boolean; signal?: AbortSignal } = {}): Promise<number> {
-  const state = await requireState(runDir, t);
-  const args = ['train', '--run', state.remoteDir, ...(opts.resume ? ['--resume'] : [])];
-  const r = await agentCall<{ ok: boolean; pid: number; reason?: string }>(t, ['start', state.remoteDir, engine.python, engine.engineDir, JSON.stringify({ ...t.env, ...ENGINE_ISOLATION_ENV }), ...ENGINE_PYTHON_ARGS, ...args], { signal: opts.signal });
-  if (!r.ok) throw new RemoteBusyError(`This run is already training on ${t.host} (engine pid ${r.pid}).`, 'Re-attach to it instead of starting it again.');
-  await writeRemoteState(runDir, { ...state, python: engine.python, engineDir: engine.engineDir, startedAt: new Date().toISOString() });
-  return r.pid;
-}
 
-async function requireState(runDir: string, t: RemoteTarget): Promise<RemoteRunState> {
-  const state = await readRemoteState(runDir);
-  if (!state) throw new RemoteError(`${runDir} was never sent to a remote host.`, 'Start the training again.');
-  if (state.host !== t.host) throw new RemoteError(`This run trains on ${state.host}, not ${t.host}.`, `Set voiceDraft.engine.remoteHost back to ${state.host} to re-attach.`);
-  return state;
-}
 
 export interface RemoteStatus { exists: boolean; alive: boolean; pid: number | null; terminal: string | null; eventsSize: number | null }
 
-export async function remoteStatus(t: RemoteTarget, runDir: string, signal?: AbortSignal): Promise<RemoteStatus> {
-  const state = await requireState(runDir, t);
-  return agentCall<RemoteStatus>(t, ['status', state.remoteDir], { signal, timeoutMs: 60_000 });
-}
 
-/** SIGTERM to the engine's process group on the host: it checkpoints, then writes train.cancelled. */
-export async function cancelRemote(t: RemoteTarget, runDir: string, signal?: AbortSignal): Promise<boolean> {
-  const state = await requireState(runDir, t);
-  const r = await agentCall<{ signalled: boolean }>(t, ['cancel', state.remoteDir], { signal, timeoutMs: 60_000 });
-  return r.signalled;
-}
 
 // ---------------------------------------------------------------------------
 // Following the events
@@ -268,47 +245,6 @@ export interface FollowRemoteResult {
   aborted: boolean;
 }
 
-/**
- * Streams the host's events.jsonl from the recorded offset over an ssh channel
- * until the engine is gone and the file drained. Complete lines are appended to
- * the local events.jsonl and the offset recorded before they are handed on, so
- * the local file is always an exact prefix of the host's.
- */
-export async function followRemote(t: RemoteTarget, runDir: string, onEvent: (e: EngineEvent) => void, opts: FollowRemoteOptions = {}): Promise<FollowRemoteResult> {
-  let state = await reconcileEvents(runDir, await requireState(runDir, t));
-  const run = emptyModel(); // how the latest segment ended: run.ended
-  let events = 0;
-  let failures = 0;
-  const deliver = (bytes: Buffer) => {
-    for (const line of bytes.toString('utf8').split('\n')) {
-      let e: EngineEvent | undefined;
-      try { e = parseEventLine(line); } catch { continue; } // kept in the file, never fatal
-      if (!e) continue;
-      events++;
-      applyEvent(run, e);
-      onEvent(e);
-    }
-  };
-  while (true) {
-    let progressed = false;
-    const r = await streamOnce(t, state, opts, async (bytes) => {
-      state = await commitEvents(runDir, state, bytes);
-      progressed = true;
-      deliver(bytes);
-    });
-    if (r.error) throw r.error; // could not write the local copy: retrying cannot help
-    const terminal = run.ended ?? undefined;
-    if (opts.signal?.aborted) return { terminal, events, dropped: false, aborted: true };
-    if (r.code === 0) return { terminal, events, dropped: false, aborted: false };
-    if (r.code === 4) throw new RemoteError(`The run's events on ${t.host} are shorter than the copy here.`, 'The run folder on the host was replaced; start the training again.', r.stderr);
-    // 255: ssh lost or could not make the link; null: our ssh was killed. Anything else is the helper failing.
-    if (r.code !== 255 && r.code !== null) throw new RemoteError(`Following the run on ${t.host} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' ')}`, 'See the Voice Draft log.', r.stderr);
-    if (progressed) failures = 0;
-    if (++failures > (opts.reconnects ?? 3)) return { terminal, events, dropped: true, aborted: false };
-    await sleep(Math.min(30_000, (opts.reconnectDelayMs ?? 2000) * 2 ** (failures - 1)), opts.signal);
-    if (opts.signal?.aborted) return { terminal, events, dropped: false, aborted: true };
-  }
-}
 
 /** One ssh connection running the helper's `follow`; resolves with its exit code (null when killed). */
 function streamOnce(t: RemoteTarget, state: RemoteRunState, opts: FollowRemoteOptions, commit: (bytes: Buffer) => Promise<void>): Promise<{ code: number | null; stderr: string; error?: unknown }> {
@@ -373,75 +309,6 @@ export interface PullOptions {
 
 interface Listing { entries?: unknown; checkpoints?: unknown }
 
-/**
- * Brings results back: checkpoints this folder lacks, adapter/, onnx/,
- * canaries.json, eval.json, the resolved config.json, engine.log — the entries of
- * the run layout the engine wrote (runLayout.ts); any other name the host lists is
- * left there. Each entry lands in a staging folder first, is checked (only regular
- * files and folders) and is then renamed into place, so a link cut mid-copy never
- * leaves a half folder where a whole one was, what arrived earlier is never
- * touched, and nothing the host answers can write outside the run folder.
- * Returns the entries installed; throws, after installing the good ones, when the
- * host asked for a name outside the layout or sent something other than files.
- */
-export async function pullResults(t: RemoteTarget, runDir: string, opts: PullOptions = {}): Promise<string[]> {
-  const state = await requireState(runDir, t);
-  const refused: string[] = [];
-  let names: string[];
-  let hostCheckpoints: string[] | undefined;
-  if (opts.only) {
-    names = opts.only.filter((n) => pullableKind(n) !== undefined);
-    for (const n of opts.only) if (!pullableKind(n)) refused.push(`${JSON.stringify(n)} (not part of a run folder)`);
-  } else {
-    const listing = await agentCall<Listing>(t, ['list', state.remoteDir], { signal: opts.signal });
-    const listed = (Array.isArray(listing.entries) ? listing.entries : [])
-      .map((e) => (e && typeof e === 'object' ? (e as { name?: unknown }).name : undefined))
-      .filter((n): n is string => typeof n === 'string');
-    names = [];
-    for (const n of listed) {
-      if (NOT_PULLED.has(n) || n.startsWith('.') || n.endsWith('.tmp')) continue;
-      if (PULLED_FILES.has(n) || PULLED_DIRS.has(n)) names.push(n);
-      else opts.onStderr?.(`not pulled from ${t.host}: ${JSON.stringify(n)} is not part of a run folder`);
-    }
-    hostCheckpoints = (Array.isArray(listing.checkpoints) ? listing.checkpoints : [])
-      .filter((c): c is string => typeof c === 'string' && CHECKPOINT_NAME.test(c));
-    for (const c of hostCheckpoints) {
-      if (!(await exists(join(runDir, 'checkpoints', c)))) names.push(`checkpoints/${c}`);
-    }
-  }
-  const installed: string[] = [];
-  if (names.length) {
-    const staging = await freshStaging(runDir, !state.rsync);
-    try {
-      await pullEntries(t, state.remoteDir, names, staging, { rsync: state.rsync, signal: opts.signal, onStderr: opts.onStderr, deleteExtraneous: true });
-    } catch (e) {
-      // rsync resumes from what it left; a refused or cut tar stream leaves nothing to reuse.
-      if (!state.rsync) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-      throw e;
-    }
-    for (const name of names) {
-      const src = join(staging, ...name.split('/'));
-      const why = await stagedProblem(src, pullableKind(name)!);
-      if (why) {
-        refused.push(`${JSON.stringify(name)} (${why})`);
-        continue;
-      }
-      if (name.includes('/')) await mkdir(join(runDir, dirname(name)), { recursive: true, mode: PRIVATE_DIR_MODE });
-      let dest: string;
-      try {
-        dest = await containedPath(runDir, name);
-      } catch (e) {
-        refused.push(`${JSON.stringify(name)} (${e instanceof UnsafePathError ? e.why : String(e)})`);
-        continue;
-      }
-      if (await install(src, dest)) installed.push(name);
-    }
-    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-  }
-  if (hostCheckpoints?.length) await pruneCheckpoints(runDir, new Set(hostCheckpoints));
-  if (refused.length) throw new RemoteError(`Refused what ${t.host} sent back: ${refused.join('; ')}.`, HOSTILE_HINT);
-  return installed;
-}
 
 /**
  * The staging folder, a real folder of ours: whatever is at its name and is not
@@ -491,27 +358,6 @@ async function install(src: string, dest: string): Promise<boolean> {
   return true;
 }
 
-// ---------------------------------------------------------------------------
-// Export on the host
-
-/** Runs `export` on the host (the GPU merges the adapter), then pulls onnx/ and whatever else it wrote. */
-export async function exportRemote(t: RemoteTarget, runDir: string, opts: RunOptions = {}): Promise<EngineEvent> {
-  const state = await requireState(runDir, t);
-  if (!state.python || !state.engineDir) throw new RemoteError('This run was never started on the host.', 'Train it first.');
-  let terminal: EngineEvent;
-  try {
-    ({ terminal } = await runEngineToCompletion(remoteEngineInvocation(t, state.python, state.engineDir, ['export', '--run', state.remoteDir], state.remoteDir, state.env ?? {}), { killGraceMs: 5000, ...opts }));
-  } catch (e) {
-    if (e instanceof EngineCrashError && e.result.exitCode === 255) throw new RemoteError(`Lost the connection to ${t.host} during the export.`, 'The trained adapter is safe; export again.');
-    throw e;
-  }
-  await pullResults(t, runDir, { signal: opts.signal });
-  return terminal;
-}
-
-// ---------------------------------------------------------------------------
-// Deleting the copy on the host
-
 export interface DeleteRemoteResult {
   /** The run folder on the host that was deleted (or found gone already). */
   remoteDir: string;
@@ -519,21 +365,215 @@ export interface DeleteRemoteResult {
   pulled: string[];
 }
 
+// ---------------------------------------------------------------------------
+// A run on its host
+
 /**
- * Deletes the run's folder on the host: the training data (the writer's essays), its
- * checkpoints and results. Everything the host has of the run is pulled first, and
- * nothing is deleted when that pull fails or the engine still runs there: the copy
- * here is then all there is, so nothing is lost. remote.json stays (the run is still
- * the host's to resume on; a resume sends what it needs again) and records when.
+ * A run on its remote host, as its remote.json says: read once when an operation opens
+ * it, then passed down, so a follow that pulls each checkpoint, an export that pulls its
+ * results or a delete that asks, pulls and removes reads the file once. What the handle
+ * writes (the mirror offset, the engine it started) it keeps.
  */
+export class RemoteRun {
+  constructor(readonly target: RemoteTarget, readonly runDir: string, public state: RemoteRunState) {}
+
+  /** The run folder's remote run; a RemoteError when it never went to a host, or went to another. */
+  static async open(runDir: string, t: RemoteTarget): Promise<RemoteRun> {
+    const state = await readRemoteState(runDir);
+    if (!state) throw new RemoteError(`${runDir} was never sent to a remote host.`, 'Start the training again.');
+    if (state.host !== t.host) throw new RemoteError(`This run trains on ${state.host}, not ${t.host}.`, `Set voiceDraft.engine.remoteHost back to ${state.host} to re-attach.`);
+    return new RemoteRun(t, runDir, state);
+  }
+
+  /** Starts `train` on the host in its own session (setsid), stdout to /dev/null, stderr to engine.log, pid in engine.pid. */
+  async start(engine: RemoteEngine, opts: { resume?: boolean; signal?: AbortSignal } = {}): Promise<number> {
+    const { target: t, runDir, state } = this;
+    const args = ['train', '--run', state.remoteDir, ...(opts.resume ? ['--resume'] : [])];
+    const r = await agentCall<{ ok: boolean; pid: number; reason?: string }>(t, ['start', state.remoteDir, engine.python, engine.engineDir, JSON.stringify({ ...t.env, ...ENGINE_ISOLATION_ENV }), ...ENGINE_PYTHON_ARGS, ...args], { signal: opts.signal });
+    if (!r.ok) throw new RemoteBusyError(`This run is already training on ${t.host} (engine pid ${r.pid}).`, 'Re-attach to it instead of starting it again.');
+    this.state = { ...state, python: engine.python, engineDir: engine.engineDir, startedAt: new Date().toISOString() };
+    await writeRemoteState(runDir, this.state);
+    return r.pid;
+  }
+
+  status(signal?: AbortSignal): Promise<RemoteStatus> {
+    return agentCall<RemoteStatus>(this.target, ['status', this.state.remoteDir], { signal, timeoutMs: 60_000 });
+  }
+
+  /** SIGTERM to the engine's process group on the host: it checkpoints, then writes train.cancelled. */
+  async cancel(signal?: AbortSignal): Promise<boolean> {
+    const r = await agentCall<{ signalled: boolean }>(this.target, ['cancel', this.state.remoteDir], { signal, timeoutMs: 60_000 });
+    return r.signalled;
+  }
+
+  /**
+   * Streams the host's events.jsonl from the recorded offset over an ssh channel
+   * until the engine is gone and the file drained. Complete lines are appended to
+   * the local events.jsonl and the offset recorded before they are handed on, so
+   * the local file is always an exact prefix of the host's.
+   */
+  async follow(onEvent: (e: EngineEvent) => void, opts: FollowRemoteOptions = {}): Promise<FollowRemoteResult> {
+    const { target: t, runDir } = this;
+    this.state = await reconcileEvents(runDir, this.state);
+    const run = emptyModel(); // how the latest segment ended: run.ended
+    let events = 0;
+    let failures = 0;
+    const deliver = (bytes: Buffer) => {
+      for (const line of bytes.toString('utf8').split('\n')) {
+        let e: EngineEvent | undefined;
+        try { e = parseEventLine(line); } catch { continue; } // kept in the file, never fatal
+        if (!e) continue;
+        events++;
+        applyEvent(run, e);
+        onEvent(e);
+      }
+    };
+    while (true) {
+      let progressed = false;
+      const r = await streamOnce(t, this.state, opts, async (bytes) => {
+        this.state = await commitEvents(runDir, this.state, bytes);
+        progressed = true;
+        deliver(bytes);
+      });
+      if (r.error) throw r.error; // could not write the local copy: retrying cannot help
+      const terminal = run.ended ?? undefined;
+      if (opts.signal?.aborted) return { terminal, events, dropped: false, aborted: true };
+      if (r.code === 0) return { terminal, events, dropped: false, aborted: false };
+      if (r.code === 4) throw new RemoteError(`The run's events on ${t.host} are shorter than the copy here.`, 'The run folder on the host was replaced; start the training again.', r.stderr);
+      // 255: ssh lost or could not make the link; null: our ssh was killed. Anything else is the helper failing.
+      if (r.code !== 255 && r.code !== null) throw new RemoteError(`Following the run on ${t.host} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' ')}`, 'See the Voice Draft log.', r.stderr);
+      if (progressed) failures = 0;
+      if (++failures > (opts.reconnects ?? 3)) return { terminal, events, dropped: true, aborted: false };
+      await sleep(Math.min(30_000, (opts.reconnectDelayMs ?? 2000) * 2 ** (failures - 1)), opts.signal);
+      if (opts.signal?.aborted) return { terminal, events, dropped: false, aborted: true };
+    }
+  }
+
+  /**
+   * Brings results back: checkpoints this folder lacks, adapter/, onnx/,
+   * canaries.json, eval.json, the resolved config.json, engine.log — the entries of
+   * the run layout the engine wrote (runLayout.ts); any other name the host lists is
+   * left there. Each entry lands in a staging folder first, is checked (only regular
+   * files and folders) and is then renamed into place, so a link cut mid-copy never
+   * leaves a half folder where a whole one was, what arrived earlier is never
+   * touched, and nothing the host answers can write outside the run folder.
+   * Returns the entries installed; throws, after installing the good ones, when the
+   * host asked for a name outside the layout or sent something other than files.
+   */
+  async pull(opts: PullOptions = {}): Promise<string[]> {
+    const { target: t, runDir, state } = this;
+    const refused: string[] = [];
+    let names: string[];
+    let hostCheckpoints: string[] | undefined;
+    if (opts.only) {
+      names = opts.only.filter((n) => pullableKind(n) !== undefined);
+      for (const n of opts.only) if (!pullableKind(n)) refused.push(`${JSON.stringify(n)} (not part of a run folder)`);
+    } else {
+      const listing = await agentCall<Listing>(t, ['list', state.remoteDir], { signal: opts.signal });
+      const listed = (Array.isArray(listing.entries) ? listing.entries : [])
+        .map((e) => (e && typeof e === 'object' ? (e as { name?: unknown }).name : undefined))
+        .filter((n): n is string => typeof n === 'string');
+      names = [];
+      for (const n of listed) {
+        if (NOT_PULLED.has(n) || n.startsWith('.') || n.endsWith('.tmp')) continue;
+        if (PULLED_FILES.has(n) || PULLED_DIRS.has(n)) names.push(n);
+        else opts.onStderr?.(`not pulled from ${t.host}: ${JSON.stringify(n)} is not part of a run folder`);
+      }
+      hostCheckpoints = (Array.isArray(listing.checkpoints) ? listing.checkpoints : [])
+        .filter((c): c is string => typeof c === 'string' && CHECKPOINT_NAME.test(c));
+      for (const c of hostCheckpoints) {
+        if (!(await exists(join(runDir, 'checkpoints', c)))) names.push(`checkpoints/${c}`);
+      }
+    }
+    const installed: string[] = [];
+    if (names.length) {
+      const staging = await freshStaging(runDir, !state.rsync);
+      try {
+        await pullEntries(t, state.remoteDir, names, staging, { rsync: state.rsync, signal: opts.signal, onStderr: opts.onStderr, deleteExtraneous: true });
+      } catch (e) {
+        // rsync resumes from what it left; a refused or cut tar stream leaves nothing to reuse.
+        if (!state.rsync) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+        throw e;
+      }
+      for (const name of names) {
+        const src = join(staging, ...name.split('/'));
+        const why = await stagedProblem(src, pullableKind(name)!);
+        if (why) {
+          refused.push(`${JSON.stringify(name)} (${why})`);
+          continue;
+        }
+        if (name.includes('/')) await mkdir(join(runDir, dirname(name)), { recursive: true, mode: PRIVATE_DIR_MODE });
+        let dest: string;
+        try {
+          dest = await containedPath(runDir, name);
+        } catch (e) {
+          refused.push(`${JSON.stringify(name)} (${e instanceof UnsafePathError ? e.why : String(e)})`);
+          continue;
+        }
+        if (await install(src, dest)) installed.push(name);
+      }
+      await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    }
+    if (hostCheckpoints?.length) await pruneCheckpoints(runDir, new Set(hostCheckpoints));
+    if (refused.length) throw new RemoteError(`Refused what ${t.host} sent back: ${refused.join('; ')}.`, HOSTILE_HINT);
+    return installed;
+  }
+
+  /** Runs `export` on the host (the GPU merges the adapter), then pulls onnx/ and whatever else it wrote. */
+  async exportVoice(opts: RunOptions = {}): Promise<EngineEvent> {
+    const { target: t, state } = this;
+    if (!state.python || !state.engineDir) throw new RemoteError('This run was never started on the host.', 'Train it first.');
+    let terminal: EngineEvent;
+    try {
+      ({ terminal } = await runEngineToCompletion(remoteEngineInvocation(t, state.python, state.engineDir, ['export', '--run', state.remoteDir], state.remoteDir, state.env ?? {}), { killGraceMs: 5000, ...opts }));
+    } catch (e) {
+      if (e instanceof EngineCrashError && e.result.exitCode === 255) throw new RemoteError(`Lost the connection to ${t.host} during the export.`, 'The trained adapter is safe; export again.');
+      throw e;
+    }
+    await this.pull({ signal: opts.signal });
+    return terminal;
+  }
+
+  /**
+   * Deletes the run's folder on the host: the training data (the writer's essays), its
+   * checkpoints and results. Everything the host has of the run is pulled first, and
+   * nothing is deleted when that pull fails or the engine still runs there: the copy
+   * here is then all there is, so nothing is lost. remote.json stays (the run is still
+   * the host's to resume on; a resume sends what it needs again) and records when.
+   */
+  async deleteCopy(opts: { signal?: AbortSignal; onStderr?: (line: string) => void } = {}): Promise<DeleteRemoteResult> {
+    const { target: t, runDir, state } = this;
+    const status = await this.status(opts.signal);
+    if (status.alive) throw new RemoteBusyError(`This run is still training on ${t.host} (engine pid ${status.pid}); its copy there is not deleted.`, 'Cancel or finish the training first.');
+    const pulled = status.exists ? await this.pull({ signal: opts.signal, onStderr: opts.onStderr }) : [];
+    const r = await agentCall<{ ok: boolean; reason?: string; pid?: number }>(t, ['remove', state.remoteDir], { signal: opts.signal, timeoutMs: 10 * 60_000 });
+    if (!r.ok && r.reason === 'alive') throw new RemoteBusyError(`This run started training again on ${t.host} (engine pid ${r.pid}); its copy there is not deleted.`, 'Cancel or finish the training first.');
+    if (!r.ok) throw new RemoteError(`Refused to delete ${state.remoteDir} on ${t.host}: ${r.reason ?? 'unknown reason'}.`, 'Delete it by hand if it is the run\'s copy.');
+    // Read again for the write: the pull took a while, and remote.json is the run's, not this handle's.
+    await writeRemoteState(runDir, { ...(await readRemoteState(runDir) ?? state), deletedAt: new Date().toISOString() });
+    return { remoteDir: state.remoteDir, pulled };
+  }
+}
+
+// The same operations by run folder and host, each opening the run once.
+export async function startRemoteTraining(t: RemoteTarget, runDir: string, engine: RemoteEngine, opts: { resume?: boolean; signal?: AbortSignal } = {}): Promise<number> {
+  return (await RemoteRun.open(runDir, t)).start(engine, opts);
+}
+export async function remoteStatus(t: RemoteTarget, runDir: string, signal?: AbortSignal): Promise<RemoteStatus> {
+  return (await RemoteRun.open(runDir, t)).status(signal);
+}
+export async function cancelRemote(t: RemoteTarget, runDir: string, signal?: AbortSignal): Promise<boolean> {
+  return (await RemoteRun.open(runDir, t)).cancel(signal);
+}
+export async function followRemote(t: RemoteTarget, runDir: string, onEvent: (e: EngineEvent) => void, opts: FollowRemoteOptions = {}): Promise<FollowRemoteResult> {
+  return (await RemoteRun.open(runDir, t)).follow(onEvent, opts);
+}
+export async function pullResults(t: RemoteTarget, runDir: string, opts: PullOptions = {}): Promise<string[]> {
+  return (await RemoteRun.open(runDir, t)).pull(opts);
+}
+export async function exportRemote(t: RemoteTarget, runDir: string, opts: RunOptions = {}): Promise<EngineEvent> {
+  return (await RemoteRun.open(runDir, t)).exportVoice(opts);
+}
 export async function deleteRemoteCopy(t: RemoteTarget, runDir: string, opts: { signal?: AbortSignal; onStderr?: (line: string) => void } = {}): Promise<DeleteRemoteResult> {
-  const state = await requireState(runDir, t);
-  const status = await agentCall<RemoteStatus>(t, ['status', state.remoteDir], { signal: opts.signal, timeoutMs: 60_000 });
-  if (status.alive) throw new RemoteBusyError(`This run is still training on ${t.host} (engine pid ${status.pid}); its copy there is not deleted.`, 'Cancel or finish the training first.');
-  const pulled = status.exists ? await pullResults(t, runDir, { signal: opts.signal, onStderr: opts.onStderr }) : [];
-  const r = await agentCall<{ ok: boolean; reason?: string; pid?: number }>(t, ['remove', state.remoteDir], { signal: opts.signal, timeoutMs: 10 * 60_000 });
-  if (!r.ok && r.reason === 'alive') throw new RemoteBusyError(`This run started training again on ${t.host} (engine pid ${r.pid}); its copy there is not deleted.`, 'Cancel or finish the training first.');
-  if (!r.ok) throw new RemoteError(`Refused to delete ${state.remoteDir} on ${t.host}: ${r.reason ?? 'unknown reason'}.`, 'Delete it by hand if it is the run\'s copy.');
-  await writeRemoteState(runDir, { ...(await readRemoteState(runDir) ?? state), deletedAt: new Date().toISOString() });
-  return { remoteDir: state.remoteDir, pulled };
+  return (await RemoteRun.open(runDir, t)).deleteCopy(opts);
 }
