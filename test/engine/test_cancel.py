@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from event_schema import train_stream_problems
-from tiny_runs import Recorder, make_run
+from tiny_runs import cancel_at_first_step, make_run, train_to_end
 from voice_draft_engine.checkpoint import list_checkpoints, read_state
-from voice_draft_engine.train import train_run
 
 
 def test_sigterm_leaves_a_usable_checkpoint_and_a_cancelled_event(tiny_model_dir: Path, small_dataset: Path,
@@ -20,14 +18,7 @@ def test_sigterm_leaves_a_usable_checkpoint_and_a_cancelled_event(tiny_model_dir
     run = make_run(tmp_path, small_dataset, epochs=20, max_steps=12, eval_every=1000, gradient_accumulation_steps=1)
     proc = subprocess.Popen([sys.executable, "-m", "voice_draft_engine", "train", "--run", str(run)],
                             env=engine_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    events = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        events.append(json.loads(line))
-        if events[-1]["event"] == "train.progress":
-            proc.send_signal(signal.SIGTERM)
-            break
-    events += [json.loads(line) for line in proc.stdout]
+    events = cancel_at_first_step(proc)
     assert proc.wait(timeout=300) == 0
     assert train_stream_problems(events) == []
     cancelled = events[-1]
@@ -39,9 +30,7 @@ def test_sigterm_leaves_a_usable_checkpoint_and_a_cancelled_event(tiny_model_dir
     assert [json.loads(l) for l in (run / "events.jsonl").read_text().splitlines()] == events
 
     # The checkpoint is usable: training resumes from it and finishes.
-    sink = Recorder()
-    assert train_run(run, sink, resume=True) == "done"
-    resumed = sink.events
+    resumed = train_to_end(run, resume=True)
     assert train_stream_problems(resumed) == []
     started = next(e for e in resumed if e["event"] == "train.started")  # after the synthetic drafts' events
     assert started["resumed_from"] == cancelled["checkpoint"] and "damaged_checkpoints" not in started

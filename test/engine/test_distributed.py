@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import signal
 import subprocess
 import sys
 import time
@@ -19,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from event_schema import train_stream_problems
-from tiny_runs import TINY_CONFIG, Recorder, make_run
+from tiny_runs import TINY_CONFIG, Recorder, cancel_at_first_step, make_run, train_to_end
 from voice_draft_engine import launch
 from voice_draft_engine.config import TrainConfig
 from voice_draft_engine.distributed import World
 from voice_draft_engine.protocol import EngineError
-from voice_draft_engine.train import device_in, train_run
+from voice_draft_engine.train import device_in
 
 # Micro-batches of 3 rows, 4 per step: on the small dataset an epoch has 5, so each process
 # trains 2 micro-batches in the first step (one under no_sync) and in the epoch's last step
@@ -128,10 +127,7 @@ def test_a_cancel_reaches_the_launcher_and_always_ends_the_stream(small_dataset:
 @pytest.fixture(scope="module")
 def one_process(tiny_model_dir: Path, small_dataset: Path, tmp_path_factory: pytest.TempPathFactory):
     run = make_run(tmp_path_factory.mktemp("one-process"), small_dataset, **DDP_CONFIG)
-    sink = Recorder()
-    assert train_run(run, sink) == "done"
-    sink.close()
-    return run, sink.events
+    return run, train_to_end(run)
 
 
 def start_engine(run: Path, env: dict[str, str], log: Path, *extra: str) -> subprocess.Popen[str]:
@@ -154,14 +150,7 @@ def test_two_processes_cancel_resume_and_match_one_process(one_process, small_da
 
     # torchrun, 2 CPU processes; SIGTERM (the extension's cancel) to the process it started.
     proc = start_engine(run, engine_env, log)
-    first: list[dict] = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        first.append(json.loads(line))
-        if first[-1]["event"] == "train.progress":
-            proc.send_signal(signal.SIGTERM)
-            break
-    first += [json.loads(line) for line in proc.stdout]
+    first = cancel_at_first_step(proc)
     assert proc.wait(timeout=300) == 0, log.read_text()[-3000:]
     assert train_stream_problems(first) == [], first
     started, cancelled = next(e for e in first if e["event"] == "train.started"), first[-1]

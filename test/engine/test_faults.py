@@ -27,7 +27,7 @@ import torch
 from safetensors.torch import load_file
 
 from event_schema import train_stream_problems
-from tiny_runs import Recorder, make_run
+from tiny_runs import Recorder, make_run, train_to_end
 from voice_draft_engine import checkpoint as ckpt
 from voice_draft_engine import runlock
 from voice_draft_engine.protocol import EngineError
@@ -47,10 +47,7 @@ def by_name(events: list[dict], name: str) -> list[dict]:
 def reference(tiny_model_dir: Path, small_dataset: Path, tmp_path_factory: pytest.TempPathFactory):
     """The uninterrupted run every faulted one must end like."""
     run = make_run(tmp_path_factory.mktemp("reference"), small_dataset, **KEEP_ALL)
-    sink = Recorder()
-    assert train_run(run, sink) == "done"
-    sink.close()
-    return run, sink.events
+    return run, train_to_end(run)
 
 
 def assert_same_result(run: Path, events: list[dict], reference) -> None:
@@ -136,16 +133,14 @@ def test_a_damaged_newest_checkpoint_falls_back_to_the_one_before(reference, sma
         why = "optimizer.pt is not the file that was written"
     assert why in (ckpt.checkpoint_problem(newest) or "")
 
-    second = Recorder()
-    assert train_run(run, second, resume=True) == "done"
-    second.close()
-    assert train_stream_problems(second.events) == []
-    started = by_name(second.events, "train.started")[0]
+    second = train_to_end(run, resume=True)
+    assert train_stream_problems(second) == []
+    started = by_name(second, "train.started")[0]
     assert started["resumed_from"] == "checkpoints/step-000004"
     [report] = started["damaged_checkpoints"]
     assert report["checkpoint"] == "checkpoints/step-000005" and why in report["problem"]
     assert report["moved_to"] == "checkpoints/step-000005.damaged" and (run / report["moved_to"]).is_dir()
-    assert_same_result(run, second.events, reference)
+    assert_same_result(run, second, reference)
 
 
 def test_every_checkpoint_damaged_starts_over_and_says_so(tiny_model_dir: Path, small_dataset: Path,
@@ -155,12 +150,11 @@ def test_every_checkpoint_damaged_starts_over_and_says_so(tiny_model_dir: Path, 
     assert train_run(run, Recorder(stop, stop_after=2), stop=stop) == "cancelled"
     for _, path in ckpt.list_checkpoints(run):
         (path / "scheduler.pt").write_bytes(b"")
-    sink = Recorder()
-    assert train_run(run, sink, resume=True) == "done"
-    started = by_name(sink.events, "train.started")[0]
+    events = train_to_end(run, resume=True)
+    started = by_name(events, "train.started")[0]
     assert started["resumed_from"] is None
     assert {d["checkpoint"] for d in started["damaged_checkpoints"]} == {"checkpoints/step-000002"}
-    assert sink.events[-1]["event"] == "train.done"
+    assert events[-1]["event"] == "train.done"
 
 
 def test_checksums_cover_every_file_and_an_old_checkpoint_without_them_is_trusted(tmp_path: Path) -> None:

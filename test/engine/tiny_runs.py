@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import signal
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
@@ -45,3 +47,26 @@ def make_run(root: Path, dataset: Path, **overrides: Any) -> Path:
     shutil.copytree(dataset, run / "dataset")
     (run / "config.json").write_text(json.dumps({**TINY_CONFIG, **overrides}))
     return run
+
+
+def train_to_end(run: Path, *, resume: bool = False) -> list[dict[str, Any]]:
+    """Train `run` in this process until it is done (train_run on a Recorder); its events."""
+    from voice_draft_engine.train import train_run  # torch: only for the tests that train
+
+    sink = Recorder()
+    assert train_run(run, sink, resume=resume) == "done"
+    sink.close()
+    return sink.events
+
+
+def cancel_at_first_step(proc: subprocess.Popen[str]) -> list[dict[str, Any]]:
+    """An engine started with `train --run`, cancelled as the extension cancels it (SIGTERM)
+    at its first train.progress: every event it wrote on stdout, to its end."""
+    assert proc.stdout is not None
+    events = []
+    for line in proc.stdout:
+        events.append(json.loads(line))
+        if events[-1]["event"] == "train.progress":
+            proc.send_signal(signal.SIGTERM)
+            break
+    return events + [json.loads(line) for line in proc.stdout]
