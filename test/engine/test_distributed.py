@@ -30,8 +30,10 @@ from voice_draft_engine.train import device_in
 # process 1 has none and trains the stand-in; the one val batch leaves process 1 nothing to
 # evaluate. No dropout: with it, N processes draw other masks than one process does, and the
 # runs would match only statistically.
+# dtype float32: two processes must match one to 1e-4, finer than the rounding of the bf16
+# compute a CPU with native bf16 trains in (model_setup.pick_autocast).
 DDP_CONFIG = {**TINY_CONFIG, "micro_batch_size": 3, "gradient_accumulation_steps": 4, "epochs": 3,
-              "lora_dropout": 0.0}
+              "lora_dropout": 0.0, "dtype": "float32"}
 
 
 def config_error(**fields) -> str:

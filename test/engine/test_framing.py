@@ -95,6 +95,10 @@ def test_the_cpu_recipe_fills_only_what_the_run_leaves_out() -> None:
     fresh = TrainConfig()
     apply_hardware_defaults(fresh, set(), cpu)
     assert fresh.max_steps == 60  # the ~30-minute budget on 2 cores
+    bf16_cpu = Hardware(device="cpu", gpu=None, gpu_memory_gib=None, gpu_count=0, bf16=True)
+    faster = TrainConfig()
+    apply_hardware_defaults(faster, set(), bf16_cpu)
+    assert faster.max_steps == 100  # the same budget where the CPU trains in bf16
     assert (fresh.framing, fresh.learning_rate, fresh.lora_r, fresh.lora_alpha) == ("plain", 1e-3, 64, 128)
     gpu = Hardware(device="cuda", gpu="H100", gpu_memory_gib=80.0, gpu_count=1, bf16=True)
     on_gpu = TrainConfig()
@@ -107,3 +111,20 @@ def test_a_piece_without_a_title_is_trained_as_plain_text(default_model_dir: Pat
     untitled, = data.tokenize_example(T2, tok, 256, "plain", {})  # no documents.jsonl: no title
     assert untitled.labels[0] == data.IGNORE and data.IGNORE not in untitled.labels[1:]
     data.check_mask(data.collate([[untitled]], data.pad_token_id(tok)), tok)
+
+
+def test_lora_on_a_cpu_with_native_bf16_computes_in_bf16(monkeypatch) -> None:
+    import torch
+
+    from voice_draft_engine import model_setup
+
+    monkeypatch.setattr(model_setup, "cpu_bf16", lambda: True)
+    assert model_setup.pick_autocast(TrainConfig(), "cpu", torch.float32) is torch.bfloat16
+    # The writer's explicit dtype wins, and a GPU's dtype is its weights' own.
+    assert model_setup.pick_autocast(TrainConfig(dtype="float32"), "cpu", torch.float32) is None
+    assert model_setup.pick_autocast(TrainConfig(), "cuda", torch.bfloat16) is None
+    # Full fine-tuning keeps fp32 master weights and computes in the half dtype it was given.
+    assert model_setup.pick_autocast(TrainConfig(full_finetune=True), "cuda", torch.bfloat16) is torch.bfloat16
+    assert model_setup.pick_autocast(TrainConfig(full_finetune=True), "cpu", torch.float32) is None
+    monkeypatch.setattr(model_setup, "cpu_bf16", lambda: False)
+    assert model_setup.pick_autocast(TrainConfig(), "cpu", torch.float32) is None

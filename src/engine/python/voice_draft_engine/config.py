@@ -85,7 +85,7 @@ class TrainConfig:
     # Essays are few: three passes learn the voice; early stopping ends sooner when val loss turns.
     epochs: int = 3
     # Optional cap on optimizer steps; None trains all epochs. Left out of config.json on a CPU,
-    # it is 60 (hardware.training_defaults: the ~30-minute budget on 2 cores).
+    # it is 60, or 100 on a CPU that trains in bf16 (hardware.training_defaults: the ~30-minute budget on 2 cores).
     max_steps: int | None = None
     # Rows per forward pass. None: what `doctor` recommends for this hardware (2 on a CPU).
     micro_batch_size: int | None = None
@@ -135,7 +135,8 @@ class TrainConfig:
     # --- Hardware -------------------------------------------------------------------------
     # "auto": CUDA, else Apple MPS, else CPU. Or "cuda", "cuda:1", "mps", "cpu".
     device: str = "auto"
-    # "auto": bf16 on GPUs that have it, else fp16 on CUDA; fp32 on MPS and CPU.
+    # "auto": bf16 on GPUs that have it, else fp16 on CUDA; fp32 on MPS and CPU (LoRA on a CPU
+    # that multiplies bf16 natively computes its forward passes in bf16: model_setup.pick_autocast).
     dtype: str = "auto"
     # Several GPUs: "torchrun" or "accelerate" re-runs the training as `processes` processes
     # under that launcher (launch.py), data-parallel (distributed.py); "none" trains in this
