@@ -11,6 +11,7 @@ from tiny_runs import Recorder, make_run
 from voice_draft_engine.checkpoint import list_checkpoints
 from voice_draft_engine.loop import LoopState
 from voice_draft_engine.train import chosen_checkpoint, train_run
+from voice_draft_engine.voice_metrics.attribution import paragraphs
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +38,13 @@ def test_every_evaluation_scores_the_voice_and_the_best_score_is_exported(scored
     assert {s for s, _ in list_checkpoints(run)} == {done["chosen_step"], done["best_step"]}
     check = json.loads((run / "voice-check.json").read_text())
     assert check["format"] == 1 and len(check["base"]) == len(check["prompts"]) * 2
+    # The base side also learns from the base pool: the base model continuing training essays.
+    pool_paragraphs = [p for t in check["pool"] for p in paragraphs(t)]
+    assert len(check["pool"]) > len(check["base"]) and pool_paragraphs
     # The same classifier as numbers, for the editor's ranking of rewrites (voiceScore.ts).
     scorer = json.loads((run / "voice-score.json").read_text())
-    assert scorer["format"] == 1 and scorer["paragraphs"]["base"] == len([t for t in check["base"] if t.strip()])
+    assert scorer["format"] == 1
+    assert scorer["paragraphs"]["base"] == len([t for t in check["base"] if t.strip()]) + len(pool_paragraphs)
     assert len(scorer["coef"]) == len(scorer["words"]["terms"]) + len(scorer["chars"]["terms"]) > 100
 
 

@@ -249,6 +249,23 @@ def test_attribution_tells_writers_apart(bierce: list[str], macdowell: list[str]
     assert attribute(writer, other, writer_rest, seed=0, resamples=200) == sounds_like_writer
 
 
+def test_a_base_pool_teaches_the_classifier_and_is_never_scored(bierce: list[str], macdowell: list[str]) -> None:
+    # The writer is Bierce; "the base model" is MacDowell, of whom an evaluation has only a few
+    # paragraphs (base) and the pool many more. Other MacDowell paragraphs play the tuned side.
+    bp = [p for t in bierce for p in paragraphs(t)]
+    mp = [p for t in macdowell for p in paragraphs(t)]
+    writer, base, pool, other = bp[:180], mp[:6], mp[6:126], mp[126:186]
+    alone = attribute(writer, base, other, seed=0, resamples=200)
+    pooled = attribute(writer, base, other, seed=0, resamples=200, pool_paragraphs=pool)
+    assert pooled.paragraphs["base"] == 6 and pooled.paragraphs["base_pool"] == 120
+    assert pooled.paragraphs["tuned"] == len(other)
+    # The floor is still measured on the evaluation's own base paragraphs (6 of them, cross-validated).
+    assert pooled.base_share in {i / 6 for i in range(7)}
+    assert pooled.base_share <= alone.base_share
+    assert pooled.tuned_share < alone.tuned_share
+    assert attribute(writer, base, other, seed=0, resamples=200, pool_paragraphs=pool) == pooled
+
+
 # ------------------------------------------------------------------ habits
 
 def test_habit_counts_on_hand_made_text() -> None:

@@ -279,7 +279,7 @@ def check_batches(data: TrainingData, prepared: Prepared) -> None:
     check_packing(prepared.model, batches.epochs[0][0], rtol=1e-3 if prepared.dtype == torch.float32 else 3e-2)
 
 
-def setup_judges(start: RunStart, data: TrainingData, prepared: Prepared, world: World,
+def setup_judges(start: RunStart, data: TrainingData, prepared: Prepared, base_dir: Path, world: World,
                  stop: threading.Event) -> tuple[CanaryBook, VoiceCheck | None]:
     """Step 5: the canaries' base samples and the voice check (None: off), both from the base
     model before any training."""
@@ -292,7 +292,7 @@ def setup_judges(start: RunStart, data: TrainingData, prepared: Prepared, world:
             log.warning("canaries.json is missing: no base samples for a resumed full fine-tune")
         else:
             book.generate_base(prepared.model, prepared.tokenizer, prepared.autocast_dtype)
-    voice_check = VoiceCheck(start.run_dir, data.dataset)
+    voice_check = VoiceCheck(start.run_dir, data.dataset, base_dir)
     voice_on = world.main and not stop.is_set() and voice_check.start(prepared.model, prepared.tokenizer, resumed=resumed)
     return book, voice_check if voice_on else None
 
@@ -475,7 +475,7 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         return reporter.cancelled(0, None)
     reporter.started(start, data, prepared, base_dir)
     check_batches(data, prepared)
-    book, voice_check = setup_judges(start, data, prepared, world, stop)
+    book, voice_check = setup_judges(start, data, prepared, base_dir, world, stop)
     optimizer, scheduler, state = setup_optimizer(start, prepared.model, data.batches.total_steps)
     session = TrainingSession(start, prepared, optimizer, scheduler, state, book, voice_check, reporter, world, stop)
     if world.any(stop.is_set()):  # cancelled while loading: nothing trained, nothing to save

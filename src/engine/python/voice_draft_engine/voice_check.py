@@ -58,7 +58,7 @@ class VoiceScore:
 class VoiceCheck:
     """Fixed continuation prompts, the base model's answers and the classifier fitted on them."""
 
-    def __init__(self, run_dir: Path, dataset: Dataset) -> None:
+    def __init__(self, run_dir: Path, dataset: Dataset, base_dir: Path | None = None) -> None:
         from .voice_metrics.attribution import paragraphs
         from .voice_metrics.continuations import continuation_prompts
 
@@ -69,7 +69,10 @@ class VoiceCheck:
         self.prompts = continuation_prompts(held_out or docs, PROMPTS)
         self.writer_texts = [d["text"] for d in docs if d.get("split", "train") == "train"]
         self.writer = [p for t in self.writer_texts for p in paragraphs(t)]
+        self.writer_documents = [d for d in docs if d.get("split", "train") == "train"]
+        self.base_dir = base_dir
         self.base: list[str] = []
+        self.pool: list[str] = []  # more of the base model's writing (voice_metrics/base_pool.py)
         self._probability: Callable[[list[str]], Any] | None = None
         self._style: Any = None
 
@@ -91,13 +94,14 @@ class VoiceCheck:
             log.info("voice check off: too few essays or paragraphs to score a voice on")
             return False
         try:
-            from .voice_metrics.attribution import fit_writer_classifier, portable_writer_classifier
+            from .voice_metrics.attribution import fit_writer_classifier, paragraphs, portable_writer_classifier
             from .voice_metrics.stylometry import DeltaSpace
         except ImportError as e:  # no scikit-learn on a host with its own Python
             log.warning("voice check off: %s", e)
             return False
         if resumed and self.path.is_file():
-            self.base = json.loads(self.path.read_text(encoding="utf-8")).get("base", [])
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            self.base, self.pool = saved.get("base", []), saved.get("pool", [])
         if not self.base:
             disable = getattr(model, "disable_adapter", None)
             if resumed and disable is None:  # a resumed full fine-tune has no base model left to ask
@@ -105,17 +109,27 @@ class VoiceCheck:
                 return False
             with disable() if disable is not None else contextlib.nullcontext():  # a full fine-tune is still the base here
                 self.base = self._write(model, tokenizer)
-        self._probability = fit_writer_classifier(self.writer, [t for t in self.base if t.strip()] or [""], SEED)
+                self.pool = self._pool(model, tokenizer)
+        # The base side: the check's own prompts' answers and the pool. Learned from the 8 short
+        # answers alone, the classifier (and the editor's rewrite ranking) knew the base model
+        # from a few hundred words.
+        negatives = [t for t in self.base if t.strip()] + [p for t in self.pool for p in paragraphs(t)] or [""]
+        self._probability = fit_writer_classifier(self.writer, negatives, SEED)
         try:
             self._style = DeltaSpace.fit(self.writer_texts)
         except ValueError:  # a corpus too small to give word frequencies a spread
             self._style = None
         write_json(self.path, {"format": 1, "prompts": [p.id for p in self.prompts], "seed": SEED,
-                               "max_new_tokens": MAX_NEW_TOKENS, "base": self.base})
+                               "max_new_tokens": MAX_NEW_TOKENS, "base": self.base, "pool": self.pool})
         # The same classifier for the editor, which ranks rewrite candidates by it (voiceScore.ts).
-        write_json(self.path.with_name(SCORER_FILE),
-                   portable_writer_classifier(self.writer, [t for t in self.base if t.strip()] or [""], SEED))
+        write_json(self.path.with_name(SCORER_FILE), portable_writer_classifier(self.writer, negatives, SEED))
         return True
+
+    def _pool(self, model: Any, tokenizer: Any) -> list[str]:
+        from .drafts.synthetic import model_identity
+        from .voice_metrics.base_pool import base_pool
+
+        return base_pool(model, tokenizer, self.writer_documents, model_identity(self.base_dir))
 
     def score(self, model: Any, tokenizer: Any, step: int) -> VoiceScore:
         texts = [t for t in self._write(model, tokenizer) if t.strip()] or [""]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -157,8 +157,12 @@ def attribute(
     seed: int = 0,
     max_writer: int = 600,
     resamples: int = DEFAULT_RESAMPLES,
+    pool_paragraphs: Sequence[str] = (),
 ) -> AttributionResult:
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    """`pool_paragraphs`: more of the base model's writing (base_pool.py) that the classifier
+    learns from in every fold but is never scored: the floor stays the share of *these*
+    base paragraphs (the evaluation's, on the tuned paragraphs' prompts) taken for the writer."""
+    from sklearn.model_selection import StratifiedKFold
 
     if len(base_paragraphs) < 2 or len(writer_paragraphs) < 2:
         raise ValueError("attribution needs at least 2 writer and 2 base paragraphs")
@@ -168,18 +172,23 @@ def attribute(
     if len(writer) > max_writer:  # a big corpus would dominate the fit time, not the answer
         keep = np.sort(np.random.default_rng(seed).choice(len(writer), max_writer, replace=False))
         writer = [writer[i] for i in keep]
+    pool = list(pool_paragraphs)
     texts = writer + list(base_paragraphs)
     labels = np.array([1] * len(writer) + [0] * len(base_paragraphs))
 
-    featurize = _featurizer(texts)
+    featurize = _featurizer(texts + pool)
     features = featurize(texts)
+    pool_features = featurize(pool) if pool else None
 
     folds = min(5, len(base_paragraphs), len(writer))
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    predicted = cross_val_predict(_classifier(seed), features, labels, cv=cv)
+    predicted = np.zeros_like(labels)
+    for train, test in cv.split(features, labels):
+        x, y = _with_pool(features[train], labels[train], pool_features)
+        predicted[test] = _classifier(seed).fit(x, y).predict(features[test])
     accuracy = float(np.mean(predicted == labels))
 
-    model = _classifier(seed).fit(features, labels)
+    model = _classifier(seed).fit(*_with_pool(features, labels, pool_features))
     tuned_prob = model.predict_proba(featurize(list(tuned_paragraphs)))[:, 1]
     attributed = (tuned_prob >= 0.5).astype(np.float64)
     heldout_share = None
@@ -194,5 +203,14 @@ def attribute(
         writer_recall=float(np.mean(predicted[labels == 1] == 1)),
         writer_heldout_share=heldout_share,
         paragraphs={"writer": len(writer), "base": len(base_paragraphs), "tuned": len(tuned_paragraphs),
-                    "heldout": len(heldout_paragraphs), "cv_folds": folds},
+                    "heldout": len(heldout_paragraphs), "base_pool": len(pool), "cv_folds": folds},
     )
+
+
+def _with_pool(features: Any, labels: np.ndarray, pool_features: Any) -> tuple[Any, np.ndarray]:
+    """The fold's rows with the pool's base paragraphs added as more of the base side."""
+    import scipy.sparse as sp
+
+    if pool_features is None:
+        return features, labels
+    return sp.vstack([features, pool_features]).tocsr(), np.concatenate([labels, np.zeros(pool_features.shape[0], int)])

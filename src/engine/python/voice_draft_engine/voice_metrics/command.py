@@ -20,6 +20,9 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"tokens per continuation; each is cut at its first paragraph break (default {d.continuation_tokens})")
     p.add_argument("--rewrite-paragraphs", type=int, default=d.rewrite_paragraphs,
                    help=f"held-out paragraphs made plain and rewritten by each model (default {d.rewrite_paragraphs}; 0: none)")
+    p.add_argument("--base-pool", type=int, default=d.base_pool,
+                   help=f"training-essay openings the base model continues for the attribution classifier "
+                        f"(default {d.base_pool}, cached; 0: none)")
     p.add_argument("--seed", type=int, default=d.seed, help=f"sampling and bootstrap seed (default {d.seed})")
     p.add_argument("--resamples", type=int, default=d.resamples, help=f"bootstrap resamples (default {d.resamples})")
     p.add_argument("--perplexity-tokens", type=int, default=d.perplexity_tokens,
@@ -34,10 +37,11 @@ def run_eval_command(sink: EventSink, args: argparse.Namespace) -> int:
                  "continuation_tokens"):
         if getattr(args, name) < 1:
             raise EngineError("usage", f"--{name.replace('_', '-')} must be at least 1.")
-    if args.rewrite_paragraphs < 0:
-        raise EngineError("usage", "--rewrite-paragraphs must be 0 or more.")
+    for name in ("rewrite_paragraphs", "base_pool"):
+        if getattr(args, name) < 0:
+            raise EngineError("usage", f"--{name.replace('_', '-')} must be 0 or more.")
     settings = EvalSettings(samples=args.samples, prompts=args.prompts, max_new_tokens=args.max_new_tokens,
                             seed=args.seed, resamples=args.resamples, perplexity_tokens=args.perplexity_tokens,
                             continuation_prompts=args.continuation_prompts, continuation_tokens=args.continuation_tokens,
-                            rewrite_paragraphs=args.rewrite_paragraphs)
+                            rewrite_paragraphs=args.rewrite_paragraphs, base_pool=args.base_pool)
     return run_eval(sink, args.run, settings)

@@ -31,6 +31,8 @@ from ..framing import document_prompt, opening_of, titles_by_doc
 from ..protocol import EngineError, EventSink
 from . import generation
 from .attribution import attribute, paragraphs
+from .base_pool import base_pool
+from ..drafts.synthetic import model_identity
 from ..chat_residue import chat_residue
 from .continuations import ContinuationPrompt, body_paragraph_words, continuation_prompts, sample_continuations
 from .bootstrap import DEFAULT_CONFIDENCE
@@ -211,8 +213,14 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
 
     outputs: dict[str, list[generation.Sample]] = {}
     continued: dict[str, list[Any]] = {}
+    pool: list[str] = []
     for which in ("base", "tuned"):
         with pair.use(which) as model:
+            if which == "base" and settings.base_pool > 0:
+                pool = base_pool(model, tokenizer, [d for d in documents if d.get("split") == "train" and d.get("text")],
+                                 model_identity(Path(model_info["base_path"])), prompts=settings.base_pool,
+                                 progress=lambda done, n: progress.stage(
+                                     "generate", 0.0, f"the base model's own writing, for attribution ({done}/{n} openings)"))
             outputs[which] = generation.sample_prompts(
                 model, tokenizer, [p.asked for p in prompts], samples=settings.samples, seed=settings.seed,
                 max_new_tokens=settings.max_new_tokens, temperature=settings.temperature, top_k=settings.top_k,
@@ -225,14 +233,15 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
     base_texts = [s.text for s in outputs["base"]] + [s.text for s in continued["base"]]
     # The rewrite (issue #20): held-out paragraphs made plain, rewritten by each model as the editor asks.
     rewrite = (rewrite_section(pair, dataset, documents, settings.rewrite_paragraphs, settings.seed, writer_texts,
-                               base_texts, lambda f, m: progress.stage("rewrite", f, m))
+                               base_texts + pool, lambda f, m: progress.stage("rewrite", f, m))
                if settings.rewrite_paragraphs > 0 else {"skipped": "--rewrite-paragraphs 0"})
     progress.stage("scores", 0.0, "stylometry, attribution and habits")
     report = _scores(prompts, outputs, writer_texts, heldout_docs, _read_jsonl(dataset / "train.jsonl"), settings, progress,
-                     base_texts)
+                     base_texts, pool)
     report["perplexity"] = perplexity
     report["rewrite"] = rewrite
-    report["continuation"] = _continuation_scores(cont_prompts, continued, writer_texts, heldout_docs, settings, base_texts)
+    report["continuation"] = _continuation_scores(cont_prompts, continued, writer_texts, heldout_docs, settings, base_texts,
+                                                  pool)
     report["samples"] = [
         {"prompt_id": prompts[s.prompt].id, "mode": "task", "tier": prompts[s.prompt].tier, "seed": s.seed,
          "prompt": prompts[s.prompt].user[:400],
@@ -275,7 +284,7 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
 
 def _scores(prompts: list[Prompt], outputs: dict[str, list[generation.Sample]], writer_texts: list[str],
             heldout_docs: dict[str, str], train_pairs: list[dict[str, Any]], settings: EvalSettings,
-            progress: Progress, base_texts: list[str]) -> dict[str, Any]:
+            progress: Progress, base_texts: list[str], pool: list[str]) -> dict[str, Any]:
     texts = {k: [s.text for s in v] for k, v in outputs.items()}
 
     # Stylometry on matched lengths: each base/tuned pair cut to the shorter side, the
@@ -288,7 +297,7 @@ def _scores(prompts: list[Prompt], outputs: dict[str, list[generation.Sample]], 
         stylometry = {"skipped": str(e), "gap_closed": None, "reliable": False, "unreliable_reason": str(e)}
     progress.stage("scores", 0.3, "attribution classifier")
 
-    attribution = _attribution(writer_texts, heldout_docs, texts, settings, base_texts)
+    attribution = _attribution(writer_texts, heldout_docs, texts, settings, base_texts, pool)
     progress.stage("scores", 0.8, "habits and length")
 
     # Habits: per habit, base vs tuned with the writer's own rate beside them.
@@ -323,11 +332,12 @@ def _scores(prompts: list[Prompt], outputs: dict[str, list[generation.Sample]], 
 
 
 def _attribution(writer_texts: list[str], heldout_docs: dict[str, str], texts: dict[str, list[str]],
-                 settings: EvalSettings, base_texts: list[str]) -> dict[str, Any]:
+                 settings: EvalSettings, base_texts: list[str], pool: list[str]) -> dict[str, Any]:
     """Tuned paragraphs attributed by a writer-vs-base classifier. Its base side is every
-    base sample of the evaluation (tasks and continuations): fitted on one kind's ~20
-    paragraphs alone, it took 60% of the base model's own continuations for MacDowell's
-    (cross-validated) against 23% with both kinds, and a floor that high says nothing."""
+    base sample of the evaluation (tasks and continuations) and the base pool (base_pool.py):
+    fitted on one kind's ~20 paragraphs alone, it took 60% of the base model's own
+    continuations for MacDowell's (cross-validated) against 23-31% with both kinds, and a floor
+    that high says little. The floor is measured on the evaluation's own base paragraphs."""
     writer_paras = [p for t in writer_texts for p in paragraphs(t)]
     heldout_paras = [p for t in heldout_docs.values() for p in paragraphs(t)]
     base_paras = [p for t in base_texts for p in paragraphs(t)]
@@ -339,12 +349,13 @@ def _attribution(writer_texts: list[str], heldout_docs: dict[str, str], texts: d
                 "skipped": f"too few paragraphs of 40+ words (writer {counts['writer']}, base {counts['base']}, "
                            f"tuned {counts['tuned']}; {settings.min_paragraphs} each needed): "
                            "raise --samples or --max-new-tokens"}
-    return attribute(writer_paras, base_paras, tuned_paras, heldout_paras,
-                     seed=settings.seed, resamples=settings.resamples).as_json()
+    return attribute(writer_paras, base_paras, tuned_paras, heldout_paras, seed=settings.seed,
+                     resamples=settings.resamples, pool_paragraphs=[p for t in pool for p in paragraphs(t)]).as_json()
 
 
 def _continuation_scores(prompts: list[ContinuationPrompt], samples: dict[str, list[Any]], writer_texts: list[str],
-                         heldout_docs: dict[str, str], settings: EvalSettings, base_texts: list[str]) -> dict[str, Any]:
+                         heldout_docs: dict[str, str], settings: EvalSettings, base_texts: list[str],
+                         pool: list[str]) -> dict[str, Any]:
     """Ghost text's own figures: stylometry, attribution, chat residue and paragraph length of
     the plain continuations, the writer's own next paragraphs beside them."""
     texts = {k: [s.text for s in v] for k, v in samples.items()}
@@ -362,7 +373,7 @@ def _continuation_scores(prompts: list[ContinuationPrompt], samples: dict[str, l
                for k, v in samples.items()}
     return {
         "stylometry": stylometry,
-        "attribution": _attribution(writer_texts, heldout_docs, texts, settings, base_texts),
+        "attribution": _attribution(writer_texts, heldout_docs, texts, settings, base_texts, pool),
         "chat_residue": {k: chat_residue(texts[k], writer_texts).as_json() for k in ("base", "tuned")},
         "length": {"writer_median_words": lengths["tuned"]["writer_median_words"],
                    "reference_median_words": statistics.median(references) if references else None,

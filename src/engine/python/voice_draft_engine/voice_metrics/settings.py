@@ -36,6 +36,10 @@ class EvalSettings:
     context: int = 1024
     stride: int = 512
     resamples: int = 1000
+    # Openings of the writer's training essays the base model continues (4 samples each, cached
+    # per corpus and base model: base_pool.py) so the attribution classifier learns the base
+    # model from ~100 texts instead of the evaluation's ~35 paragraphs (0: off).
+    base_pool: int = 24
     # Fewer paragraphs (of 40+ words) per side than this and attribution is skipped, not guessed.
     min_paragraphs: int = 5
     mfw: int = 100

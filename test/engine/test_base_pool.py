@@ -1,0 +1,62 @@
+"""The base pool: the base model's continuations of the writer's training essays, made once per
+base model and corpus and read from the cache after that."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from voice_draft_engine import canaries
+from voice_draft_engine.data import load_dataset
+from voice_draft_engine.drafts.synthetic import model_identity
+from voice_draft_engine.model_setup import load_tokenizer
+from voice_draft_engine.paths import cache_root
+from voice_draft_engine.voice_metrics.base_pool import base_pool
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model_dir: Path):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(str(tiny_model_dir), dtype=torch.float32).eval(), \
+        load_tokenizer(tiny_model_dir)
+
+
+def _training_documents(dataset: Path) -> list[dict]:
+    return [d for d in load_dataset(dataset).documents if d.get("split") == "train" and d.get("text")]
+
+
+def test_the_pool_is_written_once_per_model_and_corpus(tiny, tiny_model_dir: Path, bierce_dataset: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    model, tokenizer = tiny
+    docs = _training_documents(bierce_dataset)
+    texts = base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=3, samples=2, max_new_tokens=24)
+    assert 0 < len(texts) <= 6 and all(t.strip() for t in texts)
+    files = list((cache_root() / "base-pool").glob("*.json"))
+    assert any(json.loads(f.read_text())["texts"] == texts for f in files)
+
+    def no_generation(*_a, **_k):
+        raise AssertionError("the cached pool was written again")
+
+    monkeypatch.setattr(canaries, "generate", no_generation)
+    assert base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=3, samples=2,
+                     max_new_tokens=24) == texts
+    # Another corpus (or another base model) is another pool.
+    with pytest.raises(AssertionError, match="written again"):
+        base_pool(model, tokenizer, docs[1:], model_identity(tiny_model_dir), prompts=3, samples=2, max_new_tokens=24)
+    with pytest.raises(AssertionError, match="written again"):
+        base_pool(model, tokenizer, docs, "another model", prompts=3, samples=2, max_new_tokens=24)
+
+
+def test_a_damaged_cache_file_is_written_again(tiny, tiny_model_dir: Path, bierce_dataset: Path) -> None:
+    model, tokenizer = tiny
+    docs = _training_documents(bierce_dataset)[:4]
+    first = base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=2, samples=1, max_new_tokens=16)
+    for f in (cache_root() / "base-pool").glob("*.json"):
+        if json.loads(f.read_text())["texts"] == first:
+            f.write_text('{"format": 1, "texts": [3]}')
+    assert base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=2, samples=1,
+                     max_new_tokens=16) == first  # the same seeds write the same pool
