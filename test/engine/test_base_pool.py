@@ -12,8 +12,7 @@ from voice_draft_engine import canaries
 from voice_draft_engine.data import load_dataset
 from voice_draft_engine.drafts.synthetic import model_identity
 from voice_draft_engine.model_setup import load_tokenizer
-from voice_draft_engine.paths import cache_root
-from voice_draft_engine.voice_metrics.base_pool import base_pool
+from voice_draft_engine.voice_metrics.base_pool import base_pool, pool_file
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +34,8 @@ def test_the_pool_is_written_once_per_model_and_corpus(tiny, tiny_model_dir: Pat
     docs = _training_documents(bierce_dataset)
     texts = base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=3, samples=2, max_new_tokens=24)
     assert 0 < len(texts) <= 6 and all(t.strip() for t in texts)
-    files = list((cache_root() / "base-pool").glob("*.json"))
-    assert any(json.loads(f.read_text())["texts"] == texts for f in files)
+    answers = json.loads(pool_file(model_identity(tiny_model_dir), 2, 24).read_text())["answers"]
+    assert sorted(t for a in answers.values() for t in a) == sorted(texts)
 
     def no_generation(*_a, **_k):
         raise AssertionError("the cached pool was written again")
@@ -44,6 +43,9 @@ def test_the_pool_is_written_once_per_model_and_corpus(tiny, tiny_model_dir: Pat
     monkeypatch.setattr(canaries, "generate", no_generation)
     assert base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=3, samples=2,
                      max_new_tokens=24) == texts
+    # A shorter pool is the start of a longer one: nothing new is written.
+    assert base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=2, samples=2,
+                     max_new_tokens=24) == texts[:_first(answers, 2)]
     # Another corpus (or another base model) is another pool.
     with pytest.raises(AssertionError, match="written again"):
         base_pool(model, tokenizer, docs[1:], model_identity(tiny_model_dir), prompts=3, samples=2, max_new_tokens=24)
@@ -51,12 +53,16 @@ def test_the_pool_is_written_once_per_model_and_corpus(tiny, tiny_model_dir: Pat
         base_pool(model, tokenizer, docs, "another model", prompts=3, samples=2, max_new_tokens=24)
 
 
+def _first(answers: dict, n: int) -> int:
+    """How many texts the first n openings written gave."""
+    return sum(len(a) for a in list(answers.values())[:n])
+
+
 def test_a_damaged_cache_file_is_written_again(tiny, tiny_model_dir: Path, bierce_dataset: Path) -> None:
     model, tokenizer = tiny
     docs = _training_documents(bierce_dataset)[:4]
     first = base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=2, samples=1, max_new_tokens=16)
-    for f in (cache_root() / "base-pool").glob("*.json"):
-        if json.loads(f.read_text())["texts"] == first:
-            f.write_text('{"format": 1, "texts": [3]}')
+    pool_file(model_identity(tiny_model_dir), 1, 16).write_text('{"format": 2, "answers": [3]}')
+    # The same openings and seeds write the same pool again.
     assert base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=2, samples=1,
-                     max_new_tokens=16) == first  # the same seeds write the same pool
+                     max_new_tokens=16) == first

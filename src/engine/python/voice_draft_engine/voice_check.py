@@ -127,9 +127,12 @@ class VoiceCheck:
 
     def _pool(self, model: Any, tokenizer: Any) -> list[str]:
         from .drafts.synthetic import model_identity
-        from .voice_metrics.base_pool import base_pool
+        from .voice_metrics.base_pool import TRAINING_PROMPTS, base_pool
 
-        return base_pool(model, tokenizer, self.writer_documents, model_identity(self.base_dir))
+        # A smaller pool than eval's (~20 s an opening on 2 CPU cores, inside the training budget);
+        # eval's pool starts with the same openings and reads them from the cache.
+        return base_pool(model, tokenizer, self.writer_documents, model_identity(self.base_dir),
+                         prompts=TRAINING_PROMPTS)
 
     def score(self, model: Any, tokenizer: Any, step: int) -> VoiceScore:
         texts = [t for t in self._write(model, tokenizer) if t.strip()] or [""]
