@@ -36,6 +36,8 @@ from voice_draft_engine.voice_metrics.attribution import fit_writer_classifier, 
 from voice_draft_engine.content_kept import content_kept  # noqa: E402
 from voice_draft_engine.voice_metrics.generation import load_run_models  # noqa: E402
 from voice_draft_engine.voice_metrics.rewrite import generate_rewrites, rewrite_items, score_rewrites  # noqa: E402
+from voice_draft_engine.voice_metrics.base_pool import base_pool  # noqa: E402
+from voice_draft_engine.drafts.synthetic import model_identity  # noqa: E402
 
 
 def node(request: dict[str, Any]) -> Any:
@@ -58,6 +60,14 @@ def base_samples(path: Path) -> list[str]:
     """The base model's plain samples from an eval.json (tasks and continuations): the classifier's other side."""
     data = json.loads(path.read_text(encoding="utf-8"))
     return [s["base"] for s in data.get("samples", []) if s.get("base")]
+
+
+def pool_of(run: Path, documents: list[dict[str, Any]]) -> list[str]:
+    """The base pool eval uses (voice_metrics/base_pool.py): read from the cache, written when absent."""
+    pair = load_run_models(run)
+    with pair.use("base") as model:
+        return base_pool(model, pair.tokenizer, [d for d in documents if d.get("split") == "train" and d.get("text")],
+                         model_identity(Path(pair.info["base_path"])))
 
 
 def cleaned(items: list[Any], outputs: list[str]) -> tuple[list[str], int]:
@@ -116,6 +126,8 @@ def main() -> int:
     p.add_argument("--paragraphs", type=int, default=50)
     p.add_argument("--candidates", type=int, default=0, help="rewrites per paragraph ranked by the voice score (0: off)")
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--no-base-pool", dest="base_pool", action="store_false",
+                   help="fit the classifier on the eval's base samples alone (as before the base pool)")
     p.add_argument("--base-samples", type=Path, help="an eval.json whose base samples fit the classifier (default: the first run's)")
     p.add_argument("--out", type=Path)
     p.add_argument("--inputs", choices=("destyled", "paraphrased"), default="destyled",
@@ -132,8 +144,11 @@ def main() -> int:
         items = paraphrased(first, items, args.seed)
     writer_texts = [d["text"] for d in documents if d.get("split") == "train" and d.get("text")]
     base_texts = base_samples(args.base_samples or first / "eval.json")
+    pool = pool_of(first, documents) if args.base_pool else []
     print(f"{len(items)} held-out paragraphs from {len({i.doc for i in items})} essays "
-          f"({args.paragraphs} asked for); classifier: {len(base_texts)} base samples", file=sys.stderr)
+          f"({args.paragraphs} asked for); classifier: {len(base_texts)} base samples and a base pool of "
+          f"{len(pool)}", file=sys.stderr)
+    base_texts += pool
     earlier = json.loads(args.reuse.read_text(encoding="utf-8")) if args.reuse else {}
     generated: dict[str, list[list[str]]] = {}
     if (earlier.get("items") == [i.id for i in items] and earlier.get("seed") == args.seed
