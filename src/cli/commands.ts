@@ -17,6 +17,12 @@ export const EVAL_ENGINE_NUMBERS = {
   'perplexity-tokens': 'held-out tokens scored for perplexity',
 } as const;
 
+/** The engine's eval options that may be 0, which leaves their part out. */
+export const EVAL_ENGINE_COUNTS = {
+  'rewrite-paragraphs': 'held-out paragraphs made plain and rewritten by each model (0: none)',
+  'base-pool': 'openings of your training essays the base model continues, so attribution knows the base model (cached; 0: none)',
+} as const;
+
 const oneRunFolder = { min: 1, max: 1, names: 'one run folder' };
 
 export const COMMANDS = defineCommands({
@@ -73,6 +79,8 @@ and .voiceignore) and writes train.jsonl, val.jsonl, documents.jsonl and manifes
       seed: { kind: 'int', min: 0, help: 'sampling and bootstrap seed' },
       ...(Object.fromEntries(Object.entries(EVAL_ENGINE_NUMBERS).map(([name, help]) => [name, { kind: 'int', min: 1, help }])) as
         Record<keyof typeof EVAL_ENGINE_NUMBERS, { kind: 'int'; min: number; help: string }>),
+      ...(Object.fromEntries(Object.entries(EVAL_ENGINE_COUNTS).map(([name, help]) => [name, { kind: 'int', min: 0, help }])) as
+        Record<keyof typeof EVAL_ENGINE_COUNTS, { kind: 'int'; min: number; help: string }>),
     },
   },
   choose: {

@@ -157,6 +157,7 @@ test('eval, choose and sample-workspace check their numbers before anything runs
   const cases: Array<[(a: string[]) => Promise<number>, string[], RegExp]> = [
     [evalCommand, ['run', '--samples', 'many'], /--samples needs a whole number/],
     [evalCommand, ['run', '--prompts', '0'], /--prompts must be at least 1/],
+    [evalCommand, ['run', '--base-pool', '-1'], /--base-pool must be at least 0/],
     [evalCommand, [], /eval takes one run folder/],
     [chooseCommand, ['run', '--step', 'last'], /--step needs a whole number/],
     [chooseCommand, ['run'], /name the checkpoint with --step N/],
@@ -173,8 +174,8 @@ test('eval, choose and sample-workspace check their numbers before anything runs
 
 test('eval passes exactly the numbers given to the engine', { timeout: 120_000 }, async () => {
   const run = path.join(work, 'no-such-run');
-  await captureOutput(() => evalCommand([run, '--samples', '2', '--seed', '0', '--continuation-tokens', '9']));
-  assert.deepEqual(await engineCalls(), [['eval', '--run', run, '--samples', '2', '--continuation-tokens', '9', '--seed', '0']]);
+  await captureOutput(() => evalCommand([run, '--samples', '2', '--seed', '0', '--continuation-tokens', '9', '--base-pool', '0']));
+  assert.deepEqual(await engineCalls(), [['eval', '--run', run, '--samples', '2', '--continuation-tokens', '9', '--base-pool', '0', '--seed', '0']]);
 });
 
 test('a negative number reaches the check as a number; text after -- is text', () => {
