@@ -47,16 +47,8 @@ def macdowell() -> list[str]:
 
 
 # A small hand-made corpus, so the basic identities run even without the shared corpora.
-HAND = [
-    "The river ran past the mill, and the miller watched it, as he had watched it every morning of his life. "
-    "He did not trust it. Rivers, he said, are like lawyers: they take the shortest way to the sea and charge for the trip.",
-    "In the spring the water rose and the wheel turned faster. The miller counted the sacks of flour and was not "
-    "pleased, for a fast wheel wears its teeth, and teeth, like money, are easier to lose than to grow.",
-    "His daughter kept the books. She wrote a small neat hand and she added the columns twice. When the sums "
-    "disagreed she believed the second, which is the whole of accountancy and most of religion.",
-    "A stranger came in July and asked to buy the mill. The miller named a price that was twice its worth, and the "
-    "stranger paid it, and the miller never forgave himself for asking so little.",
-]
+HAND = (Path(__file__).resolve().parents[1] / "fixtures" / "voice-score" / "miller.txt").read_text(
+    encoding="utf-8").strip().split("\n\n")
 
 
 # ------------------------------------------------------------------ stylometry
