@@ -30,7 +30,9 @@ export function describeEvent(e: EngineEvent): string | undefined {
     case 'train.done':
       return e.chosen_by === 'voice' && e.chosen_step != null
         ? `done: the voice is step ${e.chosen_step} (best voice score${e.best_voice_score != null ? ` ${Math.round(e.best_voice_score * 100)}%` : ''}); lowest val loss ${e.best_val_loss?.toFixed(4) ?? '—'} at step ${e.best_step ?? '—'}`
-        : `done: best step ${e.best_step ?? '—'}, best val loss ${e.best_val_loss?.toFixed(4) ?? '—'}`;
+        : e.best_voice_score != null
+          ? `done: the voice is step ${e.chosen_step ?? e.best_step ?? '—'}, the lowest val loss ${e.best_val_loss?.toFixed(4) ?? '—'} (the best voice score, ${Math.round(e.best_voice_score * 100)}%, did not lead it by more than the check's noise)`
+          : `done: best step ${e.best_step ?? '—'}, best val loss ${e.best_val_loss?.toFixed(4) ?? '—'}`;
     case 'voice.chosen':
       return `the voice is now step ${e.step} (your pick)`;
     case 'train.cancelled':

@@ -2,7 +2,7 @@
 // the one reducer of engine events): status, duration, the step, the best checkpoint and
 // what chose it. No DOM and no I/O, so the webview app and the Node unit tests run the same code.
 import { type RunModel, type RunState } from '../core/runs/runModel';
-import { bestVoice, type ChosenBy } from '../core/runs/voiceChoice';
+import { bestVoice, type ChosenBy, voiceChoiceSoFar } from '../core/runs/voiceChoice';
 import { formatNumber } from './reports';
 import type { EngineErrorEvent } from '../core/runs/protocol';
 
@@ -42,10 +42,8 @@ export function summarize(m: RunModel, times: RunTimes, config: Record<string, u
   // The engine times a finished training itself; otherwise the events file's times are all there is.
   const measured = m.state === 'done' && typeof m.done?.seconds === 'number' ? m.done.seconds * 1000 : null;
   const bestStep = m.done?.best_step ?? best?.step ?? null;
-  const voiceSoFar = bestVoice(m.voice.step.map((step, i) => ({ step, score: m.voice.score[i]! })));
-  const choice = (m.state === 'done' ? m.choice : null) ?? (voiceSoFar
-    ? { chosenStep: voiceSoFar.step, chosenBy: 'voice' as const, bestVoiceScore: voiceSoFar.score }
-    : { chosenStep: bestStep, chosenBy: 'loss' as const, bestVoiceScore: null });
+  const points = m.voice.step.map((step, i) => ({ step, score: m.voice.score[i]!, stderr: m.voice.stderr[i] ?? 0 }));
+  const choice = (m.state === 'done' ? m.choice : null) ?? voiceChoiceSoFar(points, bestStep);
   return {
     state: m.state,
     durationMs: measured ?? (times.startedMs !== null && end !== null ? Math.max(0, end - times.startedMs) : null),
@@ -58,7 +56,7 @@ export function summarize(m: RunModel, times: RunTimes, config: Record<string, u
     bestValLoss: m.done?.best_val_loss ?? best?.loss ?? null,
     chosenStep: choice.chosenStep,
     chosenBy: choice.chosenBy,
-    bestVoiceScore: choice.bestVoiceScore ?? voiceSoFar?.score ?? null,
+    bestVoiceScore: choice.bestVoiceScore ?? bestVoice(points)?.score ?? null,
     baseModel: typeof resolved.base_model === 'string' ? resolved.base_model : null,
     device: m.device ? (m.device.gpu ? `${m.device.device} (${m.device.gpu})` : m.device.device) : null,
     error: m.state === 'failed' ? m.error : null,
@@ -96,5 +94,10 @@ export function bestStepText(sum: RunSummaryView): string | null {
   }
   const step = sum.chosenStep ?? sum.bestStep;
   if (step === null) return null;
-  return `${step}${sum.bestValLoss !== null && step === sum.bestStep ? ` (validation loss ${formatNumber(sum.bestValLoss)})` : ''}`;
+  const facts = [
+    sum.bestValLoss !== null && step === sum.bestStep ? `validation loss ${formatNumber(sum.bestValLoss)}` : null,
+    // The voice check ran, but no score led the lowest-loss step's by more than its noise.
+    sum.bestVoiceScore !== null ? `no voice score led it by more than the check's noise; best ${percent(sum.bestVoiceScore)}` : null,
+  ].filter((f) => f !== null);
+  return `${step}${facts.length ? ` (${facts.join('; ')})` : ''}`;
 }

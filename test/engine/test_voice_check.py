@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,17 @@ def test_every_evaluation_scores_the_voice_and_the_best_score_is_exported(scored
         assert 0 <= v["score"] <= 1 and 0 <= v["attributed"] <= 1 and v["samples"] >= 1
     done = events[-1]
     best = max(voices, key=lambda v: v["score"])  # the first of equal scores: a later one must beat it
-    assert done["chosen_by"] == "voice" and done["chosen_step"] == best["step"]
+    at_loss = next(v for v in voices if v["step"] == done["best_step"])
+    lead, noise = best["score"] - at_loss["score"], math.hypot(best["stderr"], at_loss["stderr"])
+    assert all(0 <= v["stderr"] <= 1 for v in voices) and any(v["stderr"] > 0 for v in voices)
+    if best["step"] == at_loss["step"] or lead > noise + 1e-3:
+        assert done["chosen_by"] == "voice" and done["chosen_step"] == best["step"]
+    elif lead < noise - 1e-3:  # (events round to 4 decimals: a lead right at the noise is not judged)
+        assert done["chosen_by"] == "loss" and done["chosen_step"] == done["best_step"]
     assert done["best_voice_score"] == pytest.approx(best["score"], abs=1e-4)
-    # The chosen checkpoint survives pruning beside the lowest-loss one (keep_checkpoints 0 keeps only those).
-    assert {s for s, _ in list_checkpoints(run)} == {done["chosen_step"], done["best_step"]}
+    # The best-voice and the lowest-loss checkpoints survive pruning (keep_checkpoints 0 keeps only those),
+    # so the chosen one, and the writer's other candidate, are both at hand.
+    assert {s for s, _ in list_checkpoints(run)} == {best["step"], done["best_step"]} and done["chosen_step"] in {best["step"], done["best_step"]}
     check = json.loads((run / "voice-check.json").read_text())
     assert check["format"] == 1 and len(check["base"]) == len(check["prompts"]) * 2
     # The base side also learns from the base pool: the base model continuing training essays.
@@ -52,6 +60,19 @@ def test_without_a_voice_score_the_loss_chooses() -> None:
     assert chosen_checkpoint(LoopState(best_step=8)) == (8, "loss")
     assert chosen_checkpoint(LoopState(best_step=8, best_voice_step=4, best_voice_score=0.6)) == (4, "voice")
     assert chosen_checkpoint(LoopState()) == (None, "loss")
+
+
+def test_the_voice_score_chooses_only_when_it_leads_the_lowest_loss_by_more_than_the_noise() -> None:
+    # Bierce's 100 steps: step 20 scored 0.76, the lowest-loss step 80 scored 0.70.
+    scores = [[20, 0.76, 0.1], [50, 0.55, 0.05], [80, 0.70, 0.1]]
+    state = LoopState(best_step=80, best_voice_step=20, best_voice_score=0.76, voice_scores=scores)
+    assert chosen_checkpoint(state) == (80, "loss")  # 0.06 < √(0.1² + 0.1²)
+    state.best_step = 50
+    assert chosen_checkpoint(state) == (20, "voice")  # 0.21 > √(0.1² + 0.05²)
+    state.best_step = 20
+    assert chosen_checkpoint(state) == (20, "voice")
+    # A checkpoint from before the scores were kept: the best voice score, as it chose then.
+    assert chosen_checkpoint(LoopState(best_step=80, best_voice_step=20, best_voice_score=0.76)) == (20, "voice")
 
 
 def test_too_little_writing_turns_the_check_off_and_the_loss_chooses(tiny_model_dir: Path, small_dataset: Path,

@@ -214,6 +214,8 @@ export type TrainVoice = {
   /** Burrows' Delta of the pooled continuations to the writer (lower: closer) */
   delta: number | null;
   samples: number;
+  /** the score's standard error over the continuations: how far apart two checks must be to differ */
+  stderr?: number;
 };
 
 /** A resume point, written after each evaluation. */
@@ -252,7 +254,7 @@ export type TrainDone = {
   full_model?: boolean;
   /** the checkpoint exported as the voice; null: the last weights (absent before the voice check) */
   chosen_step?: number | null;
-  /** what chose it: the best voice score, or the validation loss */
+  /** what chose it: the best voice score, or the validation loss (also when the best voice score beats the lowest-loss checkpoint's by no more than their standard errors) */
   chosen_by?: 'voice' | 'loss';
   best_voice_score?: number | null;
 };

@@ -19,8 +19,9 @@ type Y = number | null;
 
 export interface TrainSeries { step: number[]; epoch: number[]; loss: Y[]; smoothed: Y[]; lr: number[]; tokensPerS: Y[] }
 export interface ValSeries { step: number[]; loss: Y[]; ppl: Y[] }
-/** The voice score after each evaluation (`train.voice`): score and attributed are shares, 0..1. */
-export interface VoiceSeries { step: number[]; score: number[]; attributed: number[]; delta: Y[]; samples: number[] }
+/** The voice score after each evaluation (`train.voice`): score and attributed are shares, 0..1;
+ * stderr the score's standard error (0 in runs from before it was sent). */
+export interface VoiceSeries { step: number[]; score: number[]; attributed: number[]; delta: Y[]; samples: number[]; stderr: number[] }
 
 export interface CanarySample {
   epoch: number;
@@ -67,7 +68,7 @@ export function emptyModel(smoothing = DEFAULT_SMOOTHING): RunModel {
     state: 'new',
     train: { step: [], epoch: [], loss: [], smoothed: [], lr: [], tokensPerS: [] },
     val: { step: [], loss: [], ppl: [] },
-    voice: { step: [], score: [], attributed: [], delta: [], samples: [] },
+    voice: { step: [], score: [], attributed: [], delta: [], samples: [], stderr: [] },
     canaries: new Map(),
     choice: null,
     started: null,
@@ -137,6 +138,7 @@ export function applyEvent(m: RunModel, e: EngineEvent): void {
       m.voice.attributed.push(e.attributed);
       m.voice.delta.push(e.delta);
       m.voice.samples.push(e.samples);
+      m.voice.stderr.push(e.stderr ?? 0);
       return;
     }
     case 'train.canary':

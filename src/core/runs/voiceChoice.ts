@@ -1,5 +1,6 @@
 // Which checkpoint became the voice (issue #19, "the loss lied"): the engine scores the
-// voice at every evaluation (`train.voice`) and exports the best-scoring checkpoint;
+// voice at every evaluation (`train.voice`) and exports the best-scoring checkpoint when its
+// lead over the lowest-loss one is larger than the check's noise (else the lowest-loss one);
 // `train.done` says which (`chosen_step`, `chosen_by`, `best_voice_score`). Runs from
 // before the voice check, or with it off, chose by validation loss: an old train.done
 // without the fields reads as chosen_by "loss", chosen_step = best_step. Read leniently:
@@ -34,16 +35,30 @@ export function writerChoice(choice: CheckpointChoice | undefined, step: number)
   return { chosenStep: step, chosenBy: 'writer', bestVoiceScore: choice?.bestVoiceScore ?? null };
 }
 
-export interface VoicePoint { step: number; score: number }
+export interface VoicePoint { step: number; score: number; stderr?: number }
 
-/**
- * The engine's rule while a run is still training: the highest score so far, the
- * earliest step on a tie (train.py keeps a new best only when it is strictly higher).
- */
+/** The highest score, the earliest step on a tie (train.py keeps a new best only when it is strictly higher). */
 export function bestVoice(points: Iterable<VoicePoint>): VoicePoint | null {
   let best: VoicePoint | null = null;
   for (const p of points) if (!best || p.score > best.score) best = p;
   return best;
+}
+
+/**
+ * The engine's choice (train.py, chosen_checkpoint), also while a run is still training: the
+ * best voice score when it is the lowest-loss step's, or beats that step's score by more than
+ * the two scores' combined standard error (a check scores a few short continuations, so a lead
+ * within that is luck); otherwise the lowest validation loss.
+ */
+export function voiceChoiceSoFar(points: readonly VoicePoint[], lossBestStep: number | null): CheckpointChoice {
+  const best = bestVoice(points);
+  if (!best) return { chosenStep: lossBestStep, chosenBy: 'loss', bestVoiceScore: null };
+  const atLoss = points.find((p) => p.step === lossBestStep);
+  const margin = atLoss ? Math.hypot(best.stderr ?? 0, atLoss.stderr ?? 0) : 0;
+  if (!atLoss || atLoss.step === best.step || best.score - atLoss.score > margin) {
+    return { chosenStep: best.step, chosenBy: 'voice', bestVoiceScore: best.score };
+  }
+  return { chosenStep: atLoss.step, chosenBy: 'loss', bestVoiceScore: best.score };
 }
 
 /** A kept checkpoint's folder under checkpoints/ (`step-000040`, the engine's checkpoint_name). */

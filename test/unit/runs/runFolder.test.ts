@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { tailEvents } from '../../../src/core/runs/eventsTail';
 import { createRunFolder, listRuns, newRunId, renameRun, stateFromEvents } from '../../../src/core/runs/runFolder';
-import { bestVoice, checkpointChoice } from '../../../src/core/runs/voiceChoice';
+import { bestVoice, checkpointChoice, voiceChoiceSoFar } from '../../../src/core/runs/voiceChoice';
 
 test('run ids are UTC timestamp + slug and never collide', async () => {
   assert.equal(newRunId('My Essays!', new Date(Date.UTC(2026, 10, 23, 14, 15, 2))), '20261123-141502-my-essays');
@@ -53,6 +53,21 @@ test('checkpointChoice reads train.done leniently; bestVoice keeps the earliest 
   assert.deepEqual(checkpointChoice({ ...done, chosen_by: 'writer', chosen_step: 'x' }), { chosenStep: 60, chosenBy: 'loss', bestVoiceScore: null });
   assert.equal(bestVoice([]), null);
   assert.deepEqual(bestVoice([{ step: 10, score: 0.4 }, { step: 20, score: 0.6 }, { step: 30, score: 0.6 }, { step: 40, score: 0.5 }]), { step: 20, score: 0.6 });
+});
+
+test('voiceChoiceSoFar follows the engine: the best voice score only when it leads the lowest-loss step by more than the noise', () => {
+  // Bierce's 100 steps: step 20 scored 0.76, the lowest loss (step 80) 0.70; errors of 0.1 each.
+  const points = [{ step: 20, score: 0.76, stderr: 0.1 }, { step: 50, score: 0.55, stderr: 0.05 }, { step: 80, score: 0.7, stderr: 0.1 }];
+  assert.deepEqual(voiceChoiceSoFar(points, 80), { chosenStep: 80, chosenBy: 'loss', bestVoiceScore: 0.76 });
+  // A lead of 0.21 is more than √(0.1² + 0.05²) ≈ 0.112: the voice wins.
+  assert.deepEqual(voiceChoiceSoFar(points, 50), { chosenStep: 20, chosenBy: 'voice', bestVoiceScore: 0.76 });
+  // Both the same step; no score at the lowest-loss step; no check at all.
+  assert.deepEqual(voiceChoiceSoFar(points, 20), { chosenStep: 20, chosenBy: 'voice', bestVoiceScore: 0.76 });
+  assert.deepEqual(voiceChoiceSoFar(points, 90), { chosenStep: 20, chosenBy: 'voice', bestVoiceScore: 0.76 });
+  assert.deepEqual(voiceChoiceSoFar([], 80), { chosenStep: 80, chosenBy: 'loss', bestVoiceScore: null });
+  // Runs from before stderr was sent: any strict lead wins, as it did then; a tie goes to the loss.
+  assert.equal(voiceChoiceSoFar([{ step: 20, score: 0.71 }, { step: 80, score: 0.7 }], 80).chosenStep, 20);
+  assert.equal(voiceChoiceSoFar([{ step: 20, score: 0.7 }, { step: 80, score: 0.7 }], 80).chosenStep, 80);
 });
 
 test('listRuns returns runs newest first, with names and states', async () => {

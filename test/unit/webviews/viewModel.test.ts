@@ -123,8 +123,8 @@ test('chart data: point counts per series, a compared run overlays smoothed and 
 });
 
 const evaluation = (step: number, valLoss: number) => ev({ event: 'train.eval', step, val_loss: valLoss, val_ppl: Math.exp(valLoss) });
-const voice = (step: number, score: number, attributed: number, delta: number | null = 1.2) =>
-  ev({ event: 'train.voice', step, score, attributed, delta, samples: 8 });
+const voice = (step: number, score: number, attributed: number, delta: number | null = 1.2, stderr?: number) =>
+  ev({ event: 'train.voice', step, score, attributed, delta, samples: 8, ...(stderr === undefined ? {} : { stderr }) });
 const times = { startedMs: 0, lastEventMs: 1000 };
 
 test('train.voice events become the voice series; a resumed run replaces the scores it replays', () => {
@@ -133,7 +133,7 @@ test('train.voice events become the voice series; a resumed run replaces the sco
     progress(40, 2.3), evaluation(40, 2.2), voice(40, 0.62, 0.75, 1.21),
     ev({ event: 'train.cancelled', step: 40, checkpoint: 'checkpoints/step-000020' }),
   ]);
-  assert.deepEqual(m.voice, { step: [20, 40], score: [0.31, 0.62], attributed: [0.25, 0.75], delta: [null, 1.21], samples: [8, 8] });
+  assert.deepEqual(m.voice, { step: [20, 40], score: [0.31, 0.62], attributed: [0.25, 0.75], delta: [null, 1.21], samples: [8, 8], stderr: [0, 0] });
   applyEvents(m, [started, progress(40, 2.25), evaluation(40, 2.1), voice(40, 0.58, 0.625), progress(60, 2.0), evaluation(60, 2.0), voice(60, 0.5, 0.5)]);
   assert.deepEqual(m.voice.step, [20, 40, 60]);
   assert.deepEqual(m.voice.score, [0.31, 0.58, 0.5]);
@@ -144,11 +144,16 @@ test("summary: the checkpoint chosen by voice (engine's choice once done, the be
   const events = [
     started, progress(20, 2.5), evaluation(20, 2.4), voice(20, 0.31, 0.25),
     progress(40, 2.3), evaluation(40, 2.2), voice(40, 0.62, 0.75),
-    progress(60, 2.1), evaluation(60, 2.0), voice(60, 0.62, 0.875),
+    progress(60, 2.1), evaluation(60, 2.0), voice(60, 0.5, 0.875),
   ];
   const live = summarize(modelFromEvents(events), times, null, 2000);
-  assert.deepEqual([live.chosenBy, live.chosenStep, live.bestVoiceScore, live.bestStep], ['voice', 40, 0.62, 60], 'a tie keeps the earlier step');
+  assert.deepEqual([live.chosenBy, live.chosenStep, live.bestVoiceScore, live.bestStep], ['voice', 40, 0.62, 60], 'a lead over the lowest-loss step');
   assert.equal(bestStepText(live), 'voice: step 40 (best voice score 62%; lowest val loss at step 60)');
+  // The same lead within the check's noise (standard errors 0.1 each): the lowest loss stays the choice.
+  const noisy = [...events.slice(0, 6), voice(40, 0.62, 0.75, 1.2, 0.1), progress(60, 2.1), evaluation(60, 2.0), voice(60, 0.5, 0.875, 1.2, 0.1)];
+  const within = summarize(modelFromEvents(noisy), times, null, 2000);
+  assert.deepEqual([within.chosenBy, within.chosenStep, within.bestVoiceScore], ['loss', 60, 0.62]);
+  assert.equal(bestStepText(within), "60 (validation loss 2; no voice score led it by more than the check's noise; best 62%)");
 
   const done = summarize(modelFromEvents([...events, ev({
     event: 'train.done', adapter: 'adapter', best_step: 60, best_val_loss: 2.0, chosen_step: 40, chosen_by: 'voice', best_voice_score: 0.6234,

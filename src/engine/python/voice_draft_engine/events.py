@@ -320,6 +320,7 @@ class TrainVoice(Event):
     attributed: float = need("share of the continuations taken for the writer's", min=0, max=1)
     delta: float | None = need("Burrows' Delta of the pooled continuations to the writer (lower: closer)")
     samples: int = need(min=1)
+    stderr: float = maybe("the score's standard error over the continuations: how far apart two checks must be to differ", min=0, max=1)
 
 
 @dataclass(kw_only=True)
@@ -360,7 +361,7 @@ class TrainDone(Event):
     outcome: Literal["done", "early_stop", "max_steps"] = sent()
     full_model: bool = sent()
     chosen_step: int | None = maybe("the checkpoint exported as the voice; null: the last weights (absent before the voice check)")
-    chosen_by: Literal["voice", "loss"] = maybe("what chose it: the best voice score, or the validation loss")
+    chosen_by: Literal["voice", "loss"] = maybe("what chose it: the best voice score, or the validation loss (also when the best voice score beats the lowest-loss checkpoint's by no more than their standard errors)")
     best_voice_score: float | None = maybe(min=0, max=1)
 
 

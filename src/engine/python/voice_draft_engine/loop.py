@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
 from .config import TrainConfig
@@ -43,6 +43,7 @@ class LoopState:
     # here so a resumed run still knows which checkpoint sounded most like the writer.
     best_voice_score: float | None = None
     best_voice_step: int | None = None
+    voice_scores: list[list[float]] = field(default_factory=list)  # [step, score, stderr] at each evaluation
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

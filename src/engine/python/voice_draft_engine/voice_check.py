@@ -6,8 +6,9 @@ each evaluation the model continues a few fixed openings of the writer's essays 
 seeds: every checkpoint answers the same prompts), and a writer-vs-base classifier, fitted
 once on the writer's paragraphs and the base model's continuations of the same openings,
 says how much each continuation reads like the writer. The score is the mean probability;
-the exported voice is the best-scoring checkpoint (train.py), unless the writer picks
-another (`choose --run DIR --step N`, choose.py).
+the exported voice is the best-scoring checkpoint when it is surely better than the
+lowest-loss one (train.py, chosen_checkpoint), unless the writer picks another
+(`choose --run DIR --step N`, choose.py).
 
 Burrows' Delta is reported with it but does not choose: a check writes ~200 words, and
 Delta needs several hundred before it ranks an author's own text above another's
@@ -49,10 +50,12 @@ class VoiceScore:
     attributed: float  # share of continuations the classifier takes for the writer
     delta: float | None  # Burrows' Delta of the pooled continuations to the writer (lower: closer)
     samples: int
+    stderr: float = 0.0  # the score's standard error: two checks closer than this do not differ
 
     def event(self) -> TrainVoice:
         return TrainVoice(step=self.step, score=round(self.score, 4), attributed=round(self.attributed, 4),
-                          delta=None if self.delta is None else round(self.delta, 4), samples=self.samples)
+                          delta=None if self.delta is None else round(self.delta, 4), samples=self.samples,
+                          stderr=round(self.stderr, 4))
 
 
 class VoiceCheck:
@@ -141,4 +144,5 @@ class VoiceCheck:
         delta = None
         if self._style is not None:
             delta = self._style.delta(texts)
-        return VoiceScore(step, float(probs.mean()), float((probs >= 0.5).mean()), delta, len(texts))
+        stderr = float(probs.std(ddof=1) / len(probs) ** 0.5) if len(probs) > 1 else 0.0
+        return VoiceScore(step, float(probs.mean()), float((probs >= 0.5).mean()), delta, len(texts), stderr)
