@@ -14,8 +14,9 @@ train the offline default model in a fresh run folder (`engine train`), score it
 
 Usage (the engine's venv python; CPU: each recipe trains up to --steps optimizer steps):
   PYTHONPATH=src/engine/python ~/.cache/voice-draft/engine/venv/bin/python bench/voice_recipe.py \
-      [--corpus DIR ...] [--recipe NAME ...] [--steps 60] [--out DIR] [--datasets DIR]
-`--list` prints the recipes. The bench prints figures; it never fails a build.
+      [--corpus DIR ...] [--recipe NAME ...] [--steps 60] [--out DIR] [--datasets DIR] [--as-shipped]
+`--list` prints the recipes. `--as-shipped` leaves out the bench's shared settings and --steps,
+so a recipe trains as a writer's run does (the time budget is measured that way). The bench prints figures; it never fails a build.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def mixed(rows: list[str], mix: str) -> list[str]:
     return rows if keep is None else [r for r in rows if json.loads(r)["tier"] in keep]
 
 
-def prepare_run(dataset: Path, run: Path, overrides: dict[str, Any], mix: str, steps: int) -> None:
+def prepare_run(dataset: Path, run: Path, overrides: dict[str, Any], mix: str, steps: int | None,
+                common: dict[str, Any]) -> None:
     if run.exists():
         shutil.rmtree(run)
     (run / "dataset").mkdir(parents=True)
@@ -102,7 +104,8 @@ def prepare_run(dataset: Path, run: Path, overrides: dict[str, Any], mix: str, s
             if f.name == "train.jsonl":
                 text = "".join(r + "\n" for r in mixed(text.splitlines(), mix) if r.strip())
             (run / "dataset" / f.name).write_text(text, encoding="utf-8")
-    (run / "config.json").write_text(json.dumps({**COMMON, **overrides, "max_steps": steps}), encoding="utf-8")
+    config = {**common, **overrides, **({} if steps is None else {"max_steps": steps})}
+    (run / "config.json").write_text(json.dumps(config), encoding="utf-8")
 
 
 def row(name: str, corpus: str, run: Path, train_s: float, steps: int) -> dict[str, Any]:
@@ -144,6 +147,9 @@ def main() -> int:
     p.add_argument("--corpus", action="append", type=Path, help="a folder of markdown essays (repeatable)")
     p.add_argument("--recipe", action="append", help="a recipe name (repeatable; default: all)")
     p.add_argument("--steps", type=int, default=60, help="optimizer steps per recipe (early stopping may end sooner)")
+    p.add_argument("--as-shipped", action="store_true",
+                   help="the engine's own defaults for everything a recipe leaves out (this hardware's steps, "
+                        "evaluation schedule, canaries): the minutes are what a writer waits for")
     p.add_argument("--out", type=Path, default=Path("/tmp/voice-recipe-bench"))
     p.add_argument("--datasets", type=Path, help="prebuilt datasets, one folder per corpus name")
     p.add_argument("--val-ratio", type=float, default=0.2, help="held-out share when building datasets")
@@ -167,7 +173,8 @@ def main() -> int:
             if args.device:
                 overrides = {**overrides, "device": args.device}
             run = args.out / "runs" / corpus.name / name.replace(" ", "_").replace("(", "").replace(")", "")
-            prepare_run(dataset, run, overrides, mix, args.steps)
+            prepare_run(dataset, run, overrides, mix, None if args.as_shipped else args.steps,
+                        {} if args.as_shipped else COMMON)
             log = run / "bench.log"
             started = time.monotonic()
             try:
