@@ -95,6 +95,10 @@ def test_the_cpu_recipe_fills_only_what_the_run_leaves_out() -> None:
     fresh = TrainConfig()
     apply_hardware_defaults(fresh, set(), cpu)
     assert fresh.max_steps == 60  # the ~30-minute budget on 2 cores
+    assert (fresh.canary_samples, fresh.canary_max_new_tokens) == (2, 160)  # canaries within that budget
+    asked = TrainConfig(canary_samples=3)
+    apply_hardware_defaults(asked, {"canary_samples"}, cpu)
+    assert (asked.canary_samples, asked.canary_max_new_tokens) == (3, 160)
     bf16_cpu = Hardware(device="cpu", gpu=None, gpu_memory_gib=None, gpu_count=0, bf16=True)
     faster = TrainConfig()
     apply_hardware_defaults(faster, set(), bf16_cpu)

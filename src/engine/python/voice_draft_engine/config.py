@@ -123,7 +123,8 @@ class TrainConfig:
     # [{"id": ..., "prompt": ..., "max_new_tokens"?: n}]; None derives three from the dataset:
     # a topic the writer covers, one they never wrote about, and a long-form piece.
     canary_prompts: list[dict[str, Any]] | None = None
-    # Several samples per prompt: one sample says little about a voice.
+    # Several samples per prompt: one sample says little about a voice. A CPU writes 2 of 160
+    # tokens (hardware.training_defaults: the ~30-minute budget on 2 cores).
     canary_samples: int = 3
     canary_max_new_tokens: int = 200
     # Sampling as the editor samples (transformers.js ignores top_p, so top_k + temperature).
