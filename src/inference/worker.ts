@@ -55,10 +55,12 @@ const queue: HostMessage[] = [];
 let running: { id: number; interrupted: boolean; warm?: boolean } | undefined;
 /**
  * Positions a warm-up computes per session run: a request arriving meanwhile waits for at
- * most one (~0.35 s on 2 cores, mostly inside the inline debounce). 1,500 tokens took 4.6 s
- * in runs of 64, 4.2 s in runs of 128, 4.0 s in runs of 256.
+ * most one (~0.18 s on 2 cores). 1,500 tokens took 4.6 s in runs of 64, 4.2 s in runs of 128,
+ * 4.0 s in runs of 256, but the first suggestion comes from the quick window long before the
+ * full one is done, so the shorter wait wins: bench/first_suggestion.ts p50 0.81-0.83 s in
+ * runs of 64 against 1.01-1.23 s in runs of 128 (back to back, 2 idle cores).
  */
-const WARM_CHUNK_TOKENS = 128;
+const WARM_CHUNK_TOKENS = 64;
 let pumping = false;
 
 function send(m: WorkerMessage): void {
