@@ -16,7 +16,8 @@ Usage (the engine's venv python; CPU: each recipe trains up to --steps optimizer
   PYTHONPATH=src/engine/python ~/.cache/voice-draft/engine/venv/bin/python bench/voice_recipe.py \
       [--corpus DIR ...] [--recipe NAME ...] [--steps 60] [--out DIR] [--datasets DIR] [--as-shipped]
 `--list` prints the recipes. `--as-shipped` leaves out the bench's shared settings and --steps,
-so a recipe trains as a writer's run does (the time budget is measured that way). The bench prints figures; it never fails a build.
+so a recipe trains as a writer's run does (the time budget is measured that way). The bench
+prints figures; it never fails a build.
 """
 
 from __future__ import annotations
@@ -93,8 +94,7 @@ def mixed(rows: list[str], mix: str) -> list[str]:
     return rows if keep is None else [r for r in rows if json.loads(r)["tier"] in keep]
 
 
-def prepare_run(dataset: Path, run: Path, overrides: dict[str, Any], mix: str, steps: int | None,
-                common: dict[str, Any]) -> None:
+def prepare_run(dataset: Path, run: Path, overrides: dict[str, Any], mix: str, shared: dict[str, Any]) -> None:
     if run.exists():
         shutil.rmtree(run)
     (run / "dataset").mkdir(parents=True)
@@ -104,8 +104,7 @@ def prepare_run(dataset: Path, run: Path, overrides: dict[str, Any], mix: str, s
             if f.name == "train.jsonl":
                 text = "".join(r + "\n" for r in mixed(text.splitlines(), mix) if r.strip())
             (run / "dataset" / f.name).write_text(text, encoding="utf-8")
-    config = {**common, **overrides, **({} if steps is None else {"max_steps": steps})}
-    (run / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    (run / "config.json").write_text(json.dumps({**shared, **overrides}), encoding="utf-8")
 
 
 def row(name: str, corpus: str, run: Path, train_s: float, steps: int) -> dict[str, Any]:
@@ -163,6 +162,7 @@ def main() -> int:
             print(f"{name:28} {json.dumps(cfg)} data: {mix}")
         return 0
     names = args.recipe or list(RECIPES)
+    shared = {} if args.as_shipped else {**COMMON, "max_steps": args.steps}
     corpora = args.corpus or CORPORA
     args.out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
@@ -173,8 +173,7 @@ def main() -> int:
             if args.device:
                 overrides = {**overrides, "device": args.device}
             run = args.out / "runs" / corpus.name / name.replace(" ", "_").replace("(", "").replace(")", "")
-            prepare_run(dataset, run, overrides, mix, None if args.as_shipped else args.steps,
-                        {} if args.as_shipped else COMMON)
+            prepare_run(dataset, run, overrides, mix, shared)
             log = run / "bench.log"
             started = time.monotonic()
             try:
