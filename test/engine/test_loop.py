@@ -132,6 +132,25 @@ def test_early_stopping_and_evaluation(tiny_model_dir: Path, windows) -> None:
     assert checkpoints == [1, 2, 3]
 
 
+def test_the_last_step_is_evaluated_and_the_judged_model_computes_the_val_loss(tiny_model_dir: Path, windows) -> None:
+    model = fresh(tiny_model_dir).model
+    batch = data.collate([windows[1:3]], 2)
+    judge = fresh(tiny_model_dir, lora_r=4).model  # another model: the val loss must be its
+    evals: list[tuple[int, float]] = []
+    checkpoints: list[int] = []
+    state = LoopState()
+    # max_steps 5 is neither a multiple of eval_every nor an epoch's end: its weights are judged all the same.
+    outcome = train(model, *sgd(model, 0.1), [[batch] * 10], token_loss_sum, state=state, eval_batches=[batch],
+                    args=LoopArgs(eval_every=2, max_steps=5),
+                    hooks=LoopHooks(on_eval=lambda s, v, best: evals.append((s, v)),
+                                    on_checkpoint=lambda s: checkpoints.append(s.step), judged_model=lambda m: judge))
+    assert outcome == "max_steps" and state.step == 5 and state.last_eval_step == 5
+    assert [s for s, _ in evals] == [2, 4, 5] and checkpoints == [2, 4, 5]
+    with torch.no_grad():
+        judged = float(token_loss_sum(judge, batch)) / batch.n_labels
+    assert all(v == pytest.approx(judged, rel=1e-5) for _, v in evals)
+
+
 def test_stop_request_ends_between_steps_with_a_checkpoint(tiny_model_dir: Path, windows) -> None:
     model = fresh(tiny_model_dir).model
     batch = data.collate([windows[1:2]], 2)

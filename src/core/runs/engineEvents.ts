@@ -193,7 +193,7 @@ export type TrainProgress = {
   total_steps?: number;
 };
 
-/** Validation loss, every `eval_every` steps and at each epoch's end. */
+/** Validation loss, every `eval_every` steps, at each epoch's end and at the last step. */
 export type TrainEval = {
   event: 'train.eval';
   step: number;

@@ -153,12 +153,10 @@ class CanaryBook:
             "epochs": self.epochs,
         })
 
-    def generate_base(self, model: Any, tokenizer: Any, autocast_dtype: Any = None) -> None:
-        """Base samples: before training (for LoRA, also with the adapter switched off)."""
-        disable = getattr(model, "disable_adapter", None)
-        with (disable() if disable else contextlib.nullcontext()):
-            for c in self.canaries:
-                self.base[c.id] = generate(model, tokenizer, c, self.system, self.sampling[c.id], autocast_dtype)
+    def generate_base(self, base_model: Any, tokenizer: Any, autocast_dtype: Any = None) -> None:
+        """Base samples, from the base model before training (judge_model.JudgeModels.base)."""
+        for c in self.canaries:
+            self.base[c.id] = generate(base_model, tokenizer, c, self.system, self.sampling[c.id], autocast_dtype)
         self.save()
 
     def record_epoch(self, epoch: int, step: int, model: Any, tokenizer: Any, sink: Any,

@@ -300,7 +300,7 @@ class TrainProgress(Event):
 
 @dataclass(kw_only=True)
 class TrainEval(Event):
-    """Validation loss, every `eval_every` steps and at each epoch's end."""
+    """Validation loss, every `eval_every` steps, at each epoch's end and at the last step."""
 
     name = "train.eval"
     step: int = need(min=0)

@@ -68,7 +68,7 @@ class LoopArgs:
     grad_accum: int = 1
     max_grad_norm: float | None = 1.0
     max_steps: int | None = None
-    eval_every: int | None = None  # also at each epoch's end
+    eval_every: int | None = None  # also at each epoch's end and at max_steps
     patience: int | None = None  # evaluations without a better val loss before stopping early
     min_delta: float = 0.0
     log_every: int = 1
@@ -86,13 +86,15 @@ def _nothing(*_: Any) -> None:
 
 @dataclass(frozen=True)
 class LoopHooks:
-    """What the loop tells its caller, always between steps; each does nothing unless given."""
+    """What the loop tells its caller (and, for the val loss, asks it), always between steps; each
+    does nothing unless given."""
 
     on_metrics: Callable[[Metrics], None] = _nothing
     on_eval: Callable[[int, float, bool], None] = _nothing  # step, val loss, a new best
     on_epoch_end: Callable[[int], None] = _nothing  # the epoch just completed, from 1
     on_checkpoint: Callable[[LoopState], None] = _nothing  # the state a resume needs
     should_stop: Callable[[], bool] = lambda: False
+    judged_model: Callable[[Any], Any] = lambda model: model  # the model the val loss is computed with
 
 
 def token_loss_sum(model: Any, batch: Batch, autocast_dtype: Any = None) -> Any:
@@ -171,7 +173,7 @@ def train(
 
     def run_eval() -> bool:
         """Evaluate, track the best; True when patience ran out."""
-        val_loss = evaluate(model, eval_batches, loss_fn, world)
+        val_loss = evaluate(hooks.judged_model(model), eval_batches, loss_fn, world)
         state.last_eval_step = state.step
         if val_loss is None:
             return False
@@ -228,7 +230,8 @@ def train(
                     eta_s=mean_step * max(total_steps - state.step, 0), total_steps=total_steps))
 
             epoch_over = state.batch_in_epoch >= len(batches)
-            due = eval_every is not None and state.step % eval_every == 0
+            # The last step is evaluated too: its weights can be the voice only if they were judged.
+            due = (eval_every is not None and state.step % eval_every == 0) or state.step == max_steps
             if (due or epoch_over) and run_eval():
                 hooks.on_checkpoint(state)
                 return "early_stop"

@@ -8,7 +8,8 @@ A recipe in named steps; train_run reads top to bottom:
   3. setup_data: synthetic drafts, then the dataset tokenized and packed per epoch
      (deterministically); config.json rewritten resolved
   4. train.started; the label mask and packing isolation checked on real batches
-  5. setup_judges: base canaries (before any training) and the voice check's classifier
+  5. setup_judges: the model they ask (a merged copy on a CPU, judge_model.py), base canaries
+     (before any training) and the voice check's classifier
   6. setup_optimizer: AdamW and the schedule, restored from the checkpoint on resume
   7. the loop (loop.py), told what to do between steps by a TrainingSession: progress, evals
      and voice scores, checkpoints, canaries after each epoch, early stopping on val loss
@@ -46,6 +47,7 @@ from .events import (ABSENT, BaseModel, DamagedCheckpoint, DatasetCounts, TrainC
 from .files import write_json
 from .framing import titles_by_doc
 from .hardware import apply_hardware_defaults, detect, recommend
+from .judge_model import JudgeModels
 from .loop import LoopArgs, LoopHooks, LoopState, Metrics, steps_in_epoch, token_loss_sum, train
 from .model_setup import Prepared, pick_device, prepare_model
 from .models import resolve_base_model
@@ -280,21 +282,25 @@ def check_batches(data: TrainingData, prepared: Prepared) -> None:
 
 
 def setup_judges(start: RunStart, data: TrainingData, prepared: Prepared, base_dir: Path, world: World,
-                 stop: threading.Event) -> tuple[CanaryBook, VoiceCheck | None]:
-    """Step 5: the canaries' base samples and the voice check (None: off), both from the base
-    model before any training."""
+                 stop: threading.Event) -> tuple[JudgeModels, CanaryBook, VoiceCheck | None]:
+    """Step 5: the model the judges ask (judge_model.py), the canaries' base samples and the
+    voice check (None: off), both from the base model before any training."""
     cfg, resumed = start.cfg, start.resume_from is not None
+    judges = JudgeModels.for_run(prepared, world)
     book = CanaryBook(start.run_dir, configured_canaries(data.dataset, cfg), common_system_message(data.dataset), cfg)
-    if resumed and world.main:
-        book.load_existing()
-    if world.main and not book.base and not stop.is_set():
-        if resumed and cfg.full_finetune:
-            log.warning("canaries.json is missing: no base samples for a resumed full fine-tune")
-        else:
-            book.generate_base(prepared.model, prepared.tokenizer, prepared.autocast_dtype)
     voice_check = VoiceCheck(start.run_dir, data.dataset, base_dir)
-    voice_on = world.main and not stop.is_set() and voice_check.start(prepared.model, prepared.tokenizer, resumed=resumed)
-    return book, voice_check if voice_on else None
+    if not world.main or stop.is_set():
+        return judges, book, None
+    if resumed:
+        book.load_existing()
+    with judges.base(full_finetune_resumed=resumed and cfg.full_finetune) as base:
+        if not book.base:
+            if base is None:
+                log.warning("canaries.json is missing: no base samples for a resumed full fine-tune")
+            else:
+                book.generate_base(base, prepared.tokenizer, judges.autocast_dtype)
+        voice_on = not stop.is_set() and voice_check.start(base, prepared.tokenizer, resumed=resumed)
+    return judges, book, voice_check if voice_on else None
 
 
 def setup_optimizer(start: RunStart, model: Any, total_steps: int) -> tuple[Any, Any, LoopState]:
@@ -383,20 +389,25 @@ class TrainingSession:
     canaries at each epoch's end, checkpoint; rank 0 alone writes."""
 
     def __init__(self, start: RunStart, prepared: Prepared, optimizer: Any, scheduler: Any, state: LoopState,
-                 book: CanaryBook, voice_check: VoiceCheck | None, reporter: Reporter, world: World,
-                 stop: threading.Event) -> None:
+                 judges: JudgeModels, book: CanaryBook, voice_check: VoiceCheck | None, reporter: Reporter,
+                 world: World, stop: threading.Event) -> None:
         self.start, self.prepared, self.optimizer, self.scheduler, self.state = start, prepared, optimizer, scheduler, state
-        self.book, self.voice_check, self.reporter, self.world, self.stop = book, voice_check, reporter, world, stop
+        self.judges, self.book, self.voice_check = judges, book, voice_check
+        self.reporter, self.world, self.stop = reporter, world, stop
         self.last_checkpoint = start.resume_from
 
     def hooks(self) -> LoopHooks:
         return LoopHooks(on_metrics=self.reporter.progress, on_eval=self.evaluated, on_epoch_end=self.epoch_ended,
-                         on_checkpoint=self.checkpoint, should_stop=self.stop.is_set)
+                         on_checkpoint=self.checkpoint, should_stop=self.stop.is_set, judged_model=self.judged_model)
+
+    def judged_model(self, training_model: Any) -> Any:
+        """The model the val loss is computed with: the judges' copy on a CPU (judge_model.py)."""
+        return training_model if self.judges.copy_dtype is None else self.judges.tuned(self.state.step)
 
     def evaluated(self, step: int, val_loss: float, improved: bool) -> None:
         self.reporter.evaluated(step, val_loss, improved)
         if self.voice_check is not None:  # also when a stop is pending: a resumed run must choose as an uninterrupted one
-            voice = self.voice_check.score(self.prepared.model, self.prepared.tokenizer, step)
+            voice = self.voice_check.score(self.judges.tuned(step), self.prepared.tokenizer, step)
             self.reporter.voice(voice)
             self.state.voice_scores.append([step, voice.score, voice.stderr])
             if self.state.best_voice_score is None or voice.score > self.state.best_voice_score:
@@ -411,8 +422,9 @@ class TrainingSession:
         self.canaries(epoch)
 
     def canaries(self, epoch: int) -> None:
-        p = self.prepared
-        self.book.record_epoch(epoch, self.state.step, p.model, p.tokenizer, self.reporter.sink, p.autocast_dtype)
+        step = self.state.step
+        self.book.record_epoch(epoch, step, self.judges.tuned(step), self.prepared.tokenizer, self.reporter.sink,
+                               self.judges.autocast_dtype)
 
     def checkpoint(self, s: LoopState) -> None:
         if not self.world.main:
@@ -476,9 +488,10 @@ def train_run(run_dir: Path, sink: EventSink, resume: bool = False, stop: thread
         return reporter.cancelled(0, None)
     reporter.started(start, data, prepared, base_dir)
     check_batches(data, prepared)
-    book, voice_check = setup_judges(start, data, prepared, base_dir, world, stop)
+    judges, book, voice_check = setup_judges(start, data, prepared, base_dir, world, stop)
     optimizer, scheduler, state = setup_optimizer(start, prepared.model, data.batches.total_steps)
-    session = TrainingSession(start, prepared, optimizer, scheduler, state, book, voice_check, reporter, world, stop)
+    session = TrainingSession(start, prepared, optimizer, scheduler, state, judges, book, voice_check, reporter,
+                              world, stop)
     if world.any(stop.is_set()):  # cancelled while loading: nothing trained, nothing to save
         return reporter.cancelled(state.step, session.last_checkpoint)
     outcome = run_loop(session, data)

@@ -21,7 +21,6 @@ enough writer text, the check is off and the loss chooses, as before.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -90,9 +89,10 @@ class VoiceCheck:
                                     max_new_tokens=MAX_NEW_TOKENS, temperature=0.8, top_k=50, max_prompt_tokens=384)
         return [s.text for s in made]
 
-    def start(self, model: Any, tokenizer: Any, resumed: bool) -> bool:
+    def start(self, base_model: Any, tokenizer: Any, resumed: bool) -> bool:
         """Base continuations (from voice-check.json on a resume), then the classifier.
-        False when the check cannot run here (it is then off for the run)."""
+        `base_model` answers as the base model (judge_model.JudgeModels.base); None where it is
+        not at hand. False when the check cannot run here (it is then off for the run)."""
         if not self.usable:
             log.info("voice check off: too few essays or paragraphs to score a voice on")
             return False
@@ -106,13 +106,11 @@ class VoiceCheck:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
             self.base, self.pool = saved.get("base", []), saved.get("pool", [])
         if not self.base:
-            disable = getattr(model, "disable_adapter", None)
-            if resumed and disable is None:  # a resumed full fine-tune has no base model left to ask
+            if base_model is None:  # a resumed full fine-tune has no base model left to ask
                 log.warning("voice check off: %s is missing and the base model is not at hand", FILE)
                 return False
-            with disable() if disable is not None else contextlib.nullcontext():  # a full fine-tune is still the base here
-                self.base = self._write(model, tokenizer)
-                self.pool = self._pool(model, tokenizer)
+            self.base = self._write(base_model, tokenizer)
+            self.pool = self._pool(base_model, tokenizer)
         # The base side: the check's own prompts' answers and the pool. Learned from the 8 short
         # answers alone, the classifier (and the editor's rewrite ranking) knew the base model
         # from a few hundred words.
