@@ -74,9 +74,15 @@ def body_paragraph_words(texts: list[str]) -> list[int]:
 def fit_opening(tokenizer: Any, opening: str, max_tokens: int) -> str:
     """The opening's last paragraphs that fit `max_tokens` (the editor keeps the text nearest the cursor)."""
     paras = [p for p in _PARAGRAPH_BREAK.split(opening) if p.strip()]
-    while len(paras) > 1 and len(tokenizer(("\n\n".join(paras)), add_special_tokens=True)["input_ids"]) > max_tokens:
-        paras = paras[1:]
-    text = "\n\n".join(paras)
+    # From the cursor back: an opening deep in a long file (Bierce's letter S is one essay of
+    # hundreds of entries) is never tokenized whole, let alone once per paragraph dropped.
+    kept = paras[-1:]
+    for para in reversed(paras[:-1]):
+        longer = [para] + kept
+        if len(tokenizer("\n\n".join(longer), add_special_tokens=True)["input_ids"]) > max_tokens:
+            break
+        kept = longer
+    text = "\n\n".join(kept)
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     if len(ids) > max_tokens:  # one huge paragraph: keep its end
         text = tokenizer.decode(ids[-max_tokens:])
