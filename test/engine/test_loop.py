@@ -114,6 +114,25 @@ def test_clipping_bounds_the_update(tiny_model_dir: Path, windows) -> None:
     assert float(step) <= 1e-3 * 1.001
 
 
+def test_the_loss_needs_logits_only_where_a_token_is_trained(tiny_model_dir: Path, windows) -> None:
+    import torch.nn.functional as F
+
+    model = fresh(tiny_model_dir).model
+    batch = data.collate([windows[:2], windows[2:4]], 2)  # a chat pair with its prompt masked, and raw text
+    assert 0 < batch.n_labels < batch.labels[:, 1:].numel()
+    every = model(input_ids=batch.input_ids, position_ids=batch.position_ids, use_cache=False).logits[:, :-1]
+    reference = F.cross_entropy(every.reshape(-1, every.size(-1)).float(), batch.labels[:, 1:].reshape(-1),
+                                ignore_index=data.IGNORE, reduction="sum")
+    reference_grads = torch.autograd.grad(reference, [p for p in model.parameters() if p.requires_grad])
+    loss = token_loss_sum(model, batch)
+    grads = torch.autograd.grad(loss, [p for p in model.parameters() if p.requires_grad])
+    assert loss.item() == pytest.approx(reference.item(), rel=1e-5)
+    assert all(torch.allclose(g, r, atol=1e-6) for g, r in zip(grads, reference_grads))
+    nothing = data.collate([windows[:1]], 2)
+    nothing.labels[:] = data.IGNORE
+    assert token_loss_sum(model, nothing).item() == 0.0
+
+
 def test_early_stopping_and_evaluation(tiny_model_dir: Path, windows) -> None:
     model = fresh(tiny_model_dir).model
     batch = data.collate([windows[1:3]], 2)
