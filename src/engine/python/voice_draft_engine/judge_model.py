@@ -45,11 +45,9 @@ class JudgeModels:
 
     @classmethod
     def for_run(cls, prepared: Prepared, world: World) -> JudgeModels:
-        import torch
-
         if prepared.device != "cpu" or world.size > 1:
             return cls(prepared, None)
-        return cls(prepared, prepared.autocast_dtype or prepared.dtype or torch.float32)
+        return cls(prepared, prepared.autocast_dtype or prepared.dtype)
 
     @property
     def autocast_dtype(self) -> Any:
