@@ -40,7 +40,7 @@ def test_the_pool_is_written_once_per_model_and_corpus(tiny, tiny_model_dir: Pat
     def no_generation(*_a, **_k):
         raise AssertionError("the cached pool was written again")
 
-    monkeypatch.setattr(canaries, "generate", no_generation)
+    monkeypatch.setattr(canaries, "generate_many", no_generation)
     assert base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=3, samples=2,
                      max_new_tokens=24) == texts
     # A shorter pool is the start of a longer one: nothing new is written.

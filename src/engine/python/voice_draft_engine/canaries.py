@@ -10,11 +10,10 @@ adapter's doing; the sampling settings are recorded with them.
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from .files import write_json
 from .config import TrainConfig
@@ -90,36 +89,50 @@ def sampling_for(cfg: TrainConfig, canary: Canary, index: int) -> dict[str, Any]
             "seed": cfg.canary_seed + index}
 
 
+def canary_ids(tokenizer: Any, canary: Canary, system: str | None) -> list[int]:
+    """The tokens the model continues: the document's start (plain framing) or the chat prompt."""
+    if canary.document is not None:
+        return list(tokenizer(canary.document, add_special_tokens=True)["input_ids"])
+    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": canary.prompt}]
+    return list(tokenizer(format_prompt(tokenizer, messages), add_special_tokens=not has_chat_template(tokenizer))["input_ids"])
+
+
+def generate_many(model: Any, tokenizer: Any, asked: Sequence[tuple[Canary, str | None, dict[str, Any]]],
+                  autocast_dtype: Any = None, progress: Callable[[int], None] | None = None) -> list[list[str]]:
+    """Samples for each (canary, system message, sampling), written in batches (sampling.py);
+    each canary's reproducible from its `sampling["seed"]` whatever else is asked with it.
+    `progress` hears how many canaries are done."""
+    from .sampling import Ask, Warping, sample_many
+
+    texts: list[list[str]] = [[] for _ in asked]
+    # One batch asks with one temperature, top-k and top-p: canaries that differ go apart.
+    by_warp: dict[tuple[float, int, float], list[int]] = {}
+    for i, (_, _, s) in enumerate(asked):
+        by_warp.setdefault((float(s["temperature"]), int(s["top_k"]), float(s.get("top_p", 1.0))), []).append(i)
+    done = 0
+    for (temperature, top_k, top_p), which in by_warp.items():
+        asks = [Ask(canary_ids(tokenizer, asked[i][0], asked[i][1]), int(asked[i][2]["num_samples"]),
+                    int(asked[i][2]["seed"]), int(asked[i][2]["max_new_tokens"])) for i in which]
+        before = done
+        rows = sample_many(model, asks, Warping(temperature, top_k, top_p), pad_id=_pad_id(tokenizer),
+                           eos_id=tokenizer.eos_token_id, autocast_dtype=autocast_dtype,
+                           progress=None if progress is None else lambda n, b=before: progress(b + n))
+        for i, samples in zip(which, rows):
+            texts[i] = [tokenizer.decode(r, skip_special_tokens=True).strip() for r in samples]
+        done += len(which)
+    return texts
+
+
 def generate(model: Any, tokenizer: Any, canary: Canary, system: str | None, sampling: dict[str, Any],
              autocast_dtype: Any = None) -> list[str]:
     """Samples for one canary, reproducible from `sampling["seed"]`, leaving the global
-    RNG as it was (training's dropout must not depend on how many canaries ran)."""
-    import torch
+    RNG as it was (training must not depend on how many canaries ran)."""
+    return generate_many(model, tokenizer, [(canary, system, sampling)], autocast_dtype)[0]
 
-    device = next(model.parameters()).device
-    if canary.document is not None:
-        inputs = tokenizer(canary.document, add_special_tokens=True, return_tensors="pt").to(device)
-    else:
-        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": canary.prompt}]
-        inputs = tokenizer(format_prompt(tokenizer, messages), add_special_tokens=not has_chat_template(tokenizer),
-                           return_tensors="pt").to(device)
-    was_training = model.training
-    model.eval()
-    devices = [device.index or 0] if device.type == "cuda" else []
-    amp = (torch.autocast(device_type=device.type, dtype=autocast_dtype) if autocast_dtype is not None
-           else contextlib.nullcontext())
-    try:
-        with torch.random.fork_rng(devices=devices), torch.no_grad(), amp:
-            torch.manual_seed(sampling["seed"])
-            out = model.generate(
-                **inputs, do_sample=True, temperature=sampling["temperature"], top_k=sampling["top_k"],
-                top_p=sampling["top_p"], max_new_tokens=sampling["max_new_tokens"],
-                num_return_sequences=sampling["num_samples"], use_cache=True,
-                pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
-    finally:
-        model.train(was_training)
-    start = inputs["input_ids"].shape[1]
-    return [tokenizer.decode(row[start:], skip_special_tokens=True).strip() for row in out]
+
+def _pad_id(tokenizer: Any) -> int:
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    return int(pad if pad is not None else 0)  # masked out: any id will do
 
 
 class CanaryBook:
@@ -153,17 +166,20 @@ class CanaryBook:
             "epochs": self.epochs,
         })
 
+    def _write(self, model: Any, tokenizer: Any, autocast_dtype: Any) -> dict[str, list[str]]:
+        written = generate_many(model, tokenizer, [(c, self.system, self.sampling[c.id]) for c in self.canaries],
+                                autocast_dtype)
+        return {c.id: texts for c, texts in zip(self.canaries, written)}
+
     def generate_base(self, base_model: Any, tokenizer: Any, autocast_dtype: Any = None) -> None:
         """Base samples, from the base model before training (judge_model.JudgeModels.base)."""
-        for c in self.canaries:
-            self.base[c.id] = generate(base_model, tokenizer, c, self.system, self.sampling[c.id], autocast_dtype)
+        self.base.update(self._write(base_model, tokenizer, autocast_dtype))
         self.save()
 
     def record_epoch(self, epoch: int, step: int, model: Any, tokenizer: Any, sink: Any,
                      autocast_dtype: Any = None) -> None:
-        tuned = {}
+        tuned = self._write(model, tokenizer, autocast_dtype)
         for c in self.canaries:
-            tuned[c.id] = generate(model, tokenizer, c, self.system, self.sampling[c.id], autocast_dtype)
             sink.emit(TrainCanary(epoch=epoch, step=step, prompt_id=c.id, prompt=c.prompt,
                                   sampling=Sampling(**self.sampling[c.id]), base=self.base.get(c.id, []), tuned=tuned[c.id]))
         self.epochs = [e for e in self.epochs if e["epoch"] != epoch] + [{"epoch": epoch, "step": step, "tuned": tuned}]

@@ -14,8 +14,8 @@ Burrows' Delta is reported with it but does not choose: a check writes ~200 word
 Delta needs several hundred before it ranks an author's own text above another's
 (voice_metrics/stylometry.py, DeltaSpace.min_words).
 
-Cost on a CPU: one batch of `SAMPLES` short continuations per evaluation, a few seconds
-for the 135M model. Needs scikit-learn (the engine's lock has it); without it, or without
+Cost: `PROMPTS` x `SAMPLES` short continuations per evaluation, written as one batch
+(sampling.py). Needs scikit-learn (the engine's lock has it); without it, or without
 enough writer text, the check is off and the loss chooses, as before.
 """
 

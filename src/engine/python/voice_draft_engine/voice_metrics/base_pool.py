@@ -7,10 +7,10 @@ base model from those took 31-41% of the base model's own paragraphs for the wri
 (cross-validated, README "Voice recipe"); the training-time check learned it from 8 short
 samples. The pool continues openings cut from the *training* essays, so both sides of the
 classifier are about the same subjects and it has to learn the style, not the topic;
-several samples per opening come from one batched `generate` (on a CPU a batch of 4 costs
-little more than one). It depends only on the base model and the corpus, so it is cached in
-the engine's cache folder, beside the synthetic drafts, and every later run and evaluation
-of the same essays reads it. Cost on 2 CPU cores with the 135M model: ~20 s an opening.
+all openings missing from the cache are written side by side in batches (sampling.py: on a
+CPU a batch of 16 rows costs little more than one). It depends only on the base model and the
+corpus, so it is cached in the engine's cache folder, beside the synthetic drafts, and every
+later run and evaluation of the same essays reads it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ..paths import cache_root
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3  # 3: each opening drawn from its own generator (sampling.py)
 PROMPTS = 24  # eval's; the voice check during training takes the first TRAINING_PROMPTS of them
 TRAINING_PROMPTS = 8
 SAMPLES = 4  # per opening, in one batch
@@ -49,29 +49,33 @@ def base_pool(model: Any, tokenizer: Any, writer_documents: list[dict[str, Any]]
     several paragraphs each), from the cache or written now. `model` must answer as the base
     model (a PEFT model with its adapter disabled, or the base itself). `model_id` names the
     base's weights (drafts.synthetic.model_identity): other weights, another pool."""
-    from ..canaries import Canary, generate
+    from ..canaries import Canary, generate_many
     from .continuations import continuation_prompts, fit_opening
 
     cuts = continuation_prompts(writer_documents, prompts)
     path = pool_file(model_id, samples, max_new_tokens)
     cached = _read(path)
-    texts: list[str] = []
-    for i, cut in enumerate(cuts):
-        digest = hashlib.sha256(cut.opening.encode("utf-8")).hexdigest()[:24]
-        if digest not in cached:
-            opening = fit_opening(tokenizer, cut.opening, MAX_PROMPT_TOKENS)
-            # The seed follows the opening, not its place in the list: the same opening gets the
-            # same answers in a pool of any size.
-            sampling = {"temperature": 0.8, "top_k": 50, "top_p": 1.0, "max_new_tokens": max_new_tokens,
-                        "num_samples": samples, "seed": SEED + int(digest[:6], 16)}
-            cached[digest] = [t for t in generate(model, tokenizer, Canary(cut.id, opening[-400:], max_new_tokens,
-                                                                           opening), None, sampling) if t.strip()]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_json(path, {"format": FORMAT, "answers": cached})  # each opening kept as soon as it is written
-        texts += cached[digest]
-        if progress is not None:
-            progress(i + 1, len(cuts))
-    return texts
+    digests = [hashlib.sha256(cut.opening.encode("utf-8")).hexdigest()[:24] for cut in cuts]
+    missing = {d: cut for d, cut in zip(digests, cuts) if d not in cached}
+    asked = []
+    for digest, cut in missing.items():
+        opening = fit_opening(tokenizer, cut.opening, MAX_PROMPT_TOKENS)
+        # The seed follows the opening, not its place in the list: the same opening gets the
+        # same answers in a pool of any size (sampling.py keeps each prompt's draw its own).
+        asked.append((Canary(cut.id, opening[-400:], max_new_tokens, opening), None,
+                      {"temperature": 0.8, "top_k": 50, "top_p": 1.0, "max_new_tokens": max_new_tokens,
+                       "num_samples": samples, "seed": SEED + int(digest[:6], 16)}))
+    have = len(cuts) - len(missing)
+    if progress is not None and have:
+        progress(have, len(cuts))
+    if asked:
+        written = generate_many(model, tokenizer, asked,
+                                progress=None if progress is None else lambda n: progress(have + n, len(cuts)))
+        for digest, texts in zip(missing, written):
+            cached[digest] = [t for t in texts if t.strip()]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, {"format": FORMAT, "answers": cached})
+    return [t for d in digests for t in cached[d]]
 
 
 def _read(path: Path) -> dict[str, list[str]]:

@@ -106,17 +106,29 @@ def sample_continuations(model: Any, tokenizer: Any, prompts: list[ContinuationP
                          max_new_tokens: int, temperature: float, top_k: int, max_prompt_tokens: int,
                          progress: Callable[[int], None] | None = None) -> list[ContinuationSample]:
     """`samples` continuations per prompt under seed + i, the same seeds for base and tuned."""
-    from ..canaries import Canary, generate
+    from ..canaries import Canary, generate_many
 
+    sampling = {"temperature": temperature, "top_k": top_k, "top_p": 1.0, "max_new_tokens": max_new_tokens,
+                "num_samples": samples}
+    asked = [(Canary(p.id, p.opening[-400:], max_new_tokens, fit_opening(tokenizer, p.opening, max_prompt_tokens)), None,
+              {**sampling, "seed": seed + i}) for i, p in enumerate(prompts)]
+    written = generate_many(model, tokenizer, asked, progress=None if progress is None else per_sample_progress(progress, samples))
     out: list[ContinuationSample] = []
-    for i, p in enumerate(prompts):
-        opening = fit_opening(tokenizer, p.opening, max_prompt_tokens)
-        sampling = {"temperature": temperature, "top_k": top_k, "top_p": 1.0, "max_new_tokens": max_new_tokens,
-                    "num_samples": samples, "seed": seed + i}
-        for text in generate(model, tokenizer, Canary(p.id, p.opening[-400:], max_new_tokens, opening), None, sampling):
+    for i, texts in enumerate(written):
+        for text in texts:
             paragraph = first_paragraph(text)
             ended = paragraph != text.strip() or len(tokenizer(text, add_special_tokens=False)["input_ids"]) < max_new_tokens - 3
             out.append(ContinuationSample(i, seed + i, paragraph, not ended))
-        if progress is not None:
-            progress(samples)
     return out
+
+
+def per_sample_progress(progress: Callable[[int], None], samples: int) -> Callable[[int], None]:
+    """generate_many counts prompts done (in total); the callers count samples (added)."""
+    reported = 0
+
+    def report(prompts_done: int) -> None:
+        nonlocal reported
+        progress(samples * (prompts_done - reported))
+        reported = prompts_done
+
+    return report

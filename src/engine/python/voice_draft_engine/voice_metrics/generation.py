@@ -1,7 +1,7 @@
 """The run's base and tuned models for evaluation, and seeded samples from them.
 
 Loading and sampling are the trainer's (model_setup.load_tuned_model,
-canaries.generate), so evaluation sees the models exactly as training and the
+canaries.generate_many), so evaluation sees the models exactly as training and the
 canaries did. For a LoRA run one PEFT model serves both sides: the base model
 is the same object with its adapter disabled. A full fine-tune has its own
 model folder, so its base is loaded beside it.
@@ -113,27 +113,29 @@ def sample_prompts(model: Any, tokenizer: Any, prompts: list[list[dict[str, str]
     A prompt is chat messages, or a document's start in the plain framing (continued as is).
 
     Base and tuned are called with the same seeds, so their differences are the
-    tuning's. canaries.generate forks the RNG, so nothing else shifts the stream.
+    tuning's. Each prompt draws from its own generator (sampling.py), so nothing else shifts its stream.
     """
-    from ..canaries import Canary, generate
-    from .continuations import fit_opening
+    from ..canaries import Canary, generate_many
+    from .continuations import per_sample_progress, fit_opening
 
-    out: list[Sample] = []
-    for i, asked in enumerate(prompts):
+    asked = []
+    for i, prompt in enumerate(prompts):
         sampling = {"temperature": temperature, "top_k": top_k, "top_p": 1.0, "max_new_tokens": max_new_tokens,
                     "num_samples": samples, "seed": seed + i}
-        if isinstance(asked, str):
-            canary, system = Canary(f"eval-{i}", asked[-400:], max_new_tokens, fit_opening(tokenizer, asked, max_prompt_tokens)), None
+        if isinstance(prompt, str):
+            asked.append((Canary(f"eval-{i}", prompt[-400:], max_new_tokens, fit_opening(tokenizer, prompt, max_prompt_tokens)),
+                          None, sampling))
         else:
-            fitted = fit_messages(tokenizer, asked, max_prompt_tokens)
+            fitted = fit_messages(tokenizer, prompt, max_prompt_tokens)
             system = next((m["content"] for m in fitted if m.get("role") == "system"), None)
             user = "\n\n".join(m["content"] for m in fitted if m.get("role") == "user")
-            canary = Canary(f"eval-{i}", user, max_new_tokens)
-        for text in generate(model, tokenizer, canary, system, sampling):
+            asked.append((Canary(f"eval-{i}", user, max_new_tokens), system, sampling))
+    written = generate_many(model, tokenizer, asked, progress=None if progress is None else per_sample_progress(progress, samples))
+    out: list[Sample] = []
+    for i, texts in enumerate(written):
+        for text in texts:
             tokens = len(tokenizer(text, add_special_tokens=False)["input_ids"])
-            # generate() returns text only; a re-read within a few tokens of the cap
+            # Text only comes back; a re-read within a few tokens of the cap
             # means the model was still writing when it was stopped.
             out.append(Sample(i, seed + i, text, tokens, tokens >= max_new_tokens - 3))
-        if progress is not None:
-            progress(samples)
     return out

@@ -70,9 +70,9 @@ def rewrite_messages(templates: dict[str, Any], item: RewriteItem) -> list[dict[
 def generate_rewrites(model: Any, tokenizer: Any, templates: dict[str, Any], items: Sequence[RewriteItem], *,
                       seed: int, samples: int = 1, progress: Callable[[int], None] | None = None) -> list[list[str]]:
     """`samples` rewrites per item (item i under seed + i), each capped near twice its draft's length."""
-    from ..canaries import Canary, generate
+    from ..canaries import Canary, generate_many
 
-    out: list[list[str]] = []
+    asked = []
     for i, item in enumerate(items):
         messages = rewrite_messages(templates, item)
         draft_tokens = len(tokenizer(item.plain, add_special_tokens=False)["input_ids"])
@@ -80,10 +80,8 @@ def generate_rewrites(model: Any, tokenizer: Any, templates: dict[str, Any], ite
                     "max_new_tokens": min(600, 2 * draft_tokens + 32)}
         system = next((m["content"] for m in messages if m["role"] == "system"), None)
         user = next(m["content"] for m in messages if m["role"] == "user")
-        out.append(generate(model, tokenizer, Canary(item.id, user, sampling["max_new_tokens"]), system, sampling))
-        if progress is not None:
-            progress(i + 1)
-    return out
+        asked.append((Canary(item.id, user, sampling["max_new_tokens"]), system, sampling))
+    return generate_many(model, tokenizer, asked, progress=progress)
 
 
 def score_rewrites(items: Sequence[RewriteItem], outputs: dict[str, list[str]], writer_texts: list[str],
