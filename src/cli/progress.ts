@@ -13,6 +13,7 @@ export function describeEvent(e: EngineEvent): string | undefined {
         ...(Array.isArray(e.damaged_checkpoints) ? e.damaged_checkpoints : [])
           .map((d) => `checkpoint ${String(d?.checkpoint)} is damaged (${String(d?.problem)}); set aside as ${String(d?.moved_to)}`),
         `training on ${e.dataset.train_pairs} pairs (${e.dataset.val_pairs} held out), base model ${String(e.config.base_model ?? '?')}`
+          + (typeof e.device === 'string' ? ` on ${e.device} (${e.dtype ?? '?'}${typeof e.autocast === 'string' ? `, ${e.autocast} autocast` : ''})` : '')
           + (typeof e.resumed_from === 'string' ? `, resumed from ${e.resumed_from}` : ''),
       ].join('\n');
     case 'train.drafts':

@@ -167,7 +167,10 @@ export type TrainStarted = {
   config: Record<string, unknown>;
   dataset: DatasetCounts;
   device?: string;
+  /** the base weights' dtype */
   dtype?: string;
+  /** the dtype forward passes run in under torch.autocast (bf16 on a CPU that multiplies it natively, a full fine-tune's half dtype); null: the weights' own */
+  autocast?: string | null;
   base_model?: BaseModel;
   trainable_params?: number;
   method?: 'lora' | 'qlora' | 'full';

@@ -346,6 +346,7 @@ class Reporter:
                 synthetic_drafts=data.drafts),
             device=prepared.device,
             dtype=str(prepared.dtype).replace("torch.", ""),
+            autocast=None if prepared.autocast_dtype is None else str(prepared.autocast_dtype).replace("torch.", ""),
             base_model=BaseModel(spec=cfg.base_model, path=str(base_dir), params=prepared.total_params),
             trainable_params=prepared.trainable_params,
             method="full" if cfg.full_finetune else ("qlora" if cfg.qlora else "lora"),
