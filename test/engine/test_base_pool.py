@@ -66,3 +66,30 @@ def test_a_damaged_cache_file_is_written_again(tiny, tiny_model_dir: Path, bierc
     # The same openings and seeds write the same pool again.
     assert base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=2, samples=1,
                      max_new_tokens=16) == first
+
+
+def test_each_batch_is_kept_as_soon_as_it_is_written(tiny, tiny_model_dir: Path, bierce_dataset: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run stopped while the pool is written keeps the openings already done."""
+    from voice_draft_engine import sampling
+
+    model, tokenizer = tiny
+    docs = _training_documents(bierce_dataset)[2:]  # openings no other test asked for
+    monkeypatch.setattr(sampling, "MAX_ROWS", 2)  # two samples a batch: one opening each
+    real, calls = canaries.generate_many, []
+
+    def stopped_after_one(*args, **kwargs):
+        calls.append(len(args[2]))
+        if len(calls) > 1:
+            raise KeyboardInterrupt("the engine was stopped")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(canaries, "generate_many", stopped_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=3, samples=2, max_new_tokens=16)
+    assert calls == [1, 1]
+    kept = json.loads(pool_file(model_identity(tiny_model_dir), 2, 16).read_text())["answers"]
+    assert len(kept) == 1
+    monkeypatch.setattr(canaries, "generate_many", real)
+    texts = base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=3, samples=2, max_new_tokens=16)
+    assert texts[:len(next(iter(kept.values())))] == next(iter(kept.values()))

@@ -22,7 +22,8 @@ def test_an_event_goes_on_the_wire_with_its_name_and_without_the_fields_it_left_
     assert record == {"event": "train.progress", "step": 3, "epoch": 0.5, "loss": None, "lr": 1e-4, "grad_norm": 0.7,
                       "tokens_per_s": 10.0, "eta_s": 1.0, "total_steps": 9}
     assert "damaged_checkpoints" not in BY_NAME["train.started"](config={}, dataset={}, device="cpu", dtype="float32",
-                                                                   base_model={}, trainable_params=1, method="lora",
+                                                                   autocast=None, base_model={}, trainable_params=1,
+                                                                   method="lora",
                                                                    steps_per_epoch=1, total_steps=1,
                                                                    resumed_from=None).record()
 

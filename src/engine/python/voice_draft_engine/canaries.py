@@ -130,6 +130,18 @@ def generate(model: Any, tokenizer: Any, canary: Canary, system: str | None, sam
     return generate_many(model, tokenizer, [(canary, system, sampling)], autocast_dtype)[0]
 
 
+def per_sample_progress(progress: Callable[[int], None], samples: int) -> Callable[[int], None]:
+    """generate_many counts prompts done (in total); eval's progress counts samples (added)."""
+    reported = 0
+
+    def report(prompts_done: int) -> None:
+        nonlocal reported
+        progress(samples * (prompts_done - reported))
+        reported = prompts_done
+
+    return report
+
+
 def _pad_id(tokenizer: Any) -> int:
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     return int(pad if pad is not None else 0)  # masked out: any id will do

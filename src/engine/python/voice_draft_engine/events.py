@@ -273,7 +273,7 @@ class TrainStarted(Event):
     dataset: DatasetCounts = need()
     device: str = sent()
     dtype: str = sent("the base weights' dtype")
-    autocast: str | None = maybe("the dtype forward passes run in under torch.autocast (bf16 on a CPU that "
+    autocast: str | None = sent("the dtype forward passes run in under torch.autocast (bf16 on a CPU that "
                                  "multiplies it natively, a full fine-tune's half dtype); null: the weights' own")
     base_model: BaseModel = sent()
     trainable_params: int = sent()

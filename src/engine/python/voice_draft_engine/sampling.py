@@ -8,12 +8,14 @@ batch instead of one prompt after another cuts the wall time several-fold.
 
 Each prompt keeps its own random stream: its rows are drawn from a generator seeded
 with the prompt's seed, so a prompt's samples do not depend on which prompts share its
-batch (the base pool caches answers per opening on that promise) and base and tuned
-models asked with the same seeds differ only by the tuning. The draw is the one
-`model.generate(do_sample=True)` makes (transformers' own temperature, top-k and top-p
-warpers, then a multinomial draw); it happens in a logits processor that leaves only
-the drawn token, so generate's greedy path handles the padding, the cache and the end
-of each row.
+batch (up to floating-point rounding: padding and batch size change the last bits of the
+logits, which can flip a near-tie in a half-precision model), and base and tuned models
+asked with the same prompts and seeds differ only by the tuning. The draw is transformers'
+own temperature, top-k and top-p warpers, then a multinomial draw, as in
+`model.generate(do_sample=True)`; it happens in a logits processor that leaves only the
+drawn token, so generate's greedy path handles the padding, the cache and the end of each
+row. (Other sampling-only settings a model's generation_config.json may carry, such as
+min_p, are not applied.)
 """
 
 from __future__ import annotations
@@ -136,7 +138,7 @@ def _sample_batch(model: Any, asks: list[Ask], sampling: Warping, pad_id: int, e
     longest = max(a.max_new_tokens for a in asks)
     rows = model.generate(
         input_ids=torch.tensor(ids, device=device), attention_mask=torch.tensor(mask, device=device),
-        do_sample=False, num_beams=1, max_new_tokens=longest, min_new_tokens=0, use_cache=True,
+        do_sample=False, num_beams=1, num_return_sequences=1, max_new_tokens=longest, min_new_tokens=0, use_cache=True,
         logits_processor=LogitsProcessorList([_seeded_draw(sampling, groups)]),
         pad_token_id=pad_id, eos_token_id=eos_id)[:, width:].tolist()
     answers = []

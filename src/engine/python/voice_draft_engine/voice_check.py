@@ -130,7 +130,7 @@ class VoiceCheck:
         from .drafts.synthetic import model_identity
         from .voice_metrics.base_pool import TRAINING_PROMPTS, base_pool
 
-        # A smaller pool than eval's (~20 s an opening on 2 CPU cores, inside the training budget);
+        # A smaller pool than eval's (inside the training budget);
         # eval's pool starts with the same openings and reads them from the cache.
         return base_pool(model, tokenizer, self.writer_documents, model_identity(self.base_dir),
                          prompts=TRAINING_PROMPTS)

@@ -50,6 +50,7 @@ def base_pool(model: Any, tokenizer: Any, writer_documents: list[dict[str, Any]]
     model (a PEFT model with its adapter disabled, or the base itself). `model_id` names the
     base's weights (drafts.synthetic.model_identity): other weights, another pool."""
     from ..canaries import Canary, generate_many
+    from ..sampling import MAX_ROWS
     from .continuations import continuation_prompts, fit_opening
 
     cuts = continuation_prompts(writer_documents, prompts)
@@ -68,13 +69,18 @@ def base_pool(model: Any, tokenizer: Any, writer_documents: list[dict[str, Any]]
     have = len(cuts) - len(missing)
     if progress is not None and have:
         progress(have, len(cuts))
-    if asked:
-        written = generate_many(model, tokenizer, asked,
-                                progress=None if progress is None else lambda n: progress(have + n, len(cuts)))
-        for digest, texts in zip(missing, written):
+    # A batch's worth of openings at a time, each kept as soon as its batch is written: a
+    # stopped evaluation or training loses one batch, not the pool.
+    per_batch = max(1, MAX_ROWS // samples)
+    pending = list(missing)
+    for at in range(0, len(asked), per_batch):
+        written = generate_many(model, tokenizer, asked[at:at + per_batch])
+        for digest, texts in zip(pending[at:at + per_batch], written):
             cached[digest] = [t for t in texts if t.strip()]
         path.parent.mkdir(parents=True, exist_ok=True)
         write_json(path, {"format": FORMAT, "answers": cached})
+        if progress is not None:
+            progress(have + min(at + per_batch, len(asked)), len(cuts))
     return [t for d in digests for t in cached[d]]
 
 

@@ -106,7 +106,7 @@ def sample_continuations(model: Any, tokenizer: Any, prompts: list[ContinuationP
                          max_new_tokens: int, temperature: float, top_k: int, max_prompt_tokens: int,
                          progress: Callable[[int], None] | None = None) -> list[ContinuationSample]:
     """`samples` continuations per prompt under seed + i, the same seeds for base and tuned."""
-    from ..canaries import Canary, generate_many
+    from ..canaries import Canary, generate_many, per_sample_progress
 
     sampling = {"temperature": temperature, "top_k": top_k, "top_p": 1.0, "max_new_tokens": max_new_tokens,
                 "num_samples": samples}
@@ -120,15 +120,3 @@ def sample_continuations(model: Any, tokenizer: Any, prompts: list[ContinuationP
             ended = paragraph != text.strip() or len(tokenizer(text, add_special_tokens=False)["input_ids"]) < max_new_tokens - 3
             out.append(ContinuationSample(i, seed + i, paragraph, not ended))
     return out
-
-
-def per_sample_progress(progress: Callable[[int], None], samples: int) -> Callable[[int], None]:
-    """generate_many counts prompts done (in total); the callers count samples (added)."""
-    reported = 0
-
-    def report(prompts_done: int) -> None:
-        nonlocal reported
-        progress(samples * (prompts_done - reported))
-        reported = prompts_done
-
-    return report

@@ -115,8 +115,8 @@ def sample_prompts(model: Any, tokenizer: Any, prompts: list[list[dict[str, str]
     Base and tuned are called with the same seeds, so their differences are the
     tuning's. Each prompt draws from its own generator (sampling.py), so nothing else shifts its stream.
     """
-    from ..canaries import Canary, generate_many
-    from .continuations import per_sample_progress, fit_opening
+    from ..canaries import Canary, generate_many, per_sample_progress
+    from .continuations import fit_opening
 
     asked = []
     for i, prompt in enumerate(prompts):
