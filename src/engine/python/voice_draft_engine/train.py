@@ -509,8 +509,8 @@ def chosen_checkpoint(state: LoopState) -> tuple[int | None, str]:
     error, else the lowest val loss (also a run where the check was off), else the last
     weights (None).
 
-    Why not the best score alone: a check scores 8 short continuations, so one checkpoint
-    can lead by luck. On Bierce's notes (100 steps) the best score alone chose step 20 (0.76)
+    Why not the best score alone: a check scores 16 short continuations (8 until batched
+    sampling made them cheap), so one checkpoint can lead by luck. On Bierce's notes (100 steps) the best score alone chose step 20 (0.76)
     over the lowest-loss step 80 (0.70), the scores of steps 20-100 wandering 0.45-0.76
     (README, Voice recipe, has what eval measured of both). A lead larger than the noise
     still wins: the loss can lie too."""

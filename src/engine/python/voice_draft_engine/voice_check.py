@@ -35,7 +35,10 @@ log = logging.getLogger(__name__)
 
 FILE = "voice-check.json"
 SCORER_FILE = "voice-score.json"  # the classifier as numbers, for the editor (docs/contracts.md)
-PROMPTS = 4
+# 8 openings x 2 samples: one batch of 16 rows (sampling.MAX_ROWS), ~9 s on 2 EPYC cores at 4
+# openings. At 4 the score's standard error was ~0.12 and the check chose on noise (train.py,
+# chosen_checkpoint); twice the samples take it to ~0.08 for a few seconds more.
+PROMPTS = 8
 SAMPLES = 2  # per prompt
 MAX_NEW_TOKENS = 64
 SEED = 4321
@@ -111,7 +114,7 @@ class VoiceCheck:
                 return False
             self.base = self._write(base_model, tokenizer)
             self.pool = self._pool(base_model, tokenizer)
-        # The base side: the check's own prompts' answers and the pool. Learned from the 8 short
+        # The base side: the check's own prompts' answers and the pool. Learned from its own short
         # answers alone, the classifier (and the editor's rewrite ranking) knew the base model
         # from a few hundred words.
         negatives = [t for t in self.base if t.strip()] + [p for t in self.pool for p in paragraphs(t)] or [""]
