@@ -211,3 +211,13 @@ def _check_perplexity(trained_run: Path) -> None:
     with pair.use("base") as model:
         base = score_documents(model, [ids])
     assert base.nll[0] != pytest.approx(whole.nll[0], rel=1e-9)
+
+    # On a CPU each side is a plain model (no LoRA layers to pay for), and it scores as the PEFT
+    # model does with its adapter on (tuned) and off (base).
+    from voice_draft_engine.model_setup import load_tuned_model
+
+    peft, _ = load_tuned_model(trained_run, merge=False)
+    assert not hasattr(pair.tuned, "disable_adapter") and not hasattr(pair._base, "disable_adapter")
+    assert score_documents(peft, [ids]).nll[0] == pytest.approx(whole.nll[0], rel=1e-5)
+    with peft.disable_adapter():
+        assert score_documents(peft, [ids]).nll[0] == pytest.approx(base.nll[0], rel=1e-5)

@@ -2,9 +2,10 @@
 
 Loading and sampling are the trainer's (model_setup.load_tuned_model,
 canaries.generate_many), so evaluation sees the models exactly as training and the
-canaries did. For a LoRA run one PEFT model serves both sides: the base model
-is the same object with its adapter disabled. A full fine-tune has its own
-model folder, so its base is loaded beside it.
+canaries did. For a LoRA run on a GPU one PEFT model serves both sides: the base
+model is the same object with its adapter disabled; on a CPU each side is a plain
+copy (the adapter merged in, or left out). A full fine-tune has its own model
+folder, so its base is loaded beside it.
 """
 
 from __future__ import annotations
@@ -67,6 +68,16 @@ def load_run_models(run: Path, sink: EventSink | None = None) -> ModelPair:
     # float32 everywhere (load_tuned_model's choice): scores must not move with the precision.
     tuned, tokenizer = load_tuned_model(run, merge=False, device=device)
     base = None
+    if not full and device == "cpu":
+        # On a CPU each side gets its own plain model, as training's judges do (judge_model.py):
+        # the adapter merged in for the tuned side, left out for the base, so neither pays for
+        # LoRA's extra multiplies on every token. A GPU keeps the one PEFT model (memory).
+        import torch
+
+        from ..judge_model import plain_copy
+
+        base = plain_copy(tuned, torch.float32, adapter=False)
+        tuned = tuned.merge_and_unload().eval()
     if full:
         import torch
         from transformers import AutoModelForCausalLM
