@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 
 FILE = "voice-check.json"
 SCORER_FILE = "voice-score.json"  # the classifier as numbers, for the editor (docs/contracts.md)
-# 8 openings x 2 samples: one batch of 16 rows (sampling.MAX_ROWS), ~9 s on 2 EPYC cores at 4
-# openings. At 4 the score's standard error was ~0.12 and the check chose on noise (train.py,
-# chosen_checkpoint); twice the samples take it to ~0.08 for a few seconds more.
+# 8 openings x 2 samples: one batch of 16 rows (sampling.MAX_ROWS). At 4 openings the score's
+# standard error was ~0.12 (Bierce) and the check chose on noise (train.py, chosen_checkpoint);
+# at 8 it was 0.06-0.08 on MacDowell. A check took ~9 s for Bierce's 4 short openings and
+# ~30 s for MacDowell's 8 longer ones (2 EPYC cores, float32).
 PROMPTS = 8
 SAMPLES = 2  # per prompt
 MAX_NEW_TOKENS = 64
