@@ -510,10 +510,11 @@ def chosen_checkpoint(state: LoopState) -> tuple[int | None, str]:
     weights (None).
 
     Why not the best score alone: a check scores 16 short continuations (8 until batched
-    sampling made them cheap), so one checkpoint can lead by luck. On Bierce's notes (100 steps) the best score alone chose step 20 (0.76)
-    over the lowest-loss step 80 (0.70), the scores of steps 20-100 wandering 0.45-0.76
-    (README, Voice recipe, has what eval measured of both). A lead larger than the noise
-    still wins: the loss can lie too."""
+    sampling made them cheap), so one checkpoint can lead by luck. On Bierce's notes (100
+    steps, 8 continuations) the best score alone chose step 20 (0.76) over the lowest-loss
+    step 80 (0.70), the scores of steps 20-100 wandering 0.45-0.76 (README, Voice recipe,
+    has what eval measured of both). A lead larger than the noise still wins: the loss can
+    lie too."""
     if state.best_voice_step is None:
         return state.best_step, "loss"
     scores = {int(step): (score, stderr) for step, score, stderr in state.voice_scores}
