@@ -13,6 +13,7 @@ from voice_draft_engine.data import load_dataset
 from voice_draft_engine.drafts.synthetic import model_identity
 from voice_draft_engine.model_setup import load_tokenizer
 from voice_draft_engine.voice_metrics.base_pool import base_pool, pool_file
+from voice_draft_engine.voice_metrics.continuations import continuation_prompts
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +48,10 @@ def test_the_pool_is_written_once_per_model_and_corpus(tiny, tiny_model_dir: Pat
     assert base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=2, samples=2,
                      max_new_tokens=24) == texts[:_first(answers, 2)]
     # Another corpus (or another base model) is another pool.
+    opened = {cut.doc for cut in continuation_prompts(docs, 3)}
     with pytest.raises(AssertionError, match="written again"):
-        base_pool(model, tokenizer, docs[1:], model_identity(tiny_model_dir), prompts=3, samples=2, max_new_tokens=24)
+        base_pool(model, tokenizer, [d for d in docs if d["doc"] not in opened], model_identity(tiny_model_dir),
+                  prompts=3, samples=2, max_new_tokens=24)
     with pytest.raises(AssertionError, match="written again"):
         base_pool(model, tokenizer, docs, "another model", prompts=3, samples=2, max_new_tokens=24)
 

@@ -83,6 +83,19 @@ def test_continuation_prompts_cut_held_out_essays_at_paragraphs() -> None:
     assert b[0].opening == paras[0].strip() + "\n\n" and b[0].reference == paras[1].strip()
     assert len({p.id for p in got}) == len(got)
     assert first_paragraph("One two.\n\nThree.") == "One two."
+    # A headword and the entry under it: a sample, not a one-word paragraph.
+    assert first_paragraph("FLOWER\n\nFLOWER, n. A weed.\n\nFOOL") == "FLOWER\n\nFLOWER, n. A weed."
+    assert first_paragraph("## Part two\n\nIt rained.") == "## Part two\n\nIt rained."
+    assert first_paragraph("Your sentiments, sir.\n\nMore.") == "Your sentiments, sir."  # short, but a sentence
+    assert first_paragraph("FLOWER") == "FLOWER"  # nothing came after it
+
+
+def test_continuation_prompts_give_the_model_some_of_the_writer_first() -> None:
+    entry = "FAITH, n. " + "belief " * 30
+    text = "FAIRY\n\n" + entry + "\n\nFAME\n\n" + entry
+    got = continuation_prompts([{"doc": "f.md", "text": text}], 5)
+    # Not after the lone heading (a one-word opening); after a heading that follows an entry, yes.
+    assert [p.opening for p in got] == ["FAIRY\n\n" + entry.strip() + "\n\nFAME\n\n"]
 
 
 def test_the_cpu_recipe_fills_only_what_the_run_leaves_out() -> None:
