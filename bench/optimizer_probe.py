@@ -28,7 +28,7 @@ def probe(run: Path, name: str, lr: float, ratio: float, steps: int, stop_at: in
     import torch
     from voice_draft_engine.config import TrainConfig
     from voice_draft_engine.data import load_dataset
-    from voice_draft_engine.loop import evaluate, token_loss_sum
+    from voice_draft_engine.loop import LoopArgs, LoopHooks, LoopState, token_loss_sum, train
     from voice_draft_engine.model_setup import prepare_model
     from voice_draft_engine.models import resolve_base_model
     from voice_draft_engine.train import lr_lambda, make_batches
@@ -38,32 +38,20 @@ def probe(run: Path, name: str, lr: float, ratio: float, steps: int, stop_at: in
     torch.manual_seed(cfg.seed)  # the same adapter init for every variant
     prepared = prepare_model(resolve_base_model(cfg.base_model), cfg, "cpu")
     batches = make_batches(load_dataset(run / "dataset"), prepared.tokenizer, cfg)
-    model = prepared.model.train()
-    a = [p for n, p in model.named_parameters() if p.requires_grad and "lora_B" not in n]
-    b = [p for n, p in model.named_parameters() if p.requires_grad and "lora_B" in n]
-    optimizer = torch.optim.AdamW([{"params": a, "lr": lr}, {"params": b, "lr": lr * ratio}],
+    trained = [(n, p) for n, p in prepared.model.named_parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW([{"params": [p for n, p in trained if "lora_B" not in n], "lr": lr},
+                                   {"params": [p for n, p in trained if "lora_B" in n], "lr": lr * ratio}],
                                   weight_decay=cfg.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, steps))
-    micro = [m for epoch in batches.epochs for m in epoch]
-    began, k = time.monotonic(), 0
-    for step in range(1, stop_at + 1):
-        group = micro[k:k + cfg.gradient_accumulation_steps]
-        k += len(group)
-        trained = sum(m.n_labels for m in group)
-        loss = 0.0
-        for m in group:
-            part = token_loss_sum(model, m) / trained
-            part.backward()
-            loss += float(part.detach())
-        torch.nn.utils.clip_grad_norm_(a + b, cfg.max_grad_norm)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        line = {"variant": name, "step": step, "loss": round(loss, 4), "s": round(time.monotonic() - began)}
-        if step % eval_every == 0 or step == stop_at:
-            line["val_loss"] = round(evaluate(model, batches.val_batches, token_loss_sum), 4)
-        if step % 10 == 0 or "val_loss" in line:
-            print(json.dumps(line), flush=True)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, steps))  # the whole schedule's shape
+    began = time.monotonic()
+    say = lambda **line: print(json.dumps({"variant": name, **line, "s": round(time.monotonic() - began)}), flush=True)
+    # The engine's own loop (loop.py), stopped at stop_at: only the optimizer differs between variants.
+    train(prepared.model, optimizer, scheduler, batches.epochs, token_loss_sum, state=LoopState(),
+          args=LoopArgs(grad_accum=cfg.gradient_accumulation_steps, max_grad_norm=cfg.max_grad_norm,
+                        max_steps=stop_at, eval_every=eval_every, log_every=10),
+          hooks=LoopHooks(on_metrics=lambda m: say(step=m.step, loss=round(m.loss, 4)),
+                          on_eval=lambda step, val_loss, _best: say(step=step, val_loss=round(val_loss, 4))),
+          eval_batches=batches.val_batches)
 
 
 def main() -> int:
