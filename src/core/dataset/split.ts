@@ -11,12 +11,12 @@ export interface DocumentSplit {
 
 /**
  * A document goes to validation when the hash of its path falls under the ratio: the
- * same path always lands on the same side, and adding an essay does not move the others.
- * When fewer hashes fall under it than the ratio's share of the essays, the lowest hashes
- * make up the share: on a small corpus the hashes alone can hold out far less than asked
- * (MacDowell's 21 essays at 0.2 held out one, so every held-out score rested on one essay).
- * Adding an essay then moves at most one across. At least one document is held out, and at
- * least one kept for training; a single document can only train.
+ * same path always lands on the same side. When fewer hashes fall under it than the
+ * ratio's share of the essays, the lowest hashes make up the share: on a small corpus the
+ * hashes alone can hold out far less than asked (MacDowell's 21 essays at 0.2 held out one,
+ * so every held-out score rested on one essay). Adding an essay moves at most one other
+ * across. At least one document is held out, and at least one kept for training; a single
+ * document can only train.
  */
 export function splitByDocument(docs: readonly string[], validationRatio: number): DocumentSplit {
   const sorted = [...new Set(docs)].sort(compareStrings);
