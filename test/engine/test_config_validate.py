@@ -27,6 +27,7 @@ BAD = [
     ({"epochs": -1}, "epochs"),
     ({"epochs": 0}, "epochs"),
     ({"max_steps": -1}, "max_steps"),
+    ({"val_max_tokens": 0}, "val_max_tokens"),
     ({"lora_r": -8}, "lora_r"),
     ({"lora_alpha": 0}, "lora_alpha"),
 ]

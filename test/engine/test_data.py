@@ -135,6 +135,25 @@ def test_packing_is_deterministic_and_fills_rows(dataset: data.Dataset, tokenize
     assert all(len(row) == 1 for row in unpacked)
 
 
+def test_held_out_rows_are_capped_evenly_and_the_same_each_time(dataset: data.Dataset, tokenizer) -> None:
+    seq = 256
+    rows = data.pack(data.encode_split(dataset.val, tokenizer, seq).examples, seq)
+    total = sum(len(t.input_ids) for row in rows for t in row)
+    assert data.spread_rows(rows, None) == rows
+    assert data.spread_rows(rows, total) == rows  # under the cap: every row
+    cap = total // 3
+    kept = data.spread_rows(rows, cap)
+    assert kept == data.spread_rows(rows, cap)
+    assert len(kept) == round(len(rows) / 3)
+    assert sum(len(t.input_ids) for row in kept for t in row) < 0.5 * total
+    where = [rows.index(row) for row in kept]
+    assert where == sorted(where) and where[0] == 0
+    assert where[-1] >= len(rows) * 0.6  # the last held-out documents keep their share
+    gaps = {b - a for a, b in zip(where, where[1:])}
+    assert max(gaps) - min(gaps) <= 1  # evenly spread, not the first third
+    assert len(data.spread_rows(rows, 1)) == 1
+
+
 def test_collate_restarts_positions_and_never_trains_padding(dataset: data.Dataset, tokenizer) -> None:
     encoded = data.encode_split(dataset.train[:20], tokenizer, SEQ)
     rows = data.pack(encoded.examples, SEQ)

@@ -109,6 +109,10 @@ class TrainConfig:
     # Optimizer steps between val-loss evaluations (each also writes a checkpoint).
     # None: four per epoch, enough resolution for early stopping on small data.
     eval_every: int | None = None
+    # Tokens of the held-out set each val-loss evaluation reads, evenly spread over it; None reads
+    # all. Left out of config.json on a CPU: hardware.training_defaults (a forward pass over a
+    # fifth of the essays cost as much as ten training steps there, four times a run).
+    val_max_tokens: int | None = None
     # Stop after this many evaluations in a row without a better val loss (small data
     # over-fits fast); the best checkpoint becomes the adapter.
     early_stopping_patience: int = 3
@@ -217,7 +221,7 @@ class TrainConfig:
             raise bad(f"synthetic_drafts must be one of {', '.join(SYNTHETIC_DRAFTS)}, not {self.synthetic_drafts!r}.")
         if self.synthetic_drafts_max is not None and self.synthetic_drafts_max < 0:
             raise bad(f"synthetic_drafts_max must be 0 or more (or null: every paragraph), not {self.synthetic_drafts_max!r}.")
-        for name in ("micro_batch_size", "eval_every", "max_steps"):
+        for name in ("micro_batch_size", "eval_every", "max_steps", "val_max_tokens"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise bad(f"{name} must be at least 1 (or null), not {value!r}.")

@@ -275,6 +275,17 @@ def pack(examples: Sequence[Tokenized], max_seq_len: int, packing: bool = True) 
     return rows
 
 
+def spread_rows(rows: Sequence[Sequence[Tokenized]], max_tokens: int | None) -> list[Sequence[Tokenized]]:
+    """At most `max_tokens` tokens of `rows`, taken evenly from first to last so every part of
+    the held-out set (each document, each kind of example) keeps its share; all of them when
+    they fit or there is no cap. The same rows every time: losses stay comparable across evals."""
+    total = sum(len(t.input_ids) for row in rows for t in row)
+    if max_tokens is None or total <= max_tokens or not rows:
+        return list(rows)
+    keep = max(1, min(len(rows), round(len(rows) * max_tokens / total)))
+    return [rows[i * len(rows) // keep] for i in range(keep)]
+
+
 def epoch_rows(examples: Sequence[Tokenized], epoch: int, seed: int, max_seq_len: int,
                packing: bool) -> list[list[Tokenized]]:
     """This epoch's rows: examples shuffled by (seed, epoch), then packed. Deterministic,

@@ -38,7 +38,7 @@ from .canaries import FILE as CANARIES_FILE
 from .canaries import CanaryBook, common_system_message, configured_canaries
 from .config import TrainConfig
 from .data import (Batch, Dataset, Encoded, batches_of, check_mask, check_packing, encode_split, epoch_rows,
-                   load_dataset, pack, pad_token_id)
+                   load_dataset, pack, pad_token_id, spread_rows)
 from .default_model import save_tokenizer
 from .drafts.synthetic import synthetic_drafts
 from .distributed import World
@@ -197,7 +197,8 @@ def make_batches(dataset: Dataset, tokenizer: Any, cfg: TrainConfig) -> Batches:
     pad, rows_per_batch = pad_token_id(tokenizer), cfg.micro_batch_size or 1
     epochs = [batches_of(epoch_rows(train_set.examples, e, cfg.seed, cfg.max_seq_len, cfg.packing), rows_per_batch, pad)
               for e in range(cfg.epochs)]
-    val_batches = batches_of(pack(val_set.examples, cfg.max_seq_len, cfg.packing), rows_per_batch, pad)
+    val_rows = spread_rows(pack(val_set.examples, cfg.max_seq_len, cfg.packing), cfg.val_max_tokens)
+    val_batches = batches_of(val_rows, rows_per_batch, pad)
     total = sum(steps_in_epoch(len(e), cfg.gradient_accumulation_steps) for e in epochs)
     return Batches(train_set, val_set, epochs, val_batches,
                    steps_per_epoch=steps_in_epoch(len(epochs[0]), cfg.gradient_accumulation_steps),
