@@ -144,8 +144,8 @@ def test_held_out_rows_are_capped_evenly_and_the_same_each_time(dataset: data.Da
     cap = total // 3
     kept = data.spread_rows(rows, cap)
     assert kept == data.spread_rows(rows, cap)
-    assert len(kept) == round(len(rows) / 3)
-    assert sum(len(t.input_ids) for row in kept for t in row) < 0.5 * total
+    assert sum(len(t.input_ids) for row in kept for t in row) <= cap
+    assert len(kept) >= 0.8 * len(rows) / 3
     where = [rows.index(row) for row in kept]
     assert where == sorted(where) and where[0] == 0
     assert where[-1] >= len(rows) * 0.6  # the last held-out documents keep their share

@@ -279,11 +279,17 @@ def spread_rows(rows: Sequence[Sequence[Tokenized]], max_tokens: int | None) -> 
     """At most `max_tokens` tokens of `rows`, taken evenly from first to last so every part of
     the held-out set (each document, each kind of example) keeps its share; all of them when
     they fit or there is no cap. The same rows every time: losses stay comparable across evals."""
-    total = sum(len(t.input_ids) for row in rows for t in row)
-    if max_tokens is None or total <= max_tokens or not rows:
+    def tokens(chosen: Sequence[Sequence[Tokenized]]) -> int:
+        return sum(len(t.input_ids) for row in chosen for t in row)
+
+    if max_tokens is None or tokens(rows) <= max_tokens or not rows:
         return list(rows)
-    keep = max(1, min(len(rows), round(len(rows) * max_tokens / total)))
-    return [rows[i * len(rows) // keep] for i in range(keep)]
+    keep = len(rows) * max_tokens // tokens(rows) + 1
+    chosen: list[Sequence[Tokenized]] = []
+    while keep > 1 and (not chosen or tokens(chosen) > max_tokens):
+        keep -= 1  # rows differ in length: the evenly spread ones may hold a little more than the mean
+        chosen = [rows[i * len(rows) // keep] for i in range(keep)]
+    return chosen or [rows[0]]
 
 
 def epoch_rows(examples: Sequence[Tokenized], epoch: int, seed: int, max_seq_len: int,
