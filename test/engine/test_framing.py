@@ -73,6 +73,17 @@ def test_chat_residue_counts_samples_that_talk_like_an_assistant() -> None:
     assert chat_residue([]).share is None
 
 
+def test_a_character_speaking_is_not_chat_residue() -> None:
+    story = ['"I\'m delighted to see you\'re always in," the janitor says. "But I have heard you\'re a good deputy."',
+             'The janitor says, "Feel free to pass your money to me," and locks the door.',
+             '"Of course!" cried the alderman, and voted twice.']
+    assert chat_residue(story).with_residue == 0
+    answers = ['"Sure! Here\'s the revised paragraph: the janitor locks the door."',
+               '"I\'m delighted to help." Here is the next part of your essay.',
+               'The janitor locks the door. Feel free to let me know if you want changes.']
+    assert chat_residue(answers).with_residue == 3
+
+
 def test_continuation_prompts_cut_held_out_essays_at_paragraphs() -> None:
     paras = [f"Paragraph {i} " + "word " * 30 for i in range(8)]
     docs = [{"doc": "b.md", "text": "\n\n".join(paras)}, {"doc": "a.md", "text": "# Head\n\n" + "\n\n".join(paras[:3])}]

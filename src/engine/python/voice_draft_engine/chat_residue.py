@@ -31,6 +31,13 @@ ANYWHERE = (
     r"(?:revised|rewritten|edited) (?:version|paragraph|draft|text)", r"i(?:'ve| have) (?:made|revised|edited|rewritten|kept)",
     r"in this revised", r"the (?:revised|rewritten) (?:version|paragraph)", r"word count", r"\bnote:",
 )
+# A character's line with its speech tag is the story, not the model answering a request:
+# '"I'm delighted to see you," the janitor says.' (a Bierce fable's opening, counted as residue
+# until this) or 'the janitor says, "Feel free to go."'. A quotation that closes on , ! ? or …
+# before a lowercase word, or opens after "says," / "said:", is dialogue; a whole answer wrapped
+# in quotes ('"Sure! Here's the revised paragraph: …"') is neither, and still counts.
+_QUOTE = r"[\"“][^\"“”\n]{1,400}?"
+_DIALOGUE = re.compile(_QUOTE + r"[,!?…][\"”](?=\s+[a-z])|(?<=[a-z][,:]\s)" + _QUOTE + r"[\"”]")
 _OPENER = [(p, re.compile(r"^\W{0,3}(?:" + p + r")\b", re.IGNORECASE)) for p in OPENERS]
 _ANYWHERE = [(p, re.compile(r"(?<!\w)(?:" + p + r")(?!\w)", re.IGNORECASE)) for p in ANYWHERE]
 
@@ -59,7 +66,9 @@ def writer_patterns(writer_texts: Iterable[str]) -> set[str]:
 
 
 def residue_in(text: str, skip: set[str] = frozenset()) -> list[str]:
-    """The patterns found in one sample (openers at its start or its first line's start)."""
+    """The patterns found in one sample (openers at its start or its first line's start),
+    outside the lines its characters speak."""
+    text = _DIALOGUE.sub(" ", text)
     head = text.strip()
     first_line = head.split("\n", 1)[0]
     hits = [p for p, rx in _OPENER if p not in skip and (rx.search(head) or rx.search(first_line))]
