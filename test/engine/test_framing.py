@@ -64,12 +64,17 @@ def test_chat_residue_counts_samples_that_talk_like_an_assistant() -> None:
     samples = ["Sure! Here's the next part of your essay: the drum came first.",
                "That's a fun way to start a new paper. I'm excited to pick this one.",
                "The drum came first, and the flute after it, as the cry gave way to the song.",
-               "Of course the drum came first."]
+               "Of course! The drum came first."]
     got = chat_residue(samples)
     assert got.with_residue == 3 and got.share == 0.75 and got.samples == 4
     assert got.patterns["sure"] == 1 and len(got.examples) == 3
-    # A writer who opens paragraphs with "Of course" is not an assistant for doing so.
-    assert chat_residue(samples, ["Of course the savage drums.\n\nAnd more."]).with_residue == 2
+    # A writer who opens paragraphs with "Of course," is not an assistant for doing so.
+    assert chat_residue(samples, ["Of course, the savage drums.\n\nAnd more."]).with_residue == 2
+    # Prose and headings that open with the same words answer nothing.
+    prose = ["Of course the drum came first.", "GREAT FRAMES. After Hucbald's time the hexachords named the notes.",
+             "Surely the flute came after.", "Okay Street runs north of the hall."]
+    assert chat_residue(prose).with_residue == 0
+    assert chat_residue(["Great question! The drum came first.", "Okay, the drum came first."]).with_residue == 2
     assert chat_residue([]).share is None
 
 

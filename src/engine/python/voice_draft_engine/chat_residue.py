@@ -15,10 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+# Interjections that answer a request when they stand alone ("Sure!", "Of course, here is…"), not
+# when they open a sentence of prose ("Of course the drum came first") or a heading ("GREAT
+# FRAMES.", a MacDowell chapter title counted as residue until this).
+INTERJECTIONS = (r"sure", r"certainly", r"of course", r"absolutely", r"great", r"okay", r"ok")
 # Openers that answer a request, at the start of a sample (or of its first line).
-OPENERS = (
-    r"sure", r"certainly", r"of course", r"absolutely", r"great(?: question| idea| choice)?", r"okay", r"ok",
-    r"here(?:'s| is| are)", r"what a", r"that'?s (?:a|an|such a) (?:\w+ )?(?:way|idea|question|topic|start|essay|title|prompt)",
+OPENERS = INTERJECTIONS + (
+    r"great (?:question|idea|choice)", r"here(?:'s| is| are)", r"what a", r"that'?s (?:a|an|such a) (?:\w+ )?(?:way|idea|question|topic|start|essay|title|prompt)",
     r"i(?:'d| would) (?:be happy|love) to", r"i(?:'m| am) (?:glad|happy|excited|delighted)", r"thank you for",
     r"thanks for", r"as an ai", r"as a (?:language model|writing partner|writing assistant)",
     r"in this (?:essay|piece|article|note|revised|rewritten)", r"this (?:essay|piece|article) (?:explores|discusses|is about)",
@@ -38,7 +41,8 @@ ANYWHERE = (
 # in quotes ('"Sure! Here's the revised paragraph: …"') is neither, and still counts.
 _QUOTE = r"[\"“][^\"“”\n]{1,400}?"
 _DIALOGUE = re.compile(_QUOTE + r"[,!?…][\"”](?=\s+[a-z])|(?<=[a-z][,:]\s)" + _QUOTE + r"[\"”]")
-_OPENER = [(p, re.compile(r"^\W{0,3}(?:" + p + r")\b", re.IGNORECASE)) for p in OPENERS]
+_OPENER = [(p, re.compile(r"^\W{0,3}(?:" + p + r")\b" + (r"(?=\s*[!,.:;…])" if p in INTERJECTIONS else ""),
+                          re.IGNORECASE)) for p in OPENERS]
 _ANYWHERE = [(p, re.compile(r"(?<!\w)(?:" + p + r")(?!\w)", re.IGNORECASE)) for p in ANYWHERE]
 
 
