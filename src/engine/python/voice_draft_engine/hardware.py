@@ -72,10 +72,10 @@ def training_defaults(hw: Hardware) -> dict[str, Any]:
     without (2 Xeon cores, bf16 autocast). A run of about one epoch has little to regularise;
     a GPU draws the masks for next to nothing and keeps TrainConfig's 0.05.
 
-    A CPU reads at most 16,384 held-out tokens (32 rows of 512) per val-loss evaluation: with a
-    fifth of Bierce's notes held out (45,000 tokens) each of the four took ~140 s, a third of a
-    29-minute run. The rows are the same at every evaluation, so the losses still compare; the
-    held-out perplexity `eval` reports reads every held-out essay.
+    A CPU reads at most 16,384 held-out tokens per val-loss evaluation: with a fifth of Bierce's
+    notes held out (~34,000 tokens in 109 rows) each of the four took ~140 s, a third of a
+    29-minute run; the cap reads 43 of the rows (`bench/val_loss_cost.py`). The rows are the same
+    at every evaluation, so the losses still compare; `eval`'s perplexity reads every held-out essay.
     """
     if hw.device == "cpu":
         return {"micro_batch_size": 2, "gradient_accumulation_steps": 2, "max_seq_len": 512,
