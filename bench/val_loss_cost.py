@@ -37,7 +37,7 @@ def measure(dataset_dir: Path, cap: int | None) -> None:
         cfg.val_max_tokens = tokens
         batches = make_batches(dataset, prepared.tokenizer, cfg).val_batches
         began = time.perf_counter()
-        loss = evaluate(judged, batches, lambda model, batch: token_loss_sum(model, batch))
+        loss = evaluate(judged, batches, token_loss_sum)  # the copy is in its dtype: no autocast
         seconds = time.perf_counter() - began
         rows = sum(int(b.input_ids.shape[0]) for b in batches)
         print(f"{dataset_dir.name:24} cap {str(tokens):>6}: {rows:4} rows, {sum(b.n_labels for b in batches):6} tokens "

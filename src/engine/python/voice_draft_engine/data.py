@@ -282,14 +282,18 @@ def spread_rows(rows: Sequence[Sequence[Tokenized]], max_tokens: int | None) -> 
     def tokens(chosen: Sequence[Sequence[Tokenized]]) -> int:
         return sum(len(t.input_ids) for row in chosen for t in row)
 
-    if max_tokens is None or tokens(rows) <= max_tokens or not rows:
+    def evenly(keep: int) -> list[Sequence[Tokenized]]:
+        return [rows[i * len(rows) // keep] for i in range(keep)]
+
+    total = tokens(rows)
+    if max_tokens is None or total <= max_tokens:
         return list(rows)
-    keep = len(rows) * max_tokens // tokens(rows) + 1
-    chosen: list[Sequence[Tokenized]] = []
-    while keep > 1 and (not chosen or tokens(chosen) > max_tokens):
+    keep = max(1, len(rows) * max_tokens // total)
+    chosen = evenly(keep)
+    while keep > 1 and tokens(chosen) > max_tokens:
         keep -= 1  # rows differ in length: the evenly spread ones may hold a little more than the mean
-        chosen = [rows[i * len(rows) // keep] for i in range(keep)]
-    return chosen or [rows[0]]
+        chosen = evenly(keep)
+    return chosen
 
 
 def epoch_rows(examples: Sequence[Tokenized], epoch: int, seed: int, max_seq_len: int,
