@@ -107,6 +107,20 @@ def test_layers_read_the_kv_heads_as_they_are_and_compute_no_shapes(exported):
         assert {n.output[0] for n in copies} == presents and all(len(n.input) == 2 for n in copies)
 
 
+def test_each_layer_reads_its_weights_in_four_products(tiny, exported):
+    """attention.py's stacked projections: q/k/v are one product, gate/up another, then the
+    output and down projections; a decode step launches 4 weight products per layer, not 7."""
+    import onnx
+
+    layers = tiny.config.num_hidden_layers
+    for path in exported.values():
+        graph = onnx.load(str(path)).graph
+        weights = {i.name for i in graph.initializer}
+        products = [n for n in graph.node if "/layers." in n.name and n.op_type in ("MatMul", "MatMulNBits")
+                    and n.input[1] in weights]
+        assert len(products) == 4 * layers, (path.name, [n.name for n in products])
+
+
 def test_attention_never_reads_present(tiny, exported):
     """What the editor fetches (logits and new_key_values.*) needs no present.* Concat: the
     graph computes attention from the past and the new positions apart."""

