@@ -73,7 +73,7 @@ export function kvLayout(session: Pick<InferenceSession, 'inputMetadata' | 'outp
   }
   if (first.type !== 'float16' && first.type !== 'float32') throw new Error(`${first.name} is ${first.type}; float16 or float32 expected.`);
   const names = entries.map((m) => m.name);
-  // Export format 4 also outputs each step's own positions: the cache is kept in place (kvCache.ts).
+  // Exports from format 4 on also output each step's own positions: the cache is kept in place (kvCache.ts).
   const kept = names.every((n) => session.outputNames.includes(n.replace(PAST, 'new_key_values.$1.$2')));
   return { names, heads, headDim, type: first.type as KvType, kept };
 }

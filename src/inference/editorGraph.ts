@@ -1,5 +1,5 @@
 // The decode loop's copy of an exported decoder: the same ONNX file without the outputs it
-// never fetches. An export of format 4 outputs both `present.N.*` (past + new, for
+// never fetches. An export of format 4 or later outputs both `present.N.*` (past + new, for
 // transformers.js) and `new_key_values.N.*` (the new positions, for a cache kept in place,
 // kvCache.ts). ONNX Runtime runs every node of a graph whether or not its output is
 // fetched, so each `present` Concat copied the whole cache on every token: about a quarter
@@ -33,7 +33,7 @@ export interface PrunedGraph {
 
 const PRESENT = /^present\.(\d+)\.(key|value)$/;
 
-/** `present.N.*` outputs whose positions the graph also outputs as `new_key_values.N.*` (export format 4). */
+/** `present.N.*` outputs whose positions the graph also outputs as `new_key_values.N.*` (export format 4 and later). */
 export function presentOutputsToDrop(outputNames: readonly string[]): Set<string> {
   const names = new Set(outputNames);
   return new Set(outputNames.filter((n) => PRESENT.test(n) && names.has(n.replace(PRESENT, 'new_key_values.$1.$2'))));

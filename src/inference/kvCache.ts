@@ -2,7 +2,7 @@
 // and as pre-allocated outputs, so no step allocates a cache, copies one out to
 // JavaScript or leaves one to the garbage collector. Two bindings, by export:
 //
-// - kept (export format 4, whose graph also outputs each step's own positions as
+// - kept (export format 4 and later, whose graph also outputs each step's own positions as
 //   `new_key_values.*`): one buffer per entry, [heads, capacity, headDim]. A step reads
 //   the whole buffer as its past, with the attention mask zero over the rows not in use,
 //   and fetches only its new positions, which are then copied into their rows; cropping
