@@ -53,6 +53,7 @@ RECIPES: dict[str, tuple[dict[str, Any], str]] = {
     "plain lr1e-3": ({"framing": "plain", "learning_rate": 1e-3}, "all"),
     "plain lr1e-3 attn-only": ({"framing": "plain", "learning_rate": 1e-3, "lora_target_modules": ATTENTION}, "all"),
     "plain lr1e-3 r64 (default)": ({"framing": "plain", "learning_rate": 1e-3, "lora_r": 64, "lora_alpha": 128}, "all"),
+    "plain lr2e-3 r64": ({"framing": "plain", "learning_rate": 2e-3, "lora_r": 64, "lora_alpha": 128}, "all"),
     "plain lr1e-3 r4": ({"framing": "plain", "learning_rate": 1e-3, "lora_r": 4, "lora_alpha": 8}, "all"),
     "plain lr1e-3 raw+T3": ({"framing": "plain", "learning_rate": 1e-3}, "raw+T3"),
     "plain lr1e-3 no-raw": ({"framing": "plain", "learning_rate": 1e-3}, "instructions"),

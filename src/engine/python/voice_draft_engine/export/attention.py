@@ -77,7 +77,8 @@ def split_attention(query: Any, past_key: Any, past_value: Any, key: Any, value:
     ([b, kv, group*q, d]). A decode step then multiplies one row by the past, which ONNX
     Runtime's CPU kernels stream as it is; three stacked rows made it pack (copy) the past
     first. The 30 layers' attention over 1,500 cached positions: ~7.5 ms a step against
-    ~11-13 ms stacked (2 Zen 4 cores); the past is read three times, from cache.
+    ~11-13 ms stacked (2 Zen 4 cores). Each KV head's past is read once per query head, the
+    second and third time from the CPU's own cache.
     """
     import torch
 
@@ -199,7 +200,6 @@ def export_attention(model: Any) -> Iterator[None]:
     """Trace `model` with grouped attention (and the lean forward, with attention split
     between past and new positions, where it applies); its configs and modules are as
     before afterwards."""
-    import torch
     from transformers import AttentionInterface
     from transformers.masking_utils import AttentionMaskInterface, eager_mask
 
