@@ -286,3 +286,27 @@ def test_an_architecture_without_split_attention_gets_the_float16_appended_cache
              torch.from_numpy(first[f"present.{i}.value"].astype(np.float32))) for i in range(layers)]
     rest = run(sess, feeds(tiny, ids[:, 7:], mask, past=past))
     np.testing.assert_allclose(rest["logits"], whole[:, 7:], atol=2e-2 * np.abs(whole).max())
+
+
+def test_stacked_projections_equal_the_separate_ones():
+    """stacked_linear: the same outputs, side by side, with biases on all, some or none of the
+    projections, and each its own product for a projection that is not a plain Linear."""
+    from voice_draft_engine.export.attention import stacked_linear
+
+    class Scaled(torch.nn.Module):  # not an nn.Linear: no weight to stack
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = torch.nn.Linear(8, 3)
+
+        def forward(self, x):
+            return 2 * self.inner(x)
+
+    torch.manual_seed(0)
+    x = torch.randn(2, 5, 8)
+    for linears in ((torch.nn.Linear(8, 6), torch.nn.Linear(8, 2), torch.nn.Linear(8, 2)),
+                    (torch.nn.Linear(8, 6, bias=False), torch.nn.Linear(8, 2), torch.nn.Linear(8, 2, bias=False)),
+                    (torch.nn.Linear(8, 4, bias=False), torch.nn.Linear(8, 4, bias=False)),
+                    (torch.nn.Linear(8, 6), Scaled())):
+        with torch.no_grad():
+            expected = torch.cat([m(x) for m in linears], dim=-1)
+            assert torch.allclose(stacked_linear(x, linears), expected, atol=1e-6)

@@ -8,8 +8,10 @@ attention otherwise, so the export's parity check compares against transformers'
   query heads that share it (`repeat_kv`: an Expand per layer and step). In the graph
   that copies the whole cache, three times over for SmolLM2 (9 query heads, 3 KV
   heads), on every decode step: ~19% of a step at 1,500 cached positions. Here the query
-  heads are grouped instead ([b, kv_heads, group * q_len, head_dim], a free reshape) and
-  attend to the KV heads as they are: the same products and sums.
+  heads are grouped instead and attend to the KV heads as they are: the same products and
+  sums (`grouped_attention`, for attention without the split below, stacks a group's heads
+  as rows, [b, kv_heads, group * q_len, head_dim]; `split_attention` gives each head its own
+  product).
 - Constant reshapes (Llama and Qwen2 attention). transformers writes `view(*shape[:-1],
   -1, head_dim)` and `x.shape[-1] // 2`; the tracer turns each into Shape/Gather/
   Unsqueeze/Concat nodes, ~35 of a layer's ~80 nodes, each a kernel launch per step.
@@ -75,8 +77,8 @@ def split_attention(query: Any, past_key: Any, past_value: Any, key: Any, value:
     Each query head is its own product against its KV head, broadcast over the group
     ([b, kv, group, q, d] against [b, kv, 1, p, d]), not the group's heads stacked into one
     ([b, kv, group*q, d]). A decode step then multiplies one row by the past, which ONNX
-    Runtime's CPU kernels stream as it is; three stacked rows made it pack (copy) the past
-    first. The 30 layers' attention over 1,500 cached positions: ~7.5 ms a step against
+    Runtime's CPU kernels stream as it is; the group's rows stacked (three for SmolLM2) made
+    it pack (copy) the past first. The 30 layers' attention over 1,500 cached positions: ~7.5 ms a step against
     ~11-13 ms stacked (2 Zen 4 cores). Each KV head's past is read once per query head, the
     second and third time from the CPU's own cache.
     """
@@ -84,16 +86,17 @@ def split_attention(query: Any, past_key: Any, past_value: Any, key: Any, value:
 
     heads, kv_heads, d = (int(n) for n in (query.shape[1], past_key.shape[1], query.shape[3]))
     group = heads // kv_heads
+    past = past_key.shape[2]
     # Scaled before the products: the query is small, the joined scores are not (a long prompt's are ~100 MB).
-    q = reshape(query * scaling, [0, kv_heads, group, -1, d])           # [b, kv, group, q, d]
-    past_key, past_value, key, value = (reshape(t, [0, kv_heads, 1, -1, d]) for t in (past_key, past_value, key, value))
-    scores = torch.cat([torch.matmul(q, past_key.transpose(3, 4)),
-                        torch.matmul(q, key.transpose(3, 4))], dim=-1)  # [b, kv, group, q, p+q]
+    q = reshape(query * scaling, [0, kv_heads, group, -1, d])  # [b, kv, group, q, d]
+    # Each KV head once, broadcast over its group: [b, kv, 1, positions, d].
+    pk, pv, k, v = (reshape(t, [0, kv_heads, 1, -1, d]) for t in (past_key, past_value, key, value))
+    scores = torch.cat([torch.matmul(q, pk.transpose(3, 4)),
+                        torch.matmul(q, k.transpose(3, 4))], dim=-1)  # [b, kv, group, q, p+q]
     if attention_mask is not None:
-        scores = scores + attention_mask.unsqueeze(1)                   # [b, 1, 1, q, p+q]
+        scores = scores + attention_mask.unsqueeze(1)                 # [b, 1, 1, q, p+q]
     probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
-    past = past_key.shape[3]
-    out = torch.matmul(probs[..., :past], past_value) + torch.matmul(probs[..., past:], value)
+    out = torch.matmul(probs[..., :past], pv) + torch.matmul(probs[..., past:], v)
     return reshape(out, [0, heads, -1, d]).transpose(1, 2)
 
 
@@ -152,7 +155,8 @@ def lean_forward(self: Any, hidden_states: Any, position_embeddings: Any, attent
 
 def lean_mlp_forward(self: Any, x: Any) -> Any:
     """LlamaMLP/Qwen2MLP.forward with the gate and up projections as one product."""
-    gate, up = stacked_linear(x, (self.gate_proj, self.up_proj)).chunk(2, dim=-1)
+    gate, up = stacked_linear(x, (self.gate_proj, self.up_proj)).split(
+        [self.gate_proj.out_features, self.up_proj.out_features], dim=-1)
     return self.down_proj(self.act_fn(gate) * up)
 
 
@@ -198,8 +202,8 @@ def new_positions(model: Any) -> list[Any] | None:
 @contextmanager
 def export_attention(model: Any) -> Iterator[None]:
     """Trace `model` with grouped attention (and the lean forward, with attention split
-    between past and new positions, where it applies); its configs and modules are as
-    before afterwards."""
+    between past and new positions, where it applies) and Llama/Qwen2 feed-forwards with gate
+    and up as one product; its configs and modules are as before afterwards."""
     from transformers import AttentionInterface
     from transformers.masking_utils import AttentionMaskInterface, eager_mask
 
@@ -211,6 +215,8 @@ def export_attention(model: Any) -> Iterator[None]:
     lean = [m for m in model.modules() if _lean_applies(m)]
     mlps = [m for m in model.modules() if type(m).__name__ in MLP_CLASSES
             and all(hasattr(m, p) for p in ("gate_proj", "up_proj", "down_proj", "act_fn"))]
+    # A forward set on the instance before (a hook's) is put back afterwards; else the class's applies again.
+    own_forwards = {id(m): m.__dict__.get("forward") for m in (*lean, *mlps)}
     try:
         for c in configs:
             c._attn_implementation = NAME
@@ -221,12 +227,12 @@ def export_attention(model: Any) -> Iterator[None]:
             m.forward = MethodType(lean_mlp_forward, m)
         yield
     finally:
-        for m in mlps:
-            del m.forward
-        for m in lean:
-            del m.forward  # back to the class's forward
-            del m._voice_draft_split
-            m.__dict__.pop("_voice_draft_new", None)
+        for m in (*lean, *mlps):
+            m.__dict__.pop("forward", None)
+            if own_forwards[id(m)] is not None:
+                m.forward = own_forwards[id(m)]
+            for attr in ("_voice_draft_split", "_voice_draft_new"):
+                m.__dict__.pop(attr, None)
         for c, impl in zip(configs, before):
             c._attn_implementation = impl
 
