@@ -78,9 +78,9 @@ def split_attention(query: Any, past_key: Any, past_value: Any, key: Any, value:
     ([b, kv, group, q, d] against [b, kv, 1, p, d]), not the group's heads stacked into one
     ([b, kv, group*q, d]). A decode step then multiplies one row by the past, which ONNX
     Runtime's CPU kernels stream as it is; the group's rows stacked (three for SmolLM2) made
-    it pack (copy) the past first. The 30 layers' attention over 1,500 cached positions: ~7.5 ms a step against
-    ~11-13 ms stacked (2 Zen 4 cores). Each KV head's past is read once per query head, the
-    second and third time from the CPU's own cache.
+    it pack (copy) the past first. The 30 layers' attention over 1,500 cached positions:
+    ~7.5 ms a step against ~11-13 ms stacked (2 Zen 4 cores). Each KV head's past is read
+    once per query head, the second and third time from the CPU's own cache.
     """
     import torch
 
