@@ -44,9 +44,11 @@ export function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-  // Exited but not yet reaped (a zombie) is dead.
-  const state = procStat(pid)?.[0];
-  return state !== 'Z' && state !== 'X';
+  // Exited but not yet reaped (a zombie) is dead; so is one reaped between the two looks
+  // (no /proc/<pid> where /proc exists). Without /proc (macOS) the signal's answer stands.
+  const fields = procStat(pid);
+  if (!fields) return !existsSync('/proc/self');
+  return fields[0] !== 'Z' && fields[0] !== 'X';
 }
 
 /** The fields of /proc/<pid>/stat after "(comm)"; undefined off Linux or when it is gone. */

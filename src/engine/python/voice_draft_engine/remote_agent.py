@@ -38,12 +38,44 @@ def alive(pid):
         with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as f:
             state = f.read().rsplit(")", 1)[1].split()[0]
         return state not in ("Z", "X")
+    except FileNotFoundError:
+        # Reaped between the two looks, unless this system has no /proc at all (macOS).
+        return not os.path.isdir("/proc/self")
     except (OSError, IndexError):
         return True
 
+def process_start(pid):
+    # When process `pid` started, as a string two readings of the same process agree on
+    # (Linux: boot id and start ticks; elsewhere `ps -o lstart=`); None when it cannot be read.
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        # Field 22 of stat (starttime, in clock ticks since boot) is the 20th after "(comm)".
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            boot = f.read().strip()
+        return "linux:%s:%s" % (boot, fields[19])
+    except (OSError, IndexError):
+        pass
+    if not os.path.isdir("/proc/self"):  # macOS and the BSDs: ps knows
+        try:
+            out = subprocess.run(["ps", "-o", "lstart=", "-p", str(pid)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, universal_newlines=True, timeout=10).stdout.strip()
+            return "ps:" + out if out else None
+        except (OSError, subprocess.SubprocessError):
+            return None
+    return None
+
+def same_process_alive(pid, start):
+    # `pid` still runs and is the process that had it when `start` was read: a busy host hands
+    # an ended engine's pid to another process, which must not make the run look alive.
+    if not alive(pid):
+        return False
+    now = process_start(pid) if start else None
+    return now is None or now == start
+
 def engine_alive(run):
     info = read_pid(run)
-    return bool(info) and alive(info["pid"])
+    return bool(info) and same_process_alive(info["pid"], info.get("start"))
 
 def last_terminal(run):
     # The event that ended the newest segment (a resume starts a new one with train.started).
@@ -88,7 +120,7 @@ def cmd_start(run, python, engine_dir, env_json, *engine_args):
     # the engine writes events.jsonl itself and a dead pipe must never kill it.
     proc = subprocess.Popen(args, cwd=run, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=log, start_new_session=True, close_fds=True)
-    info = {"pid": proc.pid, "pgid": proc.pid, "host": socket.gethostname(), "args": args,
+    info = {"pid": proc.pid, "pgid": proc.pid, "start": process_start(proc.pid), "host": socket.gethostname(), "args": args,
             "startedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     tmp = os.path.join(run, "engine.pid.tmp")
     with open(tmp, "w") as f:
@@ -103,12 +135,12 @@ def cmd_status(run):
         size = os.path.getsize(os.path.join(run, "events.jsonl"))
     except OSError:
         pass
-    out({"exists": os.path.isdir(run), "alive": bool(info) and alive(info["pid"]),
+    out({"exists": os.path.isdir(run), "alive": engine_alive(run),
          "pid": info["pid"] if info else None, "terminal": last_terminal(run), "eventsSize": size})
 
 def cmd_cancel(run):
     info = read_pid(run)
-    if not info or not alive(info["pid"]):
+    if not info or not same_process_alive(info["pid"], info.get("start")):
         out({"signalled": False})
         return
     try:

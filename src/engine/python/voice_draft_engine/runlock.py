@@ -25,15 +25,16 @@ import json
 import logging
 import os
 import socket
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 from .protocol import EngineError
-# Whether a pid is a live process (not a zombie): the remote helper's answer, which it must
-# carry itself (it is sent to a host as one standard-library file), so the engine asks it too.
+# Whether a pid is a live process (not a zombie), and when it started: the remote helper's
+# answers, which it must carry itself (it is sent to a host as one standard-library file), so
+# the engine asks them too.
 from .remote_agent import alive as pid_alive
+from .remote_agent import process_start, same_process_alive
 
 log = logging.getLogger(__name__)
 
@@ -41,28 +42,6 @@ LOCK = "engine.lock"
 # A lock file without readable content is being written by its owner right now (between the
 # exclusive create and the write), unless it is older than this.
 UNREADABLE_GRACE_S = 10.0
-
-
-def process_start(pid: int) -> str | None:
-    """When process `pid` started, as a string two readings of the same process agree on;
-    None when it cannot be read (no such process, no /proc and no ps)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        # Field 22 of stat (starttime, in clock ticks since boot) is the 20th after "(comm)".
-        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
-            boot = f.read().strip()
-        return f"linux:{boot}:{fields[19]}"
-    except (OSError, IndexError):
-        pass
-    if not os.path.isdir("/proc/self"):  # macOS and the BSDs: ps knows
-        try:
-            out = subprocess.run(["ps", "-o", "lstart=", "-p", str(pid)], capture_output=True, text=True,
-                                 timeout=10, check=False).stdout.strip()
-            return f"ps:{out}" if out else None
-        except (OSError, subprocess.SubprocessError):
-            return None
-    return None
 
 
 def read_lock(run_dir: Path) -> dict[str, Any] | None:
@@ -78,12 +57,8 @@ def holder_alive(info: dict[str, Any]) -> bool:
     """Whether the lock's owner still runs. Another host's lock counts as alive: we cannot look."""
     if info.get("host") != socket.gethostname():
         return True
-    pid = int(info["pid"])
-    if not pid_alive(pid):
-        return False
     recorded = info.get("start")
-    now = process_start(pid)
-    return not (isinstance(recorded, str) and now is not None and now != recorded)  # else: a reused pid
+    return same_process_alive(int(info["pid"]), recorded if isinstance(recorded, str) else None)
 
 
 def _stale_reason(info: dict[str, Any]) -> str:
