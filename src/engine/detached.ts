@@ -45,10 +45,17 @@ export function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
   // Exited but not yet reaped (a zombie) is dead; so is one reaped between the two looks
-  // (no /proc/<pid> where /proc exists). Without /proc (macOS) the signal's answer stands.
-  const fields = procStat(pid);
-  if (!fields) return !existsSync('/proc/self');
-  return fields[0] !== 'Z' && fields[0] !== 'X';
+  // (its /proc entry gone before or during the read, where /proc exists). Without /proc
+  // (macOS), or when the entry cannot be read for another reason, the signal's answer stands.
+  let state: string | undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return !((code === 'ENOENT' || code === 'ESRCH') && existsSync('/proc/self'));
+  }
+  return state !== 'Z' && state !== 'X';
 }
 
 /** The fields of /proc/<pid>/stat after "(comm)"; undefined off Linux or when it is gone. */
@@ -88,7 +95,9 @@ export function sameProcessAlive(pid: number, start: string | null | undefined):
   if (!isAlive(pid)) return false;
   if (!start) return true;
   const now = processStart(pid);
-  return now === undefined || now === start; // another start time: the pid was reused
+  // Unreadable now: gone since the first look (asked again), or a system that cannot tell.
+  if (now === undefined) return isAlive(pid);
+  return now === start; // another start time: the pid was reused
 }
 
 export async function readPidFile(runDir: string): Promise<EnginePidFile | undefined> {

@@ -49,26 +49,29 @@ def test_start_runs_the_engine_command_it_is_given_detached_with_its_environment
 
 
 def test_a_pid_the_host_gave_to_another_process_is_not_the_engine(tmp_path: Path) -> None:
-    # A busy host hands an ended engine's pid on (CI caught a run that looked alive after its
-    # engine ended): the start time recorded beside the pid tells the two apart, and nothing is
-    # ever signalled on the strength of the pid alone.
+    # A busy host hands an ended engine's pid on: the start time recorded beside the pid tells
+    # the two apart, and nothing is ever signalled on the strength of the pid alone.
     from voice_draft_engine.remote_agent import process_start
 
     run = tmp_path / "run"
     run.mkdir()
-    me = os.getpid()  # a live process that is not the engine: this test
     pid_file = run / "engine.pid"
+    # A live process that is not the engine, in its own group, as the engine would be.
+    other = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        pid_file.write_text(json.dumps({"pid": other.pid, "pgid": other.pid, "start": "linux:another-boot:1"}))
+        assert agent("status", str(run))["alive"] is False
+        assert agent("cancel", str(run)) == {"signalled": False}
+        assert other.poll() is None, "the other process was not signalled"
+        started = agent("start", str(run), sys.executable, str(tmp_path), "{}", "-c", "pass")
+        assert started["ok"], "a start is not refused by a reused pid"
+        recorded = json.loads(pid_file.read_text())["start"]
+        assert isinstance(recorded, str) and recorded.split(":")[0] in ("linux", "ps"), "the helper records when it started"
 
-    pid_file.write_text(json.dumps({"pid": me, "pgid": me, "start": "linux:another-boot:1"}))
-    assert agent("status", str(run))["alive"] is False
-    assert agent("cancel", str(run)) == {"signalled": False}
-    started = agent("start", str(run), sys.executable, str(tmp_path), "{}", "-c", "pass")
-    assert started["ok"] and started["pid"] != me, "a start is not refused by a reused pid"
-
-    recorded = json.loads(pid_file.read_text())["start"]
-    assert isinstance(recorded, str) and recorded.split(":")[0] in ("linux", "ps"), "the helper records when the engine started"
-
-    pid_file.write_text(json.dumps({"pid": me, "pgid": me, "start": process_start(me)}))
-    assert agent("status", str(run))["alive"] is True
-    pid_file.write_text(json.dumps({"pid": me, "pgid": me}))  # written by an older helper: the pid alone
-    assert agent("status", str(run))["alive"] is True
+        pid_file.write_text(json.dumps({"pid": other.pid, "pgid": other.pid, "start": process_start(other.pid)}))
+        assert agent("status", str(run))["alive"] is True
+        pid_file.write_text(json.dumps({"pid": other.pid, "pgid": other.pid}))  # an older helper's file: the pid alone
+        assert agent("status", str(run))["alive"] is True
+    finally:
+        other.kill()
+        other.wait()

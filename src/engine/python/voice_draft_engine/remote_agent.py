@@ -38,8 +38,9 @@ def alive(pid):
         with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as f:
             state = f.read().rsplit(")", 1)[1].split()[0]
         return state not in ("Z", "X")
-    except FileNotFoundError:
-        # Reaped between the two looks, unless this system has no /proc at all (macOS).
+    except (FileNotFoundError, ProcessLookupError):
+        # Reaped between the two looks (gone before the open, or between the open and the
+        # read), unless this system has no /proc at all (macOS).
         return not os.path.isdir("/proc/self")
     except (OSError, IndexError):
         return True
@@ -70,8 +71,12 @@ def same_process_alive(pid, start):
     # an ended engine's pid to another process, which must not make the run look alive.
     if not alive(pid):
         return False
-    now = process_start(pid) if start else None
-    return now is None or now == start
+    if not start:
+        return True
+    now = process_start(pid)
+    if now is None:  # unreadable now: gone since the first look, or this system cannot tell
+        return alive(pid)
+    return now == start
 
 def engine_alive(run):
     info = read_pid(run)
@@ -146,7 +151,11 @@ def cmd_cancel(run):
     try:
         os.killpg(info.get("pgid", info["pid"]), signal.SIGTERM)
     except OSError:
-        os.kill(info["pid"], signal.SIGTERM)
+        try:
+            os.kill(info["pid"], signal.SIGTERM)
+        except ProcessLookupError:  # it ended meanwhile: nothing to cancel
+            out({"signalled": False})
+            return
     out({"signalled": True, "pid": info["pid"]})
 
 def cmd_follow(run, offset):
@@ -156,8 +165,18 @@ def cmd_follow(run, offset):
     pos = int(offset)
     stdout = sys.stdout.buffer
     stdin = sys.stdin.buffer
+    # The engine as first seen (pid, start): later polls only ask whether it still runs, so a
+    # host without /proc does not start a `ps` every 0.2 s. A pid handed on between two polls
+    # would have to be reused within them.
+    seen = None
     while True:
-        running = engine_alive(run)  # read before the file, so nothing written before death is missed
+        info = read_pid(run)  # read before the file, so nothing written before death is missed
+        key = (info["pid"], info.get("start")) if info else None
+        if key is not None and key == seen:
+            running = alive(key[0])
+        else:
+            running = key is not None and same_process_alive(*key)
+            seen = key if running else None
         try:
             size = os.path.getsize(path)
         except OSError:
