@@ -44,27 +44,25 @@ export function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-  // Exited but not yet reaped (a zombie) is dead; so is one reaped between the two looks
-  // (its /proc entry gone before or during the read, where /proc exists). Without /proc
-  // (macOS), or when the entry cannot be read for another reason, the signal's answer stands.
-  let state: string | undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return !((code === 'ENOENT' || code === 'ESRCH') && existsSync('/proc/self'));
-  }
-  return state !== 'Z' && state !== 'X';
+  // Exited but not yet reaped (a zombie) is dead; so is one reaped between the two looks.
+  // Without /proc (macOS), or when the entry cannot be read for another reason, the signal's answer stands.
+  const fields = procStat(pid);
+  if (fields === 'gone') return false;
+  return !fields || (fields[0] !== 'Z' && fields[0] !== 'X');
 }
 
-/** The fields of /proc/<pid>/stat after "(comm)"; undefined off Linux or when it is gone. */
-function procStat(pid: number): string[] | undefined {
+/**
+ * The fields of /proc/<pid>/stat after "(comm)"; 'gone' when /proc exists and the entry
+ * vanished before or during the read (the process was reaped); undefined off Linux or
+ * when it cannot be read for another reason.
+ */
+function procStat(pid: number): string[] | 'gone' | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return (code === 'ENOENT' || code === 'ESRCH') && existsSync('/proc/self') ? 'gone' : undefined;
   }
 }
 
@@ -77,11 +75,12 @@ let bootId: string | undefined;
  */
 export function processStart(pid: number): string | undefined {
   const fields = procStat(pid);
+  if (fields === 'gone') return undefined;
   if (fields) {
     bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'ascii').trim();
     return fields[19] !== undefined ? `linux:${bootId}:${fields[19]}` : undefined;
   }
-  if (existsSync('/proc/self')) return undefined; // Linux, and the process is gone
+  if (existsSync('/proc/self')) return undefined; // Linux, and the entry cannot be read
   try {
     const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return out ? `ps:${out}` : undefined;

@@ -23,6 +23,11 @@ def read_pid(run):
     except (OSError, ValueError):
         return None
 
+def _stat_fields(pid):
+    # The fields of /proc/<pid>/stat after "(comm)" (a name may hold spaces and parentheses).
+    with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
 def alive(pid):
     # The process exists and is not a zombie (exited, not yet reaped: possible when init does
     # not reap). The engine's own lock asks the same (runlock.pid_alive is this function).
@@ -35,9 +40,7 @@ def alive(pid):
     except OSError:
         return False
     try:
-        with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X")
+        return _stat_fields(pid)[0] not in ("Z", "X")
     except (FileNotFoundError, ProcessLookupError):
         # Reaped between the two looks (gone before the open, or between the open and the
         # read), unless this system has no /proc at all (macOS).
@@ -49,8 +52,7 @@ def process_start(pid):
     # When process `pid` started, as a string two readings of the same process agree on
     # (Linux: boot id and start ticks; elsewhere `ps -o lstart=`); None when it cannot be read.
     try:
-        with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        fields = _stat_fields(pid)
         # Field 22 of stat (starttime, in clock ticks since boot) is the 20th after "(comm)".
         with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
             boot = f.read().strip()
@@ -140,7 +142,7 @@ def cmd_status(run):
         size = os.path.getsize(os.path.join(run, "events.jsonl"))
     except OSError:
         pass
-    out({"exists": os.path.isdir(run), "alive": engine_alive(run),
+    out({"exists": os.path.isdir(run), "alive": bool(info) and same_process_alive(info["pid"], info.get("start")),
          "pid": info["pid"] if info else None, "terminal": last_terminal(run), "eventsSize": size})
 
 def cmd_cancel(run):
