@@ -23,7 +23,8 @@ ENGINE = [sys.executable, "-m", "voice_draft_engine"]
 # Small but real: 4 prompts x 2 samples per model, 96 tokens each (a paragraph of 40+
 # words each, enough for the attribution classifier's minimum of 5 a side).
 EVAL_ARGS = ["--samples", "2", "--prompts", "4", "--max-new-tokens", "96", "--resamples", "200",
-             "--perplexity-tokens", "4000", "--continuation-prompts", "3", "--continuation-tokens", "48"]
+             "--perplexity-tokens", "4000", "--continuation-prompts", "3", "--continuation-tokens", "48",
+             "--continuation-prompts-max", "0"]
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +144,47 @@ def test_eval_writes_scores_and_speaks_the_protocol(trained_run: Path, env: dict
         scores.pop(key)
         second.pop(key)
     assert second == scores
+
+
+def test_continuations_too_short_for_delta_are_topped_up_to_the_cap(trained_run: Path, env: dict[str, str]) -> None:
+    """A writer of short notes gets short continuations: more held-out openings are continued, by
+    both models and with the seeds they would have had asked at once, until Delta has its words or
+    --continuation-prompts-max is reached (the tiny model's 48-token paragraphs never get there)."""
+    from voice_draft_engine.voice_metrics.continuations import continuation_prompts
+
+    documents = [json.loads(line) for line in (trained_run / "dataset" / "documents.jsonl").read_text().splitlines()]
+    available = [p.id for p in continuation_prompts([d for d in documents if d.get("split") == "val"], 1000)]
+    cap = min(7, len(available))
+    assert cap > 3, "the held-out notes should offer more than the 3 openings asked first"
+
+    done = _eval(trained_run, env, "--continuation-prompts-max", str(cap))
+    assert done.returncode == 0, done.stderr[-2000:]
+    told = [e["message"] for e in _events(done.stdout) if e.get("stage") == "generate"]
+    assert any("a trusted Delta needs" in m and "more openings" in m for m in told)
+
+    scores = json.loads((trained_run / "eval.json").read_text())
+    settings = scores["settings"]
+    style = scores["continuation"]["stylometry"]
+    assert settings["continuations_used"] == cap
+    assert settings["continuation_words_needed"] == style["min_words"] > style["words_used"]
+    continued = [s for s in scores["samples"] if s["mode"] == "continuation"]
+    assert len(continued) == 2 * cap
+    # The openings in the order they are offered, each with its own seed, the first three as before.
+    assert [s["prompt_id"] for s in continued[::2]] == available[:cap]
+    assert [s["seed"] for s in continued[::2]] == [settings["seed"] + i for i in range(cap)]
+
+
+def test_more_continuations_wanted_covers_the_shortfall_within_the_cap() -> None:
+    from voice_draft_engine.voice_metrics.continuations import more_continuations_wanted
+
+    # 12 openings gave 250 words; 1,180 needed: ~21 words each, 1.2 x 930 / 20.8 -> 54 more, within 60 in all.
+    assert more_continuations_wanted(250, 1180, 12, 198, 60) == 48
+    assert more_continuations_wanted(250, 1180, 12, 198, 100) == 54
+    assert more_continuations_wanted(250, 1180, 12, 20, 60) == 8      # only 20 openings held out
+    assert more_continuations_wanted(1200, 1180, 12, 198, 60) == 0    # enough already
+    assert more_continuations_wanted(250, 1180, 12, 198, 0) == 0      # top-up off
+    assert more_continuations_wanted(250, 1180, 60, 198, 60) == 0     # cap reached
+    assert more_continuations_wanted(0, 1180, 12, 198, 60) == 48      # nothing written yet: all the room
 
 
 def test_sigterm_stops_the_evaluation_and_keeps_the_old_scores(trained_run: Path, env: dict[str, str]) -> None:

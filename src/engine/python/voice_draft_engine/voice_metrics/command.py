@@ -16,6 +16,9 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-new-tokens", type=int, default=d.max_new_tokens, help=f"tokens per sample (default {d.max_new_tokens})")
     p.add_argument("--continuation-prompts", type=int, default=d.continuation_prompts,
                    help=f"held-out paragraph boundaries to continue as ghost text would (default {d.continuation_prompts})")
+    p.add_argument("--continuation-prompts-max", type=int, default=d.continuation_prompts_max,
+                   help="continue up to this many boundaries when the first ones hold too few words for a Delta "
+                        f"to be trusted (default {d.continuation_prompts_max}; 0: never more than --continuation-prompts)")
     p.add_argument("--continuation-tokens", type=int, default=d.continuation_tokens,
                    help=f"tokens per continuation; each is cut at its first paragraph break (default {d.continuation_tokens})")
     p.add_argument("--rewrite-paragraphs", type=int, default=d.rewrite_paragraphs,
@@ -37,11 +40,12 @@ def run_eval_command(sink: EventSink, args: argparse.Namespace) -> int:
                  "continuation_tokens"):
         if getattr(args, name) < 1:
             raise EngineError("usage", f"--{name.replace('_', '-')} must be at least 1.")
-    for name in ("rewrite_paragraphs", "base_pool"):
+    for name in ("rewrite_paragraphs", "base_pool", "continuation_prompts_max"):
         if getattr(args, name) < 0:
             raise EngineError("usage", f"--{name.replace('_', '-')} must be 0 or more.")
     settings = EvalSettings(samples=args.samples, prompts=args.prompts, max_new_tokens=args.max_new_tokens,
                             seed=args.seed, resamples=args.resamples, perplexity_tokens=args.perplexity_tokens,
                             continuation_prompts=args.continuation_prompts, continuation_tokens=args.continuation_tokens,
+                            continuation_prompts_max=args.continuation_prompts_max,
                             rewrite_paragraphs=args.rewrite_paragraphs, base_pool=args.base_pool)
     return run_eval(sink, args.run, settings)

@@ -9,6 +9,7 @@ goal compares the two, and the dashboard's blind test shows them side by side.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -132,19 +133,32 @@ class ContinuationSample:
 
 def sample_continuations(model: Any, tokenizer: Any, prompts: list[ContinuationPrompt], *, samples: int, seed: int,
                          max_new_tokens: int, temperature: float, top_k: int, max_prompt_tokens: int,
-                         progress: Callable[[int], None] | None = None) -> list[ContinuationSample]:
-    """`samples` continuations per prompt under seed + i, the same seeds for base and tuned."""
+                         progress: Callable[[int], None] | None = None, first: int = 0) -> list[ContinuationSample]:
+    """`samples` continuations per prompt under seed + i, the same seeds for base and tuned.
+    `first`: the index of `prompts[0]` among all the prompts asked (a later round of them), so
+    every sample's `prompt` and seed are the ones it would have had asked all at once."""
     from ..canaries import Canary, generate_many, per_sample_progress
 
     sampling = {"temperature": temperature, "top_k": top_k, "top_p": 1.0, "max_new_tokens": max_new_tokens,
                 "num_samples": samples}
     asked = [(Canary(p.id, p.opening[-400:], max_new_tokens, fit_opening(tokenizer, p.opening, max_prompt_tokens)), None,
-              {**sampling, "seed": seed + i}) for i, p in enumerate(prompts)]
+              {**sampling, "seed": seed + first + i}) for i, p in enumerate(prompts)]
     written = generate_many(model, tokenizer, asked, progress=None if progress is None else per_sample_progress(progress, samples))
     out: list[ContinuationSample] = []
     for i, texts in enumerate(written):
         for text in texts:
             paragraph = first_paragraph(text)
             ended = paragraph != text.strip() or len(tokenizer(text, add_special_tokens=False)["input_ids"]) < max_new_tokens - 3
-            out.append(ContinuationSample(i, seed + i, paragraph, not ended))
+            out.append(ContinuationSample(first + i, seed + first + i, paragraph, not ended))
     return out
+
+
+def more_continuations_wanted(words: int, needed: int, asked: int, available: int, cap: int) -> int:
+    """How many more prompts to continue so that `words` (so far, from `asked` prompts) reaches
+    `needed`: the shortfall at the words per prompt seen so far, a fifth more for the spread,
+    within what is `available` and `cap` prompts in all; 0 when there are enough words or no room."""
+    room = min(available, cap) - asked
+    if words >= needed or room <= 0 or asked <= 0:
+        return 0
+    per_prompt = max(words / asked, 1.0)
+    return min(room, max(1, math.ceil(1.2 * (needed - words) / per_prompt)))

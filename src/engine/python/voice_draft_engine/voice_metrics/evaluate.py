@@ -34,13 +34,14 @@ from .attribution import attribute, paragraphs
 from .base_pool import base_pool
 from ..drafts.synthetic import model_identity
 from ..chat_residue import chat_residue
-from .continuations import ContinuationPrompt, body_paragraph_words, continuation_prompts, sample_continuations
+from .continuations import (ContinuationPrompt, body_paragraph_words, continuation_prompts, more_continuations_wanted,
+                            sample_continuations)
 from .bootstrap import DEFAULT_CONFIDENCE
 from .habits import HABITS, habit_rates, length_report
 from .rewrite import rewrite_section, rewrite_summary
 from .settings import EvalSettings
 from .perplexity import perplexity_report, score_documents, token_ids
-from .stylometry import style_report, word_count
+from .stylometry import delta_words_needed, matched_lengths, style_report, word_count
 from ..events import EvalDone, EvalProgress
 
 log = logging.getLogger(__name__)
@@ -174,8 +175,10 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
                           "Raise voiceDraft.data.validationRatio or add essays, then rebuild the dataset.")
     framing = _run_framing(run)
     prompts = held_out_prompts(_read_jsonl(dataset / "val.jsonl"), settings.prompts, titles_by_doc(documents), framing)
-    cont_prompts = continuation_prompts([d for d in documents if d.get("split") == "val" and d.get("text")],
-                                        settings.continuation_prompts)
+    # In the order they are asked: the first continuation_prompts, then more where Delta needs them.
+    cont_available = continuation_prompts([d for d in documents if d.get("split") == "val" and d.get("text")],
+                                          max(settings.continuation_prompts, settings.continuation_prompts_max))
+    cont_prompts = cont_available[:settings.continuation_prompts]
     if not prompts:
         raise EngineError("no_prompts", "The held-out documents have no title or opening pairs (T2/T3/T4) to prompt with.",
                           "Add longer essays, or raise voiceDraft.data.validationRatio, then rebuild the dataset.")
@@ -230,6 +233,26 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
                 max_new_tokens=settings.continuation_tokens, temperature=settings.temperature, top_k=settings.top_k,
                 max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
 
+    # Continuations too short for a Delta to be trusted (a writer of short notes): more openings.
+    needed = delta_words_needed(writer_texts, settings.mfw)
+    while needed is not None:
+        words = sum(matched_lengths([s.text for s in continued["base"]], [s.text for s in continued["tuned"]]))
+        more = more_continuations_wanted(words, needed, len(cont_prompts), len(cont_available),
+                                         settings.continuation_prompts_max)
+        if more == 0:
+            break
+        batch = cont_available[len(cont_prompts):len(cont_prompts) + more]
+        total += 2 * settings.samples * len(batch)
+        progress.stage("generate", made / total, f"continuations hold {words} words per side and a trusted Delta needs "
+                                                 f"{needed}: continuing {len(batch)} more openings")
+        for which in ("base", "tuned"):
+            with pair.use(which) as model:
+                continued[which] += sample_continuations(
+                    model, tokenizer, batch, samples=settings.samples, seed=settings.seed, first=len(cont_prompts),
+                    max_new_tokens=settings.continuation_tokens, temperature=settings.temperature, top_k=settings.top_k,
+                    max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
+        cont_prompts = cont_prompts + batch
+
     base_texts = [s.text for s in outputs["base"]] + [s.text for s in continued["base"]]
     # The rewrite (issue #20): held-out paragraphs made plain, rewritten by each model as the editor asks.
     rewrite = (rewrite_section(pair, dataset, documents, settings.rewrite_paragraphs, settings.seed, writer_texts,
@@ -267,6 +290,7 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
         "rewrite": report["rewrite"],
         "settings": {**asdict(settings), "confidence": DEFAULT_CONFIDENCE, "model": model_info, "framing": framing,
                      "prompts_used": len(prompts), "continuations_used": len(cont_prompts),
+                     "continuation_words_needed": needed,
                      "heldout_documents": len(heldout_texts),
                      "writer_documents": len(writer_texts)},
         "samples": report["samples"],

@@ -21,6 +21,11 @@ class EvalSettings:
     # (a long paragraph of the writer's is ~150 words, ~200 tokens).
     continuation_prompts: int = 12
     continuation_tokens: int = 200
+    # A writer of short notes gets short continuations: Bierce's 24 came to ~250 words per side,
+    # where Delta over the writer's 100 most frequent words needs ~1,200 before it can be
+    # trusted (stylometry.DeltaSpace.min_words). Then more held-out openings are continued, by
+    # both models, up to this many in all (0: never more than continuation_prompts).
+    continuation_prompts_max: int = 60
     # The rewrite (rewrite.py): held-out paragraphs made plain and rewritten by each model, as the
     # editor asks; 12 cost a few minutes for the 135M model on a CPU (0: leave the section out).
     rewrite_paragraphs: int = 12

@@ -416,6 +416,15 @@ def writer_pieces(heldout: Mapping[str, str], wants: Sequence[tuple[str | None, 
     return out
 
 
+def delta_words_needed(writer_texts: Sequence[str], n_words: int = 100, chunk_words: int = 500) -> int | None:
+    """Pooled words per side style_report needs before its Delta can be trusted (DeltaSpace.min_words,
+    the same word list); None when the writer's corpus is too small for a Delta at all."""
+    try:
+        return DeltaSpace.fit(writer_texts, n_words, chunk_words).min_words
+    except ValueError:
+        return None
+
+
 def style_report(writer_texts: Sequence[str], heldout: Mapping[str, str], base: Sequence[str],
                  tuned: Sequence[str], sources: Sequence[str | None] | None = None, n_words: int = 100,
                  chunk_words: int = 500, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> dict:
