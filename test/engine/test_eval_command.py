@@ -159,8 +159,11 @@ def test_continuations_too_short_for_delta_are_topped_up_to_the_cap(trained_run:
 
     done = _eval(trained_run, env, "--continuation-prompts-max", str(cap))
     assert done.returncode == 0, done.stderr[-2000:]
-    told = [e["message"] for e in _events(done.stdout) if e.get("stage") == "generate"]
+    events = _events(done.stdout)
+    told = [e["message"] for e in events if e.get("stage") == "generate"]
     assert any("a trusted Delta needs" in m and "more openings" in m for m in told)
+    percents = [e["percent"] for e in events[:-1]]
+    assert percents == sorted(percents)  # more work found: the bar waits, it does not go back
 
     scores = json.loads((trained_run / "eval.json").read_text())
     settings = scores["settings"]

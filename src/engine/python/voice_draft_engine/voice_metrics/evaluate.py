@@ -123,18 +123,20 @@ def _writer_lengths(train_pairs: list[dict[str, Any]]) -> dict[str, list[int]]:
 
 
 class Progress:
-    """`eval.progress` events; percent is the share of the stages' estimated work (generation dominates)."""
+    """`eval.progress` events; percent is the share of the stages' estimated work (generation dominates).
+    It never goes back: when a stage finds more to do (continuations topped up), it waits there."""
 
     WEIGHTS = {"load": 5, "perplexity": 20, "generate": 50, "rewrite": 15, "scores": 10}
 
     def __init__(self, sink: EventSink) -> None:
         self.sink = sink
+        self.percent = 0.0
 
     def stage(self, stage: str, fraction: float, message: str) -> None:
         names = list(self.WEIGHTS)
         before = sum(self.WEIGHTS[s] for s in names[:names.index(stage)])
-        percent = before + self.WEIGHTS[stage] * min(max(fraction, 0.0), 1.0)
-        self.sink.emit(EvalProgress(stage=stage, message=message, percent=round(percent, 1)))
+        self.percent = max(self.percent, before + self.WEIGHTS[stage] * min(max(fraction, 0.0), 1.0))
+        self.sink.emit(EvalProgress(stage=stage, message=message, percent=round(self.percent, 1)))
 
 
 def run_eval(sink: EventSink, run_dir: str | os.PathLike[str], settings: EvalSettings | None = None) -> int:
