@@ -21,6 +21,7 @@ export const EVAL_ENGINE_NUMBERS = {
 export const EVAL_ENGINE_COUNTS = {
   'rewrite-paragraphs': 'held-out paragraphs made plain and rewritten by each model (0: none)',
   'base-pool': 'openings of your training essays the base model continues, so attribution knows the base model (cached; 0: none)',
+  'continuation-prompts-max': 'boundaries to continue in all when the first ones give too few words for a trusted Delta (0: no more)',
 } as const;
 
 const oneRunFolder = { min: 1, max: 1, names: 'one run folder' };

@@ -84,7 +84,8 @@ def test_eval_writes_the_rewrite_section(trained_run: Path, engine_cache: Path) 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src" / "engine" / "python"),
            "VOICE_DRAFT_CACHE": str(engine_cache), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     args = ["--samples", "1", "--prompts", "2", "--max-new-tokens", "48", "--resamples", "50", "--perplexity-tokens", "1000",
-            "--continuation-prompts", "1", "--continuation-tokens", "24", "--rewrite-paragraphs", "2"]
+            "--continuation-prompts", "1", "--continuation-prompts-max", "0", "--continuation-tokens", "24",
+            "--rewrite-paragraphs", "2"]
     done = subprocess.run([sys.executable, "-m", "voice_draft_engine", "eval", "--run", str(trained_run), *args],
                           capture_output=True, text=True, env=env, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
