@@ -19,7 +19,8 @@ from voice_draft_engine.voice_metrics.bootstrap import bootstrap_ci, percentile_
 from voice_draft_engine.voice_metrics.habits import (first_person_claims, gives_personal_context, habit_rates,
                                                      length_report)
 from voice_draft_engine.voice_metrics.stylometry import (DeltaSpace, StyleComparison, burrows_delta,
-                                                         char_ngram_cosine, gap_closed, matched_lengths, style_report,
+                                                         char_ngram_cosine, delta_words, delta_words_needed, gap_closed,
+                                                         matched_lengths, style_report,
                                                          tokenize, truncate_words, word_count, writer_pieces)
 
 CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
@@ -200,6 +201,18 @@ def test_matched_lengths_and_writer_pieces() -> None:
     assert pieces[3] == "the wheel turned"  # no document asked for: the one with the most words left
     assert word_count(pieces[4]) == 30 and pieces[4].endswith("charge for the trip")
     assert pieces[5] is None  # no document has 1,000 words left
+
+
+def test_delta_words_counts_what_the_report_pools(short_samples: dict) -> None:
+    """eval's top-up counts words as style_report pools them: a pair whose held-out piece has run out is not counted."""
+    s = short_samples
+    tuned = [truncate_words(p, 60) for p in s["own"]]
+    assert delta_words(s["heldout"], s["base"], tuned, s["sources"]) == _report(s, 60)["words_used"] == 24 * 60
+    little = {doc: " ".join(text.split()[:100]) for doc, text in s["heldout"].items()}  # 100 words a document
+    rep = style_report(s["writer"], little, s["base"], tuned, s["sources"], resamples=50)
+    assert delta_words(little, s["base"], tuned, s["sources"]) == rep["words_used"] < 24 * 60
+    assert delta_words_needed(s["writer"]) == rep["min_words"]
+    assert delta_words_needed(["too few words to chunk"]) is None
 
 
 def test_paired_report_is_deterministic_and_resamples_triples(short_samples: dict) -> None:

@@ -41,7 +41,7 @@ from .habits import HABITS, habit_rates, length_report
 from .rewrite import rewrite_section, rewrite_summary
 from .settings import EvalSettings
 from .perplexity import perplexity_report, score_documents, token_ids
-from .stylometry import delta_words_needed, matched_lengths, style_report, word_count
+from .stylometry import delta_words, delta_words_needed, style_report, word_count
 from ..events import EvalDone, EvalProgress
 
 log = logging.getLogger(__name__)
@@ -235,10 +235,14 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
                 max_new_tokens=settings.continuation_tokens, temperature=settings.temperature, top_k=settings.top_k,
                 max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
 
-    # Continuations too short for a Delta to be trusted (a writer of short notes): more openings.
+    # Continuations too short for a Delta to be trusted (a writer of short notes): more openings,
+    # unless the held-out text itself is too short to be the floor of a trusted Delta.
     needed = delta_words_needed(writer_texts, settings.mfw)
+    if needed is not None and sum(map(word_count, heldout_texts)) < needed:
+        needed = None
     while needed is not None:
-        words = sum(matched_lengths([s.text for s in continued["base"]], [s.text for s in continued["tuned"]]))
+        words = delta_words(heldout_docs, [s.text for s in continued["base"]], [s.text for s in continued["tuned"]],
+                            [cont_prompts[s.prompt].doc for s in continued["tuned"]])
         more = more_continuations_wanted(words, needed, len(cont_prompts), len(cont_available),
                                          settings.continuation_prompts_max)
         if more == 0:

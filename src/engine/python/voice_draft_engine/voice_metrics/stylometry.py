@@ -416,6 +416,25 @@ def writer_pieces(heldout: Mapping[str, str], wants: Sequence[tuple[str | None, 
     return out
 
 
+def matched_pairs(heldout: Mapping[str, str], base: Sequence[str], tuned: Sequence[str],
+                  sources: Sequence[str | None] | None = None) -> tuple[list[int], list[str | None], list[int]]:
+    """What style_report pools: each pair's matched length, the writer's held-out piece of that
+    length (the floor), and the pairs kept. A pair drops out when one side wrote nothing or
+    the held-out text ran out."""
+    lengths = matched_lengths(base, tuned)
+    sources = list(sources) if sources is not None else [None] * len(lengths)
+    floor = writer_pieces(heldout, [(src, n) for src, n in zip(sources, lengths)])
+    keep = [i for i, n in enumerate(lengths) if n > 0 and floor[i] is not None]
+    return lengths, floor, keep
+
+
+def delta_words(heldout: Mapping[str, str], base: Sequence[str], tuned: Sequence[str],
+                sources: Sequence[str | None] | None = None) -> int:
+    """The words per side style_report's Delta would pool (its `words_used`)."""
+    lengths, _, keep = matched_pairs(heldout, base, tuned, sources)
+    return sum(lengths[i] for i in keep)
+
+
 def delta_words_needed(writer_texts: Sequence[str], n_words: int = 100, chunk_words: int = 500) -> int | None:
     """Pooled words per side style_report needs before its Delta can be trusted (DeltaSpace.min_words,
     the same word list); None when the writer's corpus is too small for a Delta at all."""
@@ -438,11 +457,7 @@ def style_report(writer_texts: Sequence[str], heldout: Mapping[str, str], base: 
     (module docstring). Raises ValueError when the writer's corpus is too small.
     """
     comparison = StyleComparison(writer_texts, n_words, chunk_words)
-    lengths = matched_lengths(base, tuned)
-    sources = list(sources) if sources is not None else [None] * len(lengths)
-    floor = writer_pieces(heldout, [(src, n) for src, n in zip(sources, lengths)])
-    # A pair drops out when one side wrote nothing or the held-out text ran out.
-    keep = [i for i, n in enumerate(lengths) if n > 0 and floor[i] is not None]
+    lengths, floor, keep = matched_pairs(heldout, base, tuned, sources)
     comparison.add_group("base", [truncate_words(base[i], lengths[i]) for i in keep])
     comparison.add_group("tuned", [truncate_words(tuned[i], lengths[i]) for i in keep])
     comparison.add_group("floor", [floor[i] for i in keep])
