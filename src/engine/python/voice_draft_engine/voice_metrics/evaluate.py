@@ -216,6 +216,13 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
         made += n
         progress.stage("generate", made / total, f"writing with the {which} model ({made}/{total} samples)")
 
+    def continue_openings(model: Any, which: str, openings: list[ContinuationPrompt], first: int = 0) -> list[Any]:
+        """Plain continuations of `openings`, the `first`-th of all asked onwards (seeds follow the index)."""
+        return sample_continuations(
+            model, tokenizer, openings, samples=settings.samples, seed=settings.seed, first=first,
+            max_new_tokens=settings.continuation_tokens, temperature=settings.temperature, top_k=settings.top_k,
+            max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n: gen_progress(which, n))
+
     outputs: dict[str, list[generation.Sample]] = {}
     continued: dict[str, list[Any]] = {}
     pool: list[str] = []
@@ -230,10 +237,7 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
                 model, tokenizer, [p.asked for p in prompts], samples=settings.samples, seed=settings.seed,
                 max_new_tokens=settings.max_new_tokens, temperature=settings.temperature, top_k=settings.top_k,
                 max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
-            continued[which] = sample_continuations(
-                model, tokenizer, cont_prompts, samples=settings.samples, seed=settings.seed,
-                max_new_tokens=settings.continuation_tokens, temperature=settings.temperature, top_k=settings.top_k,
-                max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
+            continued[which] = continue_openings(model, which, cont_prompts)
 
     # Continuations too short for a Delta to be trusted (a writer of short notes): more openings,
     # unless the held-out text itself is too short to be the floor of a trusted Delta.
@@ -253,10 +257,7 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
                                                  f"{needed}: continuing {len(batch)} more openings")
         for which in ("base", "tuned"):
             with pair.use(which) as model:
-                continued[which] += sample_continuations(
-                    model, tokenizer, batch, samples=settings.samples, seed=settings.seed, first=len(cont_prompts),
-                    max_new_tokens=settings.continuation_tokens, temperature=settings.temperature, top_k=settings.top_k,
-                    max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
+                continued[which] += continue_openings(model, which, batch, first=len(cont_prompts))
         cont_prompts = cont_prompts + batch
 
     base_texts = [s.text for s in outputs["base"]] + [s.text for s in continued["base"]]
