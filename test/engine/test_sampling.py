@@ -78,3 +78,28 @@ def test_the_draw_follows_the_warped_distribution(tiny_model_dir: Path) -> None:
     assert set(firsts.tolist()) <= set(top.indices.tolist())
     share = torch.tensor([(firsts == t).float().mean() for t in top.indices])
     assert (share - expected).abs().max() < 0.1  # ~3.5 standard errors at 300 draws
+
+
+def test_the_repetition_penalty_is_hugging_faces_over_the_prompt_and_the_answer_not_the_padding(tiny_model_dir: Path) -> None:
+    """As the editor's decoder applies it (src/inference/decoder.ts: every token of the prompt
+    and of the answer so far, once); a greedy draw then matches `generate`'s own penalty."""
+    model, asked = tiny(tiny_model_dir), asks()
+    penalized = Warping(temperature=1.0, top_k=1, repetition_penalty=1.5)
+    expected = []
+    for a in asked:
+        with torch.no_grad():
+            out = model.generate(input_ids=torch.tensor([a.input_ids]), do_sample=False, max_new_tokens=a.max_new_tokens,
+                                 repetition_penalty=1.5, pad_token_id=0, eos_token_id=None)
+        expected.append(out[0, len(a.input_ids):].tolist())
+    # The pad is a token the model would write: were it penalised, padded rows would change.
+    pad = expected[0][0]
+    drawn = sample_many(model, asked, penalized, pad_id=pad, eos_id=None)
+    assert [rows[0] for rows in drawn] == expected
+    # Temperature 0 is the editor's greedy: the likeliest token after the penalty, whatever top-k says.
+    greedy = sample_many(model, asked, Warping(temperature=0, top_k=40, repetition_penalty=1.5), pad_id=pad, eos_id=None)
+    assert greedy == [[e, e] for e in expected]
+    plain = sample_many(model, asked, Warping(temperature=1.0, top_k=1), pad_id=pad, eos_id=None)
+    assert [rows[0] for rows in plain] != expected  # the penalty changed the answers
+    sampled = Warping(temperature=0.9, top_k=50, repetition_penalty=1.5)
+    assert sample_many(model, asked, sampled, pad_id=pad, eos_id=None) == [
+        sample_many(model, [a], sampled, pad_id=pad, eos_id=None)[0] for a in asked]

@@ -10,11 +10,12 @@ Each prompt keeps its own random stream: its rows are drawn from a generator see
 with the prompt's seed, so a prompt's samples do not depend on which prompts share its
 batch (up to floating-point rounding: padding and batch size change the last bits of the
 logits, which can flip a near-tie in a half-precision model), and base and tuned models
-asked with the same prompts and seeds differ only by the tuning. The draw is transformers'
-own temperature, top-k and top-p warpers, then a multinomial draw, as in
-`model.generate(do_sample=True)`; it happens in a logits processor that leaves only the
-drawn token, so generate's greedy path handles the padding, the cache and the end of each
-row. (Other sampling-only settings a model's generation_config.json may carry, such as
+asked with the same prompts and seeds differ only by the tuning. The draw is Hugging Face's
+repetition penalty (as the editor's decoder applies it: over the row's prompt and what it
+has written, never its padding), transformers' own temperature, top-k and top-p warpers,
+then a multinomial draw, as in `model.generate(do_sample=True)`; it happens in a logits
+processor that leaves only the drawn token, so generate's greedy path handles the padding,
+the cache and the end of each row. (Other sampling-only settings a model's generation_config.json may carry, such as
 min_p, are not applied.)
 """
 
@@ -23,6 +24,8 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
+
+from .editor_sampling import Warping
 
 # Rows per batch. On 2 EPYC cores (float32), 8 Bierce openings x 2 samples x 64 tokens took
 # 66.7 s one opening at a time, 17.4 s in batches of 8 rows, 16.4 s in one of 16
@@ -40,35 +43,45 @@ class Ask:
     max_new_tokens: int
 
 
-@dataclass(frozen=True)
-class Warping:
-    temperature: float
-    top_k: int
-    top_p: float = 1.0
-
-
-def _seeded_draw(sampling: Warping, groups: list[tuple[int, int, Any]]) -> Any:
+def _seeded_draw(sampling: Warping, groups: list[tuple[int, int, Any]], padding: Any) -> Any:
     """A logits processor: per group of rows (start, end, generator), draw each row's next
     token from the warped distribution with that group's generator; the result's only
-    finite score is the drawn token, so a greedy step takes it."""
+    finite score is the drawn token, so a greedy step takes it. `padding` (rows x prompt
+    width, True where a row is left padding) keeps the pad token out of the penalty: the pad
+    is often the end token, and a penalised end would make a row's length depend on its batch."""
     import torch
     from transformers.generation.logits_process import (LogitsProcessor, TemperatureLogitsWarper,
                                                          TopKLogitsWarper, TopPLogitsWarper)
 
-    warpers = [TemperatureLogitsWarper(sampling.temperature)]
-    if sampling.top_k:
-        warpers.append(TopKLogitsWarper(sampling.top_k))
-    if sampling.top_p < 1.0:
-        warpers.append(TopPLogitsWarper(sampling.top_p))
+    def penalize_repeats(input_ids: Any, scores: Any) -> Any:
+        width = padding.shape[1]
+        # A pad position stands in for the row's last prompt token, which is penalised anyway.
+        last = input_ids[:, width - 1:width].expand(-1, width)
+        ids = torch.cat([torch.where(padding, last, input_ids[:, :width]), input_ids[:, width:]], dim=1)
+        seen = torch.gather(scores, 1, ids)
+        penalized = torch.where(seen < 0, seen * sampling.repetition_penalty, seen / sampling.repetition_penalty)
+        return scores.scatter(1, ids, penalized)
+
+    greedy = sampling.temperature <= 0
+    warpers = [penalize_repeats] if sampling.repetition_penalty != 1.0 else []
+    if not greedy:
+        warpers.append(TemperatureLogitsWarper(sampling.temperature))
+        if sampling.top_k:
+            warpers.append(TopKLogitsWarper(sampling.top_k))
+        if sampling.top_p < 1.0:
+            warpers.append(TopPLogitsWarper(sampling.top_p))
 
     class SeededDraw(LogitsProcessor):
         def __call__(self, input_ids: Any, scores: Any) -> Any:
             for warp in warpers:
                 scores = warp(input_ids, scores)
-            probs = torch.softmax(scores.float(), dim=-1)
-            drawn = torch.empty(scores.shape[0], dtype=torch.long, device=scores.device)
-            for start, end, generator in groups:
-                drawn[start:end] = torch.multinomial(probs[start:end], 1, generator=generator).squeeze(1)
+            if greedy:  # the first of tied maxima, as the editor's argmax takes it: no draw at all
+                drawn = scores.argmax(dim=-1)
+            else:
+                probs = torch.softmax(scores.float(), dim=-1)
+                drawn = torch.empty(scores.shape[0], dtype=torch.long, device=scores.device)
+                for start, end, generator in groups:
+                    drawn[start:end] = torch.multinomial(probs[start:end], 1, generator=generator).squeeze(1)
             only = torch.full_like(scores, -float("inf"))
             return only.scatter_(1, drawn[:, None], 0.0)
 
@@ -139,7 +152,7 @@ def _sample_batch(model: Any, asks: list[Ask], sampling: Warping, pad_id: int, e
     rows = model.generate(
         input_ids=torch.tensor(ids, device=device), attention_mask=torch.tensor(mask, device=device),
         do_sample=False, num_beams=1, num_return_sequences=1, max_new_tokens=longest, min_new_tokens=0, use_cache=True,
-        logits_processor=LogitsProcessorList([_seeded_draw(sampling, groups)]),
+        logits_processor=LogitsProcessorList([_seeded_draw(sampling, groups, torch.tensor(mask, device=device) == 0)]),
         pad_token_id=pad_id, eos_token_id=eos_id)[:, width:].tolist()
     answers = []
     for a, (start, end, _) in zip(asks, groups):
