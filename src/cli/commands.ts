@@ -22,6 +22,13 @@ export const EVAL_ENGINE_COUNTS = {
   'rewrite-paragraphs': 'held-out paragraphs made plain and rewritten by each model (0: none)',
   'base-pool': 'openings of your training essays the base model continues, so attribution knows the base model (cached; 0: none)',
   'continuation-prompts-max': 'boundaries to continue in all when the first ones give too few words for a trusted Delta (0: no more)',
+  'top-k': 'samples drawn from this many likeliest tokens, as voiceDraft.inline.topK (default 40; 0: all)',
+} as const;
+
+/** The engine's eval options that take a fractional number: samples are drawn as ghost text is. */
+export const EVAL_ENGINE_REALS = {
+  temperature: { min: 0, help: 'samples drawn at this temperature, as voiceDraft.inline.temperature (default 0.6; 0: greedy, one per prompt)' },
+  'repetition-penalty': { min: 1, help: 'as voiceDraft.inline.repetitionPenalty (default 1.1; 1: none)' },
 } as const;
 
 const oneRunFolder = { min: 1, max: 1, names: 'one run folder' };
@@ -82,6 +89,8 @@ and .voiceignore) and writes train.jsonl, val.jsonl, documents.jsonl and manifes
         Record<keyof typeof EVAL_ENGINE_NUMBERS, { kind: 'int'; min: number; help: string }>),
       ...(Object.fromEntries(Object.entries(EVAL_ENGINE_COUNTS).map(([name, help]) => [name, { kind: 'int', min: 0, help }])) as
         Record<keyof typeof EVAL_ENGINE_COUNTS, { kind: 'int'; min: number; help: string }>),
+      ...(Object.fromEntries(Object.entries(EVAL_ENGINE_REALS).map(([name, o]) => [name, { kind: 'number', ...o }])) as
+        Record<keyof typeof EVAL_ENGINE_REALS, { kind: 'number'; min: number; help: string }>),
     },
   },
   choose: {

@@ -3,12 +3,12 @@
 import { resolve } from 'node:path';
 import { formatTable, readEvalJson, scoreRows } from '../core/eval/voiceScores';
 import { command } from './commandLine';
-import { COMMANDS, EVAL_ENGINE_COUNTS, EVAL_ENGINE_NUMBERS } from './commands';
+import { COMMANDS, EVAL_ENGINE_COUNTS, EVAL_ENGINE_NUMBERS, EVAL_ENGINE_REALS } from './commands';
 import { runEngineCommand, reportEngineFailure } from './engine';
 import { printEngineProgress } from './progress';
 
 export const evalCommand = command(COMMANDS.eval, async ({ values: v, positionals: [run] }) => {
-  const engineArgs = [...Object.keys(EVAL_ENGINE_NUMBERS), ...Object.keys(EVAL_ENGINE_COUNTS), 'seed'].flatMap((name) => {
+  const engineArgs = [...Object.keys(EVAL_ENGINE_NUMBERS), ...Object.keys(EVAL_ENGINE_COUNTS), ...Object.keys(EVAL_ENGINE_REALS), 'seed'].flatMap((name) => {
     const value = v[name as keyof typeof v];
     return value === undefined ? [] : [`--${name}`, String(value)];
   });

@@ -3,7 +3,9 @@
 // shows the headline scores and offers the dashboard, where all of them are.
 import * as vscode from 'vscode';
 import { readRunSummary, type RunSummary } from '../core/runs/runFolder';
+import { evalSamplingArgs } from '../core/eval/ghostTextSampling';
 import { parseSummary, readEvalJson, summaryLine } from '../core/eval/voiceScores';
+import { inlineSettings } from '../config';
 import { EngineCrashError, EngineReportedError, EngineStartError, runEngineToCompletion } from '../engine/client';
 import { liveEngine } from '../engine/detached';
 import type { EngineEvent } from '../core/runs/protocol';
@@ -60,7 +62,9 @@ async function evaluate(deps: EvaluateDeps, run: RunSummary): Promise<void> {
       async (progress, token) => {
         token.onCancellationRequested(() => { cancelled = true; });
         let last = 0;
-        const { terminal } = await runEngineToCompletion(engine.invocation(['eval', '--run', run.dir]), {
+        // Samples drawn as this writer's ghost text is: the scores describe what they are shown.
+        const args = ['eval', '--run', run.dir, ...evalSamplingArgs(inlineSettings())];
+        const { terminal } = await runEngineToCompletion(engine.invocation(args), {
           // Cancel → AbortSignal → SIGTERM; the engine stops and leaves eval.json as it was.
           signal: abortOnCancel(token),
           killGraceMs: 5_000,

@@ -96,3 +96,29 @@ def test_each_batch_is_kept_as_soon_as_it_is_written(tiny, tiny_model_dir: Path,
     monkeypatch.setattr(canaries, "generate_many", real)
     texts = base_pool(model, tokenizer, docs, model_identity(tiny_model_dir), prompts=3, samples=2, max_new_tokens=16)
     assert texts[:len(next(iter(kept.values())))] == next(iter(kept.values()))
+
+
+def test_the_pool_is_drawn_as_ghost_text_and_keyed_by_its_draw(tiny, tiny_model_dir: Path, bierce_dataset: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The classifiers set the pool against text drawn as ghost text is; a pool drawn another
+    way (the earlier 0.8 / top-k 50) is another file, never read as this one."""
+    from dataclasses import asdict
+
+    from voice_draft_engine.editor_sampling import BEFORE_EDITOR_SAMPLING, GHOST_TEXT
+    from voice_draft_engine.voice_metrics import base_pool as pool_module
+
+    model, tokenizer = tiny
+    asked: list[dict] = []
+    write = canaries.generate_many
+
+    def recording(model, tokenizer, batch, *a, **k):
+        asked.extend(s for _, _, s in batch)
+        return write(model, tokenizer, batch, *a, **k)
+
+    monkeypatch.setattr(canaries, "generate_many", recording)
+    base_pool(model, tokenizer, _training_documents(bierce_dataset), "drawn-as-ghost-text", prompts=2, samples=2,
+              max_new_tokens=16)
+    assert asked and all({k: s[k] for k in asdict(GHOST_TEXT)} == asdict(GHOST_TEXT) for s in asked)
+    now = pool_file("drawn-as-ghost-text", 2, 16)
+    monkeypatch.setattr(pool_module, "SAMPLING", BEFORE_EDITOR_SAMPLING)
+    assert now.is_file() and pool_file("drawn-as-ghost-text", 2, 16) != now

@@ -22,6 +22,7 @@ BAD = [
     ({"canary_top_k": -5}, "canary_top_k"),
     ({"canary_temperature": 0}, "canary_temperature"),
     ({"canary_temperature": -0.7}, "canary_temperature"),
+    ({"canary_repetition_penalty": 0}, "canary_repetition_penalty"),
     ({"learning_rate": -1e-3}, "learning_rate"),
     ({"learning_rate": 0}, "learning_rate"),
     ({"epochs": -1}, "epochs"),
@@ -75,3 +76,14 @@ def test_the_message_says_what_value_was_refused():
     with pytest.raises(EngineError) as info:
         TrainConfig.from_dict({"max_grad_norm": -1.0}, where="--config")
     assert info.value.message.startswith("--config: max_grad_norm must be 0 or more, not -1.0")
+
+
+def test_a_config_resolved_before_the_canaries_penalty_keeps_drawing_without_one() -> None:
+    """A run resumed across versions: its checkpoint's resolved config names the canaries'
+    temperature but no penalty, and its base canaries were drawn without one."""
+    from voice_draft_engine.editor_sampling import GHOST_TEXT
+
+    before = TrainConfig.from_dict({"canary_temperature": 0.8, "canary_top_k": 50})
+    assert (before.canary_temperature, before.canary_top_k, before.canary_repetition_penalty) == (0.8, 50, 1.0)
+    assert TrainConfig.from_dict({}).canary_repetition_penalty == GHOST_TEXT.repetition_penalty
+    assert TrainConfig.from_dict(TrainConfig().to_dict()).canary_repetition_penalty == GHOST_TEXT.repetition_penalty

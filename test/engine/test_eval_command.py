@@ -177,6 +177,28 @@ def test_continuations_too_short_for_delta_are_topped_up_to_the_cap(trained_run:
     assert [s["seed"] for s in continued[::2]] == [settings["seed"] + i for i in range(cap)]
 
 
+def test_samples_are_drawn_as_the_writers_ghost_text_settings_say(trained_run: Path, env: dict[str, str]) -> None:
+    """*Evaluate Voice* passes the writer's voiceDraft.inline.* sampling. At temperature 0 (greedy)
+    a prompt gets one sample, not copies; the penalty reaches the draw; eval.json says how the
+    samples were drawn. A penalty below 1 is a usage error before anything loads."""
+    greedy = ["--rewrite-paragraphs", "0", "--base-pool", "0", "--temperature", "0"]
+    written = {}
+    for penalty in ("1.3", "1"):
+        done = _eval(trained_run, env, *greedy, "--repetition-penalty", penalty)
+        assert done.returncode == 0, done.stderr[-2000:]
+        scores = json.loads((trained_run / "eval.json").read_text())
+        settings = scores["settings"]
+        assert (settings["temperature"], settings["top_k"], settings["repetition_penalty"], settings["samples"]) == (
+            0.0, 40, float(penalty), 1)
+        continued = [s for s in scores["samples"] if s["mode"] == "continuation"]
+        assert len(continued) == settings["continuations_used"] == len({s["prompt_id"] for s in continued})
+        written[penalty] = [s["tuned"] for s in scores["samples"]]
+    assert written["1.3"] != written["1"]  # the penalty changed the greedy answers
+
+    bad = _eval(trained_run, env, "--repetition-penalty", "0.5")
+    assert bad.returncode != 0 and "--repetition-penalty must be at least 1" in bad.stdout
+
+
 def test_more_continuations_wanted_covers_the_shortfall_within_the_cap() -> None:
     from voice_draft_engine.voice_metrics.continuations import more_continuations_wanted
 

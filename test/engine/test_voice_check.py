@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from tiny_runs import Recorder, make_run
 from voice_draft_engine.checkpoint import list_checkpoints
+from voice_draft_engine.data import load_dataset
+from voice_draft_engine.editor_sampling import BEFORE_EDITOR_SAMPLING, GHOST_TEXT
 from voice_draft_engine.loop import LoopState
 from voice_draft_engine.train import chosen_checkpoint, train_run
+from voice_draft_engine.voice_check import VoiceCheck
 from voice_draft_engine.voice_metrics.attribution import paragraphs
 
 
@@ -46,6 +50,7 @@ def test_every_evaluation_scores_the_voice_and_the_best_score_is_exported(scored
     assert {s for s, _ in list_checkpoints(run)} == {best["step"], done["best_step"]} and done["chosen_step"] in {best["step"], done["best_step"]}
     check = json.loads((run / "voice-check.json").read_text())
     assert check["format"] == 1 and len(check["base"]) == len(check["prompts"]) * 2
+    assert check["sampling"] == asdict(GHOST_TEXT)  # drawn as the writer's ghost text is
     # The base side also learns from the base pool: the base model continuing training essays.
     pool_paragraphs = [p for t in check["pool"] for p in paragraphs(t)]
     assert len(check["pool"]) > len(check["base"]) and pool_paragraphs
@@ -54,6 +59,20 @@ def test_every_evaluation_scores_the_voice_and_the_best_score_is_exported(scored
     assert scorer["format"] == 1
     assert scorer["paragraphs"]["base"] == len([t for t in check["base"] if t.strip()]) + len(pool_paragraphs)
     assert len(scorer["coef"]) == len(scorer["words"]["terms"]) + len(scorer["chars"]["terms"]) > 100
+
+
+def test_a_resumed_check_keeps_drawing_as_its_base_answers_were_drawn(scored, bierce_dataset: Path,
+                                                                       tmp_path: Path) -> None:
+    """A run resumed across versions: its saved base answers were drawn at 0.8 from the top 50
+    (voice-check.json then said nothing of its draw), so its checkpoints keep being drawn so."""
+    run, _ = scored
+    saved = json.loads((run / "voice-check.json").read_text())
+    recorded = saved.pop("sampling")
+    for written, expected in (({**saved, "sampling": recorded}, GHOST_TEXT), (saved, BEFORE_EDITOR_SAMPLING)):
+        (tmp_path / "voice-check.json").write_text(json.dumps(written))
+        check = VoiceCheck(tmp_path, load_dataset(bierce_dataset))
+        assert check.start(None, None, resumed=True) and check.sampling == expected
+        assert json.loads((tmp_path / "voice-check.json").read_text())["sampling"] == asdict(expected)
 
 
 def test_without_a_voice_score_the_loss_chooses() -> None:

@@ -56,6 +56,8 @@ export type Sampling = {
   temperature?: number;
   top_k?: number;
   top_p?: number;
+  /** 1 where absent */
+  repetition_penalty?: number;
   max_new_tokens?: number;
   seed?: number;
   num_samples?: number;

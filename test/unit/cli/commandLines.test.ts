@@ -158,6 +158,9 @@ test('eval, choose and sample-workspace check their numbers before anything runs
     [evalCommand, ['run', '--samples', 'many'], /--samples needs a whole number/],
     [evalCommand, ['run', '--prompts', '0'], /--prompts must be at least 1/],
     [evalCommand, ['run', '--base-pool', '-1'], /--base-pool must be at least 0/],
+    [evalCommand, ['run', '--temperature', '-0.5'], /--temperature must be at least 0/],
+    [evalCommand, ['run', '--top-k', '2.5'], /--top-k needs a whole number/],
+    [evalCommand, ['run', '--repetition-penalty', '0.9'], /--repetition-penalty must be at least 1/],
     [evalCommand, [], /eval takes one run folder/],
     [chooseCommand, ['run', '--step', 'last'], /--step needs a whole number/],
     [chooseCommand, ['run'], /name the checkpoint with --step N/],
@@ -174,8 +177,10 @@ test('eval, choose and sample-workspace check their numbers before anything runs
 
 test('eval passes exactly the numbers given to the engine', { timeout: 120_000 }, async () => {
   const run = path.join(work, 'no-such-run');
-  await captureOutput(() => evalCommand([run, '--samples', '2', '--seed', '0', '--continuation-tokens', '9', '--base-pool', '0']));
-  assert.deepEqual(await engineCalls(), [['eval', '--run', run, '--samples', '2', '--continuation-tokens', '9', '--base-pool', '0', '--seed', '0']]);
+  await captureOutput(() => evalCommand([run, '--samples', '2', '--seed', '0', '--continuation-tokens', '9', '--base-pool', '0',
+    '--temperature', '0.7']));
+  assert.deepEqual(await engineCalls(), [['eval', '--run', run, '--samples', '2', '--continuation-tokens', '9', '--base-pool', '0',
+    '--temperature', '0.7', '--seed', '0']]);
 });
 
 test('a negative number reaches the check as a number; text after -- is text', () => {

@@ -85,6 +85,7 @@ def common_system_message(dataset: Dataset) -> str | None:
 
 def sampling_for(cfg: TrainConfig, canary: Canary, index: int) -> dict[str, Any]:
     return {"do_sample": True, "temperature": cfg.canary_temperature, "top_k": cfg.canary_top_k, "top_p": 1.0,
+            "repetition_penalty": cfg.canary_repetition_penalty,
             "max_new_tokens": canary.max_new_tokens, "num_samples": cfg.canary_samples,
             "seed": cfg.canary_seed + index}
 
@@ -105,16 +106,18 @@ def generate_many(model: Any, tokenizer: Any, asked: Sequence[tuple[Canary, str 
     from .sampling import Ask, Warping, sample_many
 
     texts: list[list[str]] = [[] for _ in asked]
-    # One batch asks with one temperature, top-k and top-p: canaries that differ go apart.
-    by_warp: dict[tuple[float, int, float], list[int]] = {}
+    # One batch asks with one warping: canaries that differ go apart.
+    by_warp: dict[Warping, list[int]] = {}
     for i, (_, _, s) in enumerate(asked):
-        by_warp.setdefault((float(s["temperature"]), int(s["top_k"]), float(s.get("top_p", 1.0))), []).append(i)
+        warp = Warping(float(s["temperature"]), int(s["top_k"]), float(s.get("top_p", 1.0)),
+                       float(s.get("repetition_penalty", 1.0)))
+        by_warp.setdefault(warp, []).append(i)
     done = 0
-    for (temperature, top_k, top_p), which in by_warp.items():
+    for warp, which in by_warp.items():
         asks = [Ask(canary_ids(tokenizer, asked[i][0], asked[i][1]), int(asked[i][2]["num_samples"]),
                     int(asked[i][2]["seed"]), int(asked[i][2]["max_new_tokens"])) for i in which]
         before = done
-        rows = sample_many(model, asks, Warping(temperature, top_k, top_p), pad_id=_pad_id(tokenizer),
+        rows = sample_many(model, asks, warp, pad_id=_pad_id(tokenizer),
                            eos_id=tokenizer.eos_token_id, autocast_dtype=autocast_dtype,
                            progress=None if progress is None else lambda n, b=before: progress(b + n))
         for i, samples in zip(which, rows):

@@ -17,6 +17,7 @@ from typing import Any
 
 from .framing import FRAMINGS
 from .protocol import EngineError
+from .editor_sampling import GHOST_TEXT
 
 LAUNCHERS = ("none", "torchrun", "accelerate")
 SYNTHETIC_DRAFTS = ("destyled", "paraphrased", "off")  # drafts/synthetic.py METHODS
@@ -131,9 +132,10 @@ class TrainConfig:
     # tokens (hardware.training_defaults: the ~30-minute budget on 2 cores).
     canary_samples: int = 3
     canary_max_new_tokens: int = 200
-    # Sampling as the editor samples (transformers.js ignores top_p, so top_k + temperature).
-    canary_temperature: float = 0.8
-    canary_top_k: int = 50
+    # Sampling as the editor samples ghost text (editor_sampling.GHOST_TEXT).
+    canary_temperature: float = GHOST_TEXT.temperature
+    canary_top_k: int = GHOST_TEXT.top_k
+    canary_repetition_penalty: float = GHOST_TEXT.repetition_penalty
     # Fixed seeds: base and tuned samples use the same ones, so differences are the adapter's.
     canary_seed: int = 1234
 
@@ -169,6 +171,10 @@ class TrainConfig:
         values = {}
         for name, value in data.items():
             values[name] = _coerce(name, value, hints[name], where)
+        if "canary_temperature" in data and "canary_repetition_penalty" not in data:
+            # A config resolved before canaries had a penalty (a run resumed across versions):
+            # its canaries keep being drawn as they were, without one.
+            values["canary_repetition_penalty"] = 1.0
         config = cls(**values)
         config.validate(where)
         return config
@@ -210,8 +216,9 @@ class TrainConfig:
         for name, zero in non_negative.items():
             if getattr(self, name) < 0:
                 raise bad(f"{name} must be 0 or more, not {getattr(self, name)!r}" + (f" ({zero})." if zero else "."))
-        if not self.canary_temperature > 0:
-            raise bad(f"canary_temperature must be more than 0, not {self.canary_temperature!r}.")
+        for name in ("canary_temperature", "canary_repetition_penalty"):
+            if not getattr(self, name) > 0:
+                raise bad(f"{name} must be more than 0, not {getattr(self, name)!r}.")
         positive = ["lora_r", "lora_alpha", "epochs", "gradient_accumulation_steps", "max_seq_len",
                     "canary_samples", "canary_max_new_tokens", "log_every", "early_stopping_patience"]
         for name in positive:

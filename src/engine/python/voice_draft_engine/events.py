@@ -124,6 +124,7 @@ class Sampling:
     temperature: float = sent()
     top_k: int = sent()
     top_p: float = sent()
+    repetition_penalty: float = sent("1 where absent")
     max_new_tokens: int = sent()
     seed: int = sent()
     num_samples: int = sent(min=1)

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from .data import Dataset
-from .files import write_json
+from .editor_sampling import BEFORE_EDITOR_SAMPLING, GHOST_TEXT, Warping
 from .events import TrainVoice
+from .files import write_json
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,9 @@ class VoiceCheck:
         self.base_dir = base_dir
         self.base: list[str] = []
         self.pool: list[str] = []  # more of the base model's writing (voice_metrics/base_pool.py)
+        # Drawn as ghost text is: the checkpoint is chosen by the text the writer will be shown. A
+        # resumed run keeps the draw its base answers were written with (start()).
+        self.sampling: Warping = GHOST_TEXT
         self._probability: Callable[[list[str]], Any] | None = None
         self._style: Any = None
 
@@ -90,7 +94,7 @@ class VoiceCheck:
         from .voice_metrics.continuations import sample_continuations
 
         made = sample_continuations(model, tokenizer, self.prompts, samples=SAMPLES, seed=SEED,
-                                    max_new_tokens=MAX_NEW_TOKENS, temperature=0.8, top_k=50, max_prompt_tokens=384)
+                                    max_new_tokens=MAX_NEW_TOKENS, warp=self.sampling, max_prompt_tokens=384)
         return [s.text for s in made]
 
     def start(self, base_model: Any, tokenizer: Any, resumed: bool) -> bool:
@@ -109,6 +113,8 @@ class VoiceCheck:
         if resumed and self.path.is_file():
             saved = json.loads(self.path.read_text(encoding="utf-8"))
             self.base, self.pool = saved.get("base", []), saved.get("pool", [])
+            # A check started before it recorded its draw drew at 0.8 from the top 50.
+            self.sampling = Warping(**saved["sampling"]) if "sampling" in saved else BEFORE_EDITOR_SAMPLING
         if not self.base:
             if base_model is None:  # a resumed full fine-tune has no base model left to ask
                 log.warning("voice check off: %s is missing and the base model is not at hand", FILE)
@@ -125,7 +131,8 @@ class VoiceCheck:
         except ValueError:  # a corpus too small to give word frequencies a spread
             self._style = None
         write_json(self.path, {"format": 1, "prompts": [p.id for p in self.prompts], "seed": SEED,
-                               "max_new_tokens": MAX_NEW_TOKENS, "base": self.base, "pool": self.pool})
+                               "max_new_tokens": MAX_NEW_TOKENS, "sampling": asdict(self.sampling), "base": self.base,
+                               "pool": self.pool})
         # The same classifier for the editor, which ranks rewrite candidates by it (voiceScore.ts).
         write_json(self.path.with_name(SCORER_FILE), portable_writer_classifier(self.writer, negatives, SEED))
         return True

@@ -10,7 +10,9 @@ classifier are about the same subjects and it has to learn the style, not the to
 all openings missing from the cache are written side by side in batches (sampling.py: on a
 CPU a batch of 16 rows costs little more than one). It depends only on the base model and the
 corpus, so it is cached in the engine's cache folder, beside the synthetic drafts, and every
-later run and evaluation of the same essays reads it.
+later run and evaluation of the same essays reads it. It is drawn as ghost text is, as every
+text it is set against (editor_sampling.py): drawn hotter than them, it would teach the classifier
+that the base model is the hotter draw.
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
+from ..editor_sampling import GHOST_TEXT
 from ..files import write_json
 from ..paths import cache_root
 
 log = logging.getLogger(__name__)
 
 FORMAT = 3  # 3: each opening drawn from its own generator (sampling.py)
+SAMPLING = GHOST_TEXT  # in the cache key: pools drawn another way (before: 0.8, top-k 50) are not read
 PROMPTS = 24  # eval's; the voice check during training takes the first TRAINING_PROMPTS of them
 TRAINING_PROMPTS = 8
 SAMPLES = 4  # per opening, in one batch
@@ -38,7 +43,8 @@ SEED = 2468
 def pool_file(model_id: str, samples: int, max_new_tokens: int) -> Path:
     """One file per base model and sampling; inside it, the answers per opening (by digest), so a
     shorter pool (the voice check's) is the start of a longer one (eval's) and neither is written twice."""
-    key = hashlib.sha256(json.dumps([FORMAT, model_id, samples, max_new_tokens, MAX_PROMPT_TOKENS, SEED]).encode())
+    key = hashlib.sha256(json.dumps([FORMAT, model_id, samples, max_new_tokens, MAX_PROMPT_TOKENS, SEED,
+                                     asdict(SAMPLING)]).encode())
     return cache_root() / "base-pool" / f"{key.hexdigest()[:24]}.json"
 
 
@@ -64,8 +70,8 @@ def base_pool(model: Any, tokenizer: Any, writer_documents: list[dict[str, Any]]
         # The seed follows the opening, not its place in the list: the same opening gets the
         # same answers in a pool of any size (sampling.py keeps each prompt's draw its own).
         asked.append((Canary(cut.id, opening[-400:], max_new_tokens, opening), None,
-                      {"temperature": 0.8, "top_k": 50, "top_p": 1.0, "max_new_tokens": max_new_tokens,
-                       "num_samples": samples, "seed": SEED + int(digest[:6], 16)}))
+                      {**asdict(SAMPLING), "max_new_tokens": max_new_tokens, "num_samples": samples,
+                       "seed": SEED + int(digest[:6], 16)}))
     have = len(cuts) - len(missing)
     if progress is not None and have:
         progress(have, len(cuts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from ..protocol import EventSink
 from .settings import EvalSettings
@@ -21,6 +22,12 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
                         f"to be trusted (default {d.continuation_prompts_max}; 0: never more than --continuation-prompts)")
     p.add_argument("--continuation-tokens", type=int, default=d.continuation_tokens,
                    help=f"tokens per continuation; each is cut at its first paragraph break (default {d.continuation_tokens})")
+    p.add_argument("--temperature", type=float, default=d.temperature,
+                   help="samples are drawn as ghost text is: its voiceDraft.inline.temperature "
+                        f"(default {d.temperature}; 0: greedy, one sample per prompt)")
+    p.add_argument("--top-k", type=int, default=d.top_k, help=f"as voiceDraft.inline.topK (default {d.top_k}; 0: off)")
+    p.add_argument("--repetition-penalty", type=float, default=d.repetition_penalty,
+                   help=f"as voiceDraft.inline.repetitionPenalty (default {d.repetition_penalty}; 1: none)")
     p.add_argument("--rewrite-paragraphs", type=int, default=d.rewrite_paragraphs,
                    help=f"held-out paragraphs made plain and rewritten by each model (default {d.rewrite_paragraphs}; 0: none)")
     p.add_argument("--base-pool", type=int, default=d.base_pool,
@@ -40,12 +47,15 @@ def run_eval_command(sink: EventSink, args: argparse.Namespace) -> int:
                  "continuation_tokens"):
         if getattr(args, name) < 1:
             raise EngineError("usage", f"--{name.replace('_', '-')} must be at least 1.")
-    for name in ("rewrite_paragraphs", "base_pool", "continuation_prompts_max"):
-        if getattr(args, name) < 0:
+    for name in ("rewrite_paragraphs", "base_pool", "continuation_prompts_max", "top_k", "temperature"):
+        if not 0 <= getattr(args, name) < math.inf:
             raise EngineError("usage", f"--{name.replace('_', '-')} must be 0 or more.")
+    if not 1 <= args.repetition_penalty < math.inf:  # as the editor's setting: below 1 rewards repeats
+        raise EngineError("usage", "--repetition-penalty must be at least 1 (1: no penalty).")
     settings = EvalSettings(samples=args.samples, prompts=args.prompts, max_new_tokens=args.max_new_tokens,
                             seed=args.seed, resamples=args.resamples, perplexity_tokens=args.perplexity_tokens,
                             continuation_prompts=args.continuation_prompts, continuation_tokens=args.continuation_tokens,
                             continuation_prompts_max=args.continuation_prompts_max,
+                            temperature=args.temperature, top_k=args.top_k, repetition_penalty=args.repetition_penalty,
                             rewrite_paragraphs=args.rewrite_paragraphs, base_pool=args.base_pool)
     return run_eval(sink, args.run, settings)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
+from ..editor_sampling import Warping
 from .stylometry import word_count
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -132,15 +133,14 @@ class ContinuationSample:
 
 
 def sample_continuations(model: Any, tokenizer: Any, prompts: list[ContinuationPrompt], *, samples: int, seed: int,
-                         max_new_tokens: int, temperature: float, top_k: int, max_prompt_tokens: int,
+                         max_new_tokens: int, warp: Warping, max_prompt_tokens: int,
                          progress: Callable[[int], None] | None = None, first: int = 0) -> list[ContinuationSample]:
     """`samples` continuations per prompt under seed + i, the same seeds for base and tuned.
     `first`: the index of `prompts[0]` among all the prompts asked (a later round of them), so
     every sample's `prompt` and seed are the ones it would have had asked all at once."""
     from ..canaries import Canary, generate_many, per_sample_progress
 
-    sampling = {"temperature": temperature, "top_k": top_k, "top_p": 1.0, "max_new_tokens": max_new_tokens,
-                "num_samples": samples}
+    sampling = {**asdict(warp), "max_new_tokens": max_new_tokens, "num_samples": samples}
     asked = [(Canary(p.id, p.opening[-400:], max_new_tokens, fit_opening(tokenizer, p.opening, max_prompt_tokens)), None,
               {**sampling, "seed": seed + first + i}) for i, p in enumerate(prompts)]
     written = generate_many(model, tokenizer, asked, progress=None if progress is None else per_sample_progress(progress, samples))

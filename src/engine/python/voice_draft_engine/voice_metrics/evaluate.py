@@ -22,7 +22,7 @@ import os
 import signal
 import statistics
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -158,6 +158,8 @@ def run_eval(sink: EventSink, run_dir: str | os.PathLike[str], settings: EvalSet
 
 def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[str, Any], Path]:
     started = time.monotonic()
+    if settings.temperature <= 0:  # greedy: a second sample of a prompt would be a copy of the first
+        settings = replace(settings, samples=1)
     progress = Progress(sink)
     if not run.is_dir():
         raise EngineError("run_not_found", f"No run folder at {run}.", "Pick a run folder (it holds config.json and dataset/).")
@@ -220,8 +222,8 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
         """Plain continuations of `openings`, the `first`-th of all asked onwards (seeds follow the index)."""
         return sample_continuations(
             model, tokenizer, openings, samples=settings.samples, seed=settings.seed, first=first,
-            max_new_tokens=settings.continuation_tokens, temperature=settings.temperature, top_k=settings.top_k,
-            max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n: gen_progress(which, n))
+            max_new_tokens=settings.continuation_tokens, warp=settings.warp, max_prompt_tokens=settings.max_prompt_tokens,
+            progress=lambda n: gen_progress(which, n))
 
     outputs: dict[str, list[generation.Sample]] = {}
     continued: dict[str, list[Any]] = {}
@@ -235,8 +237,8 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
                                      "generate", 0.0, f"the base model's own writing, for attribution ({done}/{n} openings)"))
             outputs[which] = generation.sample_prompts(
                 model, tokenizer, [p.asked for p in prompts], samples=settings.samples, seed=settings.seed,
-                max_new_tokens=settings.max_new_tokens, temperature=settings.temperature, top_k=settings.top_k,
-                max_prompt_tokens=settings.max_prompt_tokens, progress=lambda n, w=which: gen_progress(w, n))
+                max_new_tokens=settings.max_new_tokens, warp=settings.warp, max_prompt_tokens=settings.max_prompt_tokens,
+                progress=lambda n, w=which: gen_progress(w, n))
             continued[which] = continue_openings(model, which, cont_prompts)
 
     # Continuations too short for a Delta to be trusted (a writer of short notes): more openings,

@@ -13,10 +13,11 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..editor_sampling import Warping
 from ..protocol import EngineError, EventSink
 
 
@@ -118,7 +119,7 @@ def fit_messages(tokenizer: Any, messages: list[dict[str, str]], max_tokens: int
 
 
 def sample_prompts(model: Any, tokenizer: Any, prompts: list[list[dict[str, str]] | str], *, samples: int, seed: int,
-                   max_new_tokens: int, temperature: float, top_k: int, max_prompt_tokens: int = 768,
+                   max_new_tokens: int, warp: Warping, max_prompt_tokens: int = 768,
                    progress: Callable[[int], None] | None = None) -> list[Sample]:
     """`samples` completions of every prompt (prompt-major order), prompt i under seed + i.
     A prompt is chat messages, or a document's start in the plain framing (continued as is).
@@ -131,8 +132,7 @@ def sample_prompts(model: Any, tokenizer: Any, prompts: list[list[dict[str, str]
 
     asked = []
     for i, prompt in enumerate(prompts):
-        sampling = {"temperature": temperature, "top_k": top_k, "top_p": 1.0, "max_new_tokens": max_new_tokens,
-                    "num_samples": samples, "seed": seed + i}
+        sampling = {**asdict(warp), "max_new_tokens": max_new_tokens, "num_samples": samples, "seed": seed + i}
         if isinstance(prompt, str):
             asked.append((Canary(f"eval-{i}", prompt[-400:], max_new_tokens, fit_opening(tokenizer, prompt, max_prompt_tokens)),
                           None, sampling))

@@ -30,11 +30,9 @@ from ..drafts.synthetic import is_prose, request
 from .attribution import fit_writer_classifier, paragraphs
 from ..chat_residue import chat_residue
 from ..content_kept import content_kept
+from ..editor_sampling import REWRITE
 from .stylometry import DeltaSpace, word_count
 
-# The editor's rewrite sampling (package.json voiceDraft.rewrite.*): what a writer gets.
-TEMPERATURE = 0.5
-TOP_K = 40
 
 
 @dataclass
@@ -76,7 +74,9 @@ def generate_rewrites(model: Any, tokenizer: Any, templates: dict[str, Any], ite
     for i, item in enumerate(items):
         messages = rewrite_messages(templates, item)
         draft_tokens = len(tokenizer(item.plain, add_special_tokens=False)["input_ids"])
-        sampling = {"temperature": TEMPERATURE, "top_k": TOP_K, "top_p": 1.0, "num_samples": samples, "seed": seed + i,
+        # Drawn as the editor's rewrite is (editor_sampling.REWRITE): what a writer gets.
+        sampling = {"temperature": REWRITE.temperature, "top_k": REWRITE.top_k, "top_p": REWRITE.top_p,
+                    "repetition_penalty": REWRITE.repetition_penalty, "num_samples": samples, "seed": seed + i,
                     "max_new_tokens": min(600, 2 * draft_tokens + 32)}
         system = next((m["content"] for m in messages if m["role"] == "system"), None)
         user = next(m["content"] for m in messages if m["role"] == "user")

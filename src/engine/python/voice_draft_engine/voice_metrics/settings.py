@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..editor_sampling import GHOST_TEXT, Warping
+
 
 @dataclass
 class EvalSettings:
@@ -29,10 +31,13 @@ class EvalSettings:
     # The rewrite (rewrite.py): held-out paragraphs made plain and rewritten by each model, as the
     # editor asks; 12 cost a few minutes for the 135M model on a CPU (0: leave the section out).
     rewrite_paragraphs: int = 12
-    # Sampled as the canaries and the editor sample (temperature + top-k; transformers.js
-    # ignores top-p), so the scores describe the text a writer will actually see.
-    temperature: float = 0.8
-    top_k: int = 50
+    # Every sample (tasks and continuations) drawn as the editor draws ghost text
+    # (editor_sampling.GHOST_TEXT; *Evaluate Voice* passes the writer's own voiceDraft.inline.*
+    # settings): the scores describe the text the writer is shown. At temperature 0 (greedy)
+    # a prompt gets one sample: more would be copies, counted as evidence.
+    temperature: float = GHOST_TEXT.temperature
+    top_k: int = GHOST_TEXT.top_k
+    repetition_penalty: float = GHOST_TEXT.repetition_penalty
     seed: int = 1234
     # Long openings (T3) lose their oldest paragraphs beyond this; the end is what gets continued.
     max_prompt_tokens: int = 768
@@ -48,3 +53,7 @@ class EvalSettings:
     # Fewer paragraphs (of 40+ words) per side than this and attribution is skipped, not guessed.
     min_paragraphs: int = 5
     mfw: int = 100
+
+    @property
+    def warp(self) -> Warping:
+        return Warping(self.temperature, self.top_k, repetition_penalty=self.repetition_penalty)
