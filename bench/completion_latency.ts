@@ -83,7 +83,7 @@ async function benchOnnx(o: BenchInput & { dir: string; dtype: Dtype }): Promise
   const request = (before: string, reuseCache: boolean): GenerateRequest => ({
     // A budget above the prefix so the whole 1,500 tokens are the prompt, as in the llama.cpp run.
     prompt: { kind: 'continuation', before, budgetTokens: PREFIX_TOKENS + 200 },
-    sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, maxNewTokens: SUGGESTION_TOKENS },
+    sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, repetitionWindow: 0, maxNewTokens: SUGGESTION_TOKENS },
     stop: { at: 'none', after: '' },
     reuseCache,
   });

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
   const host = new InferenceWorkerHost({ script: join(__dirname, '..', 'src', 'inference', 'worker.ts') });
   const model = new VoiceModel({ host, voice: fixedVoice(undefined), device: () => 'cpu', threads: () => threads, locate: () => located });
-  const service = new CompletionService(model, () => ({ contextTokens: PREFIX_TOKENS + 200, maxTokens: SUGGESTION_TOKENS, stopAt: 'none', temperature: 0, topK: 0, repetitionPenalty: 1 }));
+  const service = new CompletionService(model, () => ({ contextTokens: PREFIX_TOKENS + 200, maxTokens: SUGGESTION_TOKENS, stopAt: 'none', temperature: 0, topK: 0, repetitionPenalty: 1, repetitionWindow: 0 }));
   await model.ready();
   await service.complete({ before: places[runs]!.before, after: '' }); // first-run allocations
 

@@ -41,6 +41,7 @@ export interface InlineSettings {
   temperature: number;
   topK: number;
   repetitionPenalty: number;
+  repetitionWindow: number;
   /** Show a suggestion only when the model's confidence in it (0..1) is at least this. */
   minConfidence: number;
   /** Fill the model's cache in the background where the cursor rests (no cold start). */
@@ -136,6 +137,7 @@ export function inlineSettings(): InlineSettings {
     temperature: get('inline.temperature'),
     topK: get('inline.topK'),
     repetitionPenalty: get('inline.repetitionPenalty'),
+    repetitionWindow: get('inline.repetitionWindow'),
     minConfidence: get('inline.minConfidence'),
     warmUp: get('inline.warmUp'),
   };

@@ -36,7 +36,7 @@ export function registerWriting(deps: WritingDeps): vscode.Disposable[] {
   const model = new VoiceModel({ host, voice: deps.voice, device: () => inferenceSettings().device, threads, log: toLog });
   const completions = new CompletionService(model, () => {
     const s = inlineSettings();
-    return { contextTokens: s.contextTokens, maxTokens: s.maxTokens, stopAt: s.stopAt, temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, minConfidence: s.minConfidence };
+    return { contextTokens: s.contextTokens, maxTokens: s.maxTokens, stopAt: s.stopAt, temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, repetitionWindow: s.repetitionWindow, minConfidence: s.minConfidence };
   });
   // Candidates are ranked by the active voice's own score (voice-score.json in its run folder).
   const rewrites = new RewriteService(model, rewriteSettings, undefined, () => loadVoiceScorer(deps.voice.current()));

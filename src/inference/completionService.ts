@@ -23,6 +23,8 @@ export interface CompletionSettings {
   temperature: number;
   topK: number;
   repetitionPenalty: number;
+  /** The penalty's reach in tokens (0: the whole prompt). */
+  repetitionWindow: number;
   /** Show a suggestion only at this confidence (0..1, confidence.ts) or above; 0 or absent: always. */
   minConfidence?: number;
 }
@@ -90,7 +92,9 @@ export class CompletionService {
       const cached = this.cache.lookup(key);
       if (cached !== undefined) return { text: cached, fromCache: true, ms: performance.now() - t0 };
 
-      const sampling: SamplingOptions = { temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, maxNewTokens: s.maxTokens };
+      const sampling: SamplingOptions = {
+        temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, repetitionWindow: s.repetitionWindow, maxNewTokens: s.maxTokens,
+      };
       const result = await this.model.generate(
         { prompt: this.promptFor(req, s, located), sampling, stop: { at: s.stopAt, after: after.slice(0, STOP_AFTER_CHARS) }, reuseCache: true },
         { signal: controller.signal },
@@ -121,7 +125,7 @@ export class CompletionService {
     const result = await this.model.generate(
       {
         prompt: this.promptFor(req, s, this.model.locate()),
-        sampling: { temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, maxNewTokens: maxTokens },
+        sampling: { temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, repetitionWindow: s.repetitionWindow, maxNewTokens: maxTokens },
         stop: { at: 'paragraph', after: req.after.slice(0, STOP_AFTER_CHARS) },
         reuseCache: true,
       },

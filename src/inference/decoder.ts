@@ -9,7 +9,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { KvCache, type KvLayout, type KvType } from './kvCache';
 import type { SamplingOptions } from './protocol';
-import { logProbability, pickToken } from './sampling';
+import { logProbability, pickToken, RecentTokens } from './sampling';
 
 /** onnxruntime-node's Tensor class: the one the session's own package checks inputs against. */
 export type TensorClass = typeof Tensor;
@@ -110,14 +110,14 @@ export class Decoder {
     // of 640 cached took 3.2 s, four of up to 256 took 2.4 s (2 cores, q8).
     if (req.prompt.length - 1 - reused > PROMPT_CHUNK) await this.prefill({ prompt: req.prompt, cache: req.cache, chunkTokens: PROMPT_CHUNK });
     const fed = [...req.prompt];
-    const seen = new Set(req.prompt);
+    const seen = new RecentTokens(req.sampling.repetitionWindow, req.prompt);
     let input = req.prompt.slice(req.cache.length);
     for (;;) {
       const logits = await this.step(req.cache, input, fed);
       const token = pickToken(logits, seen, req.sampling, req.random);
       generated.push(token);
       logprobs.push(logProbability(logits, token));
-      seen.add(token);
+      seen.push(token);
       const eos = req.eos.includes(token);
       if (eos || generated.length >= req.sampling.maxNewTokens || req.onToken?.(generated)) return { generated, reused, eos, logprobs };
       fed.push(token);

@@ -13,6 +13,8 @@ export interface SamplingOptions {
   topK: number;
   /** 1 = off. */
   repetitionPenalty: number;
+  /** The penalty looks at this many of the last tokens, prompt and answer (llama.cpp's repeat_last_n); 0 = all of them. */
+  repetitionWindow: number;
   maxNewTokens: number;
 }
 
@@ -135,7 +137,8 @@ const LEVELS = ['info', 'warn', 'error'] as const;
 
 export function isSampling(v: unknown): v is SamplingOptions {
   return isObj(v) && isNum(v.temperature) && v.temperature >= 0 && isNum(v.topK) && v.topK >= 0
-    && isNum(v.repetitionPenalty) && v.repetitionPenalty > 0 && isNum(v.maxNewTokens) && v.maxNewTokens >= 1;
+    && isNum(v.repetitionPenalty) && v.repetitionPenalty > 0 && isNum(v.repetitionWindow) && Number.isInteger(v.repetitionWindow)
+    && v.repetitionWindow >= 0 && isNum(v.maxNewTokens) && v.maxNewTokens >= 1;
 }
 
 export function isPromptInput(v: unknown): v is PromptInput {

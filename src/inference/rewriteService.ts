@@ -267,7 +267,8 @@ export class RewriteService {
       const result = await this.model.generate(
         {
           prompt: { kind: 'chat', messages: this.messages(draft, title) },
-          sampling: { temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, maxNewTokens: s.maxTokens },
+          // A rewrite's penalty (off by default) looks at the whole prompt: the draft is in it.
+          sampling: { temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, repetitionWindow: 0, maxNewTokens: s.maxTokens },
           stop: { at: 'none', after: '' },
           // Paragraphs share only the instruction's opening; keep the ghost-text cache for the writer's return.
           reuseCache: false,

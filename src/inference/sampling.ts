@@ -4,7 +4,38 @@
 // vocabulary's ~49k entries a small, fixed number of times: it runs once per token.
 import type { SamplingOptions } from './protocol';
 
-/** HF's repetition penalty: every token already in the context is made less likely, once. */
+/**
+ * The tokens the repetition penalty looks at: those among the last `size` of the context
+ * (llama.cpp's and Ollama's repeat_last_n; 0: every one). Over a whole 1,500-token essay the
+ * penalty made the writer's own frequent words less likely, and the voice fell back on
+ * headings and labels (README, "Scored as drawn for the writer").
+ */
+export class RecentTokens implements Iterable<number> {
+  private readonly counts = new Map<number, number>();
+  private readonly order: number[] = [];
+
+  constructor(private readonly size: number, context: readonly number[] = []) {
+    for (const token of size > 0 ? context.slice(-size) : context) this.push(token);
+  }
+
+  push(token: number): void {
+    this.counts.set(token, (this.counts.get(token) ?? 0) + 1);
+    if (this.size <= 0) return;
+    this.order.push(token);
+    if (this.order.length > this.size) {
+      const gone = this.order.shift()!;
+      const left = this.counts.get(gone)! - 1;
+      if (left === 0) this.counts.delete(gone);
+      else this.counts.set(gone, left);
+    }
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.counts.keys();
+  }
+}
+
+/** HF's repetition penalty: every token in `seen` is made less likely, once. */
 export function penalizeRepeats(logits: Float32Array, seen: Iterable<number>, penalty: number): void {
   if (penalty === 1) return;
   for (const id of seen) {

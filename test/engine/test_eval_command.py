@@ -190,6 +190,7 @@ def test_samples_are_drawn_as_the_writers_ghost_text_settings_say(trained_run: P
         settings = scores["settings"]
         assert (settings["temperature"], settings["top_k"], settings["repetition_penalty"], settings["samples"]) == (
             0.0, 40, float(penalty), 1)
+        assert settings["repetition_window"] == 64  # the editor's voiceDraft.inline.repetitionWindow
         continued = [s for s in scores["samples"] if s["mode"] == "continuation"]
         assert len(continued) == settings["continuations_used"] == len({s["prompt_id"] for s in continued})
         written[penalty] = [s["tuned"] for s in scores["samples"]]
@@ -197,6 +198,8 @@ def test_samples_are_drawn_as_the_writers_ghost_text_settings_say(trained_run: P
 
     bad = _eval(trained_run, env, "--repetition-penalty", "0.5")
     assert bad.returncode != 0 and "--repetition-penalty must be at least 1" in bad.stdout
+    bad = _eval(trained_run, env, "--repetition-window", "-1")
+    assert bad.returncode != 0 and "--repetition-window must be 0 or more" in bad.stdout
 
 
 def test_more_continuations_wanted_covers_the_shortfall_within_the_cap() -> None:

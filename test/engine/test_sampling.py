@@ -81,8 +81,8 @@ def test_the_draw_follows_the_warped_distribution(tiny_model_dir: Path) -> None:
 
 
 def test_the_repetition_penalty_is_hugging_faces_over_the_prompt_and_the_answer_not_the_padding(tiny_model_dir: Path) -> None:
-    """As the editor's decoder applies it (src/inference/decoder.ts: every token of the prompt
-    and of the answer so far, once); a greedy draw then matches `generate`'s own penalty."""
+    """As the editor's decoder applies it with no window (src/inference/decoder.ts: every token of
+    the prompt and of the answer so far, once); a greedy draw then matches `generate`'s own penalty."""
     model, asked = tiny(tiny_model_dir), asks()
     penalized = Warping(temperature=1.0, top_k=1, repetition_penalty=1.5)
     expected = []
@@ -103,3 +103,28 @@ def test_the_repetition_penalty_is_hugging_faces_over_the_prompt_and_the_answer_
     sampled = Warping(temperature=0.9, top_k=50, repetition_penalty=1.5)
     assert sample_many(model, asked, sampled, pad_id=pad, eos_id=None) == [
         sample_many(model, [a], sampled, pad_id=pad, eos_id=None)[0] for a in asked]
+
+
+def test_a_penalty_window_penalises_only_the_last_tokens_of_prompt_and_answer(tiny_model_dir: Path) -> None:
+    """The editor's RecentTokens (src/inference/sampling.ts): the penalty looks at the last
+    `repetition_window` tokens, prompt and answer, each once; checked against the greedy answer
+    recomputed from the whole text for each token, in a left-padded batch."""
+    model, asked = tiny(tiny_model_dir), asks()
+    window, penalty = 6, 3.0
+
+    def reference(prompt: list[int], n: int, reach: int) -> list[int]:
+        tokens = list(prompt)
+        for _ in range(n):
+            with torch.no_grad():
+                logits = model(torch.tensor([tokens])).logits[0, -1]
+            for t in set(tokens[-reach:] if reach else tokens):
+                logits[t] = logits[t] * penalty if logits[t] < 0 else logits[t] / penalty
+            tokens.append(int(logits.argmax()))
+        return tokens[len(prompt):]
+
+    expected = {reach: [reference(a.input_ids, a.max_new_tokens, reach) for a in asked] for reach in (window, 0)}
+    assert expected[window] != expected[0]  # the window reaches the answers: the check below can tell them apart
+    for reach, want in expected.items():
+        drawn = sample_many(model, asked, Warping(temperature=0, top_k=0, repetition_penalty=penalty,
+                                                  repetition_window=reach), pad_id=0, eos_id=None)
+        assert [rows[0] for rows in drawn] == want, reach

@@ -7,6 +7,7 @@ export interface GhostTextSampling {
   temperature: number;
   topK: number;
   repetitionPenalty: number;
+  repetitionWindow: number;
 }
 
 /** The engine's eval flags for `s`, each within the range the engine takes. */
@@ -15,5 +16,6 @@ export function evalSamplingArgs(s: GhostTextSampling): string[] {
     '--temperature', String(Math.max(0, s.temperature)),
     '--top-k', String(Math.max(0, Math.floor(s.topK))),
     '--repetition-penalty', String(Math.max(1, s.repetitionPenalty)),
+    '--repetition-window', String(Math.max(0, Math.floor(s.repetitionWindow))),
   ];
 }

@@ -58,6 +58,8 @@ export type Sampling = {
   top_p?: number;
   /** 1 where absent */
   repetition_penalty?: number;
+  /** 0 (the whole prompt and answer) where absent */
+  repetition_window?: number;
   max_new_tokens?: number;
   seed?: number;
   num_samples?: number;

@@ -62,7 +62,7 @@ export async function generateGreedy(model: InferenceSession, tokens: number[], 
   const decoder = new Decoder(model, Tensor);
   const out = await decoder.generate({
     prompt: tokens, cache: decoder.newCache(), reuseCache: false, eos: [],
-    sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, maxNewTokens: steps },
+    sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, repetitionWindow: 0, maxNewTokens: steps },
   });
   return out.generated;
 }

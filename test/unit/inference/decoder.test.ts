@@ -39,18 +39,19 @@ after(async () => {
 });
 const name = (d: Decoder) => (d === trimmed ? 'trimmed' : d.layout.kept ? 'kept' : 'appended');
 
-const greedy = (maxNewTokens: number, repetitionPenalty = 1): SamplingOptions => ({ temperature: 0, topK: 0, repetitionPenalty, maxNewTokens });
+const greedy = (maxNewTokens: number, repetitionPenalty = 1, repetitionWindow = 0): SamplingOptions =>
+  ({ temperature: 0, topK: 0, repetitionPenalty, repetitionWindow, maxNewTokens });
 
 /**
  * The greedy continuation of `prompt` with no cache at all: every token recomputes the whole
- * sequence. The penalty is Hugging Face's: a seen token's logit is divided by it when
- * positive, multiplied when negative.
+ * sequence. The penalty is Hugging Face's: a token among the last `window` (0: all) has its
+ * logit divided by it when positive, multiplied when negative.
  */
-async function reference(prompt: number[], maxNewTokens: number, repetitionPenalty = 1): Promise<number[]> {
+async function reference(prompt: number[], maxNewTokens: number, repetitionPenalty = 1, window = 0): Promise<number[]> {
   const tokens = [...prompt];
   for (let i = 0; i < maxNewTokens; i++) {
     const last = Float32Array.from((await allLogits(session, tokens)).at(-1)!);
-    for (const t of new Set(tokens)) last[t] = last[t]! > 0 ? last[t]! / repetitionPenalty : last[t]! * repetitionPenalty;
+    for (const t of new Set(window > 0 ? tokens.slice(-window) : tokens)) last[t] = last[t]! > 0 ? last[t]! / repetitionPenalty : last[t]! * repetitionPenalty;
     tokens.push(argmax(last));
   }
   return tokens.slice(prompt.length);
@@ -71,11 +72,11 @@ test('the cache layout comes from the session: SmolLM2 has 30 layers of 3 KV hea
 
 test('greedy decoding writes exactly what recomputing the whole text for each token writes, with and without a repetition penalty', { timeout: 600_000 }, async () => {
   const prompt = ids(opening);
-  for (const penalty of [1, 1.3]) {
-    const want = await reference(prompt, 12, penalty);
+  for (const [penalty, window] of [[1, 0], [1.3, 0], [1.3, 4]] as const) {
+    const want = await reference(prompt, 12, penalty, window);
     for (const d of [decoder, appending, trimmed]) {
-      const got = await d.generate({ prompt, cache: d.newCache(), reuseCache: false, eos: [], sampling: greedy(12, penalty) });
-      assert.deepEqual(got.generated, want, `repetition penalty ${penalty}, ${name(d)} cache`);
+      const got = await d.generate({ prompt, cache: d.newCache(), reuseCache: false, eos: [], sampling: greedy(12, penalty, window) });
+      assert.deepEqual(got.generated, want, `repetition penalty ${penalty} over ${window || 'all'} tokens, ${name(d)} cache`);
       assert.equal(got.reused, 0);
     }
   }

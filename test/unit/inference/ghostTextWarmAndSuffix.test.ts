@@ -20,7 +20,7 @@ let host: InferenceWorkerHost;
 let tokenizer: ModelTokenizer;
 let plain: LocatedModel;
 const models: VoiceModel[] = [];
-const settings: CompletionSettings = { contextTokens: 1500, maxTokens: 6, stopAt: 'none', temperature: 0, topK: 0, repetitionPenalty: 1 };
+const settings: CompletionSettings = { contextTokens: 1500, maxTokens: 6, stopAt: 'none', temperature: 0, topK: 0, repetitionPenalty: 1, repetitionWindow: 0 };
 
 before(async () => {
   host = new InferenceWorkerHost({ script: WORKER_SOURCE });

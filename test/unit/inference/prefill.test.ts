@@ -31,7 +31,7 @@ after(async () => {
   await session.release();
 });
 
-const greedy: SamplingOptions = { temperature: 0, topK: 0, repetitionPenalty: 1, maxNewTokens: 5 };
+const greedy: SamplingOptions = { temperature: 0, topK: 0, repetitionPenalty: 1, repetitionWindow: 0, maxNewTokens: 5 };
 
 function logSoftmax(row: Float32Array, token: number): number {
   const max = Math.max(...row);

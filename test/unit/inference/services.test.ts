@@ -10,7 +10,7 @@ import { isAbortError } from '../../../src/inference/workerHost';
 import { defaultModelOnWorker } from './realModel';
 
 const real = defaultModelOnWorker();
-const settings: CompletionSettings = { contextTokens: 1500, maxTokens: 8, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1 };
+const settings: CompletionSettings = { contextTokens: 1500, maxTokens: 8, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1, repetitionWindow: 0 };
 
 const text = 'The harbour was quiet that morning. Two boats rocked at the pier, and a gull stood on';
 

@@ -26,7 +26,7 @@ after(() => host.dispose());
 
 const prompt = (before: string): PromptInput => ({ kind: 'continuation', before, budgetTokens: 1500 });
 const request = (before: string, maxNewTokens: number): GenerateRequest => ({
-  prompt: prompt(before), sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, maxNewTokens }, stop: { at: 'none', after: '' }, reuseCache: true,
+  prompt: prompt(before), sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, repetitionWindow: 0, maxNewTokens }, stop: { at: 'none', after: '' }, reuseCache: true,
 });
 
 test('a suggestion arriving during a warm-up stops it after one chunk and reads what it computed', { skip: corporaMissing, timeout: 600_000 }, async () => {

@@ -27,7 +27,7 @@ const essay = [
 
 const greedy = (before: string, maxNewTokens: number, at: 'sentence' | 'none' = 'none'): GenerateRequest => ({
   prompt: { kind: 'continuation', before, budgetTokens: 1500 },
-  sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, maxNewTokens },
+  sampling: { temperature: 0, topK: 0, repetitionPenalty: 1, repetitionWindow: 0, maxNewTokens },
   stop: { at, after: '' },
   reuseCache: true,
 });

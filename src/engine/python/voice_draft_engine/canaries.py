@@ -85,7 +85,7 @@ def common_system_message(dataset: Dataset) -> str | None:
 
 def sampling_for(cfg: TrainConfig, canary: Canary, index: int) -> dict[str, Any]:
     return {"do_sample": True, "temperature": cfg.canary_temperature, "top_k": cfg.canary_top_k, "top_p": 1.0,
-            "repetition_penalty": cfg.canary_repetition_penalty,
+            "repetition_penalty": cfg.canary_repetition_penalty, "repetition_window": cfg.canary_repetition_window,
             "max_new_tokens": canary.max_new_tokens, "num_samples": cfg.canary_samples,
             "seed": cfg.canary_seed + index}
 
@@ -110,7 +110,7 @@ def generate_many(model: Any, tokenizer: Any, asked: Sequence[tuple[Canary, str 
     by_warp: dict[Warping, list[int]] = {}
     for i, (_, _, s) in enumerate(asked):
         warp = Warping(float(s["temperature"]), int(s["top_k"]), float(s.get("top_p", 1.0)),
-                       float(s.get("repetition_penalty", 1.0)))
+                       float(s.get("repetition_penalty", 1.0)), int(s.get("repetition_window", 0)))
         by_warp.setdefault(warp, []).append(i)
     done = 0
     for warp, which in by_warp.items():

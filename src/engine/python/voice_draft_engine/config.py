@@ -136,6 +136,7 @@ class TrainConfig:
     canary_temperature: float = GHOST_TEXT.temperature
     canary_top_k: int = GHOST_TEXT.top_k
     canary_repetition_penalty: float = GHOST_TEXT.repetition_penalty
+    canary_repetition_window: int = GHOST_TEXT.repetition_window
     # Fixed seeds: base and tuned samples use the same ones, so differences are the adapter's.
     canary_seed: int = 1234
 
@@ -175,6 +176,9 @@ class TrainConfig:
             # A config resolved before canaries had a penalty (a run resumed across versions):
             # its canaries keep being drawn as they were, without one.
             values["canary_repetition_penalty"] = 1.0
+        if "canary_temperature" in data and "canary_repetition_window" not in data:
+            # Resolved before the penalty had a window: it looked at the whole prompt and answer.
+            values["canary_repetition_window"] = 0
         config = cls(**values)
         config.validate(where)
         return config
@@ -212,6 +216,7 @@ class TrainConfig:
             "seed": None,
             "canary_seed": None,
             "canary_top_k": "0 turns top-k off",
+            "canary_repetition_window": "0: the whole prompt and answer",
         }
         for name, zero in non_negative.items():
             if getattr(self, name) < 0:

@@ -125,6 +125,7 @@ class Sampling:
     top_k: int = sent()
     top_p: float = sent()
     repetition_penalty: float = sent("1 where absent")
+    repetition_window: int = sent("0 (the whole prompt and answer) where absent")
     max_new_tokens: int = sent()
     seed: int = sent()
     num_samples: int = sent(min=1)

@@ -11,9 +11,9 @@ with the prompt's seed, so a prompt's samples do not depend on which prompts sha
 batch (up to floating-point rounding: padding and batch size change the last bits of the
 logits, which can flip a near-tie in a half-precision model), and base and tuned models
 asked with the same prompts and seeds differ only by the tuning. The draw is Hugging Face's
-repetition penalty (as the editor's decoder applies it: over the row's prompt and what it
-has written, never its padding), transformers' own temperature, top-k and top-p warpers,
-then a multinomial draw, as in `model.generate(do_sample=True)`; it happens in a logits
+repetition penalty (as the editor's decoder applies it: over the last `repetition_window`
+tokens of the row's prompt and what it has written, never its padding), transformers' own
+temperature, top-k and top-p warpers, then a multinomial draw, as in `model.generate(do_sample=True)`; it happens in a logits
 processor that leaves only the drawn token, so generate's greedy path handles the padding,
 the cache and the end of each row. (Other sampling-only settings a model's generation_config.json may carry, such as
 min_p, are not applied.)
@@ -55,9 +55,12 @@ def _seeded_draw(sampling: Warping, groups: list[tuple[int, int, Any]], padding:
 
     def penalize_repeats(input_ids: Any, scores: Any) -> Any:
         width = padding.shape[1]
-        # A pad position stands in for the row's last prompt token, which is penalised anyway.
+        # A pad position stands in for the row's last prompt token, which is penalised anyway
+        # (a window that reaches into a row's padding holds all of its prompt).
         last = input_ids[:, width - 1:width].expand(-1, width)
         ids = torch.cat([torch.where(padding, last, input_ids[:, :width]), input_ids[:, width:]], dim=1)
+        if sampling.repetition_window:
+            ids = ids[:, -sampling.repetition_window:]
         seen = torch.gather(scores, 1, ids)
         penalized = torch.where(seen < 0, seen * sampling.repetition_penalty, seen / sampling.repetition_penalty)
         return scores.scatter(1, ids, penalized)

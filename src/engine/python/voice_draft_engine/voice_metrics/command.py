@@ -28,6 +28,9 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top-k", type=int, default=d.top_k, help=f"as voiceDraft.inline.topK (default {d.top_k}; 0: off)")
     p.add_argument("--repetition-penalty", type=float, default=d.repetition_penalty,
                    help=f"as voiceDraft.inline.repetitionPenalty (default {d.repetition_penalty}; 1: none)")
+    p.add_argument("--repetition-window", type=int, default=d.repetition_window,
+                   help=f"as voiceDraft.inline.repetitionWindow: the penalty looks at this many of the last tokens "
+                        f"(default {d.repetition_window}; 0: the whole prompt and answer)")
     p.add_argument("--rewrite-paragraphs", type=int, default=d.rewrite_paragraphs,
                    help=f"held-out paragraphs made plain and rewritten by each model (default {d.rewrite_paragraphs}; 0: none)")
     p.add_argument("--base-pool", type=int, default=d.base_pool,
@@ -47,7 +50,8 @@ def run_eval_command(sink: EventSink, args: argparse.Namespace) -> int:
                  "continuation_tokens"):
         if getattr(args, name) < 1:
             raise EngineError("usage", f"--{name.replace('_', '-')} must be at least 1.")
-    for name in ("rewrite_paragraphs", "base_pool", "continuation_prompts_max", "top_k", "temperature"):
+    for name in ("rewrite_paragraphs", "base_pool", "continuation_prompts_max", "top_k", "temperature",
+                 "repetition_window"):
         if not 0 <= getattr(args, name) < math.inf:
             raise EngineError("usage", f"--{name.replace('_', '-')} must be 0 or more.")
     if not 1 <= args.repetition_penalty < math.inf:  # as the editor's setting: below 1 rewards repeats
@@ -57,5 +61,6 @@ def run_eval_command(sink: EventSink, args: argparse.Namespace) -> int:
                             continuation_prompts=args.continuation_prompts, continuation_tokens=args.continuation_tokens,
                             continuation_prompts_max=args.continuation_prompts_max,
                             temperature=args.temperature, top_k=args.top_k, repetition_penalty=args.repetition_penalty,
+                            repetition_window=args.repetition_window,
                             rewrite_paragraphs=args.rewrite_paragraphs, base_pool=args.base_pool)
     return run_eval(sink, args.run, settings)

@@ -38,6 +38,7 @@ class EvalSettings:
     temperature: float = GHOST_TEXT.temperature
     top_k: int = GHOST_TEXT.top_k
     repetition_penalty: float = GHOST_TEXT.repetition_penalty
+    repetition_window: int = GHOST_TEXT.repetition_window
     seed: int = 1234
     # Long openings (T3) lose their oldest paragraphs beyond this; the end is what gets continued.
     max_prompt_tokens: int = 768
@@ -56,4 +57,5 @@ class EvalSettings:
 
     @property
     def warp(self) -> Warping:
-        return Warping(self.temperature, self.top_k, repetition_penalty=self.repetition_penalty)
+        return Warping(self.temperature, self.top_k, repetition_penalty=self.repetition_penalty,
+                       repetition_window=self.repetition_window)
