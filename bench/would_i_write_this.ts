@@ -159,7 +159,7 @@ async function main(): Promise<void> {
         const t = performance.now();
         const r = await host.generate({
           prompt: { kind: 'continuation', before: c.before, budgetTokens: context, ...(after ? { after } : {}) },
-          sampling: { temperature: 0, topK: 0, repetitionPenalty: 1.1, repetitionWindow: 64, maxNewTokens: maxTokens },
+          sampling: { temperature: 0, topK: 0, repetitionPenalty: 1.1, repetitionWindow: 0, maxNewTokens: maxTokens },
           stop: { at: 'sentence', after: c.after.slice(0, 300) },
           reuseCache: false,
         });

@@ -23,7 +23,7 @@ export const EVAL_ENGINE_COUNTS = {
   'base-pool': 'openings of your training essays the base model continues, so attribution knows the base model (cached; 0: none)',
   'continuation-prompts-max': 'boundaries to continue in all when the first ones give too few words for a trusted Delta (0: no more)',
   'top-k': 'samples drawn from this many likeliest tokens, as voiceDraft.inline.topK (default 40; 0: all)',
-  'repetition-window': 'the repetition penalty looks at this many of the last tokens, as voiceDraft.inline.repetitionWindow (default 64; 0: all)',
+  'repetition-window': 'the repetition penalty looks at this many of the last tokens, as voiceDraft.inline.repetitionWindow (default 0: all)',
 } as const;
 
 /** The engine's eval options that take a fractional number: samples are drawn as ghost text is. */

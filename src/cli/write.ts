@@ -52,7 +52,7 @@ export const writeCommand = command(COMMANDS.write, async ({ values: v, position
         const rewrites = new RewriteService(model, () => ({ temperature: 0, topK: 0, repetitionPenalty: 1.1, maxTokens }));
         output = rewriteOutput(await rewrites.rewrite(text));
       } else {
-        const completions = new CompletionService(model, () => ({ contextTokens: 1500, maxTokens, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1.1, repetitionWindow: 64 }));
+        const completions = new CompletionService(model, () => ({ contextTokens: 1500, maxTokens, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1.1, repetitionWindow: 0 }));
         output = text + (await completions.complete({ before: text, after: '' })).text;
       }
       model.dispose();

@@ -6,9 +6,7 @@ import type { SamplingOptions } from './protocol';
 
 /**
  * The tokens the repetition penalty looks at: those among the last `size` of the context
- * (llama.cpp's and Ollama's repeat_last_n; 0: every one). Over a whole 1,500-token essay the
- * penalty made the writer's own frequent words less likely, and the voice fell back on
- * headings and labels (README, "Scored as drawn for the writer").
+ * (llama.cpp's and Ollama's repeat_last_n; 0, the default: every one, as Hugging Face's).
  */
 export class RecentTokens implements Iterable<number> {
   private readonly counts = new Map<number, number>();

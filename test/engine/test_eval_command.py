@@ -190,7 +190,7 @@ def test_samples_are_drawn_as_the_writers_ghost_text_settings_say(trained_run: P
         settings = scores["settings"]
         assert (settings["temperature"], settings["top_k"], settings["repetition_penalty"], settings["samples"]) == (
             0.0, 40, float(penalty), 1)
-        assert settings["repetition_window"] == 64  # the editor's voiceDraft.inline.repetitionWindow
+        assert settings["repetition_window"] == 0  # the editor's voiceDraft.inline.repetitionWindow: all of it
         continued = [s for s in scores["samples"] if s["mode"] == "continuation"]
         assert len(continued) == settings["continuations_used"] == len({s["prompt_id"] for s in continued})
         written[penalty] = [s["tuned"] for s in scores["samples"]]

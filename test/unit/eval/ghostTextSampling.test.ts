@@ -19,7 +19,7 @@ test("eval's samples are asked for as the writer's ghost text is drawn", () => {
     repetitionWindow: declared['voiceDraft.inline.repetitionWindow']!.default as number,
   };
   assert.deepEqual(evalSamplingArgs(defaults), [
-    '--temperature', '0.6', '--top-k', '40', '--repetition-penalty', '1.1', '--repetition-window', '64',
+    '--temperature', '0.6', '--top-k', '40', '--repetition-penalty', '1.1', '--repetition-window', '0',
   ]);
 });
 

@@ -8,7 +8,7 @@ import { CompletionService, type CompletionSettings } from '../../../src/inferen
 import { defaultModelOnWorker } from './realModel';
 
 const real = defaultModelOnWorker();
-const settings: CompletionSettings = { contextTokens: 1500, maxTokens: 24, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1.1, repetitionWindow: 64 };
+const settings: CompletionSettings = { contextTokens: 1500, maxTokens: 24, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1.1, repetitionWindow: 0 };
 
 const text = 'The harbour was quiet that morning. Two boats rocked at the pier, and a gull stood on';
 

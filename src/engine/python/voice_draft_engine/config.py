@@ -176,9 +176,6 @@ class TrainConfig:
             # A config resolved before canaries had a penalty (a run resumed across versions):
             # its canaries keep being drawn as they were, without one.
             values["canary_repetition_penalty"] = 1.0
-        if "canary_temperature" in data and "canary_repetition_window" not in data:
-            # Resolved before the penalty had a window: it looked at the whole prompt and answer.
-            values["canary_repetition_window"] = 0
         config = cls(**values)
         config.validate(where)
         return config
