@@ -102,7 +102,8 @@ def test_the_pool_is_drawn_as_ghost_text_and_keyed_by_its_draw(tiny, tiny_model_
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The classifiers set the pool against text drawn as ghost text is; a pool drawn another
     way (the earlier 0.8 / top-k 50) is another file, never read as this one."""
-    from dataclasses import asdict
+    import hashlib
+    from dataclasses import asdict, replace
 
     from voice_draft_engine.editor_sampling import BEFORE_EDITOR_SAMPLING, GHOST_TEXT
     from voice_draft_engine.voice_metrics import base_pool as pool_module
@@ -122,3 +123,10 @@ def test_the_pool_is_drawn_as_ghost_text_and_keyed_by_its_draw(tiny, tiny_model_
     now = pool_file("drawn-as-ghost-text", 2, 16)
     monkeypatch.setattr(pool_module, "SAMPLING", BEFORE_EDITOR_SAMPLING)
     assert now.is_file() and pool_file("drawn-as-ghost-text", 2, 16) != now
+    # A penalty window is part of the draw; none (0) keys the file as pools were keyed before the field.
+    monkeypatch.setattr(pool_module, "SAMPLING", replace(GHOST_TEXT, repetition_window=64))
+    assert pool_file("drawn-as-ghost-text", 2, 16) != now
+    before_the_window = {k: v for k, v in asdict(GHOST_TEXT).items() if k != "repetition_window"}
+    key = hashlib.sha256(json.dumps([pool_module.FORMAT, "drawn-as-ghost-text", 2, 16, pool_module.MAX_PROMPT_TOKENS,
+                                     pool_module.SEED, before_the_window]).encode()).hexdigest()[:24]
+    assert now.name == f"{key}.json"

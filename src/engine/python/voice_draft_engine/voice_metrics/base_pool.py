@@ -44,8 +44,17 @@ def pool_file(model_id: str, samples: int, max_new_tokens: int) -> Path:
     """One file per base model and sampling; inside it, the answers per opening (by digest), so a
     shorter pool (the voice check's) is the start of a longer one (eval's) and neither is written twice."""
     key = hashlib.sha256(json.dumps([FORMAT, model_id, samples, max_new_tokens, MAX_PROMPT_TOKENS, SEED,
-                                     asdict(SAMPLING)]).encode())
+                                     _draw_key()]).encode())
     return cache_root() / "base-pool" / f"{key.hexdigest()[:24]}.json"
+
+
+def _draw_key() -> dict[str, Any]:
+    """SAMPLING as the cache key names it. A penalty window of 0 is the draw from before the window
+    was a field: left out, the pools cached then keep their file instead of being written again."""
+    draw = asdict(SAMPLING)
+    if not draw["repetition_window"]:
+        del draw["repetition_window"]
+    return draw
 
 
 def base_pool(model: Any, tokenizer: Any, writer_documents: list[dict[str, Any]], model_id: str, *,
