@@ -26,7 +26,14 @@ export function readFrontMatter(yaml: string): { fields: Record<string, unknown>
     const where = ` (line ${line} of the file)`;
     return { fields: {}, warning: `front matter is not valid YAML${where}: ${firstLine(error.message)}; the essay's text was used without it` };
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 50 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 50 });
+  } catch (e) {
+    // Well-formed YAML that still cannot become values: an alias to no anchor (`series: *main`),
+    // or more aliases than maxAliasCount allows (a "billion laughs").
+    return { fields: {}, warning: `front matter could not be read: ${firstLine((e as Error).message)}; the essay's text was used without it` };
+  }
   if (value === null || value === undefined) return { fields: {} };
   if (typeof value !== 'object' || Array.isArray(value)) return { fields: {}, warning: 'front matter is not a set of "key: value" fields; it was ignored' };
   return { fields: value as Record<string, unknown> };

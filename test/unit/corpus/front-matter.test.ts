@@ -43,3 +43,11 @@ test('broken YAML gives a warning with the file line, and no fields', () => {
   assert.match(read.warning ?? '', /^front matter is not valid YAML \(line 3 of the file\): /);
   assert.match(readFrontMatter('- just\n- a list').warning ?? '', /not a set of "key: value" fields/);
 });
+
+test('front matter the parser accepts but cannot turn into values keeps the essay, with a warning', () => {
+  for (const yaml of ['title: On Walking\nseries: *main', `a: &a [x, x]\n${Array.from({ length: 60 }, (_, i) => `k${i}: *a`).join('\n')}`]) {
+    const read = readFrontMatter(yaml);
+    assert.deepEqual(read.fields, {}, yaml);
+    assert.match(read.warning ?? '', /^front matter could not be read: .+; the essay's text was used without it$/, yaml);
+  }
+});
