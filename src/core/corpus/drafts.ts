@@ -3,7 +3,7 @@
 // earlier version of the essay in git. Made-up drafts poisoned a seed project.
 
 import { execFile, spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 export type DraftOrigin = 'drafts folder' | 'front matter' | 'git history';
@@ -139,7 +139,7 @@ export async function earlierVersionsFromGit(
   if (prefix.startsWith('..')) return { versions };
   const toTop = (doc: string) => (prefix ? `${prefix}/${doc}` : doc);
 
-  const log = await git(realTop, ['log', '--format=%x00%H', '-z', '--name-status', '-M', '--no-merges', '--', prefix || '.'], options.signal);
+  const log = await git(realTop, ['log', '--no-show-signature', '--no-ext-diff', '--no-textconv', '--format=%x00%H', '-z', '--name-status', '-M', '--no-merges', '--', prefix || '.'], options.signal);
   const history = fileHistories(log.toString('utf8'), new Map(docs.map((d) => [toTop(d), d])));
 
   const wanted: Array<{ doc: string; commit: string; file: string }> = [];
@@ -223,12 +223,48 @@ function spread<T>(items: T[], n: number): T[] {
   return picked;
 }
 
-/** Git with fsmonitor and pagers off: reading history must not run anything a repository configures. */
-const GIT_SAFETY = ['-c', 'core.fsmonitor=false', '-c', 'core.pager=cat', '--no-pager'];
+/**
+ * Reading history must not run anything a repository configures: no fsmonitor hook, no pager,
+ * no signature check (`log.showSignature` would run the repository's `gpg.program` on every
+ * signed commit); the log below also turns off external diffs and text conversion.
+ */
+const GIT_SAFETY = ['-c', 'core.fsmonitor=false', '-c', 'core.pager=cat', '-c', 'log.showSignature=false', '--no-pager'];
+
+/**
+ * git from an absolute folder of the PATH, never from the essays folder: on Windows a bare
+ * `git` is looked for in the working directory first, so a `git.exe` committed next to the
+ * essays would run; an empty or relative PATH entry does the same elsewhere. Undefined when
+ * no folder of the PATH holds git.
+ */
+export function gitProgram(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
+  const name = platform === 'win32' ? 'git.exe' : 'git';
+  const searchPath = (platform === 'win32' ? env.Path ?? env.PATH : env.PATH) ?? '';
+  const pathApi = platform === 'win32' ? path.win32 : path.posix;
+  for (const dir of searchPath.split(pathApi.delimiter)) {
+    if (!dir || !pathApi.isAbsolute(dir)) continue;
+    const candidate = pathApi.join(dir, name);
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+/** The error a missing program gives, so callers treat "no git on the PATH" alike for both ways of running it. */
+function gitNotFound(): NodeJS.ErrnoException {
+  return Object.assign(new Error('git was not found on the PATH'), { code: 'ENOENT' });
+}
 
 function git(cwd: string, args: string[], signal?: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    execFile('git', [...GIT_SAFETY, ...args], { cwd, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, signal, windowsHide: true }, (error, stdout) => {
+    const program = gitProgram();
+    if (!program) {
+      reject(gitNotFound());
+      return;
+    }
+    execFile(program, [...GIT_SAFETY, ...args], { cwd, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, signal, windowsHide: true }, (error, stdout) => {
       if (error) reject(error);
       else resolve(stdout);
     });
@@ -238,7 +274,12 @@ function git(cwd: string, args: string[], signal?: AbortSignal): Promise<Buffer>
 /** `git cat-file --batch`: one process for all blobs. Missing objects come back undefined. */
 function catFiles(cwd: string, specs: string[], signal?: AbortSignal): Promise<Array<Buffer | undefined>> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...GIT_SAFETY, 'cat-file', '--batch'], { cwd, signal, windowsHide: true, stdio: ['pipe', 'pipe', 'ignore'] });
+    const program = gitProgram();
+    if (!program) {
+      reject(gitNotFound());
+      return;
+    }
+    const child = spawn(program, [...GIT_SAFETY, 'cat-file', '--batch'], { cwd, signal, windowsHide: true, stdio: ['pipe', 'pipe', 'ignore'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.on('error', reject);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { draftLinksFromFrontMatter, earlierVersionsFromGit, fileHistories, isInDraftsFolder, matchDraftTwins, slugOf } from '../../../src/core/corpus/drafts';
+import { draftLinksFromFrontMatter, earlierVersionsFromGit, fileHistories, gitProgram, isInDraftsFolder, matchDraftTwins, slugOf } from '../../../src/core/corpus/drafts';
 import { folderWith, gitMissing, gitRepository } from './fixtures';
 
 test('a drafts/ twin is matched by slug, preferring the essay beside the drafts folder', () => {
@@ -93,6 +94,53 @@ test('without git on the PATH, history is skipped with a note, not an error', as
     assert.match(history.note ?? '', /git was not found/);
   } finally {
     process.env.PATH = saved;
+    await cleanup();
+  }
+});
+
+test('reading history runs no program the repository configures (a signature check here)', { skip: gitMissing || process.platform === 'win32' }, async () => {
+  const body = 'Walking is thinking with the feet. '.repeat(20);
+  const { dir, cleanup } = await folderWith({ 'essays/walk.md': `# Walk\n\n${body}\n\nA rough first go.\n` });
+  try {
+    const git = gitRepository(dir, 'first draft');
+    // A "gpg" that leaves a mark when run, and a commit carrying a signature for it to check.
+    const marker = path.join(dir, 'gpg-ran');
+    const fakeGpg = path.join(dir, 'fake-gpg.sh');
+    await fs.writeFile(fakeGpg, `#!/bin/sh\ntouch '${marker}'\nexit 1\n`, { mode: 0o755 });
+    git('config', 'log.showSignature', 'true');
+    git('config', 'gpg.program', fakeGpg);
+    await fs.writeFile(path.join(dir, 'essays/walk.md'), `# Walk\n\n${body}\n\nThe finished ending.\n`);
+    git('add', 'essays/walk.md');
+    const tree = git('write-tree').toString().trim();
+    const parent = git('rev-parse', 'HEAD').toString().trim();
+    const signed = [`tree ${tree}`, `parent ${parent}`, 'author Test <t@example.com> 1700000000 +0000',
+      'committer Test <t@example.com> 1700000000 +0000',
+      'gpgsig -----BEGIN PGP SIGNATURE-----', ' ', ' iQEzBAABCAAdFiEE', ' -----END PGP SIGNATURE-----', '', 'finished', ''].join('\n');
+    const commit = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: dir, input: signed }).toString().trim();
+    git('update-ref', 'HEAD', commit);
+    // The check can fail: a plain `git log` here does run the configured program.
+    execFileSync('git', ['log', '--format=%H'], { cwd: dir, stdio: 'pipe' });
+    await fs.access(marker);
+    await fs.rm(marker);
+
+    const history = await earlierVersionsFromGit(path.join(dir, 'essays'), ['walk.md'], { maxPerDoc: 2 });
+    assert.equal(history.versions.get('walk.md')?.length, 1);
+    await assert.rejects(fs.access(marker), 'git ran the repository\'s gpg.program while reading history');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('git is taken from an absolute folder of the PATH, never from the essays folder', async () => {
+  const { dir, cleanup } = await folderWith({ 'bin/git': '#!/bin/sh\n', 'bin/git.exe': 'MZ' });
+  try {
+    const bin = path.join(dir, 'bin');
+    assert.equal(gitProgram({ PATH: ['', '.', 'bin', bin].join(path.posix.delimiter) }, 'linux'), path.posix.join(bin, 'git'));
+    assert.equal(gitProgram({ PATH: ['', '.', 'relative'].join(path.posix.delimiter) }, 'linux'), undefined);
+    if (process.platform === 'win32') {
+      assert.equal(gitProgram({ Path: `.;${bin}` }, 'win32'), path.win32.join(bin, 'git.exe'));
+    }
+  } finally {
     await cleanup();
   }
 });
