@@ -72,9 +72,22 @@ class EventSink:
             self._stream.write(line + "\n")
             self._stream.flush()
             if self._file is not None:
-                self._file.write(line + "\n")
-                self._file.flush()
+                try:
+                    self._file.write(line + "\n")
+                    self._file.flush()
+                except OSError as e:
+                    self._drop_file(e)
         return record
+
+    def _drop_file(self, e: OSError) -> None:
+        """events.jsonl cannot be written (a full disk): events go on to stdout alone, so the
+        error that follows still reaches a caller reading stdout, and closing does not fail again."""
+        log.error("events.jsonl could not be written (%s); events go to stdout only", e)
+        file, self._file = self._file, None
+        try:
+            file.close()  # flushes what is buffered: fails the same way
+        except OSError:
+            pass
 
     def relay(self, line: str) -> None:
         """A line another process wrote to events.jsonl already (a launcher's rank 0): stdout only."""
@@ -87,7 +100,10 @@ class EventSink:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError as e:
+                log.error("events.jsonl could not be closed (%s)", e)
             self._file = None
 
 
