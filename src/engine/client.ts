@@ -108,7 +108,7 @@ export function runEngine(inv: EngineInvocation, opts: RunOptions = {}): Promise
     child.on('error', (e: NodeJS.ErrnoException) => {
       opts.signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
-      reject(startError(inv.command, e));
+      reject(engineStartError(inv.command, e));
     });
     child.on('close', (exitCode, exitSignal) => {
       opts.signal?.removeEventListener('abort', onAbort);
@@ -120,7 +120,8 @@ export function runEngine(inv: EngineInvocation, opts: RunOptions = {}): Promise
   });
 }
 
-function startError(command: string, e: NodeJS.ErrnoException): EngineStartError {
+/** What a failed spawn of the engine means to the writer, with what to do next. */
+export function engineStartError(command: string, e: NodeJS.ErrnoException): EngineStartError {
   if (e.code === 'ENOENT') {
     return new EngineStartError(
       `Cannot start the training engine: "${command}" was not found.`,

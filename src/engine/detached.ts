@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tailEvents } from '../core/runs/eventsTail';
 import { PRIVATE_FILE_MODE, RUN_FILES } from '../core/runs/runFolder';
-import type { EngineInvocation } from './client';
+import { engineStartError, type EngineInvocation } from './client';
 import { type EngineEvent, parseEventLine } from '../core/runs/protocol';
 import { applyEvent, emptyModel } from '../core/runs/runModel';
 
@@ -166,7 +166,7 @@ export async function startDetached(inv: EngineInvocation, runDir: string): Prom
     });
     const started = await new Promise<number>((resolve, reject) => {
       child.once('spawn', () => resolve(child.pid!));
-      child.once('error', reject);
+      child.once('error', (e: NodeJS.ErrnoException) => reject(engineStartError(inv.command, e)));
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.unref();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cancelEngine, followRun, liveEngine, startDetached } from '../../../src/engine/detached';
+import { EngineStartError } from '../../../src/engine/client';
 import { choosePython } from '../../../src/engine/locate';
 import type { EngineEvent } from '../../../src/core/runs/protocol';
 
@@ -66,4 +67,11 @@ test('a finished run replays from the file without a process', async () => {
   await appendFile(join(run, 'events.jsonl'), '{"event":"train.done","adapter":"adapter","best_step":1,"best_val_loss":2.0}\n');
   const result = await followRun(run, undefined, () => {}, { pollMs: 20 });
   assert.equal(result.terminal?.event, 'train.done');
+});
+
+test('a missing Python says what to do next, not spawn ENOENT', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'run-'));
+  const missing = join(dir, 'no-such-python');
+  await assert.rejects(startDetached({ command: missing, args: ['-V'] }, dir), (e: unknown) =>
+    e instanceof EngineStartError && e.message.includes(`"${missing}" was not found`) && /Set Up Training Engine|pythonPath/.test(e.hint));
 });
