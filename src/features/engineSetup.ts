@@ -8,7 +8,8 @@ import type { EngineReady, EngineEvent } from '../core/runs/protocol';
 import { abortOnCancel } from './cancellation';
 
 export class EngineService {
-  private ready: EngineReady | undefined;
+  /** The last engine check that passed, and the interpreter it checked: a changed pythonPath is checked again. */
+  private ready: { python: string; engine: EngineReady } | undefined;
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
@@ -23,10 +24,11 @@ export class EngineService {
 
   /** Runs `doctor`; undefined when the engine cannot run (not set up, broken environment). */
   async probe(signal?: AbortSignal): Promise<EngineReady | { problem: string }> {
+    const python = this.python();
     try {
-      const { terminal } = await runEngineToCompletion(this.invocation(['doctor']), { signal, onStderr: (l) => this.log.debug(`[engine] ${l}`) });
+      const { terminal } = await runEngineToCompletion(localEngine(python, ['doctor']), { signal, onStderr: (l) => this.log.debug(`[engine] ${l}`) });
       if (terminal.event !== 'engine.ready') return { problem: `unexpected ${terminal.event}` };
-      this.ready = terminal;
+      this.ready = { python, engine: terminal };
       this.log.info(`engine ready: python ${terminal.python}, torch ${terminal.torch}, ${terminal.device}${terminal.gpu ? ` (${terminal.gpu})` : ''}`);
       return terminal;
     } catch (e) {
@@ -41,7 +43,7 @@ export class EngineService {
 
   /** A usable engine, set up on the writer's say-so if needed; undefined if they declined or set-up failed. */
   async ensure(): Promise<EngineReady | undefined> {
-    if (this.ready) return this.ready;
+    if (this.ready?.python === this.python()) return this.ready.engine;
     const probe = await this.probe();
     if ('event' in probe) return probe;
     const choice = await vscode.window.showWarningMessage(

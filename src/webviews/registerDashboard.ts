@@ -27,7 +27,7 @@ export function registerDashboard(w: DashboardWiring): vscode.Disposable[] {
     onDidChangeControls: w.voice.onDidChange,
     actions: {
       cancel: (dir) => w.training.cancel(dir),
-      resume: (dir) => w.training.start(dir, true),
+      resume: async (dir) => { await w.training.start(dir, true); },
       exportVoice: (dir) => w.training.exportAndActivate(dir),
       chooseVoice: (dir, step) => w.training.chooseAndExport(dir, step),
       activate: async (dir) => {

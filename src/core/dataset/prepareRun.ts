@@ -1,6 +1,7 @@
 // From a folder of essays to a run folder ready for the engine: the dataset
 // is built in memory first, so the writer can read the summary and stop
 // before anything is written or any GPU time is spent.
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { buildDataset, type BuildDatasetOptions, type DatasetBuild } from './build';
 import { writeDataset } from './write';
@@ -35,6 +36,12 @@ export function buildRunDataset(options: BuildDatasetOptions): Promise<DatasetBu
 export async function createRun(runsRoot: string, folder: string, build: DatasetBuild, config: TrainOverrides): Promise<string> {
   const defined = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined && v !== ''));
   const runDir = await createRunFolder(runsRoot, basename(folder), defined);
-  await writeDataset(join(runDir, RUN_FILES.dataset), build);
+  try {
+    await writeDataset(join(runDir, RUN_FILES.dataset), build);
+  } catch (e) {
+    // A half-written dataset (a full disk) is no run: nothing of it is kept to be mistaken for one.
+    await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
   return runDir;
 }

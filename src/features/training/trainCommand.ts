@@ -1,11 +1,13 @@
 // "Train Voice Adapter": the workspace's essays → a data summary the writer
 // confirms → a run folder → the engine (here, or on the remote host) → an active voice.
 import * as vscode from 'vscode';
+import { rm } from 'node:fs/promises';
 import { dataSettings, engineSettings, trainingSettings } from '../../config';
 import { DatasetError } from '../../core/dataset/build';
 import { formatDatasetSummary } from '../../core/dataset/summary';
 import { buildRunDataset, createRun, launchOverrides, type DatasetBuild } from '../../core/dataset/prepareRun';
 import { activeTraining } from '../../engine/training';
+import { runFolderWriteProblem } from './runFolderWriteProblem';
 import { abortOnCancel } from '../cancellation';
 import { Commands } from '../commandIds';
 import type { EngineService } from '../engineSetup';
@@ -78,18 +80,33 @@ export async function trainVoice(deps: TrainCommandDeps): Promise<void> {
   // A remote host sets up its own engine; only local training needs PyTorch here.
   if (!host && !(await engine.ensure())) return status.show({ kind: 'idle' });
   const t = trainingSettings();
-  const runDir = await createRun(deps.runsRoot(), folder.fsPath, build, {
-    base_model: t.baseModel,
-    lora_r: t.loraRank,
-    lora_alpha: t.loraAlpha,
-    learning_rate: t.learningRate,
-    epochs: t.epochs,
-    synthetic_drafts: t.syntheticDrafts,
-    synthetic_drafts_max: t.syntheticDraftsMax,
-    ...launchOverrides(t.launcher, t.processes),
-  });
+  let runDir: string;
+  try {
+    runDir = await createRun(deps.runsRoot(), folder.fsPath, build, {
+      base_model: t.baseModel,
+      lora_r: t.loraRank,
+      lora_alpha: t.loraAlpha,
+      learning_rate: t.learningRate,
+      epochs: t.epochs,
+      synthetic_drafts: t.syntheticDrafts,
+      synthetic_drafts_max: t.syntheticDraftsMax,
+      ...launchOverrides(t.launcher, t.processes),
+    });
+  } catch (e) {
+    status.show({ kind: 'idle' });
+    const problem = runFolderWriteProblem(e, deps.runsRoot());
+    log.error(`creating the run folder failed: ${String(e)}`);
+    void vscode.window.showErrorMessage(`Voice Draft: ${problem}`);
+    return;
+  }
   log.info(`run folder: ${runDir}`);
-  await training.start(runDir);
+  if ((await training.start(runDir)) === 'not started') {
+    // The engine never ran on it (declined, no engine, refused): a run that cannot be resumed
+    // would only sit in the dashboard. The essays are untouched; the dataset is rebuilt next time.
+    if (!training.busy) status.show({ kind: 'idle' });
+    await rm(runDir, { recursive: true, force: true }).catch((e: unknown) => log.warn(`could not remove ${runDir}: ${String(e)}`));
+    log.info(`run folder removed, training did not start: ${runDir}`);
+  }
 }
 
 async function pickFolder(): Promise<vscode.Uri | undefined> {

@@ -5,10 +5,11 @@
 // by the dashboard, and after a window reload to re-attach to a run still training.
 import * as vscode from 'vscode';
 import { readFile } from 'node:fs/promises';
+import { lowDiskSpace } from '../../core/runs/diskSpace';
 import { listRuns } from '../../core/runs/runFolder';
 import type { EngineErrorEvent } from '../../core/runs/protocol';
 import { engineSettings } from '../../config';
-import { EngineReportedError } from '../../engine/client';
+import { EngineReportedError, EngineStartError } from '../../engine/client';
 import { readRemoteState } from '../../engine/remoteTraining';
 import { RemoteTargetError } from '../../engine/remote/sshTarget';
 import { chooseCheckpoint, engineLogPath, TrainingBusyError } from '../../engine/training';
@@ -17,6 +18,8 @@ import { abortOnCancel } from '../cancellation';
 import { Commands } from '../commandIds';
 import { consentToSend, deleteRemoteCopyOf, remoteWhy } from './remoteCopies';
 import { activateVoice, exportFeedback, logEvent, trainingProgress, type TrainingDeps } from './trainingFeedback';
+
+export type StartOutcome = 'started' | 'not started' | 'remote failed';
 
 export class TrainingController {
   /** The run this window follows; reset in finally. */
@@ -28,8 +31,13 @@ export class TrainingController {
     return this.following !== undefined;
   }
 
-  /** Starts the engine on a prepared run folder (a remote host asks first and is sent the run) and follows it to an active voice. */
-  async start(runDir: string, resume = false): Promise<void> {
+  /**
+   * Starts the engine on a prepared run folder (a remote host asks first and is sent the run) and
+   * follows it to an active voice. 'not started': the engine never ran on the run (a bad host,
+   * consent declined, no engine here, another training running); 'remote failed': starting on the
+   * host failed part way, so a copy there may exist.
+   */
+  async start(runDir: string, resume = false): Promise<StartOutcome> {
     const { log, status } = this.deps;
     let backend: TrainingBackend;
     try {
@@ -37,13 +45,15 @@ export class TrainingController {
     } catch (e) {
       if (!(e instanceof RemoteTargetError)) throw e;
       void vscode.window.showErrorMessage(`Voice Draft: ${e.message}`);
-      return;
+      return 'not started';
     }
     const host = backend.host;
     if (host && !(await consentToSend(runDir, host))) {
       log.info(`remote training on ${host} declined: nothing was sent`);
-      return;
+      return 'not started';
     }
+    // Here, the interpreter must still work (a resume, or pythonPath changed since the last check).
+    if (!host && !(await this.deps.engine.ensure())) return 'not started';
     let pid: number;
     try {
       pid = host
@@ -61,18 +71,29 @@ export class TrainingController {
       if (e instanceof TrainingBusyError) {
         const c = await vscode.window.showWarningMessage(e.message, 'Show Dashboard');
         if (c) void vscode.commands.executeCommand(Commands.showDashboard, e.runDir);
-        return;
+        return 'not started';
       }
-      if (!host) throw e;
+      if (!host) {
+        const why = e instanceof EngineStartError ? `${e.message} ${e.hint}`
+          : (e as NodeJS.ErrnoException).code === 'ENOSPC' ? `The disk holding ${runDir} is full: free some space, then try again.`
+          : (e as Error).message;
+        log.error(`starting the engine failed for ${runDir}: ${String(e)}`);
+        const c = await vscode.window.showErrorMessage(`Voice Draft: training could not start. ${why}`,
+          ...(e instanceof EngineStartError ? ['Set Up Engine'] : []), 'Show Log');
+        if (c === 'Set Up Engine') void vscode.commands.executeCommand(Commands.setupEngine);
+        if (c === 'Show Log') log.show();
+        return 'not started';
+      }
       log.error(`remote start on ${host} failed for ${runDir}: ${remoteWhy(e)}${(e as { stderr?: string }).stderr ? `\n${(e as { stderr?: string }).stderr}` : ''}`);
       status.show({ kind: 'error', message: `Could not train on ${host}` });
       const c = await vscode.window.showErrorMessage(`Voice Draft: could not train on ${host}. ${remoteWhy(e)}`, 'Show Log', ...(resume ? ['Re-attach'] : []));
       if (c === 'Show Log') log.show();
       if (c === 'Re-attach') await this.reattach(runDir);
-      return;
+      return 'remote failed';
     }
     log.info(`training ${resume ? 'resumed' : 'started'}${on(backend)}: ${runDir} (engine pid ${pid})`);
     await this.follow(runDir, backend);
+    return 'started';
   }
 
   /** "Delete Remote Copy of a Run": one of the runs that trained on a remote host, picked by the writer. */
@@ -224,9 +245,13 @@ export class TrainingController {
   private async reportFailure(runDir: string, backend: TrainingBackend, error: EngineErrorEvent | undefined): Promise<void> {
     const { status, log } = this.deps;
     const tail = error ? '' : await lastLines(engineLogPath(runDir), 3);
+    // An engine on a full disk may die before it can write its error to events.jsonl.
+    const lowDisk = error || backend.host ? undefined : await lowDiskSpace(runDir);
     const message = error
       ? `${error.message}${error.hint ? ` — ${error.hint}` : ''}`
-      : `The training engine${on(backend)} stopped unexpectedly.${tail ? ` Last log lines: ${tail}` : ''}`;
+      : lowDisk
+        ? `The training engine stopped without a word, and ${lowDisk}: the disk is probably full. Free some space, then resume; it continues from its last checkpoint.`
+        : `The training engine${on(backend)} stopped unexpectedly.${tail ? ` Last log lines: ${tail}` : ''}`;
     log.error(`training failed in ${runDir}: ${message}`);
     status.show({ kind: 'error', message: `Training failed: ${message}` });
     const c = await vscode.window.showErrorMessage(`Voice Draft: training failed. ${message}`, 'Resume', 'Show Log');
