@@ -15,9 +15,13 @@ export class ActiveVoiceStore implements vscode.Disposable {
     return this.state.get<string>(ACTIVE_VOICE_KEY);
   }
 
+  /**
+   * Makes `runDir` the voice. Setting the active voice again still tells the listeners: its
+   * export may be new (another checkpoint made the voice, a resumed run), so the model is
+   * loaded again when its file changed and remembered suggestions are dropped.
+   */
   async set(runDir: string | undefined): Promise<void> {
-    if (runDir === this.current()) return;
-    await this.state.update(ACTIVE_VOICE_KEY, runDir);
+    if (runDir !== this.current()) await this.state.update(ACTIVE_VOICE_KEY, runDir);
     this.changed.fire(runDir);
   }
 

@@ -1,6 +1,6 @@
 // Which ONNX model folder writes: the active voice's `<run>/onnx/` (the engine's export,
 // transformers.js layout), else the offline default model's export in the cache.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { cacheRoot } from '../engine/locate';
 import type { Dtype } from './protocol';
@@ -46,6 +46,8 @@ export interface LocatedModel {
   label: string;
   /** Set when the active voice could not be used and the default model writes instead. */
   note?: string;
+  /** The model file's size and modification time: a voice exported again is a new model in the same folder. */
+  version: string;
 }
 
 export class NoModelError extends Error {
@@ -66,16 +68,31 @@ export function locateModel(activeRun: string | undefined, options: LocateOption
   if (activeRun) {
     const dir = resolve(activeRun, 'onnx');
     const files = modelFiles(dir);
-    if (files) return { dir, dtype: pick(files, options.preferDtype), runDir: resolve(activeRun), label: basename(activeRun) };
+    if (files) return found(dir, files, options.preferDtype, { runDir: resolve(activeRun), label: basename(activeRun) });
     note = `The active voice "${basename(activeRun)}" has no exported model in ${dir} (export it from Manage Voices); writing with the default model instead.`;
   }
   const dir = defaultExportDir(options.env);
   const files = modelFiles(dir);
-  if (files) return { dir, dtype: pick(files, options.preferDtype), runDir: undefined, label: 'default (SmolLM2-135M)', note };
+  if (files) return found(dir, files, options.preferDtype, { runDir: undefined, label: 'default (SmolLM2-135M)', note });
   throw new NoModelError(
     `${note ? `${note.split(';')[0]}, and ` : ''}No model to write with: the default model's export is missing (${dir}). ` +
     'Train a voice or run set-up (Voice Draft: Set Up Training Engine).',
   );
+}
+
+function found(dir: string, files: ModelFiles, prefer: Dtype | undefined, about: Pick<LocatedModel, 'runDir' | 'label' | 'note'>): LocatedModel {
+  const dtype = pick(files, prefer);
+  return { dir, dtype, ...about, version: fileVersion(modelFile(dir, files, dtype)) };
+}
+
+/** Size and modification time of a file ("" when it cannot be read: the load then says why). */
+export function fileVersion(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return '';
+  }
 }
 
 function pick(files: ModelFiles, prefer: Dtype | undefined): Dtype {
@@ -88,5 +105,5 @@ export function explicitModel(dir: string, preferDtype?: Dtype): LocatedModel {
   const abs = isAbsolute(dir) ? dir : resolve(dir);
   const files = modelFiles(abs);
   if (!files) throw new NoModelError(`${abs} is not an ONNX model folder (config.json, tokenizer.json and onnx/model*.onnx).`);
-  return { dir: abs, dtype: pick(files, preferDtype), runDir: undefined, label: basename(abs) };
+  return found(abs, files, preferDtype, { runDir: undefined, label: basename(abs) });
 }

@@ -43,7 +43,9 @@ export class VoiceModel {
   /** The current voice's model, loaded (swapping out another voice's). */
   async ready(): Promise<ReadyModel> {
     const located = this.locate();
-    const loaded = await this.options.host.ensureModel({ dir: located.dir, dtype: located.dtype, device: this.options.device(), threads: this.options.threads() });
+    const loaded = await this.options.host.ensureModel({
+      dir: located.dir, dtype: located.dtype, device: this.options.device(), threads: this.options.threads(), version: located.version,
+    });
     return { located, loaded };
   }
 

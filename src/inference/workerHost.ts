@@ -38,6 +38,8 @@ export interface ModelSpec {
   device: Device;
   dtype: Dtype;
   threads: number;
+  /** The model file's version (LocatedModel.version): the same folder exported again loads again. */
+  version?: string;
 }
 
 export interface GenerateRequest {
@@ -164,7 +166,8 @@ export class InferenceWorkerHost {
   ensureModel(spec: ModelSpec): Promise<ModelLoaded> {
     if (this.loading && this.wanted && sameSpec(this.wanted, spec)) return this.loading;
     this.wanted = { ...spec };
-    const loading = this.request((id) => ({ type: 'model.load', id, ...spec })).done.then((m) => {
+    const { dir, device, dtype, threads } = spec; // the version only tells loads apart here
+    const loading = this.request((id) => ({ type: 'model.load', id, dir, device, dtype, threads })).done.then((m) => {
       if (m.type !== 'model.loaded') throw new Error(`unexpected answer to model.load: ${m.type}`);
       if (m.fallbackReason) {
         this.log('warn', m.fallbackReason);
@@ -262,7 +265,7 @@ export class InferenceWorkerHost {
 }
 
 function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
-  return a.dir === b.dir && a.device === b.device && a.dtype === b.dtype && a.threads === b.threads;
+  return a.dir === b.dir && a.device === b.device && a.dtype === b.dtype && a.threads === b.threads && a.version === b.version;
 }
 
 function resultOf(m: GenerateDone): GenerateResult {

@@ -37,6 +37,17 @@ test('the active voice writes with <run>/onnx; without an export the default mod
   assert.equal(locateModel(undefined, { env }).dir, defaultDir);
 });
 
+test("a voice exported again into the same folder has a new version: the editor loads it again", async () => {
+  const run = await mkdtemp(join(tmpdir(), 'run-'));
+  await modelFolder(join(run, 'onnx'), ['onnx/model_quantized.onnx']);
+  const before = locateModel(run).version;
+  assert.match(before, /^\d+:[\d.]+$/);
+  await writeFile(join(run, 'onnx', 'onnx', 'model_quantized.onnx'), 'another export');
+  const after = locateModel(run);
+  assert.equal(after.dir, join(run, 'onnx'));
+  assert.notEqual(after.version, before);
+});
+
 test('no model at all: an error that says what to do', async () => {
   const env = { VOICE_DRAFT_CACHE: await mkdtemp(join(tmpdir(), 'empty-')) };
   assert.throws(() => locateModel(undefined, { env }), (e) => e instanceof NoModelError && /Train a voice or run set-up/.test(e.message));

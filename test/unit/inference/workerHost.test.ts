@@ -49,6 +49,15 @@ test('loads the model and writes a continuation; the next keystroke reuses the c
   assert.ok(second.stats.promptTokens - second.stats.reusedTokens <= 3, 'only the typed word is computed');
 });
 
+test('the same folder with a new model file in it (a voice exported again) is loaded again', { timeout: 600_000 }, async () => {
+  const spec = { dir, device: 'cpu' as const, dtype: 'q8' as const, threads: 2, version: 'exported once' };
+  const first = await host.ensureModel(spec);
+  assert.equal(await host.ensureModel({ ...spec }), first, 'the same file: kept');
+  const again = await host.ensureModel({ ...spec, version: 'exported again' });
+  assert.notEqual(again, first, 'a new file in the same folder: loaded again');
+  assert.equal(again.dir, dir);
+});
+
 test('stops at the end of a sentence', { timeout: 300_000 }, async () => {
   const r = await host.generate(greedy('It was a quiet morning.', 64, 'sentence'));
   if (r.reason === 'sentence') assert.match(r.text, /[.!?…]["'”’)\]*_]*$/);
