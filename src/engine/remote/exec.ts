@@ -2,7 +2,7 @@
 // an AbortSignal, and turns ssh's own failures into messages a writer can act on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { enginePackageDir } from '../locate';
 import { type RemoteTarget, describeTarget, posixQuote, sshArgs, sshProgram } from './sshTarget';
 
@@ -39,9 +39,18 @@ export function exec(command: string, args: string[], opts: ExecOptions = {}): P
     child.stderr!.on('data', (c: Buffer) => { err = (err + c.toString('utf8')).slice(-16_000); });
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     const stop = killer(child, opts);
-    child.once('error', (e) => { stop(); reject(e); });
+    child.once('error', (e: NodeJS.ErrnoException) => { stop(); reject(e.code === 'ENOENT' ? programMissing(command) : e); });
     child.once('close', (code, signal) => { stop(); resolve({ code, signal, stdout: Buffer.concat(out), stderr: err }); });
   });
+}
+
+/** ssh, rsync or tar not installed on this machine: what to install. */
+export function programMissing(command: string): RemoteError {
+  const name = basename(command).replace(/\.exe$/i, '');
+  const hint = name === 'ssh'
+    ? 'Install the OpenSSH client (Windows: Settings > System > Optional features > OpenSSH Client; Debian and Ubuntu: apt install openssh-client; macOS has it), then try again.'
+    : `Install ${name} so it is on the PATH, then try again.`;
+  return new RemoteError(`"${command}" was not found on this machine, so the remote host cannot be reached.`, hint);
 }
 
 /** Wires the deadline and the abort signal to SIGTERM; returns the clean-up. */

@@ -7,7 +7,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { exec } from '../../../src/engine/remote/exec';
+import { exec, RemoteError } from '../../../src/engine/remote/exec';
 import { posixQuote, remoteCommand, rsyncRsh, rsyncWordQuote, sshArgs, validateHost } from '../../../src/engine/remote/sshTarget';
 import { startSshd } from './sshd';
 
@@ -102,4 +102,12 @@ test("rsyncWordQuote matches rsync's -e splitting: a hostile ssh config path wor
     await sshd.stop();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('ssh or rsync missing on this machine says what to install, not spawn ENOENT', async () => {
+  const missing = join(tmpdir(), 'no-such-dir', 'ssh');
+  await assert.rejects(exec(missing, ['-V']), (e: unknown) =>
+    e instanceof RemoteError && e.message.includes(`"${missing}" was not found on this machine`) && /OpenSSH client/.test(e.hint));
+  await assert.rejects(exec(join(tmpdir(), 'no-such-dir', 'rsync'), ['--version']), (e: unknown) =>
+    e instanceof RemoteError && /Install rsync so it is on the PATH/.test(e.hint));
 });
