@@ -31,7 +31,7 @@ export function registerContinueParagraph(completions: CompletionService, log: v
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Voice Draft: continuing in your voice…', cancellable: true },
         (_progress, token) => completions.continueParagraph(
-          { before: text.slice(0, offset), after: text.slice(offset, offset + AFTER_CHARS) },
+          { before: text.slice(0, offset), after: text.slice(offset, offset + AFTER_CHARS), plainText: document.languageId !== 'markdown' },
           inferenceSettings().continueMaxTokens,
           abortOnCancel(token),
         ),

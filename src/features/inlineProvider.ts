@@ -5,7 +5,7 @@
 // the model between tokens.
 import * as vscode from 'vscode';
 import { inlineSettings } from '../config';
-import { AFTER_CHARS, type CompletionService } from '../inference/completionService';
+import { AFTER_CHARS, type CompletionRequest, type CompletionService } from '../inference/completionService';
 import { regionAt } from '../inference/markdownContext';
 import { NoModelError } from '../inference/modelLocator';
 import { isAbortError } from '../inference/workerHost';
@@ -67,7 +67,7 @@ export class VoiceInlineProvider implements vscode.InlineCompletionItemProvider 
  * language not turned off, prose rather than front matter or code, something before it);
  * the cache warm-up asks the same.
  */
-export function ghostTextPlace(document: vscode.TextDocument, position: vscode.Position): { before: string; after: string } | undefined {
+export function ghostTextPlace(document: vscode.TextDocument, position: vscode.Position): CompletionRequest | undefined {
   const s = inlineSettings();
   if (!s.enabled || s.languages[document.languageId] === false) return undefined;
   if (!vscode.languages.match(INLINE_SELECTOR, document)) return undefined;
@@ -76,7 +76,7 @@ export function ghostTextPlace(document: vscode.TextDocument, position: vscode.P
   if (document.languageId === 'markdown' && regionAt(text, offset) !== 'prose') return undefined;
   const before = text.slice(0, offset);
   if (!/\S/.test(before)) return undefined;
-  return { before, after: text.slice(offset, offset + AFTER_CHARS) };
+  return { before, after: text.slice(offset, offset + AFTER_CHARS), plainText: document.languageId !== 'markdown' };
 }
 
 /** Resolves true after `ms`, false as soon as the signal aborts (a newer keystroke). */

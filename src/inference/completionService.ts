@@ -34,6 +34,8 @@ export interface CompletionRequest {
   before: string;
   /** The document's text after the cursor (only its start is used). */
   after: string;
+  /** Plain text, not markdown: a `---` first line or a `~~~` scene break is prose, not front matter or a fence. */
+  plainText?: boolean;
 }
 
 export interface Completion {
@@ -68,7 +70,7 @@ export class CompletionService {
    * continueParagraph() share it, so a warm-up fills exactly the cache the suggestion reads.
    */
   private promptFor(req: CompletionRequest, s: CompletionSettings, located: LocatedModel): PromptInput {
-    const before = continuationSource(req.before, s.contextTokens * CHARS_PER_TOKEN_BOUND);
+    const before = continuationSource(req.before, s.contextTokens * CHARS_PER_TOKEN_BOUND, { markdown: !req.plainText });
     const after = afterForPrompt(req.after.slice(0, AFTER_CHARS), learnedFillInTheMiddle(located.runDir));
     return { kind: 'continuation', before, budgetTokens: s.contextTokens, ...(after ? { after } : {}) };
   }
@@ -88,7 +90,7 @@ export class CompletionService {
       const s = this.settings();
       const located = this.model.locate();
       const after = req.after.slice(0, AFTER_CHARS);
-      const key = { before: req.before, after, variant: JSON.stringify([located.dir, located.dtype, s]) };
+      const key = { before: req.before, after, variant: JSON.stringify([located.dir, located.dtype, located.version, req.plainText === true, s]) };
       const cached = this.cache.lookup(key);
       if (cached !== undefined) return { text: cached, fromCache: true, ms: performance.now() - t0 };
 

@@ -81,12 +81,12 @@ export function buildFillInTheMiddlePrompt(prose: string, after: string, budgetT
 }
 
 /**
- * The prose before the cursor: front matter and code blocks cut out of the whole text
- * before it (a fence is only recognisable from the top), then the last `maxChars`
+ * The prose before the cursor: in markdown, front matter and code blocks cut out of the
+ * whole text before it (a fence is only recognisable from the top); then the last `maxChars`
  * characters from a paragraph start, which is what goes to the worker.
  */
-export function continuationSource(before: string, maxChars: number): string {
-  const prose = proseOnly(before);
+export function continuationSource(before: string, maxChars: number, options: { markdown?: boolean } = {}): string {
+  const prose = options.markdown === false ? before : proseOnly(before);
   if (prose.length <= maxChars) return prose;
   const window = prose.slice(prose.length - maxChars);
   const start = window.search(PARAGRAPH_SPLIT);

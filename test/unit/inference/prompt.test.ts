@@ -63,6 +63,12 @@ test('the source sent to the worker has no front matter or code, and starts at a
   assert.equal(continuationSource(doc, 20), 'Last bit');
 });
 
+test('plain text keeps what markdown would cut: a first line of dashes and a scene break are prose there', () => {
+  const story = '---\nThe first part ends here.\n\n~~~\n\nThe second part begins, and the';
+  assert.equal(continuationSource(story, 10_000, { markdown: false }), story);
+  assert.ok(!continuationSource(story, 10_000).includes('The second part begins'), 'as markdown, the tilde line opens a fence');
+});
+
 test('base models get the plain instruction format the engine trains them on', async () => {
   const data = await readFile(join(__dirname, '..', '..', '..', 'src', 'engine', 'python', 'voice_draft_engine', 'data.py'), 'utf8');
   const engine = /^PLAIN_SEPARATOR = "(.*)"$/m.exec(data)?.[1]?.replace(/\\n/g, '\n');
