@@ -26,6 +26,8 @@ export interface DecodeRequest {
   onToken?: (generated: readonly number[]) => boolean;
   /** [0, 1) for sampling; Math.random by default. */
   random?: () => number;
+  /** Asked between the runs of a long uncomputed prompt: true stops before the first token (what was read stays cached). */
+  shouldStop?: () => boolean;
 }
 
 export interface DecodeResult {
@@ -36,6 +38,8 @@ export interface DecodeResult {
   eos: boolean;
   /** Per generated token, its natural-log probability where it was picked (after the repetition penalty, before temperature). */
   logprobs: number[];
+  /** shouldStop() turned true while the prompt was read: nothing was generated. */
+  stopped?: boolean;
 }
 
 export interface PrefillRequest {
@@ -108,7 +112,11 @@ export class Decoder {
     if (req.sampling.maxNewTokens <= 0) return { generated, reused, eos: false, logprobs };
     // A long uncomputed prompt goes in runs of PROMPT_CHUNK: one run of 860 positions on top
     // of 640 cached took 3.2 s, four of up to 256 took 2.4 s (2 cores, q8).
-    if (req.prompt.length - 1 - reused > PROMPT_CHUNK) await this.prefill({ prompt: req.prompt, cache: req.cache, chunkTokens: PROMPT_CHUNK });
+    // A keystroke meanwhile stops it between runs (a cold prompt of 1,500 tokens is seconds of work).
+    if (req.prompt.length - 1 - reused > PROMPT_CHUNK) {
+      const read = await this.prefill({ prompt: req.prompt, cache: req.cache, chunkTokens: PROMPT_CHUNK, shouldStop: req.shouldStop });
+      if (!read.complete) return { generated, reused, eos: false, logprobs, stopped: true };
+    }
     const fed = [...req.prompt];
     const seen = new RecentTokens(req.sampling.repetitionWindow, req.prompt);
     let input = req.prompt.slice(req.cache.length);

@@ -269,12 +269,13 @@ async function generate(m: GenerateStart): Promise<void> {
       tokenizer.decode(ids, { skipSpecialTokens: true }));
     let stopReason: StopKind | 'interrupted' | undefined;
     let lastSent = '';
-    const { generated, reused, eos, logprobs } = await decoder.generate({
+    const { generated, reused, eos, logprobs, stopped } = await decoder.generate({
       prompt: promptIds,
       sampling: m.sampling,
       eos: loaded.eos,
       cache,
       reuseCache: m.reuseCache,
+      shouldStop: () => job.interrupted,
       onToken: (ids) => {
         // A token can end inside a multi-byte character: hold back the replacement character until it completes.
         const check = checkStop(decode(ids).replace(/\uFFFD+$/, ''), m.stop);
@@ -287,7 +288,7 @@ async function generate(m: GenerateStart): Promise<void> {
         return stopReason !== undefined;
       },
     });
-    const reason: StopReason = stopReason ?? (eos ? 'eos' : 'max-tokens');
+    const reason: StopReason = stopReason ?? (stopped ? 'interrupted' : eos ? 'eos' : 'max-tokens');
     const raw = decode(generated);
     const text = m.prompt.kind === 'continuation' ? finalizeSuggestion(raw, m.stop) : checkStop(raw, m.stop).text.trim();
     send({

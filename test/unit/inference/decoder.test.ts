@@ -114,3 +114,18 @@ test('generation stops at an end token or when the caller says so', { timeout: 6
   assert.deepEqual(seen, [1, 2, 3]);
   assert.deepEqual((await decoder.generate({ prompt, cache: decoder.newCache(), reuseCache: false, eos: [], sampling: greedy(0) })).generated, []);
 });
+
+test('a long prompt being read stops between its runs when asked, and what was read stays cached', { timeout: 600_000 }, async () => {
+  const prompt = ids(`${opening} ${'He counted the steps as his father had, and the count was always the same. '.repeat(40)}`);
+  assert.ok(prompt.length > 600, `a prompt of several runs (${prompt.length} tokens)`);
+  const cache = decoder.newCache();
+  let asked = 0;
+  const stopped = await decoder.generate({ prompt, cache, reuseCache: true, eos: [], sampling: greedy(4), shouldStop: () => ++asked > 1 });
+  assert.equal(stopped.stopped, true);
+  assert.deepEqual(stopped.generated, []);
+  const read = cache.length;
+  assert.ok(read > 0 && read < prompt.length - 1, `one run read (${read} of ${prompt.length})`);
+  const resumed = await decoder.generate({ prompt, cache, reuseCache: true, eos: [], sampling: greedy(4) });
+  assert.equal(resumed.reused, read, 'the next keystroke starts from what was read');
+  assert.deepEqual(resumed.generated, await reference(prompt, 4));
+});
