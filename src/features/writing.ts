@@ -33,7 +33,8 @@ export function registerWriting(deps: WritingDeps): vscode.Disposable[] {
   const toLog = (level: LogLevel, message: string) => log[level](message);
   // Said once per reason (warn, below): the writer asked for the GPU and should know it is not used, and why.
   const host = new InferenceWorkerHost({ script: join(deps.extensionPath, 'dist', 'inference-worker.js'), log: toLog, onDeviceFallback: (reason) => warn(reason) });
-  const model = new VoiceModel({ host, voice: deps.voice, device: () => inferenceSettings().device, threads, log: toLog });
+  // The model's warnings (the active voice's export missing or incomplete, a voice that failed to load) are the writer's to see, once each.
+  const model = new VoiceModel({ host, voice: deps.voice, device: () => inferenceSettings().device, threads, log: (level, m) => (level === 'warn' ? warn(m) : toLog(level, m)) });
   const completions = new CompletionService(model, () => {
     const s = inlineSettings();
     return { contextTokens: s.contextTokens, maxTokens: s.maxTokens, stopAt: s.stopAt, temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, repetitionWindow: s.repetitionWindow, minConfidence: s.minConfidence };

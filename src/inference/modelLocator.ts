@@ -1,6 +1,6 @@
 // Which ONNX model folder writes: the active voice's `<run>/onnx/` (the engine's export,
 // transformers.js layout), else the offline default model's export in the cache.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { cacheRoot } from '../engine/locate';
 import type { Dtype } from './protocol';
@@ -33,6 +33,38 @@ export function modelFiles(dir: string): ModelFiles | undefined {
     if (dtypes.length > 0) return { subfolder, dtypes };
   }
   return undefined;
+}
+
+/** What the engine's export writes beside the model: its format and the size of each file it wrote. */
+export const EXPORT_MARKER = 'voice-draft-export.json';
+
+/**
+ * Why a model folder cannot be used although its files are there: a file shorter or longer
+ * than the export wrote (a full disk, a copy cut short). Undefined when it looks whole, or
+ * when no marker says (a folder from another exporter: the load will tell).
+ */
+export function incompleteExport(dir: string): string | undefined {
+  let marker: { files?: Record<string, unknown> };
+  try {
+    marker = JSON.parse(readFileSync(join(dir, EXPORT_MARKER), 'utf8')) as typeof marker;
+  } catch {
+    return undefined;
+  }
+  for (const [file, size] of Object.entries(marker.files ?? {})) {
+    if (typeof size !== 'number') continue;
+    let actual: number;
+    try {
+      actual = statSync(join(dir, file)).size;
+    } catch {
+      continue; // a dtype the folder does not hold any more: modelFiles() does not offer it
+    }
+    if (actual !== size) return `${file} has ${mb(actual)} of the ${mb(size)} the export wrote`;
+  }
+  return undefined;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 export interface LocatedModel {
@@ -68,11 +100,19 @@ export function locateModel(activeRun: string | undefined, options: LocateOption
   if (activeRun) {
     const dir = resolve(activeRun, 'onnx');
     const files = modelFiles(dir);
-    if (files) return found(dir, files, options.preferDtype, { runDir: resolve(activeRun), label: basename(activeRun) });
-    note = `The active voice "${basename(activeRun)}" has no exported model in ${dir} (export it from Manage Voices); writing with the default model instead.`;
+    const broken = files && incompleteExport(dir);
+    if (files && !broken) return found(dir, files, options.preferDtype, { runDir: resolve(activeRun), label: basename(activeRun) });
+    note = broken
+      ? `The active voice "${basename(activeRun)}" has an incomplete export in ${dir} (${broken}): export it again (the dashboard's Export); writing with the default model instead.`
+      : `The active voice "${basename(activeRun)}" has no exported model in ${dir} (export it from Manage Voices); writing with the default model instead.`;
   }
   const dir = defaultExportDir(options.env);
   const files = modelFiles(dir);
+  const broken = files && incompleteExport(dir);
+  if (broken) {
+    throw new NoModelError(`${note ? `${note.split(';')[0]}, and ` : ''}The default model's export in ${dir} is incomplete (${broken}). `
+      + 'Run set-up again (Voice Draft: Set Up Training Engine) to export it anew.');
+  }
   if (files) return found(dir, files, options.preferDtype, { runDir: undefined, label: 'default (SmolLM2-135M)', note });
   throw new NoModelError(
     `${note ? `${note.split(';')[0]}, and ` : ''}No model to write with: the default model's export is missing (${dir}). ` +

@@ -52,3 +52,21 @@ test('no model at all: an error that says what to do', async () => {
   const env = { VOICE_DRAFT_CACHE: await mkdtemp(join(tmpdir(), 'empty-')) };
   assert.throws(() => locateModel(undefined, { env }), (e) => e instanceof NoModelError && /Train a voice or run set-up/.test(e.message));
 });
+
+test('an export cut short (a full disk, a copy interrupted) is not loaded: the note says which file and what to do', async () => {
+  const cache = await mkdtemp(join(tmpdir(), 'cache-'));
+  const env = { VOICE_DRAFT_CACHE: cache };
+  const defaultDir = await modelFolder(join(cache, 'models', DEFAULT_EXPORT_NAME), ['onnx/model_quantized.onnx']);
+  const run = await mkdtemp(join(tmpdir(), 'run-'));
+  const dir = await modelFolder(join(run, 'onnx'), ['onnx/model_quantized.onnx']);
+  await writeFile(join(dir, 'voice-draft-export.json'), JSON.stringify({ format: 5, files: { 'onnx/model_quantized.onnx': 2, 'onnx/model.onnx': 9 } }));
+  assert.equal(locateModel(run, { env }).dir, dir, 'the sizes the export wrote: whole (a dtype no longer there is not asked for)');
+
+  await writeFile(join(dir, 'voice-draft-export.json'), JSON.stringify({ format: 5, files: { 'onnx/model_quantized.onnx': 180_592_466 } }));
+  const fallback = locateModel(run, { env });
+  assert.equal(fallback.dir, defaultDir);
+  assert.match(fallback.note ?? '', /incomplete export .*onnx\/model_quantized\.onnx has 0\.0 MB of the 180\.6 MB the export wrote.*export it again/);
+
+  await writeFile(join(defaultDir, 'voice-draft-export.json'), JSON.stringify({ files: { 'onnx/model_quantized.onnx': 1000 } }));
+  assert.throws(() => locateModel(undefined, { env }), (e) => e instanceof NoModelError && /default model's export .* is incomplete .*Run set-up again/.test(e.message));
+});
