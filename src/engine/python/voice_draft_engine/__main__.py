@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 
+from .out_of_memory import is_out_of_memory, out_of_memory_error
 from .protocol import EngineError, EventSink, setup_logging
 
 log = logging.getLogger("voice_draft_engine")
@@ -131,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
             sink.error("disk_full", f"The disk is full: {e}",
                        "Free some space (old runs and checkpoints are the usual suspects) and run again; "
                        "a resumed training continues from its last checkpoint.")
+            return 1
+        if is_out_of_memory(e):
+            error = out_of_memory_error(args.command, e)
+            log.error("out of GPU memory:\n%s", traceback.format_exc())
+            sink.error(error.code, error.message, error.hint)
             return 1
         log.error("unexpected failure:\n%s", traceback.format_exc())
         sink.error("internal", f"{type(e).__name__}: {e}", "See the Voice Draft log for the stack trace.")

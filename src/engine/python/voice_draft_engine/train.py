@@ -23,6 +23,7 @@ train_run with `--worker` in a World of N (distributed.py): all of them train, r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -31,7 +32,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import checkpoint as ckpt
 from .canaries import FILE as CANARIES_FILE
@@ -51,6 +52,7 @@ from .judge_model import JudgeModels
 from .loop import LoopArgs, LoopHooks, LoopState, Metrics, steps_in_epoch, token_loss_sum, train
 from .model_setup import Prepared, pick_device, prepare_model
 from .models import resolve_base_model
+from .out_of_memory import is_out_of_memory, out_of_memory_error
 from .protocol import EngineError, EventSink
 from .voice_check import VoiceCheck, VoiceScore
 
@@ -91,6 +93,18 @@ def oom_error(cfg: TrainConfig, device: str, step: int) -> EngineError:
     return EngineError("cuda_oom", f"Out of GPU memory on {device} at step {step + 1} "
                                    f"(micro_batch_size {mb}, max_seq_len {cfg.max_seq_len}).",
                        f"In the run's config.json, {change}; then train again.")
+
+
+@contextlib.contextmanager
+def samples_out_of_memory() -> Iterator[None]:
+    """Out of GPU memory while the judges write samples: their advice, not the optimizer's
+    (run_loop turns a GPU allocation failure into oom_error's, which changes nothing here)."""
+    try:
+        yield
+    except Exception as e:
+        if is_out_of_memory(e):
+            raise out_of_memory_error("generation", e) from e
+        raise
 
 
 def _relative(path: Path | None, run_dir: Path) -> str | None:
@@ -409,7 +423,8 @@ class TrainingSession:
     def evaluated(self, step: int, val_loss: float, improved: bool) -> None:
         self.reporter.evaluated(step, val_loss, improved)
         if self.voice_check is not None:  # also when a stop is pending: a resumed run must choose as an uninterrupted one
-            voice = self.voice_check.score(self.judges.tuned(step), self.prepared.tokenizer, step)
+            with samples_out_of_memory():
+                voice = self.voice_check.score(self.judges.tuned(step), self.prepared.tokenizer, step)
             self.reporter.voice(voice)
             self.state.voice_scores.append([step, voice.score, voice.stderr])
             if self.state.best_voice_score is None or voice.score > self.state.best_voice_score:
@@ -425,8 +440,9 @@ class TrainingSession:
 
     def canaries(self, epoch: int) -> None:
         step = self.state.step
-        self.book.record_epoch(epoch, step, self.judges.tuned(step), self.prepared.tokenizer, self.reporter.sink,
-                               self.judges.autocast_dtype)
+        with samples_out_of_memory():
+            self.book.record_epoch(epoch, step, self.judges.tuned(step), self.prepared.tokenizer, self.reporter.sink,
+                                   self.judges.autocast_dtype)
 
     def checkpoint(self, s: LoopState) -> None:
         if not self.world.main:
