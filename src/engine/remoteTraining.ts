@@ -12,6 +12,7 @@ import {
   cancelRemote, connect, deleteRemoteCopy, engineChecks, ensureRemoteEngine, exportRemote, pullResults, pushRun, remoteStatus,
   RemoteBusyError, RemoteRun, type FollowRemoteOptions, type FollowRemoteResult, type RemoteEngine,
 } from './remote/remoteRun';
+import { takeFollowLock } from './remote/followLock';
 import { ensureRemoteDefaultModel } from './remote/remoteModel';
 import { readRemoteState } from './remote/remoteState';
 import { isCheckpointPath } from './remote/runLayout';
@@ -121,6 +122,15 @@ export interface FollowRemoteTrainingOptions extends FollowRemoteOptions {
  * everything else pulled once the engine is gone — whatever made it back stays.
  */
 export async function followRemoteTraining(runDir: string, target: RemoteTarget, onEvent: (e: EngineEvent) => void, opts: FollowRemoteTrainingOptions = {}): Promise<FollowRemoteTrainingResult> {
+  const release = await takeFollowLock(runDir); // throws FollowedElsewhereError when another window follows it
+  try {
+    return await followHeld(runDir, target, onEvent, opts);
+  } finally {
+    await release();
+  }
+}
+
+async function followHeld(runDir: string, target: RemoteTarget, onEvent: (e: EngineEvent) => void, opts: FollowRemoteTrainingOptions): Promise<FollowRemoteTrainingResult> {
   const run = await RemoteRun.open(runDir, target); // remote.json, read once for the follow and every pull
   let pulls = Promise.resolve(true);
   const pull = (only?: string[]) => {

@@ -66,6 +66,11 @@ export async function reconcileEvents(runDir: string, state: RemoteRunState): Pr
 
 /** Appends complete lines to the local events.jsonl and records the new offset, in that order. */
 export async function commitEvents(runDir: string, state: RemoteRunState, bytes: Buffer): Promise<RemoteRunState> {
+  // Someone else appended (a second follower despite the lock): appending now would duplicate lines.
+  const size = await localEventsSize(runDir);
+  if (size !== state.offset) {
+    throw new Error(`events.jsonl in ${runDir} is ${size} bytes where this follow expected ${state.offset}: another window may be following the run; re-attach to continue`);
+  }
   const fh = await open(join(runDir, RUN_FILES.events), 'a', PRIVATE_FILE_MODE);
   try {
     await fh.write(bytes);

@@ -11,6 +11,7 @@ import type { EngineErrorEvent } from '../../core/runs/protocol';
 import { engineSettings } from '../../config';
 import { EngineReportedError, EngineStartError } from '../../engine/client';
 import { readRemoteState } from '../../engine/remoteTraining';
+import { FollowedElsewhereError } from '../../engine/remote/followLock';
 import { RemoteTargetError } from '../../engine/remote/sshTarget';
 import { chooseCheckpoint, engineLogPath, TrainingBusyError } from '../../engine/training';
 import { backendToStart, localBackend, ownerOf, type BackendChoice, type FollowOutcome, type TrainingBackend } from '../../engine/trainingBackend';
@@ -143,6 +144,11 @@ export class TrainingController {
       }
       await this.finish(runDir, backend, result);
     } catch (e) {
+      if (e instanceof FollowedElsewhereError) {
+        log.info(`not following ${runDir}${on(backend)}: ${e.message}`);
+        void vscode.window.showInformationMessage(`Voice Draft: ${e.message}`);
+        return;
+      }
       log.error(`following ${runDir}${on(backend)} failed: ${String(e)}`);
       void vscode.window.showErrorMessage(`Voice Draft: ${remoteWhy(e)}`);
     } finally {
