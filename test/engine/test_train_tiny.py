@@ -143,6 +143,26 @@ def test_resume_after_interrupt_ends_where_an_uninterrupted_run_ends(finished, s
     assert history[-1] == "train.done"
 
 
+def test_a_stop_during_an_epochs_last_evaluation_keeps_that_epochs_canaries(finished, small_dataset: Path,
+                                                                             tmp_path: Path) -> None:
+    reference_run, reference_events = finished
+    epoch_end = next(c["step"] for c in by_name(reference_events, "train.canary") if c["epoch"] == 1)
+    run = make_run(tmp_path, small_dataset)
+    stop = threading.Event()
+    first = Recorder(stop, stop_after=epoch_end)  # asked during the step that ends epoch 1
+    assert train_run(run, first, stop=stop) == "cancelled"
+    first.close()
+    assert by_name(first.events, "train.canary") == []  # skipped then: a stop was pending
+
+    second = Recorder()
+    assert train_run(run, second, resume=True) == "done"
+    second.close()
+    written = json.loads((run / "canaries.json").read_text())
+    reference = json.loads((reference_run / "canaries.json").read_text())
+    assert [e["epoch"] for e in written["epochs"]] == [1, 2]
+    assert [(e["step"], e["tuned"]) for e in written["epochs"]] == [(e["step"], e["tuned"]) for e in reference["epochs"]]
+
+
 def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict]]:
     code = main(argv)
     out = capsys.readouterr().out

@@ -461,6 +461,10 @@ def run_loop(session: TrainingSession, data: TrainingData) -> str:
     import torch
 
     cfg, prepared, state = session.start.cfg, session.prepared, session.state
+    # A stop during an epoch's last evaluation skipped its canaries, and the checkpoint holds
+    # exactly that epoch's end: they are written now, as the uninterrupted run wrote them.
+    if session.world.main and state.epoch >= 1 and state.batch_in_epoch == 0 and not session.book.has_epoch(state.epoch):
+        session.canaries(state.epoch)
     session.world.separate_rng(cfg.seed, state.step)
     try:
         return train(
