@@ -10,6 +10,12 @@ import { type ExportSource, ImportError, ImportFileError, type ImportProblem } f
 /** Larger entries are not prose: left out with a message (and a lying zip header cannot make us allocate more). */
 export const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
 const MAX_ENTRIES = 200_000;
+/**
+ * Text read out of one zip at most, all entries together. A zip bomb lists many entries over
+ * one block of data (each claims a size under the per-entry limit, together gigabytes): past
+ * this the rest is left out, named. Real exports' text is far below it; images are not counted.
+ */
+export const MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
 /** Only these are ever read out of a zip: the rest (images, audio) are listed but not decompressed. */
 const READABLE = /\.(?:html?|csv|json|xml|md|markdown|txt|docx)$/i;
 /** Folders never walked in a folder export. */
@@ -38,9 +44,12 @@ export async function openExport(picked: string, options: OpenOptions = {}): Pro
 }
 
 /** A zip read whole; one cut short (a download that stopped) gives the files that came before the cut. */
-export function openZip(zipPath: string, bytes: Uint8Array): ExportSource {
+export function openZip(zipPath: string, bytes: Uint8Array, maxUnpackedBytes = MAX_UNPACKED_BYTES): ExportSource {
   const names: string[] = [];
   const problems: ImportProblem[] = [];
+  // fflate unpacks an entry into a buffer of the size its header claims (a lying header gets its
+  // output cut there), so the claimed sizes bound what is held in memory.
+  let unpacked = 0;
   const wanted = (f: UnzipFileInfo) => {
     if (f.name.endsWith('/')) return false;
     if (names.length >= MAX_ENTRIES) return false;
@@ -50,6 +59,11 @@ export function openZip(zipPath: string, bytes: Uint8Array): ExportSource {
       problems.push({ origin: f.name, message: `larger than ${MAX_ENTRY_BYTES >> 20} MB unpacked; not read` });
       return false;
     }
+    if (unpacked + f.originalSize > maxUnpackedBytes) {
+      problems.push({ origin: f.name, message: `not read: the files before it already unpack to ${Math.round(maxUnpackedBytes / 2 ** 20)} MB, the most one import reads (no export of writing holds that much text; this zip may be damaged or built to exhaust memory)` });
+      return false;
+    }
+    unpacked += f.originalSize;
     return true;
   };
   let files: Record<string, Uint8Array>;
@@ -58,7 +72,7 @@ export function openZip(zipPath: string, bytes: Uint8Array): ExportSource {
   } catch (e) {
     names.length = 0;
     problems.length = 0;
-    files = salvage(bytes, wanted);
+    files = salvage(bytes, wanted, maxUnpackedBytes);
     if (names.length === 0) {
       throw new ImportError(`${zipPath} is not a readable zip file (${errorText(e)}). Download the export again; if it is a folder's zip, unzip it and pick the folder.`);
     }
@@ -83,17 +97,20 @@ export function openZip(zipPath: string, bytes: Uint8Array): ExportSource {
 }
 
 /** Reads entries one by one from the local headers, as far as they go (the central directory at the end may be gone). */
-function salvage(bytes: Uint8Array, wanted: (f: UnzipFileInfo) => boolean): Record<string, Uint8Array> {
+function salvage(bytes: Uint8Array, wanted: (f: UnzipFileInfo) => boolean, maxUnpackedBytes: number): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};
+  // Sizes read from local headers may be missing (0): what is actually inflated is counted too.
+  const unpacked = { total: 0 };
   const unzip = new Unzip((file) => {
     const info: UnzipFileInfo = { name: file.name, size: file.size ?? 0, originalSize: file.originalSize ?? 0, compression: file.compression };
     if (!wanted(info)) return;
     const parts: Uint8Array[] = [];
     let size = 0;
     file.ondata = (err, data, final) => {
-      if (err || size > MAX_ENTRY_BYTES) return;
+      if (err || size > MAX_ENTRY_BYTES || unpacked.total > maxUnpackedBytes) return;
       parts.push(data);
       size += data.length;
+      unpacked.total += data.length;
       if (final) out[file.name] = concat(parts, size);
     };
     file.start();
@@ -156,6 +173,17 @@ async function listObsidianSettings(dir: string, entries: string[]): Promise<voi
     const data = path.join(dir, 'plugins', plugin, 'data.json');
     if ((await fs.lstat(data).catch(() => undefined))?.isFile()) entries.push(`.obsidian/plugins/${plugin}/data.json`);
   }
+}
+
+/** What a zip's entries claim to unpack to, all together (nothing is unpacked); undefined when it is not a readable zip. */
+export function claimedUnpackedSize(bytes: Uint8Array): number | undefined {
+  let total = 0;
+  try {
+    unzipSync(bytes, { filter: (f) => { total += f.originalSize; return false; } });
+  } catch {
+    return undefined;
+  }
+  return total;
 }
 
 async function readCapped(file: string, entry: string): Promise<Uint8Array> {

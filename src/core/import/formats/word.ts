@@ -8,6 +8,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { unzipSync } from 'fflate';
 import mammoth from 'mammoth';
 import { cleanHtml, parseHtml, squash, toMarkdown } from '../html';
+import { claimedUnpackedSize, MAX_ENTRY_BYTES } from '../exportSource';
 import { baseName, dateOnly, eachFile } from '../pieces';
 import { type ExportFormat, type ExportSource, type FormatRead, type ImportedPiece, ImportFileError, type ReadOptions } from '../types';
 
@@ -49,6 +50,12 @@ async function readWord(source: ExportSource, options: ReadOptions): Promise<For
 }
 
 async function toPiece(source: ExportSource, entry: string, bytes: Uint8Array): Promise<ImportedPiece> {
+  // mammoth unpacks the whole document in memory: one that claims to unpack to more than any
+  // document holds is refused before it (a zip bomb under a .docx name).
+  const claimed = claimedUnpackedSize(bytes);
+  if (claimed !== undefined && claimed > MAX_ENTRY_BYTES * 4) {
+    throw new ImportFileError(`unpacks to ${Math.round(claimed / 2 ** 20)} MB, more than a Word document holds; left out (it may be damaged or built to exhaust memory)`);
+  }
   const props = coreProperties(bytes);
   let html: string;
   try {
