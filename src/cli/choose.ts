@@ -1,15 +1,15 @@
 // `voice-draft choose <run> --step N`: make a kept checkpoint the run's voice (the writer's
 // pick over the best voice score training chose), then export it for writing.
-import { resolve } from 'node:path';
 import { command, UsageError } from './commandLine';
 import { COMMANDS } from './commands';
 import { runEngineCommand, reportEngineFailure } from './engine';
 import { printEngineProgress } from './progress';
+import { runFolderArgument } from './runFolderArgument';
 
 export const chooseCommand = command(COMMANDS.choose, async ({ values: v, positionals: [run] }) => {
   if (v.step === undefined) throw new UsageError('name the checkpoint with --step N');
   const step = String(v.step);
-  const runDir = resolve(run!);
+  const runDir = await runFolderArgument(run!);
   try {
     await runEngineCommand(['choose', '--run', runDir, '--step', step], { onEvent: printEngineProgress });
     process.stdout.write(`step ${step} is now the voice of ${runDir}\n`);

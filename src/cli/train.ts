@@ -13,6 +13,7 @@ import { command, UsageError, type OptionValues } from './commandLine';
 import { COMMANDS } from './commands';
 import { reportEngineFailure } from './engine';
 import { printEngineProgress } from './progress';
+import { runFolderArgument } from './runFolderArgument';
 
 type TrainValues = OptionValues<typeof COMMANDS.train.options>;
 
@@ -100,7 +101,7 @@ export const trainCommand = command(COMMANDS.train, async ({ values: v, position
   const root = runsRoot(v.runs);
   let runDir: string;
   if (resumeDir) {
-    runDir = resolve(resumeDir);
+    runDir = await runFolderArgument(resumeDir);
   } else {
     const folder = resolve(positionals[0]!);
     // The engine's own rules, before minutes of dataset building and a run folder that could never train.

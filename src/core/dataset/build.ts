@@ -3,6 +3,7 @@
 // share, and describe it all in a manifest. Pure computation plus reading files;
 // writing the folder is write.ts's job.
 
+import { stat } from 'node:fs/promises';
 import { findEssays, type SkippedFile } from '../corpus/discover';
 import { compareStrings, excerpt, formatCount } from '../corpus/text';
 import { capDocumentShare } from './cap';
@@ -64,7 +65,7 @@ export interface DatasetBuild {
 export class DatasetError extends Error {
   constructor(
     message: string,
-    readonly code: 'no-essays' | 'no-prose',
+    readonly code: 'no-folder' | 'no-essays' | 'no-prose',
     readonly skipped: SkippedFile[],
   ) {
     super(message);
@@ -101,6 +102,10 @@ interface BuildContext {
 
 async function build(folder: string, settings: DatasetSettings, { pool, lap, signal, onProgress }: BuildContext): Promise<Omit<DatasetBuild, 'timings'>> {
   onProgress?.({ stage: 'finding', message: `Looking for essays in ${folder}` });
+  const kind = await stat(folder).then((st) => (st.isDirectory() ? 'folder' : 'not a folder'), () => 'missing');
+  if (kind !== 'folder') {
+    throw new DatasetError(`${folder} ${kind === 'missing' ? 'does not exist' : 'is a file, not a folder'}: name the folder that holds your markdown essays.`, 'no-folder', []);
+  }
   const found = await findEssays(folder, { include: settings.include, exclude: settings.exclude, maxFileBytes: settings.maxFileBytes, ...(signal ? { signal } : {}) });
   if (found.files.length === 0) throw new DatasetError(nothingFound(found.root, settings, found.skipped), 'no-essays', found.skipped);
   lap('discover/read');

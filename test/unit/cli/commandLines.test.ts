@@ -4,8 +4,8 @@
 // the real one, started through a stand-in "python" that writes down the command line it
 // was given and then runs the real interpreter with it.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -176,11 +176,38 @@ test('eval, choose and sample-workspace check their numbers before anything runs
 });
 
 test('eval passes exactly the numbers given to the engine', { timeout: 120_000 }, async () => {
-  const run = path.join(work, 'no-such-run');
+  const run = path.join(work, 'a-run'); // a run folder's shape; the engine then finds no trained voice in it
+  await mkdir(path.join(run, 'dataset'), { recursive: true });
+  await writeFile(path.join(run, 'config.json'), '{}');
   await captureOutput(() => evalCommand([run, '--samples', '2', '--seed', '0', '--continuation-tokens', '9', '--base-pool', '0',
     '--temperature', '0.7']));
   assert.deepEqual(await engineCalls(), [['eval', '--run', run, '--samples', '2', '--continuation-tokens', '9', '--base-pool', '0',
     '--temperature', '0.7', '--seed', '0']]);
+});
+
+test('a run folder that does not exist, or is not a run, is a usage error before any engine starts, and nothing is written there', async () => {
+  const essays = await mkdtemp(path.join(os.tmpdir(), 'vd-essays-'));
+  await writeFile(path.join(essays, 'walk.md'), '# Walk\n\nWalking is thinking with the feet.\n');
+  const missing = path.join(work, 'no-such-run');
+  const cases: Array<[(args: string[]) => Promise<number>, string[], RegExp]> = [
+    [evalCommand, [missing], /no-such-run does not exist: name a run folder/],
+    [chooseCommand, [missing, '--step', '2', '--no-export'], /no-such-run does not exist/],
+    [trainCommand, ['--resume', missing], /no-such-run does not exist/],
+    [evalCommand, [essays], /is not a run folder \(a run folder holds config\.json and dataset\/\)/],
+    [trainCommand, ['--resume', essays], /is not a run folder/],
+    [evalCommand, [path.join(essays, 'walk.md')], /walk\.md is a file: name a run folder/],
+  ];
+  try {
+    for (const [command, args, message] of cases) {
+      const r = await captureOutput(() => command(args));
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, message, args.join(' '));
+    }
+    assert.deepEqual(await engineCalls(), []);
+    assert.deepEqual(readdirSync(essays), ['walk.md'], 'no events.jsonl, engine.log or pid file in the essays folder');
+  } finally {
+    await rm(essays, { recursive: true, force: true });
+  }
 });
 
 test('a negative number reaches the check as a number; text after -- is text', () => {

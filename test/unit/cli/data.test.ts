@@ -48,5 +48,8 @@ test('voice-draft data: usage errors exit 2, nothing to learn from exits 1 with 
   } finally {
     await cleanup();
   }
+  const missing = await run([path.join(path.sep, 'no', 'such', 'essays')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no[\\/]such[\\/]essays does not exist: name the folder that holds your markdown essays/);
   assert.match((await run(['--help'])).stdout, /usage: voice-draft data <folder>/);
 });

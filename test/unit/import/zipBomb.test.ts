@@ -49,7 +49,7 @@ test('a zip bomb is read only up to the total, and the entries past it are named
 });
 
 test('a .docx that claims to unpack to more than a document holds is left out before it is unpacked', async () => {
-  const { dir, cleanup } = await folderWith({ 'essays/bomb.docx': overlappingEntries(300, 1 << 20) });
+  const { dir, cleanup } = await folderWith({ 'essays/bomb.docx': Buffer.from(overlappingEntries(300, 1 << 20)) });
   try {
     const report = await importWriting({ input: path.join(dir, 'essays'), out: path.join(dir, 'out') });
     const problems = Object.fromEntries(report.problems.map((p) => [p.origin, p.message]));
