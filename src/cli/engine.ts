@@ -27,7 +27,7 @@ export function reportEngineFailure(e: unknown): number {
   if (e instanceof EngineReportedError) {
     process.stderr.write(`error [${e.event.code}]: ${e.event.message}\n`);
     if (e.event.hint) process.stderr.write(`next: ${e.event.hint}\n`);
-    return 1;
+    return e.event.code === 'cancelled' ? 130 : 1; // Ctrl-C: the shell's code for an interrupt, as train and data give
   }
   if (e instanceof EngineStartError) {
     process.stderr.write(`error: ${e.message}\nnext: ${e.hint}\n`);

@@ -308,8 +308,10 @@ def evaluate(sink: EventSink, run: Path, settings: EvalSettings) -> tuple[dict[s
     }
     path = run / "eval.json"
     # Temp file + rename: readers never see half a file. A cancel arriving during these
-    # milliseconds is ignored rather than leaving the temp file behind.
+    # milliseconds (SIGTERM from the editor, Ctrl-C in a terminal) is ignored rather than
+    # leaving the temp file behind or saying the old eval.json was kept when it was replaced.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     write_json(path, _finite(out))
     progress.stage("scores", 1.0, "eval.json written")
     return summary, path
