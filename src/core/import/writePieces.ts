@@ -157,22 +157,39 @@ async function freeName(root: string, name: string, content: string, taken: Read
   }
 }
 
-const RESERVED = /^(?:con|prn|aux|nul|com\d|lpt\d)$/i;
+/** Windows reserves these names with any extension too (`aux.draft.md` cannot be created there). */
+const RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?:\..*)?$/i;
+/**
+ * Bytes of one path segment at most: file systems allow 255, and the name gets `-NN.md` and,
+ * while it is written, `.tmp-<pid>` after it. Counted in UTF-8, where a CJK character takes 3.
+ */
+const MAX_SEGMENT_BYTES = 200;
 
-/** A relative path that stays in the folder on every system: no `..`, no hidden or reserved names, no odd characters. */
+/** A relative path that stays in the folder on every system: no `..`, no hidden or reserved names, no odd characters, no name too long. */
 export function safeRelative(name: string): string {
   const segments = name
     .split(/[/\\]+/)
-    .map((s) =>
-      s
-        .normalize('NFC')
-        .replace(/[<>:"|?*\p{Cc}]/gu, '')
-        .replace(/^[.\s]+|[.\s]+$/g, '')
-        .slice(0, 100),
-    )
+    .map((s) => trimEnds(cutToBytes(Array.from(trimEnds(s.normalize('NFC').replace(/[<>:"|?*\p{Cc}]/gu, ''))).slice(0, 100).join(''), MAX_SEGMENT_BYTES)))
     .filter((s) => s !== '')
     .map((s) => (RESERVED.test(s) ? `_${s}` : s));
   return segments.length > 0 ? segments.join('/') : 'untitled';
+}
+
+function trimEnds(s: string): string {
+  return s.replace(/^[.\s]+|[.\s]+$/g, '');
+}
+
+/** The longest start of `s` within `max` UTF-8 bytes, cut between characters (never inside a surrogate pair). */
+function cutToBytes(s: string, max: number): string {
+  if (Buffer.byteLength(s, 'utf8') <= max) return s;
+  let bytes = 0;
+  let out = '';
+  for (const ch of s) {
+    bytes += Buffer.byteLength(ch, 'utf8');
+    if (bytes > max) break;
+    out += ch;
+  }
+  return out;
 }
 
 async function writeAtomic(file: string, content: string, root: string): Promise<void> {

@@ -110,6 +110,14 @@ test('file names stay inside the folder on every system', () => {
   assert.equal(safeRelative('.hidden/con'), 'hidden/_con');
   assert.equal(safeRelative('What? A "title": yes*'), 'What A title yes');
   assert.equal(safeRelative('///'), 'untitled');
+  assert.equal(safeRelative('notes/aux.draft'), 'notes/_aux.draft', 'reserved on Windows whatever follows the dot');
+  assert.equal(safeRelative('auxiliary'), 'auxiliary');
+  const cjk = safeRelative('2024-05-01 ' + '散歩について考える'.repeat(12));
+  assert.ok(Buffer.byteLength(cjk, 'utf8') <= 200, `${Buffer.byteLength(cjk, 'utf8')} bytes`);
+  assert.ok(cjk.startsWith('2024-05-01 散歩'));
+  const emoji = safeRelative('🚶'.repeat(80));
+  assert.ok(Buffer.byteLength(emoji, 'utf8') <= 200);
+  assert.equal(emoji, '🚶'.repeat(50), 'cut between characters, never inside one');
 });
 
 test('something that is no export at all is named, with the formats Voice Draft reads', async () => {
