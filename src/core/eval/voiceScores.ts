@@ -8,6 +8,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const at = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isObj(v) ? v[k] : undefined), o);
+const text = (v: unknown): string => (typeof v === 'string' ? `(${v})` : '');
 
 export interface EvalSummary {
   perplexity_base?: number;
@@ -97,7 +98,7 @@ export function scoreRows(e: Obj): Row[] {
   const rows: Row[] = [];
   const p = at(e, 'perplexity');
   rows.push(['held-out perplexity (lower = closer)', fixed(num(at(p, 'base'))), fixed(num(at(p, 'tuned'))), '',
-    `tuned/base ${fixed(num(at(p, 'ratio')), 3)} ${interval(at(p, 'ratio_ci'), (n) => fixed(n, 3))}`.trim()]);
+    [`tuned/base ${fixed(num(at(p, 'ratio')), 3)}`, interval(at(p, 'ratio_ci'), (n) => fixed(n, 3)), text(at(p, 'interval_note'))].filter(Boolean).join(' ')]);
   const d = at(e, 'stylometry', 'delta');
   const reason = at(e, 'stylometry', 'unreliable_reason');
   const why = at(e, 'stylometry', 'reliable') === false ? `unreliable${typeof reason === 'string' ? `: ${reason}` : ''}` : '';

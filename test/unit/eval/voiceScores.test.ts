@@ -36,6 +36,11 @@ test('scoreRows: one row per score, base/tuned/writer columns, intervals and gap
   assert.deepEqual(byName['T2 length (median words)']!.slice(1), ['120', '150', '640', '50% of tuned samples hit the token cap']);
 });
 
+test('one held-out document: no perplexity interval, and the note says why', () => {
+  const one = { ...EVAL, perplexity: { ...EVAL.perplexity, ratio_ci: [null, null], documents: 1, interval_note: '1 held-out document: no interval (resampling needs 2 or more)' } };
+  assert.equal(scoreRows(one)[0]![4], 'tuned/base 0.699 (1 held-out document: no interval (resampling needs 2 or more))');
+});
+
 test('a skipped attribution says why instead of a number', () => {
   const rows = scoreRows({ ...EVAL, attribution: { tuned_share: null, skipped: 'attribution needs at least 2 writer and 2 base paragraphs' } });
   assert.equal(rows.find((r) => r[0] === 'attributed to the writer')![4], 'attribution needs at least 2 writer and 2 base paragraphs');

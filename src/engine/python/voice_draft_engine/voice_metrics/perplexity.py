@@ -81,6 +81,10 @@ def score_documents(model, docs: Sequence[list[int]], max_length: int = 1024, st
     return scores
 
 
+# Intervals resample documents: with fewer there is nothing to resample.
+MIN_RESAMPLED_DOCUMENTS = 2
+
+
 def perplexity_report(base: DocumentScores, tuned: DocumentScores, resamples: int = DEFAULT_RESAMPLES,
                       seed: int = 0) -> dict:
     """eval.json's `perplexity` section; intervals resample documents (paired for the ratio)."""
@@ -91,7 +95,7 @@ def perplexity_report(base: DocumentScores, tuned: DocumentScores, resamples: in
         per_resample = np.exp((weights @ t_nll - weights @ b_nll) / (weights @ tokens))
     b, t = base.perplexity(), tuned.perplexity()
     ratio = t / b if b and math.isfinite(b) else float("nan")
-    return {
+    report = {
         "base": b,
         "tuned": t,
         "base_ci": ratio_ci(b_nll, tokens, transform=math.exp, resamples=resamples, seed=seed).as_json(),
@@ -102,3 +106,10 @@ def perplexity_report(base: DocumentScores, tuned: DocumentScores, resamples: in
         "tokens": int(tokens.sum()),
         "documents": len(tokens),
     }
+    if len(tokens) < MIN_RESAMPLED_DOCUMENTS:
+        # Every resample of one document is that document: the intervals would be [p, p], a
+        # certainty the figure does not have. None (null in eval.json), and why.
+        nothing = [float("nan"), float("nan")]
+        report.update(base_ci=nothing, tuned_ci=nothing, ratio_ci=nothing,
+                      interval_note=f"{len(tokens)} held-out document: no interval (resampling needs {MIN_RESAMPLED_DOCUMENTS} or more)")
+    return report
