@@ -5,6 +5,7 @@
 // (a webview is untrusted input) and delegates to the training controller.
 import * as vscode from 'vscode';
 import { type Stats, unwatchFile, watchFile } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { listRuns, readRunSummary } from '../core/runs/runFolder';
 import { readRunFiles } from '../core/runs/snapshot';
 import { checkpointStep } from '../core/runs/voiceChoice';
@@ -340,7 +341,7 @@ class DashboardSession implements vscode.Disposable {
         },
         onFiles: (files) => {
           this.post({ type: 'run/files', role, dir, files });
-          if (role === 'primary') void this.sendControls(dir);
+          if (role === 'primary') void this.goneOr(dir, () => this.sendControls(dir));
           // A new evaluation brings new pairs (training's checkpoints change nothing here).
           if (role === 'primary' && this.evalSeen.get(dir) !== evalKey(files.evaluation)) {
             this.evalSeen.set(dir, evalKey(files.evaluation));
@@ -364,8 +365,30 @@ class DashboardSession implements vscode.Disposable {
   }
 
   private async sendControls(dir: string): Promise<void> {
-    const controls = await this.controls(dir);
-    this.post({ type: 'run/controls', dir, controls });
+    try {
+      const controls = await this.controls(dir);
+      this.post({ type: 'run/controls', dir, controls });
+    } catch (e) {
+      this.deps.log.warn(`dashboard: reading ${dir} failed: ${String(e)}`);
+    }
+  }
+
+  /**
+   * The shown run's folder went (deleted from Manage Voices, moved): its feed stops, the
+   * writer is told, and the newest run is shown instead. Otherwise `then` runs.
+   */
+  private async goneOr(dir: string, then: () => Promise<void>): Promise<void> {
+    if (await stat(dir).then(() => true, () => false)) return then();
+    if (this.selected !== dir) return;
+    this.feeds.get('primary')?.abort();
+    this.feeds.delete('primary');
+    this.known.delete(dir);
+    this.selfTest.drop();
+    this.selected = null;
+    this.pinned = false;
+    this.post({ type: 'host/notice', level: 'info', text: `The run folder ${dir} is gone (deleted or moved); showing the newest run.` });
+    await this.sendList();
+    if (this.newest && this.ready) this.select(this.newest);
   }
 
   private async controls(dir: string): Promise<RunControls> {
