@@ -87,6 +87,8 @@ export class InferenceWorkerHost {
   private wanted: ModelSpec | undefined;
   /** The model load in flight or done for `wanted`. */
   private loading: Promise<ModelLoaded> | undefined;
+  /** The last load that failed, what it was asked and why. */
+  private failedLoad: { spec: ModelSpec; error: unknown; at: number } | undefined;
   private disposed = false;
   /** Why the last worker stopped, when it stopped by itself. */
   lastCrash: string | undefined;
@@ -122,7 +124,7 @@ export class InferenceWorkerHost {
     this.lastCrash = why;
     this.restarts++;
     this.log('error', `The inference worker stopped (${why}); it restarts with the next request.`);
-    const error = new Error(`The inference worker stopped: ${why}`);
+    const error = new WorkerStoppedError(`The inference worker stopped: ${why}`);
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
   }
@@ -165,6 +167,9 @@ export class InferenceWorkerHost {
   /** Loads `spec` unless the worker already has it (model swap: the old one is disposed first). */
   ensureModel(spec: ModelSpec): Promise<ModelLoaded> {
     if (this.loading && this.wanted && sameSpec(this.wanted, spec)) return this.loading;
+    // The same file failed a moment ago: every keystroke would read it again to fail again.
+    const failed = this.failedLoad;
+    if (failed && sameSpec(failed.spec, spec) && Date.now() - failed.at < FAILED_LOAD_RETRY_MS) return Promise.reject(failed.error);
     this.wanted = { ...spec };
     const { dir, device, dtype, threads } = spec; // the version only tells loads apart here
     const loading = this.request((id) => ({ type: 'model.load', id, dir, device, dtype, threads })).done.then((m) => {
@@ -177,8 +182,14 @@ export class InferenceWorkerHost {
       return m;
     });
     this.loading = loading;
-    // A failed load is not remembered: the next request tries again.
-    loading.catch(() => { if (this.loading === loading) this.loading = undefined; });
+    // A failed load is tried again after FAILED_LOAD_RETRY_MS, or at once for another file
+    // (a voice exported again has another version) or other settings.
+    loading.catch((error: unknown) => {
+      if (this.loading === loading) this.loading = undefined;
+      // The file's fault, not the worker's: a worker that stopped mid-load restarts and loads it again at once.
+      if (!(error instanceof WorkerStoppedError)) this.failedLoad = { spec: { ...spec }, error, at: Date.now() };
+    });
+    loading.then(() => { this.failedLoad = undefined; }, () => undefined);
     return loading;
   }
 
@@ -263,6 +274,12 @@ export class InferenceWorkerHost {
     await worker.terminate();
   }
 }
+
+/** The worker ended (crashed, was stopped) while a request was in flight. */
+export class WorkerStoppedError extends Error {}
+
+/** How long a failed load is answered from memory before the same file is tried again. */
+const FAILED_LOAD_RETRY_MS = 30_000;
 
 function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
   return a.dir === b.dir && a.device === b.device && a.dtype === b.dtype && a.threads === b.threads && a.version === b.version;

@@ -111,8 +111,13 @@ test('asking for CUDA where it cannot work falls back to the CPU and says why', 
 });
 
 test('a folder that is not a model is a clear error, not a crash', async () => {
-  await assert.rejects(host.ensureModel({ dir: '/nonexistent', device: 'cpu', dtype: 'q8', threads: 1 }), /not an ONNX model folder/);
+  const bad = { dir: '/nonexistent', device: 'cpu' as const, dtype: 'q8' as const, threads: 1 };
+  let first: unknown;
+  await assert.rejects(host.ensureModel(bad), (e: unknown) => { first = e; return /not an ONNX model folder/.test(String(e)); });
   assert.equal(host.restarts, 1);
+  // Asked again at the next keystroke: the same answer, without reading the folder again.
+  await assert.rejects(host.ensureModel({ ...bad }), (e: unknown) => e === first);
+  await assert.rejects(host.ensureModel({ ...bad, version: 'exported again' }), (e: unknown) => e !== first && /not an ONNX model folder/.test(String(e)));
 });
 
 test('a model folder with a broken generation config names the file and what to do', async () => {
