@@ -58,6 +58,8 @@ export function incompleteExport(dir: string): string | undefined {
     } catch {
       continue; // a dtype the folder does not hold any more: modelFiles() does not offer it
     }
+    // A model over 2 GB keeps its weights beside it in `<file>_data`; the export counts both.
+    actual += statSync(join(dir, `${file}_data`), { throwIfNoEntry: false })?.size ?? 0;
     if (actual !== size) return `${file} has ${mb(actual)} of the ${mb(size)} the export wrote`;
   }
   return undefined;

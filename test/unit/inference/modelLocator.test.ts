@@ -61,6 +61,10 @@ test('an export cut short (a full disk, a copy interrupted) is not loaded: the n
   const dir = await modelFolder(join(run, 'onnx'), ['onnx/model_quantized.onnx']);
   await writeFile(join(dir, 'voice-draft-export.json'), JSON.stringify({ format: 5, files: { 'onnx/model_quantized.onnx': 2, 'onnx/model.onnx': 9 } }));
   assert.equal(locateModel(run, { env }).dir, dir, 'the sizes the export wrote: whole (a dtype no longer there is not asked for)');
+  // A large model's weights lie beside it in <file>_data, and the export counted both.
+  await writeFile(join(dir, 'onnx', 'model_quantized.onnx_data'), 'weights');
+  await writeFile(join(dir, 'voice-draft-export.json'), JSON.stringify({ format: 5, files: { 'onnx/model_quantized.onnx': 2 + 7 } }));
+  assert.equal(locateModel(run, { env }).dir, dir, 'the .onnx file and its _data file together');
 
   await writeFile(join(dir, 'voice-draft-export.json'), JSON.stringify({ format: 5, files: { 'onnx/model_quantized.onnx': 180_592_466 } }));
   const fallback = locateModel(run, { env });
