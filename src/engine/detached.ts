@@ -171,7 +171,16 @@ export async function startDetached(inv: EngineInvocation, runDir: string): Prom
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.unref();
     const info: EnginePidFile = { pid: started, host: hostname(), command: inv.command, args: inv.args, startedAt: new Date().toISOString(), start: processStart(started) ?? null };
-    await writeFile(join(runDir, RUN_FILES.pid), `${JSON.stringify(info)}\n`, { mode: PRIVATE_FILE_MODE });
+    try {
+      await writeFile(join(runDir, RUN_FILES.pid), `${JSON.stringify(info)}\n`, { mode: PRIVATE_FILE_MODE });
+    } catch (e) {
+      // Unrecorded (a full disk), the engine could be neither followed nor cancelled: stop it
+      // before saying the start failed, so no engine runs in a folder the caller may remove.
+      child.ref(); // unref'd above: keep the loop alive until it has gone
+      killGroup(started, 'SIGKILL');
+      await exited;
+      throw e;
+    }
     return { pid: started, exited };
   } finally {
     closeSync(log);
@@ -180,10 +189,14 @@ export async function startDetached(inv: EngineInvocation, runDir: string): Prom
 
 /** SIGTERM to the engine's whole process group (under a launcher, the engine passes it on to its processes): it checkpoints, then says `train.cancelled`. */
 export function cancelEngine(pid: number): void {
+  killGroup(pid, 'SIGTERM');
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, 'SIGTERM');
+    process.kill(-pid, signal);
   } catch {
-    try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+    try { process.kill(pid, signal); } catch { /* already gone */ }
   }
 }
 

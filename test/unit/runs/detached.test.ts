@@ -1,7 +1,8 @@
 // A detached engine outlives its parent's interest in it: followed through
 // events.jsonl, cancelled through its process group, and a crash is noticed.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -74,4 +75,13 @@ test('a missing Python says what to do next, not spawn ENOENT', async () => {
   const missing = join(dir, 'no-such-python');
   await assert.rejects(startDetached({ command: missing, args: ['-V'] }, dir), (e: unknown) =>
     e instanceof EngineStartError && e.message.includes(`"${missing}" was not found`) && /Set Up Training Engine|pythonPath/.test(e.hint));
+});
+
+test('an engine whose pid file cannot be written is stopped before the start fails: nothing runs unrecorded', { skip: process.platform === 'win32' && 'ps' }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'run-'));
+  await mkdir(join(dir, 'engine.pid')); // the write fails (EISDIR), as it would on a full disk
+  const marker = `unrecorded-engine-${process.pid}-${Date.now()}`;
+  await assert.rejects(startDetached({ command: python, args: ['-c', 'import time; time.sleep(60)', marker] }, dir), /EISDIR|illegal operation on a directory/);
+  const running = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(marker));
+  assert.deepEqual(running, [], 'the engine was stopped');
 });
