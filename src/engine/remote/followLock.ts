@@ -1,7 +1,7 @@
 // One window at a time copies a remote run's events and results here: two windows following
 // the same run would append the same bytes to events.jsonl (each with its own offset) and
 // pull into the same folder. The lock names the window's process; one that is gone frees it.
-import { open, readFile, rm } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE } from '../../core/runs/runFolder';
@@ -28,14 +28,21 @@ export class FollowedElsewhereError extends Error {
 export async function takeFollowLock(runDir: string): Promise<() => Promise<void>> {
   const path = join(runDir, FOLLOW_LOCK);
   const mine: Holder = { pid: process.pid, host: hostname(), start: processStart(process.pid) ?? null };
+  // The holder is written to a file of its own first and then linked into place: the lock
+  // appears whole or not at all, so another window never reads it empty and takes it for stale.
+  const staged = `${path}.${process.pid}-${Date.now()}`;
+  await writeFile(staged, `${JSON.stringify(mine)}\n`, { mode: PRIVATE_FILE_MODE });
+  try {
+    return await linkLock(staged, path, mine, runDir);
+  } finally {
+    await rm(staged, { force: true });
+  }
+}
+
+async function linkLock(staged: string, path: string, mine: Holder, runDir: string): Promise<() => Promise<void>> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const fh = await open(path, 'wx', PRIVATE_FILE_MODE);
-      try {
-        await fh.writeFile(`${JSON.stringify(mine)}\n`);
-      } finally {
-        await fh.close();
-      }
+      await link(staged, path); // EEXIST when a lock is there
       return async () => {
         const held = await readHolder(path);
         if (held?.pid === mine.pid && held.host === mine.host) await rm(path, { force: true });
@@ -55,6 +62,6 @@ async function readHolder(path: string): Promise<Holder | undefined> {
     const v = JSON.parse(await readFile(path, 'utf8')) as Partial<Holder>;
     return typeof v.pid === 'number' && typeof v.host === 'string' ? { pid: v.pid, host: v.host, start: v.start ?? null } : undefined;
   } catch {
-    return undefined; // half-written by a window that died in the middle: stale
+    return undefined; // not a holder (never written by this code): stale
   }
 }
