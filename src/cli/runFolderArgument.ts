@@ -11,9 +11,10 @@ export async function runFolderArgument(given: string): Promise<string> {
   const folder = await stat(dir).then((s) => s.isDirectory(), () => undefined);
   if (folder === undefined) throw new UsageError(`${dir} does not exist: name a run folder (train prints the one it makes)`);
   if (!folder) throw new UsageError(`${dir} is a file: name a run folder`);
-  const has = (name: string) => stat(join(dir, name)).then(() => true, () => false);
-  if (!(await has(RUN_FILES.config)) || !(await has(RUN_FILES.dataset))) {
-    throw new UsageError(`${dir} is not a run folder (a run folder holds ${RUN_FILES.config} and ${RUN_FILES.dataset}/): name one that train made`);
+  // dataset/ alone: config.json may be gone (the engine trains on defaults without one, and its
+  // config_invalid hint says to fix or delete it).
+  if (!(await stat(join(dir, RUN_FILES.dataset)).then((s) => s.isDirectory(), () => false))) {
+    throw new UsageError(`${dir} is not a run folder (a run folder holds ${RUN_FILES.dataset}/): name one that train made`);
   }
   return dir;
 }

@@ -193,7 +193,7 @@ test('a run folder that does not exist, or is not a run, is a usage error before
     [evalCommand, [missing], /no-such-run does not exist: name a run folder/],
     [chooseCommand, [missing, '--step', '2', '--no-export'], /no-such-run does not exist/],
     [trainCommand, ['--resume', missing], /no-such-run does not exist/],
-    [evalCommand, [essays], /is not a run folder \(a run folder holds config\.json and dataset\/\)/],
+    [evalCommand, [essays], /is not a run folder \(a run folder holds dataset\/\)/],
     [trainCommand, ['--resume', essays], /is not a run folder/],
     [evalCommand, [path.join(essays, 'walk.md')], /walk\.md is a file: name a run folder/],
   ];
