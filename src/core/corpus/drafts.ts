@@ -240,7 +240,8 @@ export function gitProgram(env: NodeJS.ProcessEnv = process.env, platform: NodeJ
   const name = platform === 'win32' ? 'git.exe' : 'git';
   const searchPath = (platform === 'win32' ? env.Path ?? env.PATH : env.PATH) ?? '';
   const pathApi = platform === 'win32' ? path.win32 : path.posix;
-  for (const dir of searchPath.split(pathApi.delimiter)) {
+  for (const entry of searchPath.split(pathApi.delimiter)) {
+    const dir = platform === 'win32' ? entry.replace(/^"(.*)"$/, '$1') : entry; // Windows allows a quoted entry: "C:\Program Files\Git\cmd"
     if (!dir || !pathApi.isAbsolute(dir)) continue;
     const candidate = pathApi.join(dir, name);
     try {

@@ -72,7 +72,8 @@ export function openZip(zipPath: string, bytes: Uint8Array, maxUnpackedBytes = M
   } catch (e) {
     names.length = 0;
     problems.length = 0;
-    files = salvage(bytes, wanted, maxUnpackedBytes);
+    unpacked = 0;
+    files = salvage(bytes, wanted, maxUnpackedBytes, problems);
     if (names.length === 0) {
       throw new ImportError(`${zipPath} is not a readable zip file (${errorText(e)}). Download the export again; if it is a folder's zip, unzip it and pick the folder.`);
     }
@@ -97,7 +98,7 @@ export function openZip(zipPath: string, bytes: Uint8Array, maxUnpackedBytes = M
 }
 
 /** Reads entries one by one from the local headers, as far as they go (the central directory at the end may be gone). */
-function salvage(bytes: Uint8Array, wanted: (f: UnzipFileInfo) => boolean, maxUnpackedBytes: number): Record<string, Uint8Array> {
+function salvage(bytes: Uint8Array, wanted: (f: UnzipFileInfo) => boolean, maxUnpackedBytes: number, problems: ImportProblem[]): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};
   // Sizes read from local headers may be missing (0): what is actually inflated is counted too.
   const unpacked = { total: 0 };
@@ -106,8 +107,14 @@ function salvage(bytes: Uint8Array, wanted: (f: UnzipFileInfo) => boolean, maxUn
     if (!wanted(info)) return;
     const parts: Uint8Array[] = [];
     let size = 0;
+    let capped = false;
     file.ondata = (err, data, final) => {
-      if (err || size > MAX_ENTRY_BYTES || unpacked.total > maxUnpackedBytes) return;
+      if (err || capped) return;
+      if (size > MAX_ENTRY_BYTES || unpacked.total > maxUnpackedBytes) {
+        capped = true;
+        problems.push({ origin: file.name, message: size > MAX_ENTRY_BYTES ? `larger than ${MAX_ENTRY_BYTES >> 20} MB unpacked; not read` : `not read: the files before it already unpack to ${Math.round(maxUnpackedBytes / 2 ** 20)} MB, the most one import reads` });
+        return;
+      }
       parts.push(data);
       size += data.length;
       unpacked.total += data.length;

@@ -75,7 +75,12 @@ export async function createRunFolder(root: string, slug: string, config: Record
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw e;
     }
-    await writeJsonAtomic(join(dir, RUN_FILES.config), config);
+    try {
+      await writeJsonAtomic(join(dir, RUN_FILES.config), config);
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined); // a full disk: no empty run left in the list
+      throw e;
+    }
     return dir;
   }
 }

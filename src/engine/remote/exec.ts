@@ -1,7 +1,7 @@
 // Runs ssh, rsync and tar as plain subprocesses (no shell), with a deadline and
 // an AbortSignal, and turns ssh's own failures into messages a writer can act on.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { enginePackageDir } from '../locate';
 import { type RemoteTarget, describeTarget, posixQuote, sshArgs, sshProgram } from './sshTarget';
@@ -39,7 +39,8 @@ export function exec(command: string, args: string[], opts: ExecOptions = {}): P
     child.stderr!.on('data', (c: Buffer) => { err = (err + c.toString('utf8')).slice(-16_000); });
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     const stop = killer(child, opts);
-    child.once('error', (e: NodeJS.ErrnoException) => { stop(); reject(e.code === 'ENOENT' ? programMissing(command) : e); });
+    // ENOENT is also what a missing working folder gives: only a folder that is there means the program is missing.
+    child.once('error', (e: NodeJS.ErrnoException) => { stop(); reject(e.code === 'ENOENT' && (!opts.cwd || existsSync(opts.cwd)) ? programMissing(command) : e); });
     child.once('close', (code, signal) => { stop(); resolve({ code, signal, stdout: Buffer.concat(out), stderr: err }); });
   });
 }

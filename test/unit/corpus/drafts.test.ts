@@ -139,6 +139,7 @@ test('git is taken from an absolute folder of the PATH, never from the essays fo
     assert.equal(gitProgram({ PATH: ['', '.', 'relative'].join(path.posix.delimiter) }, 'linux'), undefined);
     if (process.platform === 'win32') {
       assert.equal(gitProgram({ Path: `.;${bin}` }, 'win32'), path.win32.join(bin, 'git.exe'));
+      assert.equal(gitProgram({ Path: `"${bin}"` }, 'win32'), path.win32.join(bin, 'git.exe'));
     }
   } finally {
     await cleanup();
