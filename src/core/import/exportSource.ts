@@ -56,11 +56,11 @@ export function openZip(zipPath: string, bytes: Uint8Array, maxUnpackedBytes = M
     names.push(f.name);
     if (!READABLE.test(f.name)) return false;
     if (f.originalSize > MAX_ENTRY_BYTES) {
-      problems.push({ origin: f.name, message: `larger than ${MAX_ENTRY_BYTES >> 20} MB unpacked; not read` });
+      problems.push({ origin: f.name, message: ENTRY_TOO_LARGE });
       return false;
     }
     if (unpacked + f.originalSize > maxUnpackedBytes) {
-      problems.push({ origin: f.name, message: `not read: the files before it already unpack to ${Math.round(maxUnpackedBytes / 2 ** 20)} MB, the most one import reads (no export of writing holds that much text; this zip may be damaged or built to exhaust memory)` });
+      problems.push({ origin: f.name, message: pastTotal(maxUnpackedBytes) });
       return false;
     }
     unpacked += f.originalSize;
@@ -97,6 +97,12 @@ export function openZip(zipPath: string, bytes: Uint8Array, maxUnpackedBytes = M
   };
 }
 
+const ENTRY_TOO_LARGE = `larger than ${MAX_ENTRY_BYTES >> 20} MB unpacked; not read`;
+
+function pastTotal(maxUnpackedBytes: number): string {
+  return `not read: the files before it already unpack to ${Math.round(maxUnpackedBytes / 2 ** 20)} MB, the most one import reads (no export of writing holds that much text; this zip may be damaged or built to exhaust memory)`;
+}
+
 /** Reads entries one by one from the local headers, as far as they go (the central directory at the end may be gone). */
 function salvage(bytes: Uint8Array, wanted: (f: UnzipFileInfo) => boolean, maxUnpackedBytes: number, problems: ImportProblem[]): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};
@@ -112,7 +118,7 @@ function salvage(bytes: Uint8Array, wanted: (f: UnzipFileInfo) => boolean, maxUn
       if (err || capped) return;
       if (size > MAX_ENTRY_BYTES || unpacked.total > maxUnpackedBytes) {
         capped = true;
-        problems.push({ origin: file.name, message: size > MAX_ENTRY_BYTES ? `larger than ${MAX_ENTRY_BYTES >> 20} MB unpacked; not read` : `not read: the files before it already unpack to ${Math.round(maxUnpackedBytes / 2 ** 20)} MB, the most one import reads` });
+        problems.push({ origin: file.name, message: size > MAX_ENTRY_BYTES ? ENTRY_TOO_LARGE : pastTotal(maxUnpackedBytes) });
         return;
       }
       parts.push(data);
