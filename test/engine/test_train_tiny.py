@@ -216,18 +216,18 @@ def test_out_of_memory_hint_keeps_the_effective_batch() -> None:
 
 
 def test_a_full_disk_is_reported_as_disk_full(tmp_path: Path) -> None:
-    from voice_draft_engine.__main__ import _disk_full
     from voice_draft_engine.checkpoint import disk_full_error
+    from voice_draft_engine.exhausted import is_disk_full
 
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")
     with pytest.raises(OSError) as caught, open("/dev/full", "w") as f:  # every write fails with ENOSPC
         f.write("x" * 65536)
         f.flush()
-    assert _disk_full(caught.value)
+    assert is_disk_full(caught.value)
     wrapped = RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed")
     wrapped.__cause__ = caught.value
-    assert _disk_full(wrapped)  # found through the exception chain
+    assert is_disk_full(wrapped)  # found through the exception chain
     error = disk_full_error(tmp_path, caught.value)
     assert error is not None and error.code == "disk_full" and "--resume" in error.hint
     assert disk_full_error(tmp_path, RuntimeError("a different failure")) is None  # this disk has room

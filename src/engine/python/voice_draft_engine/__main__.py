@@ -7,13 +7,12 @@ on success, 1 after an `error` event, 2 on a usage error (argparse).
 from __future__ import annotations
 
 import argparse
-import errno
 import logging
 import os
 import sys
 import traceback
 
-from .out_of_memory import is_out_of_memory, out_of_memory_error
+from .exhausted import is_disk_full, is_out_of_memory, out_of_memory_error
 from .protocol import EngineError, EventSink, setup_logging
 
 log = logging.getLogger("voice_draft_engine")
@@ -59,15 +58,6 @@ def _parser() -> argparse.ArgumentParser:
 
     add_export_arguments(sub.add_parser("export", help="merged ONNX voice for the editor, LoRA GGUF for llama.cpp"))
     return p
-
-
-def _disk_full(e: BaseException | None) -> bool:
-    """ENOSPC anywhere in the exception chain (torch wraps it in a RuntimeError when saving)."""
-    while e is not None:
-        if (isinstance(e, OSError) and e.errno == errno.ENOSPC) or "No space left on device" in str(e):
-            return True
-        e = e.__cause__ or e.__context__
-    return False
 
 
 # Commands that write into a run folder (or an export of one): what they create is the
@@ -128,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                    "Run 'Voice Draft: Set Up Training Engine' to repair the engine environment.")
         return 1
     except Exception as e:  # the protocol promises an error event, never a silent death
-        if _disk_full(e):
+        if is_disk_full(e):
             sink.error("disk_full", f"The disk is full: {e}",
                        "Free some space (old runs and checkpoints are the usual suspects) and run again; "
                        "a resumed training continues from its last checkpoint.")

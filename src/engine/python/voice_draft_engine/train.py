@@ -52,7 +52,7 @@ from .judge_model import JudgeModels
 from .loop import LoopArgs, LoopHooks, LoopState, Metrics, steps_in_epoch, token_loss_sum, train
 from .model_setup import Prepared, pick_device, prepare_model
 from .models import resolve_base_model
-from .out_of_memory import is_out_of_memory, out_of_memory_error
+from .exhausted import is_out_of_memory, out_of_memory_error
 from .protocol import EngineError, EventSink
 from .voice_check import VoiceCheck, VoiceScore
 
@@ -458,8 +458,6 @@ class TrainingSession:
 
 def run_loop(session: TrainingSession, data: TrainingData) -> str:
     """Step 7: the loop over every epoch's batches; out of GPU memory becomes what to change."""
-    import torch
-
     cfg, prepared, state = session.start.cfg, session.prepared, session.state
     # A stop during an epoch's last evaluation skipped its canaries, and the checkpoint holds
     # exactly that epoch's end: they are written now, as the uninterrupted run wrote them.
@@ -473,10 +471,8 @@ def run_loop(session: TrainingSession, data: TrainingData) -> str:
             lambda m, b: token_loss_sum(m, b, prepared.autocast_dtype),
             state=state, args=LoopArgs.from_config(cfg), hooks=session.hooks(),
             eval_batches=data.batches.val_batches, world=session.world)
-    except torch.cuda.OutOfMemoryError as e:
-        raise oom_error(cfg, prepared.device, state.step) from e
     except RuntimeError as e:
-        if "out of memory" in str(e).lower() and prepared.device != "cpu":
+        if is_out_of_memory(e):
             raise oom_error(cfg, prepared.device, state.step) from e
         raise
 

@@ -1,4 +1,5 @@
-"""Out of GPU memory outside the optimizer steps: a cuda_oom error with that phase's advice."""
+"""Out of GPU memory or disk, found through the exception chain; out of GPU memory outside the
+optimizer steps is a cuda_oom error with that phase's advice."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import pytest
 
 from voice_draft_engine import __main__ as engine_main
-from voice_draft_engine.out_of_memory import is_out_of_memory, out_of_memory_error
+from voice_draft_engine.exhausted import is_disk_full, is_out_of_memory, out_of_memory_error
 from voice_draft_engine.train import samples_out_of_memory
 
 
@@ -24,6 +25,15 @@ def test_gpu_allocation_failures_are_told_apart_from_other_errors() -> None:
     assert is_out_of_memory(wrapped)
     assert not is_out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory"))
     assert not is_out_of_memory(ValueError("out of memory"))
+    assert is_out_of_memory(RuntimeError("HIP out of memory. Tried to allocate 1.00 GiB"))  # ROCm's torch
+
+
+def test_an_exception_chain_that_loops_back_on_itself_ends() -> None:
+    first, second = RuntimeError("saving failed"), RuntimeError("while handling it")
+    first.__context__, second.__context__ = second, first
+    assert not is_out_of_memory(first) and not is_disk_full(first)
+    second.__cause__ = OSError(28, "No space left on device")
+    assert is_disk_full(first)
 
 
 def test_samples_that_run_out_of_memory_get_the_samples_advice_not_the_optimizers() -> None:
