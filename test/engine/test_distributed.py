@@ -8,6 +8,7 @@ process makes with the same effective batch.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import subprocess
@@ -22,7 +23,8 @@ from tiny_runs import TINY_CONFIG, Recorder, cancel_at_first_step, make_run, tra
 from voice_draft_engine import launch
 from voice_draft_engine.config import TrainConfig
 from voice_draft_engine.distributed import World
-from voice_draft_engine.protocol import EngineError
+from voice_draft_engine.events import TrainCancelled
+from voice_draft_engine.protocol import EngineError, EventSink
 from voice_draft_engine.train import device_in
 
 # Micro-batches of 3 rows, 4 per step: on the small dataset an epoch has 5, so each process
@@ -109,6 +111,27 @@ def test_processes_that_end_without_a_word_end_the_stream_with_an_error(
     [error] = sink.events
     assert error["event"] == "error" and error["code"] == "launcher_failed" and "exit status 3" in error["message"]
     assert [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()] == [error]
+
+
+def test_another_ranks_error_is_the_one_reported_when_the_processes_end_without_a_word(
+        small_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What rank 1's disabled sink prints when its GPU runs out of memory, then the launcher fails.
+    sink_of_rank_1 = EventSink(stream=io.StringIO())
+    passed_on = io.StringIO()
+    sink_of_rank_1.speak_for_another_rank(1, passed_on)
+    sink_of_rank_1.emit(TrainCancelled(step=0, checkpoint=None))  # no events from another rank
+    sink_of_rank_1.error("cuda_oom", "Out of GPU memory at step 3 (micro_batch_size 8).", "Lower micro_batch_size.")
+    [line] = passed_on.getvalue().splitlines()
+    assert sink_of_rank_1._stream.getvalue() == ""
+
+    run = make_run(tmp_path, small_dataset, launcher="torchrun", processes=2)
+    crash = [sys.executable, "-c", f"print({line!r}); print({line.replace('step 3', 'step 4')!r}); raise SystemExit(1)"]
+    monkeypatch.setattr(launch, "launcher_argv", lambda *args: crash)
+    sink = Recorder()
+    assert launch.launch_if_configured(sink, run, resume=False) == 1
+    sink.close()
+    assert sink.events == [{"event": "error", "code": "cuda_oom", "hint": "Lower micro_batch_size.",
+                            "message": "Out of GPU memory at step 3 (micro_batch_size 8). (in training process 1 of 2)"}]
 
 
 def test_a_cancel_reaches_the_launcher_and_always_ends_the_stream(small_dataset: Path, tmp_path: Path,

@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
 
         setup_logging(process=f"rank {launched_rank()}")
         if launched_rank() != 0:  # rank 0 speaks for the run; what the others print goes to the log
-            sink.enabled = False
+            errors_to = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")  # but their error, to launch.py
+            sink.speak_for_another_rank(launched_rank(), errors_to)
             os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     # Libraries sometimes print; stdout belongs to the protocol, so prints go to the log.
     protocol_stdout, sys.stdout = sys.stdout, sys.stderr

@@ -12,7 +12,9 @@ client follows and cancels:
 - events: rank 0 writes events.jsonl and its stdout as a single process would; this
   process relays those stdout lines and speaks itself only when launching fails or
   the processes end without a terminal event (then `error`, or `train.cancelled` with
-  the newest checkpoint after a cancel, to both);
+  the newest checkpoint after a cancel, to both). The error is the one another rank
+  passed on when it failed first (its `rank_error` line: out of memory on its own GPU),
+  else `launcher_failed`;
 - cancel: SIGTERM/SIGINT are passed on once to the launcher, which passes them to every
   worker; the workers agree to stop after the same step, rank 0 checkpoints and says
   `train.cancelled`. (The child has its own session so that a signal to our whole
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -40,7 +43,7 @@ from . import checkpoint as ckpt
 from . import runlock
 from .config import TrainConfig
 from .distributed import joined
-from .protocol import EngineError, EventSink
+from .protocol import EngineError, EventSink, read_rank_error
 from .events import TERMINAL, TrainCancelled
 from .train import starting_point, train_run
 from .versions import TRAIN, require_tested
@@ -133,14 +136,19 @@ def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | 
     cfg.validate(str(run_dir / "config.json"))
     argv = launcher_argv(cfg.launcher, processes, run_dir, resume)
 
-    code, terminal, cancelled = _supervise(sink, argv, _child_env(processes), cfg.launcher)
-    if terminal is not None:
-        return 0 if terminal != "error" else 1
+    code, ended, cancelled = _supervise(sink, argv, _child_env(processes), cfg.launcher)
+    if ended.terminal is not None:
+        return 0 if ended.terminal != "error" else 1
     if cancelled:  # the launcher ended the processes before they could say so
         latest = ckpt.latest_checkpoint(run_dir)
         sink.emit(TrainCancelled(step=ckpt.read_state(latest).step if latest is not None else 0,
                                  checkpoint=str(latest.relative_to(run_dir)) if latest is not None else None))
         return 0
+    if ended.rank_error is not None:  # another rank failed first (out of GPU memory on its GPU...)
+        e = ended.rank_error
+        sink.error(e["code"], f"{e.get('message', '')} (in training process {e.get('rank', '?')} of {processes})",
+                   str(e.get("hint", "")))
+        return 1
     sink.error("launcher_failed", f"The {cfg.launcher} training processes ended (exit status {code}) "
                                   "before the run did.",
                "The processes' messages are in the Voice Draft log (engine.log in the run folder); "
@@ -148,9 +156,17 @@ def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | 
     return 1
 
 
-def _supervise(sink: EventSink, argv: list[str], env: dict[str, str], launcher: str) -> tuple[int, str | None, bool]:
+@dataclass
+class Ended:
+    """How the launcher's processes ended, as their stdout told it."""
+
+    terminal: str | None = None  # rank 0's terminal event's name
+    rank_error: dict[str, Any] | None = None  # the first error another rank passed on
+
+
+def _supervise(sink: EventSink, argv: list[str], env: dict[str, str], launcher: str) -> tuple[int, Ended, bool]:
     """Run the launcher in a session of its own, pass SIGTERM/SIGINT on to it, relay rank 0's
-    events; returns its exit status, the terminal event's name, and whether it was cancelled."""
+    events; returns its exit status, how the processes ended, and whether it was cancelled."""
     signals: list[int] = []
     child: subprocess.Popen[bytes] | None = None
 
@@ -167,7 +183,7 @@ def _supervise(sink: EventSink, argv: list[str], env: dict[str, str], launcher: 
                                  start_new_session=True)
         for signum in list(signals):  # those that came while it was starting
             os.killpg(child.pid, signum)
-        terminal = _relay(sink, child, launcher)
+        ended = _relay(sink, child, launcher)
         code = child.wait()
     finally:
         for s, handler in previous.items():
@@ -175,24 +191,27 @@ def _supervise(sink: EventSink, argv: list[str], env: dict[str, str], launcher: 
     if signals:
         log.info("%s ended after the cancel (exit status %d); a traceback from it above is how it says it "
                  "was signalled", launcher, code)
-    return code, terminal, bool(signals)
+    return code, ended, bool(signals)
 
 
-def _relay(sink: EventSink, child: subprocess.Popen[bytes], launcher: str) -> str | None:
-    """Pass rank 0's events on until the launcher's stdout closes; the terminal event's name."""
-    terminal = None
+def _relay(sink: EventSink, child: subprocess.Popen[bytes], launcher: str) -> Ended:
+    """Pass rank 0's events on until the launcher's stdout closes, keeping the other ranks' errors."""
+    ended = Ended()
     assert child.stdout is not None
     for raw in child.stdout:
         line = raw.decode("utf-8", "replace").rstrip("\n")
         name = _event_name(line)
-        if name is None:  # not an event: a launcher or library message
+        if name is None:  # not an event: another rank's error, or a launcher or library message
+            rank_error = read_rank_error(line)
+            if rank_error is not None and ended.rank_error is None:
+                ended.rank_error = rank_error
             if line.strip():
                 log.info("%s: %s", launcher, line)
             continue
         sink.relay(line)
         if name in TERMINAL:
-            terminal = name
-    return terminal
+            ended.terminal = name
+    return ended
 
 
 def run_train_command(sink: EventSink, run: str, resume: bool, worker: bool = False) -> int:

@@ -30,11 +30,32 @@ def setup_logging(level: int = logging.INFO, process: str = "") -> None:
     root.setLevel(level)
 
 
+# A launcher's other processes say their error to the process supervising the launcher
+# (launch.py) on one line of their own, never an event: rank 0 alone speaks for the run, but
+# when the run ends because rank 1 ran out of GPU memory, rank 1's error is the one to tell.
+RANK_ERROR = "rank_error"
+
+
+def rank_error_line(record: dict[str, Any], rank: int) -> str:
+    return json.dumps({RANK_ERROR: {**record, "rank": rank}}, ensure_ascii=False, separators=(",", ":"))
+
+
+def read_rank_error(line: str) -> dict[str, Any] | None:
+    """The error another rank passed on (code, message, hint, rank), or None for any other line."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    error = record.get(RANK_ERROR) if isinstance(record, dict) else None
+    return error if isinstance(error, dict) and isinstance(error.get("code"), str) else None
+
+
 class EventSink:
     """Writes events to stdout and, once a run folder is known, to events.jsonl.
 
     With several processes (torchrun, accelerate), only rank 0 is given a real sink; the
-    others' is disabled: it writes nothing, and logs their error events to stderr.
+    others' is disabled: it writes no events, logs its error events to stderr and passes
+    them to `errors_to` (the launcher's stdout) as a `rank_error` line.
     """
 
     def __init__(self, stream: TextIO | None = None, enabled: bool = True) -> None:
@@ -42,6 +63,12 @@ class EventSink:
         self._file: TextIO | None = None
         self._lock = threading.Lock()
         self.enabled = enabled
+        self.errors_to: TextIO | None = None
+        self.rank = 0
+
+    def speak_for_another_rank(self, rank: int, errors_to: TextIO) -> None:
+        """This process is one of a launcher's other ranks: no events, its errors to `errors_to`."""
+        self.enabled, self.rank, self.errors_to = False, rank, errors_to
 
     def attach_run(self, run_dir: str | os.PathLike[str]) -> None:
         if not self.enabled or self._file is not None:  # attached already (launch.py, then train.py)
@@ -66,6 +93,12 @@ class EventSink:
         if not self.enabled:
             if event.name == "error":
                 log.error("%s: %s %s", record.get("code"), record.get("message"), record.get("hint", ""))
+                if self.errors_to is not None:
+                    try:
+                        self.errors_to.write(rank_error_line(record, self.rank) + "\n")
+                        self.errors_to.flush()
+                    except OSError:  # the supervisor is gone: the log has it
+                        pass
             return record
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
