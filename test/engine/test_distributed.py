@@ -113,7 +113,7 @@ def test_processes_that_end_without_a_word_end_the_stream_with_an_error(
     assert [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()] == [error]
 
 
-def test_another_ranks_error_is_the_one_reported_when_the_processes_end_without_a_word(
+def test_another_ranks_error_is_reported_at_once_and_ends_the_stream(
         small_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # What rank 1's disabled sink prints when its GPU runs out of memory, then the launcher fails.
     sink_of_rank_1 = EventSink(stream=io.StringIO())
@@ -124,14 +124,18 @@ def test_another_ranks_error_is_the_one_reported_when_the_processes_end_without_
     [line] = passed_on.getvalue().splitlines()
     assert sink_of_rank_1._stream.getvalue() == ""
 
+    # Rank 0 trained a step, rank 1 failed, then rank 0 met the broken collective.
     run = make_run(tmp_path, small_dataset, launcher="torchrun", processes=2)
-    crash = [sys.executable, "-c", f"print({line!r}); print({line.replace('step 3', 'step 4')!r}); raise SystemExit(1)"]
-    monkeypatch.setattr(launch, "launcher_argv", lambda *args: crash)
+    rank_0 = ['{"event":"train.step","step":1}', line, line.replace("step 3", "step 4"),
+              '{"event":"error","code":"internal","message":"RuntimeError: Connection closed by peer"}']
+    fails = [sys.executable, "-c", f"print(*{rank_0!r}, sep=chr(10)); raise SystemExit(1)"]
+    monkeypatch.setattr(launch, "launcher_argv", lambda *args: fails)
     sink = Recorder()
     assert launch.launch_if_configured(sink, run, resume=False) == 1
     sink.close()
-    assert sink.events == [{"event": "error", "code": "cuda_oom", "hint": "Lower micro_batch_size.",
-                            "message": "Out of GPU memory at step 3 (micro_batch_size 8). (in training process 1 of 2)"}]
+    assert sink.events == [{"event": "train.step", "step": 1},
+                           {"event": "error", "code": "cuda_oom", "hint": "Lower micro_batch_size.",
+                            "message": "Out of GPU memory at step 3 (micro_batch_size 8). (in training process 1)"}]
 
 
 def test_a_cancel_reaches_the_launcher_and_always_ends_the_stream(small_dataset: Path, tmp_path: Path,

@@ -12,9 +12,9 @@ client follows and cancels:
 - events: rank 0 writes events.jsonl and its stdout as a single process would; this
   process relays those stdout lines and speaks itself only when launching fails or
   the processes end without a terminal event (then `error`, or `train.cancelled` with
-  the newest checkpoint after a cancel, to both). The error is the one another rank
-  passed on when it failed first (its `rank_error` line: out of memory on its own GPU),
-  else `launcher_failed`;
+  the newest checkpoint after a cancel, to both), or another rank fails before rank 0
+  has ended the stream (its `rank_error` line, out of memory on its own GPU: that error,
+  at once, and rank 0's later events go to the log);
 - cancel: SIGTERM/SIGINT are passed on once to the launcher, which passes them to every
   worker; the workers agree to stop after the same step, rank 0 checkpoints and says
   `train.cancelled`. (The child has its own session so that a signal to our whole
@@ -144,11 +144,6 @@ def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | 
         sink.emit(TrainCancelled(step=ckpt.read_state(latest).step if latest is not None else 0,
                                  checkpoint=str(latest.relative_to(run_dir)) if latest is not None else None))
         return 0
-    if ended.rank_error is not None:  # another rank failed first (out of GPU memory on its GPU...)
-        e = ended.rank_error
-        sink.error(e["code"], f"{e.get('message', '')} (in training process {e.get('rank', '?')} of {processes})",
-                   str(e.get("hint", "")))
-        return 1
     sink.error("launcher_failed", f"The {cfg.launcher} training processes ended (exit status {code}) "
                                   "before the run did.",
                "The processes' messages are in the Voice Draft log (engine.log in the run folder); "
@@ -160,8 +155,8 @@ def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | 
 class Ended:
     """How the launcher's processes ended, as their stdout told it."""
 
-    terminal: str | None = None  # rank 0's terminal event's name
-    rank_error: dict[str, Any] | None = None  # the first error another rank passed on
+    terminal: str | None = None  # the terminal event's name: rank 0's, or "error" for another rank's
+    by_another_rank: bool = False  # another rank's error ended the stream; rank 0's events after it are logged
 
 
 def _supervise(sink: EventSink, argv: list[str], env: dict[str, str], launcher: str) -> tuple[int, Ended, bool]:
@@ -200,11 +195,15 @@ def _relay(sink: EventSink, child: subprocess.Popen[bytes], launcher: str) -> En
     assert child.stdout is not None
     for raw in child.stdout:
         line = raw.decode("utf-8", "replace").rstrip("\n")
-        name = _event_name(line)
-        if name is None:  # not an event: another rank's error, or a launcher or library message
-            rank_error = read_rank_error(line)
-            if rank_error is not None and ended.rank_error is None:
-                ended.rank_error = rank_error
+        name, rank_error = _event_name(line), read_rank_error(line)
+        if rank_error is not None and ended.terminal is None:
+            # Another rank failed first (out of memory on its own GPU): that is the cause to
+            # tell, now. Rank 0 learns of it only as a broken collective, or is stopped without
+            # a word by the launcher minutes later.
+            ended.terminal, ended.by_another_rank = "error", True
+            sink.error(rank_error["code"], f"{rank_error.get('message', '')} (in training process "
+                                           f"{rank_error.get('rank', '?')})", str(rank_error.get("hint", "")))
+        if name is None or ended.by_another_rank:  # a launcher or library message, or after the error
             if line.strip():
                 log.info("%s: %s", launcher, line)
             continue
