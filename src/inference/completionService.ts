@@ -99,7 +99,7 @@ export class CompletionService {
       };
       const result = await this.model.generate(
         { prompt: this.promptFor(req, s, located), sampling, stop: { at: s.stopAt, after: after.slice(0, STOP_AFTER_CHARS) }, reuseCache: true },
-        { signal: controller.signal },
+        { signal: controller.signal, located },
       );
       // An interrupted suggestion is cut short: show nothing rather than half a thought, and do not cache it.
       if (result.reason === 'interrupted') throw abortError();
@@ -124,14 +124,15 @@ export class CompletionService {
     this.inFlight?.abort();
     this.warming?.abort();
     const s = this.settings();
+    const located = this.model.locate();
     const result = await this.model.generate(
       {
-        prompt: this.promptFor(req, s, this.model.locate()),
+        prompt: this.promptFor(req, s, located),
         sampling: { temperature: s.temperature, topK: s.topK, repetitionPenalty: s.repetitionPenalty, repetitionWindow: s.repetitionWindow, maxNewTokens: maxTokens },
         stop: { at: 'paragraph', after: req.after.slice(0, STOP_AFTER_CHARS) },
         reuseCache: true,
       },
-      { signal },
+      { signal, located },
     );
     return { text: result.text, fromCache: false, reason: result.reason, stats: result.stats, ms: performance.now() - t0 };
   }
@@ -148,7 +149,8 @@ export class CompletionService {
     this.warming = controller;
     try {
       const s = this.settings();
-      return await this.model.warm(this.promptFor(req, s, this.model.locate()), { signal: controller.signal });
+      const located = this.model.locate();
+      return await this.model.warm(this.promptFor(req, s, located), { signal: controller.signal, located });
     } catch (e) {
       if (isAbortError(e)) return undefined;
       throw e;

@@ -40,24 +40,27 @@ export class VoiceModel {
     return located;
   }
 
-  /** The current voice's model, loaded (swapping out another voice's). */
-  async ready(): Promise<ReadyModel> {
-    const located = this.locate();
+  /**
+   * The current voice's model, loaded (swapping out another voice's). `located` is what the
+   * caller already found for this request (its cache key and prompt were made for it), so the
+   * export's marker is read once per keystroke and the model loaded is the one they assumed.
+   */
+  async ready(located: LocatedModel = this.locate()): Promise<ReadyModel> {
     const loaded = await this.options.host.ensureModel({
       dir: located.dir, dtype: located.dtype, device: this.options.device(), threads: this.options.threads(), version: located.version,
     });
     return { located, loaded };
   }
 
-  async generate(req: GenerateRequest, opts: GenerateOptions = {}): Promise<GenerateResult & { model: ReadyModel }> {
-    const model = await this.ready();
+  async generate(req: GenerateRequest, opts: GenerateOptions & { located?: LocatedModel } = {}): Promise<GenerateResult & { model: ReadyModel }> {
+    const model = await this.ready(opts.located);
     const result = await this.options.host.generate(req, opts);
     return { ...result, model };
   }
 
   /** Fills ghost text's key/value cache for `prompt` in the background (InferenceWorkerHost.warm), with the current voice loaded first. */
-  async warm(prompt: PromptInput, opts: { signal?: AbortSignal } = {}): Promise<WarmStats> {
-    await this.ready();
+  async warm(prompt: PromptInput, opts: { signal?: AbortSignal; located?: LocatedModel } = {}): Promise<WarmStats> {
+    await this.ready(opts.located);
     return this.options.host.warm(prompt, opts);
   }
 

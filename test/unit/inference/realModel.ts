@@ -31,7 +31,7 @@ export const WORKER_SOURCE = join(__dirname, '..', '..', '..', 'src', 'inference
  * The offline default model (q8, CPU, 2 threads) on a real worker, for the tests of one file:
  * started before them and disposed after. Read `model` inside the tests.
  */
-export function defaultModelOnWorker(): { readonly model: VoiceModel } {
+export function defaultModelOnWorker(): { readonly model: VoiceModel; readonly host: InferenceWorkerHost } {
   let host: InferenceWorkerHost | undefined;
   let model: VoiceModel | undefined;
   before(() => {
@@ -47,6 +47,10 @@ export function defaultModelOnWorker(): { readonly model: VoiceModel } {
     get model(): VoiceModel {
       if (!model) throw new Error('the model starts in before(): read it inside a test');
       return model;
+    },
+    get host(): InferenceWorkerHost {
+      if (!host) throw new Error('the worker starts in before(): read it inside a test');
+      return host;
     },
   };
 }

@@ -7,7 +7,10 @@ import { CompletionService, type CompletionSettings } from '../../../src/inferen
 import { buildRewritePrompt } from '../../../src/inference/prompt';
 import { RewriteService, type RewriteProgress } from '../../../src/inference/rewriteService';
 import { isAbortError } from '../../../src/inference/workerHost';
-import { defaultModelOnWorker } from './realModel';
+import { fixedVoice } from '../../../src/inference/activeVoice';
+import { explicitModel } from '../../../src/inference/modelLocator';
+import { VoiceModel } from '../../../src/inference/voiceModel';
+import { defaultModelOnWorker, onnxModelDir } from './realModel';
 
 const real = defaultModelOnWorker();
 const settings: CompletionSettings = { contextTokens: 1500, maxTokens: 8, stopAt: 'paragraph', temperature: 0, topK: 0, repetitionPenalty: 1, repetitionWindow: 0 };
@@ -27,6 +30,20 @@ test('a suggestion, then the same place answered from the cache, then typed-thro
   const typed = first.text.slice(0, 2);
   const through = await service.complete({ before: text + typed, after: '' });
   assert.deepEqual([through.fromCache, through.text], [true, first.text.slice(2)]);
+});
+
+test('a keystroke finds the voice\'s export once: its cache key, prompt and loaded model agree', { timeout: 600_000 }, async () => {
+  let looked = 0;
+  const located = explicitModel(onnxModelDir(), 'q8');
+  const model = new VoiceModel({ host: real.host, voice: fixedVoice(undefined), device: () => 'cpu', threads: () => 2, locate: () => { looked += 1; return located; } });
+  const service = new CompletionService(model, () => settings);
+  await service.complete({ before: `${text} a`, after: '' });
+  assert.equal(looked, 1);
+  await service.warm({ before: `${text} a post`, after: '' });
+  assert.equal(looked, 2);
+  await service.continueParagraph({ before: `${text} a post`, after: '' }, 4);
+  assert.equal(looked, 3);
+  model.dispose();
 });
 
 test('a new keystroke cancels the request in flight', { timeout: 600_000 }, async () => {
