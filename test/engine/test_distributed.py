@@ -24,7 +24,7 @@ from voice_draft_engine import launch
 from voice_draft_engine.config import TrainConfig
 from voice_draft_engine.distributed import World
 from voice_draft_engine.events import TrainCancelled
-from voice_draft_engine.protocol import EngineError, EventSink
+from voice_draft_engine.protocol import EngineError, EventSink, rank_error_line
 from voice_draft_engine.train import device_in
 
 # Micro-batches of 3 rows, 4 per step: on the small dataset an epoch has 5, so each process
@@ -124,18 +124,28 @@ def test_another_ranks_error_is_reported_at_once_and_ends_the_stream(
     [line] = passed_on.getvalue().splitlines()
     assert sink_of_rank_1._stream.getvalue() == ""
 
-    # Rank 0 trained a step, rank 1 failed, then rank 0 met the broken collective.
-    run = make_run(tmp_path, small_dataset, launcher="torchrun", processes=2)
-    rank_0 = ['{"event":"train.step","step":1}', line, line.replace("step 3", "step 4"),
-              '{"event":"error","code":"internal","message":"RuntimeError: Connection closed by peer"}']
-    fails = [sys.executable, "-c", f"print(*{rank_0!r}, sep=chr(10)); raise SystemExit(1)"]
+    # Rank 0 trained a step, rank 1 failed (and a third rank met that as a broken connection),
+    # then rank 0 met the broken collective and wrote its own ending to events.jsonl.
+    run = make_run(tmp_path, small_dataset, launcher="torchrun", processes=3, gradient_accumulation_steps=3)
+    knock_on = rank_error_line({"event": "error", "code": "internal", "message": "Connection closed by peer"}, 2)
+    rank_0_ending = '{"event":"error","code":"internal","message":"RuntimeError: Connection closed by peer"}'
+    step = '{"event":"train.step","step":1}'
+    rank_0 = ('import sys; events = open(sys.argv[1], "a")\n'
+              f'print({step!r}); print({knock_on!r}); print({line!r}, flush=True)\n'
+              f'events.write({rank_0_ending!r} + chr(10)); events.close(); print({rank_0_ending!r}); raise SystemExit(1)')
+    fails = [sys.executable, "-c", rank_0, str(run / "events.jsonl")]
     monkeypatch.setattr(launch, "launcher_argv", lambda *args: fails)
+    monkeypatch.setattr(launch, "gpu_count", lambda: 0)
     sink = Recorder()
     assert launch.launch_if_configured(sink, run, resume=False) == 1
     sink.close()
-    assert sink.events == [{"event": "train.step", "step": 1},
-                           {"event": "error", "code": "cuda_oom", "hint": "Lower micro_batch_size.",
-                            "message": "Out of GPU memory at step 3 (micro_batch_size 8). (in training process 1)"}]
+    oom = {"event": "error", "code": "cuda_oom", "hint": "Lower micro_batch_size.",
+           "message": "Out of GPU memory at step 3 (micro_batch_size 8). (in training process 1)"}
+    assert sink.events == [{"event": "train.step", "step": 1}, oom]  # one terminal event on stdout
+    # The file: rank 0 wrote its own ending (before or after the supervisor wrote the error: the
+    # two processes race), and the cause comes last, as its readers take a segment's last ending.
+    written = [json.loads(x) for x in (run / "events.jsonl").read_text().splitlines()]
+    assert json.loads(rank_0_ending) in written and written[-1] == oom
 
 
 def test_a_cancel_reaches_the_launcher_and_always_ends_the_stream(small_dataset: Path, tmp_path: Path,

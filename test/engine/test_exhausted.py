@@ -26,6 +26,8 @@ def test_gpu_allocation_failures_are_told_apart_from_other_errors() -> None:
     assert not is_out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory"))
     assert not is_out_of_memory(ValueError("out of memory"))
     assert is_out_of_memory(RuntimeError("HIP out of memory. Tried to allocate 1.00 GiB"))  # ROCm's torch
+    assert is_out_of_memory(RuntimeError("CUDA error: out of memory\nCUDA kernel errors might be asynchronously reported"))
+    assert is_out_of_memory(RuntimeError("XPU out of memory. Tried to allocate 64.00 MiB"))
 
 
 def test_an_exception_chain_that_loops_back_on_itself_ends() -> None:

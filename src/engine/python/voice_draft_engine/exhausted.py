@@ -40,16 +40,16 @@ def caused_by(e: BaseException | None, test: Callable[[BaseException], bool]) ->
 
 
 def _gpu_allocation_failed(e: BaseException) -> bool:
-    # torch.cuda.OutOfMemoryError (also ROCm's "HIP out of memory") is matched by name, without
-    # importing torch; Apple's MPS raises a plain RuntimeError. A CPU allocation failure says
-    # "can't allocate memory" and is not this: its advice is not about the GPU.
-    return type(e).__name__ == "OutOfMemoryError" or (
-        isinstance(e, RuntimeError) and any(s in str(e) for s in ("CUDA out of memory", "HIP out of memory",
-                                                                    "MPS backend out of memory")))
+    # torch.cuda.OutOfMemoryError is matched by name, without importing torch. The others are
+    # RuntimeErrors that say so: Apple's MPS ("MPS backend out of memory"), Intel's XPU, and an
+    # allocation inside cuBLAS, NCCL or a kernel launch ("CUDA error: out of memory", ROCm's
+    # "HIP error: out of memory", torch.AcceleratorError in newer torch). A CPU allocation
+    # failure says "can't allocate memory" and is not this: its advice is not about the GPU.
+    return type(e).__name__ == "OutOfMemoryError" or (isinstance(e, RuntimeError) and "out of memory" in str(e).lower())
 
 
 def is_out_of_memory(e: BaseException | None) -> bool:
-    """A GPU (CUDA, ROCm or Apple) allocation failure anywhere in the exception chain."""
+    """A GPU (CUDA, ROCm, Apple, Intel) allocation failure anywhere in the exception chain."""
     return caused_by(e, _gpu_allocation_failed)
 
 

@@ -14,7 +14,8 @@ client follows and cancels:
   the processes end without a terminal event (then `error`, or `train.cancelled` with
   the newest checkpoint after a cancel, to both), or another rank fails before rank 0
   has ended the stream (its `rank_error` line, out of memory on its own GPU: that error,
-  at once, and rank 0's later events go to the log);
+  at once, and rank 0's later events go to the log; should rank 0 still write its own
+  ending to events.jsonl, the error is written there again after it, as the last word);
 - cancel: SIGTERM/SIGINT are passed on once to the launcher, which passes them to every
   worker; the workers agree to stop after the same step, rank 0 checkpoints and says
   `train.cancelled`. (The child has its own session so that a signal to our whole
@@ -137,6 +138,11 @@ def launch_if_configured(sink: EventSink, run_dir: Path, resume: bool) -> int | 
     argv = launcher_argv(cfg.launcher, processes, run_dir, resume)
 
     code, ended, cancelled = _supervise(sink, argv, _child_env(processes), cfg.launcher)
+    if ended.by_another_rank is not None and ended.rank_0_ended_after:
+        # Rank 0 wrote its own ending to events.jsonl after the other rank's error (its broken
+        # collective): readers of the file take a segment's last terminal event, so the cause
+        # goes last. The stream on stdout had it once, first, and nothing after.
+        sink.append_to_file(ended.by_another_rank)
     if ended.terminal is not None:
         return 0 if ended.terminal != "error" else 1
     if cancelled:  # the launcher ended the processes before they could say so
@@ -156,7 +162,8 @@ class Ended:
     """How the launcher's processes ended, as their stdout told it."""
 
     terminal: str | None = None  # the terminal event's name: rank 0's, or "error" for another rank's
-    by_another_rank: bool = False  # another rank's error ended the stream; rank 0's events after it are logged
+    by_another_rank: dict[str, Any] | None = None  # the error of another rank that ended the stream
+    rank_0_ended_after: bool = False  # rank 0 wrote its own terminal event to events.jsonl after that
 
 
 def _supervise(sink: EventSink, argv: list[str], env: dict[str, str], launcher: str) -> tuple[int, Ended, bool]:
@@ -196,16 +203,21 @@ def _relay(sink: EventSink, child: subprocess.Popen[bytes], launcher: str) -> En
     for raw in child.stdout:
         line = raw.decode("utf-8", "replace").rstrip("\n")
         name, rank_error = _event_name(line), read_rank_error(line)
-        if rank_error is not None and ended.terminal is None:
+        if rank_error is not None:
             # Another rank failed first (out of memory on its own GPU): that is the cause to
             # tell, now. Rank 0 learns of it only as a broken collective, or is stopped without
-            # a word by the launcher minutes later.
-            ended.terminal, ended.by_another_rank = "error", True
-            sink.error(rank_error["code"], f"{rank_error.get('message', '')} (in training process "
-                                           f"{rank_error.get('rank', '?')})", str(rank_error.get("hint", "")))
-        if name is None or ended.by_another_rank:  # a launcher or library message, or after the error
+            # a word by the launcher minutes later. Not an `internal` error: on CPU processes
+            # (gloo) that is how a rank meets another's failure, not the failure itself.
+            if ended.terminal is None and rank_error["code"] != "internal":
+                ended.terminal = "error"
+                ended.by_another_rank = sink.error(
+                    rank_error["code"], f"{rank_error.get('message', '')} (in training process "
+                                        f"{rank_error.get('rank', '?')})", str(rank_error.get("hint", "")))
+            continue  # the rank logged it itself
+        if name is None or ended.by_another_rank is not None:  # a launcher or library message, or after the error
             if line.strip():
                 log.info("%s: %s", launcher, line)
+            ended.rank_0_ended_after |= name in TERMINAL
             continue
         sink.relay(line)
         if name in TERMINAL:

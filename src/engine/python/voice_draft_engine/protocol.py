@@ -122,6 +122,18 @@ class EventSink:
         except OSError:
             pass
 
+    def append_to_file(self, record: dict[str, Any]) -> None:
+        """An event the stream has had already, written to events.jsonl once more (launch.py:
+        another rank's error, after rank 0's own ending, so that it is the file's last word)."""
+        if self._file is None:
+            return
+        with self._lock:
+            try:
+                self._file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+                self._file.flush()
+            except OSError as e:
+                self._drop_file(e)
+
     def relay(self, line: str) -> None:
         """A line another process wrote to events.jsonl already (a launcher's rank 0): stdout only."""
         with self._lock:
