@@ -18,6 +18,17 @@ as-shipped run's dataset): all 30 layers, 60-step schedule, val loss 3.125 at st
 trial suggested), 3.158 at step 52 after 519 s (~9.4 s a step: 1.33x, not 1.75x). Fewer layers
 lost even with more time, so the default adapts every layer.
 
+`--perplexity` ends each variant with held-out perplexity, tuned / base, scored by eval's own code
+(voice_metrics/perplexity.py) on the run's held-out essays; `--fim-pairs off` leaves the
+fill-in-the-middle pairs out of training and of the validation loss, as a CPU run now does
+(config.fim_pairs). Measured (the as-shipped runs' datasets, without their synthetic drafts, a
+30-step schedule, 2 EPYC cores, fp32):
+
+| corpus | with the fim pairs | without | raw segments only |
+|---|---|---|---|
+| MacDowell | 0.876 [0.866, 0.886], val 3.135 | 0.864 [0.850, 0.874], val 3.129 | 0.864, val 3.126 |
+| Bierce | BIERCE_A | BIERCE_C | |
+
 Usage (the engine's venv python):
   PYTHONPATH=src/engine/python ~/.cache/voice-draft/engine/venv/bin/python bench/optimizer_probe.py \
       --run RUN_DIR --variant default:1e-3:1 --variant plus4:1e-3:4 [--variant top15:1e-3:1:15] \
@@ -45,7 +56,23 @@ def top_layers_target(model_dir: Path, top: int) -> str | None:
     return rf".*\.layers\.({keep})\.(self_attn|mlp)\.[a-z_]+_proj"
 
 
-def probe(run: Path, name: str, lr: float, ratio: float, steps: int, stop_at: int, eval_every: int, top: int = 0) -> None:
+def held_out_perplexity(model, tokenizer, dataset, base_cache: Path) -> dict:
+    """eval's perplexity section for `model` against the base (its adapter disabled; cached per run)."""
+    from voice_draft_engine.voice_metrics.perplexity import DocumentScores, perplexity_report, score_documents, token_ids
+
+    docs = token_ids(tokenizer, [d["text"] for d in dataset.documents if d.get("split") == "val" and d.get("text")], 30_000)
+    model.eval()
+    if base_cache.exists():
+        base = DocumentScores(**json.loads(base_cache.read_text(encoding="utf-8")))
+    else:
+        with model.disable_adapter():
+            base = score_documents(model, docs)
+        base_cache.write_text(json.dumps({"nll": base.nll, "tokens": base.tokens}), encoding="utf-8")
+    return perplexity_report(base, score_documents(model, docs))
+
+
+def probe(run: Path, name: str, lr: float, ratio: float, steps: int, stop_at: int, eval_every: int, top: int = 0,
+          fim_pairs: bool | None = None, perplexity: bool = False) -> None:
     import torch
     from voice_draft_engine.config import TrainConfig
     from voice_draft_engine.data import load_dataset
@@ -57,9 +84,12 @@ def probe(run: Path, name: str, lr: float, ratio: float, steps: int, stop_at: in
     cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
     cfg.learning_rate, cfg.max_steps = lr, steps
     cfg.lora_target_modules = top_layers_target(resolve_base_model(cfg.base_model), top) or cfg.lora_target_modules
+    if fim_pairs is not None:
+        cfg.fim_pairs = fim_pairs
     torch.manual_seed(cfg.seed)  # the same adapter init for every variant
     prepared = prepare_model(resolve_base_model(cfg.base_model), cfg, "cpu")
-    batches = make_batches(load_dataset(run / "dataset"), prepared.tokenizer, cfg)
+    dataset = load_dataset(run / "dataset")
+    batches = make_batches(dataset, prepared.tokenizer, cfg)
     trained = [(n, p) for n, p in prepared.model.named_parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW([{"params": [p for n, p in trained if "lora_B" not in n], "lr": lr},
                                    {"params": [p for n, p in trained if "lora_B" in n], "lr": lr * ratio}],
@@ -74,6 +104,10 @@ def probe(run: Path, name: str, lr: float, ratio: float, steps: int, stop_at: in
           hooks=LoopHooks(on_metrics=lambda m: say(step=m.step, loss=round(m.loss, 4)),
                           on_eval=lambda step, val_loss, _best: say(step=step, val_loss=round(val_loss, 4))),
           eval_batches=batches.val_batches)
+    if perplexity:
+        report = held_out_perplexity(prepared.model, prepared.tokenizer, dataset, run / "probe-base-perplexity.json")
+        say(perplexity_ratio=round(report["ratio"], 4), interval=[round(x, 4) for x in report["ratio_ci"]],
+            tuned=round(report["tuned"], 2), base=round(report["base"], 2))
 
 
 def main() -> int:
@@ -84,11 +118,14 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=60, help="the schedule's length")
     p.add_argument("--stop-at", type=int, help="stop after this step (default: --steps)")
     p.add_argument("--eval-every", type=int, default=30)
+    p.add_argument("--fim-pairs", choices=("on", "off"), help="train the fill-in-the-middle pairs or not "
+                                                             "(default: what the run's config says)")
+    p.add_argument("--perplexity", action="store_true", help="end with held-out perplexity, tuned / base")
     args = p.parse_args()
     for v in args.variant:
         name, lr, ratio, *top = v.split(":")
         probe(args.run, name, float(lr), float(ratio), args.steps, args.stop_at or args.steps, args.eval_every,
-              int(top[0]) if top else 0)
+              int(top[0]) if top else 0, None if args.fim_pairs is None else args.fim_pairs == "on", args.perplexity)
     return 0
 
 

@@ -53,6 +53,9 @@ RECIPES: dict[str, tuple[dict[str, Any], str]] = {
     "plain lr1e-3": ({"framing": "plain", "learning_rate": 1e-3}, "all"),
     "plain lr1e-3 attn-only": ({"framing": "plain", "learning_rate": 1e-3, "lora_target_modules": ATTENTION}, "all"),
     "plain lr1e-3 r64 (default)": ({"framing": "plain", "learning_rate": 1e-3, "lora_r": 64, "lora_alpha": 128}, "all"),
+    # The default with the fill-in-the-middle pairs trained (a GPU's default; a CPU leaves them out).
+    "plain lr1e-3 r64 fim": ({"framing": "plain", "learning_rate": 1e-3, "lora_r": 64, "lora_alpha": 128,
+                              "fim_pairs": True}, "all"),
     "plain lr2e-3 r64": ({"framing": "plain", "learning_rate": 2e-3, "lora_r": 64, "lora_alpha": 128}, "all"),
     "plain lr1e-3 r4": ({"framing": "plain", "learning_rate": 1e-3, "lora_r": 4, "lora_alpha": 8}, "all"),
     "plain lr1e-3 raw+T3": ({"framing": "plain", "learning_rate": 1e-3}, "raw+T3"),

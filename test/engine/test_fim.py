@@ -45,6 +45,20 @@ def test_mask_check_passes_on_batches_with_fill_in_the_middle_rows(tokenizer) ->
         data.check_mask(batch, tokenizer)
 
 
+def test_a_run_without_fim_pairs_trains_and_measures_the_other_tiers_only(tokenizer) -> None:
+    from voice_draft_engine.config import TrainConfig
+    from voice_draft_engine.train import make_batches
+
+    raw = {"id": "ferry.md#raw-0", "doc": "ferry.md", "tier": "raw", "text": "The ferry left at six. Nobody on the pier waved."}
+    held_out = {**raw, "id": "pier.md#raw-0", "doc": "pier.md"}
+    dataset = data.Dataset(train=[ROW, raw], val=[{**ROW, "doc": "pier.md"}, held_out], documents=[])
+    both = make_batches(dataset, tokenizer, TrainConfig(max_seq_len=256, micro_batch_size=2))
+    assert both.train.tiers == {"fim": 1, "raw": 1} and both.val.tiers == {"fim": 1, "raw": 1}
+    cpu = make_batches(dataset, tokenizer, TrainConfig(max_seq_len=256, micro_batch_size=2, fim_pairs=False))
+    assert cpu.train.tiers == {"raw": 1} and cpu.val.tiers == {"raw": 1}
+    assert len(cpu.train.examples) == 1 and MIDDLE not in cpu.train.examples[0].target
+
+
 @pytest.mark.parametrize("row, says", [
     ({"id": "a", "tier": "fim", "prompt": "before"}, "completion"),
     ({"id": "a", "tier": "fim", "prompt": "  ", "completion": " middle."}, "prompt"),

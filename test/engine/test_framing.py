@@ -127,6 +127,7 @@ def test_the_cpu_recipe_fills_only_what_the_run_leaves_out() -> None:
     assert (fresh.canary_samples, fresh.canary_max_new_tokens) == (2, 160)  # canaries within that budget
     assert fresh.lora_dropout == 0.0 and TrainConfig().lora_dropout == 0.05  # masks cost a third of a CPU step
     assert fresh.val_max_tokens == 16_384 and TrainConfig().val_max_tokens is None  # a GPU reads every held-out row
+    assert fresh.fim_pairs is False and TrainConfig().fim_pairs is True  # 15% of a CPU step for no measured gain
     asked = TrainConfig(canary_samples=3)
     apply_hardware_defaults(asked, {"canary_samples"}, cpu)
     assert (asked.canary_samples, asked.canary_max_new_tokens) == (3, 160)

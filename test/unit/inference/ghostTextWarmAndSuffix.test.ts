@@ -33,11 +33,12 @@ after(async () => {
 });
 
 /** A voice's run folder: the default export as its onnx/, and a dataset manifest with or without fill-in-the-middle pairs. */
-function runWith(fimPairs: number, fimAfterWords = 12): LocatedModel {
+function runWith(fimPairs: number, fimAfterWords = 12, config: Record<string, unknown> = {}): LocatedModel {
   const run = mkdtempSync(join(tmpdir(), 'voice-run-'));
   symlinkSync(plain.dir, join(run, 'onnx'));
   mkdirSync(join(run, 'dataset'));
   writeFileSync(join(run, 'dataset', 'manifest.json'), JSON.stringify({ tiersBySplit: { train: { fim: fimPairs }, val: { fim: 0 } }, settings: { fimAfterWords } }));
+  writeFileSync(join(run, 'config.json'), JSON.stringify(config));
   return { ...plain, runDir: run };
 }
 
@@ -68,7 +69,8 @@ test('a warm-up fills what the suggestion there reads: all of its prompt but the
 });
 
 test('a voice without fill-in-the-middle is asked with the text before the cursor only', { timeout: 600_000 }, async () => {
-  for (const located of [plain, runWith(0)]) {
+  // The default model; a dataset without the pairs; a run whose training left them out (a CPU's default).
+  for (const located of [plain, runWith(0), runWith(40, 13, { fim_pairs: false })]) {
     const r = await service(located).complete({ before: essay, after: rest });
     assert.equal(r.stats?.promptTokens, tokenizer.encode(essay).length);
   }

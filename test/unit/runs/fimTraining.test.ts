@@ -35,9 +35,10 @@ test('the writer\'s essays give fill-in-the-middle pairs, and a tiny voice train
   }
 
   const root = mkdtempSync(join(tmpdir(), 'runs-'));
-  const runDir = await createRun(root, essays, build, { base_model: 'tiny:llama', max_steps: 2, max_seq_len: 512, canary_samples: 1, canary_max_new_tokens: 8 });
+  const runDir = await createRun(root, essays, build, { base_model: 'tiny:llama', max_steps: 2, max_seq_len: 512, canary_samples: 1, canary_max_new_tokens: 8, fim_pairs: true });
   const trainRows = readFileSync(join(runDir, 'dataset', 'train.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tier: string });
   assert.ok(trainRows.some((r) => r.tier === 'fim'), 'the written dataset carries them');
+  // fim_pairs: a CPU leaves them out by default (hardware.training_defaults); this run asks for them.
   const engine = await startTraining(runDir, { python, runsRoot: root });
   const events: EngineEvent[] = [];
   const result = await followTraining(runDir, engine.pid, (e) => events.push(e));

@@ -66,6 +66,13 @@ class TrainConfig:
     # Paragraphs turned into drafts at most (essays take turns); null: every one. 100 pairs are
     # about a quarter of the rows a CPU run trains on MacDowell's 21 essays.
     synthetic_drafts_max: int | None = 100
+    # Train on the dataset's fill-in-the-middle pairs (tier "fim": text before + text after ->
+    # the words between), so ghost text can be shown the text after the cursor. Left out of
+    # config.json on a CPU: false (hardware.training_defaults). A pair is ~300 tokens of masked
+    # prompt for ~30 trained, 15% of a CPU step's tokens; at equal steps the voice without them
+    # read the writer's held-out essays better (bench/voice_recipe.py, README "Voice recipe"),
+    # and 76 pairs in 100 CPU steps had not taught the 135M model to gain from the text after.
+    fim_pairs: bool = True
 
     # --- Optimisation ------------------------------------------------------------------
     # 1e-3: in a CPU's budget (60 steps) 1e-4 barely moves the voice (held-out perplexity

@@ -201,13 +201,19 @@ class Batches:
     total_steps: int
 
 
+def trained_examples(examples: list[dict[str, Any]], cfg: TrainConfig) -> list[dict[str, Any]]:
+    """The examples of the tiers this run trains on (all but "fim" when cfg.fim_pairs is false;
+    the held-out loss leaves them out too, so it measures what is trained)."""
+    return examples if cfg.fim_pairs else [e for e in examples if e.get("tier") != "fim"]
+
+
 def make_batches(dataset: Dataset, tokenizer: Any, cfg: TrainConfig) -> Batches:
     titles = titles_by_doc(dataset.documents)
-    train_set = encode_split(dataset.train, tokenizer, cfg.max_seq_len, cfg.framing, titles)
+    train_set = encode_split(trained_examples(dataset.train, cfg), tokenizer, cfg.max_seq_len, cfg.framing, titles)
     if not train_set.examples:
         raise EngineError("dataset_invalid", f"No training example fits in max_seq_len={cfg.max_seq_len} tokens.",
                           "Raise max_seq_len in the run's config.json, or rebuild the dataset with shorter pairs.")
-    val_set = encode_split(dataset.val, tokenizer, cfg.max_seq_len, cfg.framing, titles)
+    val_set = encode_split(trained_examples(dataset.val, cfg), tokenizer, cfg.max_seq_len, cfg.framing, titles)
     pad, rows_per_batch = pad_token_id(tokenizer), cfg.micro_batch_size or 1
     epochs = [batches_of(epoch_rows(train_set.examples, e, cfg.seed, cfg.max_seq_len, cfg.packing), rows_per_batch, pad)
               for e in range(cfg.epochs)]
