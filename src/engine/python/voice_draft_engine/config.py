@@ -70,8 +70,8 @@ class TrainConfig:
     # the words between), so ghost text can be shown the text after the cursor. Left out of
     # config.json on a CPU: false (hardware.training_defaults). A pair is ~300 tokens of masked
     # prompt for ~30 trained, 15% of a CPU step's tokens; at equal steps the voice without them
-    # read the writer's held-out essays better (bench/voice_recipe.py, README "Voice recipe"),
-    # and 76 pairs in 100 CPU steps had not taught the 135M model to gain from the text after.
+    # read the writer's held-out essays a little better (bench/optimizer_probe.py, README "Voice
+    # recipe"), and 76 pairs in 100 CPU steps had not taught the 135M model to gain from the text after.
     fim_pairs: bool = True
 
     # --- Optimisation ------------------------------------------------------------------
