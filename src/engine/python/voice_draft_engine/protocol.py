@@ -36,8 +36,13 @@ def setup_logging(level: int = logging.INFO, process: str = "") -> None:
 RANK_ERROR = "rank_error"
 
 
+def wire_line(record: dict[str, Any]) -> str:
+    """One record as a line of the protocol (compact JSON, UTF-8 as is; no newline)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
 def rank_error_line(record: dict[str, Any], rank: int) -> str:
-    return json.dumps({RANK_ERROR: {**record, "rank": rank}}, ensure_ascii=False, separators=(",", ":"))
+    return wire_line({RANK_ERROR: {**record, "rank": rank}})
 
 
 def read_rank_error(line: str) -> dict[str, Any] | None:
@@ -100,17 +105,22 @@ class EventSink:
                     except OSError:  # the supervisor is gone: the log has it
                         pass
             return record
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        line = wire_line(record)
         with self._lock:
             self._stream.write(line + "\n")
             self._stream.flush()
-            if self._file is not None:
-                try:
-                    self._file.write(line + "\n")
-                    self._file.flush()
-                except OSError as e:
-                    self._drop_file(e)
+            self._write_file(line)
         return record
+
+    def _write_file(self, line: str) -> None:
+        """One line to events.jsonl, if attached (the caller holds the lock)."""
+        if self._file is None:
+            return
+        try:
+            self._file.write(line + "\n")
+            self._file.flush()
+        except OSError as e:
+            self._drop_file(e)
 
     def _drop_file(self, e: OSError) -> None:
         """events.jsonl cannot be written (a full disk): events go on to stdout alone, so the
@@ -125,14 +135,8 @@ class EventSink:
     def append_to_file(self, record: dict[str, Any]) -> None:
         """An event the stream has had already, written to events.jsonl once more (launch.py:
         another rank's error, after rank 0's own ending, so that it is the file's last word)."""
-        if self._file is None:
-            return
         with self._lock:
-            try:
-                self._file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-                self._file.flush()
-            except OSError as e:
-                self._drop_file(e)
+            self._write_file(wire_line(record))
 
     def relay(self, line: str) -> None:
         """A line another process wrote to events.jsonl already (a launcher's rank 0): stdout only."""
